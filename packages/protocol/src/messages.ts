@@ -1,0 +1,226 @@
+/**
+ * Parley signaling messages, one WebSocket text frame each, JSON.
+ *
+ * Envelope (see `Envelope`):
+ *   request       {type: 'req', id, method, data}        answered by exactly one response
+ *   response      {type: 'res', id, ok: true, data} | {type: 'res', id, ok: false, error}
+ *   notification  {type: 'ntf', method, data}            no answer
+ * Both sides send requests; ids are per sender.
+ *
+ * Session flow:
+ *  1. The SDK opens `ws(s)://server/signal` and sends request `join` first (it carries
+ *     PROTOCOL_VERSION). Auth failures answer SIGNAL_CHANNEL_SETUP_FAILED with the account
+ *     extraCode; the server then closes the socket. The join result is a room snapshot: the
+ *     SDK fires `peer-join` and `stream-added` for what it lists.
+ *  2. Publishing: the SDK owns one publisher RTCPeerConnection, adds sendonly transceivers
+ *     and sends `publish` with its offer and the mid → (streamType, kind) map of every track
+ *     it publishes; the server answers with the answer SDP. Later changes repeat `publish`
+ *     with a new offer carrying the full map.
+ *  3. Subscribing: the server owns the offers of the subscriber RTCPeerConnection. After
+ *     `subscribe` (or at join / on a new stream when autoSubscribe is on) the server sends
+ *     request `offer` with the SDP and the mid → (userId, streamType, kind) map; the SDK
+ *     answers with its answer SDP. The server serializes these renegotiations.
+ *  4. ICE is trickled both ways with notification `candidate`, naming the connection.
+ *  5. The SDK sends `ping` every `heartbeatMs`. A socket that drops without `leave` keeps the
+ *     participant for `sessionTimeoutMs`; the SDK reconnects and sends `resume` with the
+ *     token from the join result, and the peer connections carry on untouched.
+ */
+import { z } from 'zod';
+
+/** Bumped on any incompatible change; the server refuses other versions with a clear error. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame either side accepts (an SDP with many m-lines is ~20 kB). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+const userId = z.string().min(1).max(32);
+const sdp = z.string().min(1).max(60_000);
+
+export const StreamTypeSchema = z.enum(['main', 'auxiliary']);
+export type StreamType = z.infer<typeof StreamTypeSchema>;
+
+export const TrackKindSchema = z.enum(['audio', 'video']);
+export type TrackKind = z.infer<typeof TrackKindSchema>;
+
+export const RoleSchema = z.enum(['anchor', 'audience']);
+export type Role = z.infer<typeof RoleSchema>;
+
+export const RoomRefSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('number'), id: z.number().int() }),
+  z.object({ kind: z.literal('string'), id: z.string().max(64) }),
+]);
+
+export const IceCandidateSchema = z.object({
+  candidate: z.string().max(1024),
+  sdpMid: z.string().max(64).nullish(),
+  sdpMLineIndex: z.number().int().min(0).max(1024).nullish(),
+  usernameFragment: z.string().max(256).nullish(),
+});
+export type IceCandidateInit = z.infer<typeof IceCandidateSchema>;
+
+/** What a subscriber knows of a published stream: the per-user media state flags. */
+export const StreamInfoSchema = z.object({
+  userId,
+  streamType: StreamTypeSchema,
+  hasAudio: z.boolean(),
+  hasVideo: z.boolean(),
+  audioMuted: z.boolean(),
+  videoMuted: z.boolean(),
+  hasSmall: z.boolean(),
+});
+export type StreamInfo = z.infer<typeof StreamInfoSchema>;
+
+export const ParticipantInfoSchema = z.object({
+  userId,
+  role: RoleSchema,
+  streams: z.array(StreamInfoSchema).max(4),
+});
+export type ParticipantInfo = z.infer<typeof ParticipantInfoSchema>;
+
+export const PublishedTrackSchema = z.object({
+  mid: z.string().min(1).max(32),
+  kind: TrackKindSchema,
+  streamType: StreamTypeSchema,
+  muted: z.boolean(),
+});
+export type PublishedTrack = z.infer<typeof PublishedTrackSchema>;
+
+export const SubscribedTrackSchema = z.object({
+  mid: z.string().min(1).max(32),
+  kind: TrackKindSchema,
+  userId,
+  streamType: StreamTypeSchema,
+});
+export type SubscribedTrack = z.infer<typeof SubscribedTrackSchema>;
+
+export const PeerConnectionNameSchema = z.enum(['publisher', 'subscriber']);
+export type PeerConnectionName = z.infer<typeof PeerConnectionNameSchema>;
+
+export const ErrorPayloadSchema = z.object({
+  code: z.number().int(),
+  extraCode: z.number().int().optional(),
+  message: z.string().max(2000),
+});
+export type ErrorPayload = z.infer<typeof ErrorPayloadSchema>;
+
+const RoomSnapshotSchema = z.object({
+  participants: z.array(ParticipantInfoSchema).max(1000),
+});
+
+const empty = z.object({}).strict();
+
+/** Requests the SDK sends, with the result the server answers. */
+export const clientRequests = {
+  join: {
+    data: z.object({
+      protocolVersion: z.number().int(),
+      sdkVersion: z.string().max(64),
+      sdkAppId: z.number().int().nonnegative().max(0xffffffff),
+      userId: z.string().max(256),
+      userSig: z.string().max(8192),
+      room: RoomRefSchema,
+      mode: z.enum(['rtc', 'live']),
+      role: RoleSchema,
+      privateMapKey: z.string().max(8192).optional(),
+      autoSubscribe: z.boolean(),
+    }),
+    result: RoomSnapshotSchema.extend({
+      sessionId: z.string(),
+      resumeToken: z.string(),
+      heartbeatMs: z.number().int().positive(),
+      sessionTimeoutMs: z.number().int().positive(),
+    }),
+  },
+  resume: {
+    data: z.object({
+      protocolVersion: z.number().int(),
+      resumeToken: z.string().max(256),
+    }),
+    result: RoomSnapshotSchema,
+  },
+  publish: {
+    data: z.object({ sdp, tracks: z.array(PublishedTrackSchema).min(1).max(8) }),
+    result: z.object({ sdp }),
+  },
+  unpublish: {
+    data: z.object({ streamType: StreamTypeSchema }),
+    result: empty,
+  },
+  subscribe: {
+    data: z.object({
+      userId,
+      streamType: StreamTypeSchema,
+      audio: z.boolean(),
+      video: z.boolean(),
+    }),
+    result: empty,
+  },
+  unsubscribe: {
+    data: z.object({ userId, streamType: StreamTypeSchema }),
+    result: empty,
+  },
+  mute: {
+    data: z.object({ streamType: StreamTypeSchema, kind: TrackKindSchema, muted: z.boolean() }),
+    result: empty,
+  },
+  leave: { data: empty, result: empty },
+  ping: { data: empty, result: empty },
+} as const;
+
+/** Notifications the SDK sends. */
+export const clientNotifications = {
+  candidate: z.object({ pc: PeerConnectionNameSchema, candidate: IceCandidateSchema }),
+} as const;
+
+/** Requests the server sends, with the result the SDK answers. */
+export const serverRequests = {
+  offer: {
+    data: z.object({ sdp, tracks: z.array(SubscribedTrackSchema).max(200) }),
+    result: z.object({ sdp }),
+  },
+} as const;
+
+/** Notifications the server sends. */
+export const serverNotifications = {
+  'peer-join': z.object({ userId, role: RoleSchema }),
+  'peer-leave': z.object({ userId, reason: z.enum(['leave', 'timeout', 'kick']) }),
+  'stream-added': z.object({ stream: StreamInfoSchema }),
+  'stream-updated': z.object({ stream: StreamInfoSchema }),
+  'stream-removed': z.object({ userId, streamType: StreamTypeSchema }),
+  candidate: z.object({ pc: PeerConnectionNameSchema, candidate: IceCandidateSchema }),
+  banned: z.object({
+    reason: z.enum(['kick', 'banned', 'room-disband']),
+    message: z.string().max(2000),
+  }),
+} as const;
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : never;
+
+type RequestMap = Record<string, { data: z.ZodType; result: z.ZodType }>;
+export type RequestData<M extends RequestMap, K extends keyof M> = Infer<M[K]['data']>;
+export type RequestResult<M extends RequestMap, K extends keyof M> = Infer<M[K]['result']>;
+
+export type ClientRequestMethod = keyof typeof clientRequests;
+export type ClientRequestData<K extends ClientRequestMethod> = RequestData<typeof clientRequests, K>;
+export type ClientRequestResult<K extends ClientRequestMethod> = RequestResult<
+  typeof clientRequests,
+  K
+>;
+export type ServerRequestMethod = keyof typeof serverRequests;
+export type ServerRequestData<K extends ServerRequestMethod> = RequestData<typeof serverRequests, K>;
+export type ServerRequestResult<K extends ServerRequestMethod> = RequestResult<
+  typeof serverRequests,
+  K
+>;
+export type ClientNotificationMethod = keyof typeof clientNotifications;
+export type ClientNotificationData<K extends ClientNotificationMethod> = Infer<
+  (typeof clientNotifications)[K]
+>;
+export type ServerNotificationMethod = keyof typeof serverNotifications;
+export type ServerNotificationData<K extends ServerNotificationMethod> = Infer<
+  (typeof serverNotifications)[K]
+>;
+
+export type JoinData = ClientRequestData<'join'>;
+export type JoinResult = ClientRequestResult<'join'>;
+export type RoomSnapshot = z.infer<typeof RoomSnapshotSchema>;
