@@ -1,0 +1,283 @@
+/**
+ * One Parley node: HTTP, WebSocket signaling at /signal, rooms and the media engine.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import {
+  ErrorCode,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  ProtocolErrorCode,
+  roomIdProblem,
+  userIdProblem,
+  type ClientRequestData,
+  type ClientRequestMethod,
+  type ClientRequestResult,
+} from '@parley/protocol';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Authenticator } from './auth/Authenticator.js';
+import type { ParleyConfig } from './config.js';
+import { createHttpApp } from './http/HttpApp.js';
+import { createLogger, type Logger } from './logger.js';
+import type { MediaEngine } from './media/MediaEngine.js';
+import { WeriftEngine } from './media/werift/WeriftEngine.js';
+import { Participant } from './room/Participant.js';
+import { RoomManager } from './room/RoomManager.js';
+import { Session, type SessionRegistry } from './room/Session.js';
+import { ServerError } from './signal/ServerError.js';
+import { SignalConnection } from './signal/SignalConnection.js';
+
+/** A socket that has not joined within this time is dropped. */
+const JOIN_TIMEOUT_MS = 10_000;
+/** Frames above the protocol limit get an error; far above it the socket is closed. */
+const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
+
+export interface ParleyServerOptions {
+  config: ParleyConfig;
+  log?: Logger;
+  engine?: MediaEngine;
+  sdkDir?: string;
+  demoDir?: string;
+}
+
+const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
+export class ParleyServer implements SessionRegistry {
+  readonly log: Logger;
+  readonly engine: MediaEngine;
+  readonly rooms: RoomManager;
+  readonly #config: ParleyConfig;
+  readonly #auth: Authenticator;
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #sessionsByToken = new Map<string, Session>();
+  readonly #transports = new Map<string, Session>();
+  readonly #sinks = new Map<string, Session>();
+  readonly #connections = new Set<SignalConnection>();
+  #sweeper: NodeJS.Timeout | undefined;
+  #ready = false;
+
+  constructor(options: ParleyServerOptions) {
+    const { config } = options;
+    this.#config = config;
+    this.log = options.log ?? createLogger();
+    this.engine =
+      options.engine ??
+      new WeriftEngine({
+        ...(config.announcedIp ? { announcedIp: config.announcedIp } : {}),
+        ...(config.rtcPortRange ? { portRange: config.rtcPortRange } : {}),
+        additionalHostAddresses: ['127.0.0.1'],
+      });
+    this.rooms = new RoomManager(this.engine);
+    this.#auth = new Authenticator([{ sdkAppId: config.sdkAppId, secretKey: config.secretKey }]);
+    this.#wireEngine();
+    const app = createHttpApp({
+      sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
+      demoDir: options.demoDir ?? here('../../../apps/demo/'),
+      dev: config.devMode ? { sdkAppId: config.sdkAppId, secretKey: config.secretKey } : null,
+      isReady: () => this.#ready,
+      log: this.log,
+    });
+    this.#http = createServer((req, res) => void app(req, res));
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD });
+    this.#http.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path !== '/signal') {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) =>
+        this.#onSocket(ws, req.socket.remoteAddress ?? 'unknown'),
+      );
+    });
+  }
+
+  async listen(): Promise<{ port: number; host: string }> {
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(this.#config.port, this.#config.host, () => {
+        this.#http.off('error', reject);
+        resolve();
+      });
+    });
+    this.#sweeper = setInterval(() => this.#sweep(), 500);
+    this.#ready = true;
+    const address = this.#http.address() as AddressInfo;
+    return { port: address.port, host: this.#config.host };
+  }
+
+  async close(): Promise<void> {
+    this.#ready = false;
+    clearInterval(this.#sweeper);
+    for (const session of [...this.#sessionsByToken.values()]) await session.leave('leave');
+    for (const connection of this.#connections) connection.terminate();
+    this.#wss.close();
+    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+  }
+
+  // ---- SessionRegistry ----
+
+  registerTransport(transportId: string, session: Session): void {
+    this.#transports.set(transportId, session);
+  }
+  unregisterTransport(transportId: string): void {
+    this.#transports.delete(transportId);
+  }
+  registerSink(sinkId: string, session: Session): void {
+    this.#sinks.set(sinkId, session);
+  }
+  unregisterSink(sinkId: string): void {
+    this.#sinks.delete(sinkId);
+  }
+  sessionClosed(session: Session): void {
+    this.#sessionsByToken.delete(session.participant.resumeToken);
+  }
+
+  // ---- internals ----
+
+  #wireEngine(): void {
+    this.engine.on('candidate', (transportId, candidate) =>
+      this.#transports.get(transportId)?.onEngineCandidate(transportId, candidate),
+    );
+    this.engine.on('transportstate', (transportId, state) =>
+      this.#transports.get(transportId)?.onTransportState(transportId, state),
+    );
+    this.engine.on('keyframerequest', (sinkId) => this.#sinks.get(sinkId)?.onKeyframeRequest(sinkId));
+  }
+
+  #onSocket(ws: WebSocket, remoteAddress: string): void {
+    const signal = new SignalConnection(ws, this.log, remoteAddress);
+    this.#connections.add(signal);
+    signal.on('close', () => this.#connections.delete(signal));
+    const joinTimer = setTimeout(() => {
+      if (!this.#sessionFor(signal)) signal.close(4008, `no join within ${JOIN_TIMEOUT_MS} ms`);
+    }, JOIN_TIMEOUT_MS);
+    signal.on('close', () => clearTimeout(joinTimer));
+    // Before join only `join` and `resume` are accepted.
+    signal.setHandlers(
+      <K extends ClientRequestMethod>(method: K, data: ClientRequestData<K>) =>
+        this.#preJoinRequest(signal, method, data) as Promise<ClientRequestResult<K>>,
+      () => undefined,
+    );
+  }
+
+  #sessionFor(signal: SignalConnection): Session | undefined {
+    for (const session of this.#sessionsByToken.values()) {
+      if (session.participant.signal === signal) return session;
+    }
+    return undefined;
+  }
+
+  async #preJoinRequest(
+    signal: SignalConnection,
+    method: ClientRequestMethod,
+    data: ClientRequestData<ClientRequestMethod>,
+  ): Promise<unknown> {
+    try {
+      if (method === 'join') return await this.#join(signal, data as ClientRequestData<'join'>);
+      if (method === 'resume') return this.#resume(signal, data as ClientRequestData<'resume'>);
+    } catch (error) {
+      if (error instanceof ServerError && error.payload.code === ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED) {
+        // The answer goes out first; then this socket has nothing left to do.
+        setTimeout(() => signal.close(4001, 'signal channel setup failed'), 100);
+      }
+      throw error;
+    }
+    throw ServerError.wrongState(`${method} is not accepted before join`);
+  }
+
+  #checkProtocol(version: number): void {
+    if (version !== PROTOCOL_VERSION) {
+      throw new ServerError(
+        ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED,
+        `this Parley server speaks signaling protocol ${PROTOCOL_VERSION} but the SDK speaks ${version}: load the SDK from this server's /sdk/trtc.js`,
+        ProtocolErrorCode.INCOMPATIBLE_PROTOCOL,
+      );
+    }
+  }
+
+  async #join(signal: SignalConnection, data: ClientRequestData<'join'>) {
+    this.#checkProtocol(data.protocolVersion);
+    const userProblem = userIdProblem(data.userId);
+    if (userProblem) throw ServerError.invalid(userProblem);
+    if (data.userSig === '') {
+      throw new ServerError(ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED, 'userSig is empty', 70002);
+    }
+    this.#auth.verifyUser(data.sdkAppId, data.userId, data.userSig);
+    const roomProblem = roomIdProblem(data.room);
+    if (roomProblem) throw ServerError.invalid(roomProblem);
+    if (data.privateMapKey) {
+      this.#auth.verifyRoomPermission(data.sdkAppId, data.userId, data.room, data.privateMapKey);
+    }
+    const room = this.rooms.getOrCreate(data.sdkAppId, data.room);
+    const existing = room.participants.get(data.userId);
+    if (existing) {
+      const old = [...this.#sessionsByToken.values()].find((s) => s.participant === existing);
+      await old?.kick(`user ${data.userId} joined room ${String(data.room.id)} from another connection`);
+    }
+    const role = data.mode === 'live' ? data.role : 'anchor';
+    const participant = new Participant(
+      data.userId,
+      role,
+      randomBytes(8).toString('hex'),
+      randomBytes(24).toString('base64url'),
+      data.autoSubscribe,
+    );
+    const session = new Session(
+      { engine: this.engine, rooms: this.rooms, registry: this, log: this.log },
+      room,
+      participant,
+    );
+    session.register();
+    room.participants.set(participant.userId, participant);
+    this.#sessionsByToken.set(participant.resumeToken, session);
+    session.attach(signal);
+    if (participant.visible) room.broadcast('peer-join', { userId: participant.userId, role }, participant);
+    room.safeEmit('participant-joined', participant);
+    this.log.info({ room: room.key, user: participant.userId, role, conn: signal.id }, 'joined');
+    if (participant.autoSubscribe) {
+      // After the join answer has gone out, so the SDK knows the streams before their offer.
+      setImmediate(() => {
+        session.subscribeToAll().catch((error: unknown) => this.log.warn({ err: error }, 'auto-subscribe failed'));
+      });
+    }
+    return {
+      ...room.snapshotFor(participant),
+      sessionId: participant.sessionId,
+      resumeToken: participant.resumeToken,
+      heartbeatMs: this.#config.heartbeatMs,
+      sessionTimeoutMs: this.#config.sessionTimeoutMs,
+    };
+  }
+
+  #resume(signal: SignalConnection, data: ClientRequestData<'resume'>) {
+    this.#checkProtocol(data.protocolVersion);
+    const session = this.#sessionsByToken.get(data.resumeToken);
+    if (!session || session.closed) {
+      throw new ServerError(
+        ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED,
+        'the session to resume has ended (it timed out or left); join again',
+        ProtocolErrorCode.SESSION_EXPIRED,
+      );
+    }
+    session.attach(signal);
+    this.log.info({ room: session.room.key, user: session.participant.userId, conn: signal.id }, 'resumed');
+    setImmediate(() => session.resumed());
+    return session.room.snapshotFor(session.participant);
+  }
+
+  /** Drops silent sockets and removes participants whose last sign of life is too old. */
+  #sweep(): void {
+    const now = Date.now();
+    const timeout = this.#config.sessionTimeoutMs;
+    for (const connection of this.#connections) {
+      if (now - connection.lastSeen > timeout) connection.terminate();
+    }
+    for (const session of [...this.#sessionsByToken.values()]) {
+      const since = session.participant.disconnectedAt;
+      if (since !== null && now - since > timeout) void session.leave('timeout');
+    }
+  }
+}

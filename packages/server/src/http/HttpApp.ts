@@ -1,0 +1,121 @@
+/**
+ * The HTTP side: health, the SDK bundle, dev UserSigs and the demo. Every response answers
+ * CORS, because application pages live on their own origins.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { userIdProblem } from '@parley/protocol';
+import { genUserSig } from '@parley/usersig';
+import type { Logger } from 'pino';
+
+export interface HttpAppOptions {
+  sdkDir: string;
+  demoDir: string;
+  /** Dev credentials, or null when dev mode is off (then /dev/usersig answers 404). */
+  dev: { sdkAppId: number; secretKey: string } | null;
+  isReady: () => boolean;
+  log: Logger;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** Dev UserSigs live a day: long enough for a demo session, short enough to not matter. */
+const DEV_USERSIG_LIFETIME_S = 86_400;
+
+function setCors(res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+  res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
+  res.setHeader('Access-Control-Max-Age', '600');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/** Resolves `relative` inside `root`, or null when it would escape it. */
+function safeJoin(root: string, relative: string): string | null {
+  const path = normalize(join(root, relative));
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep) ? path : null;
+}
+
+export function createHttpApp(options: HttpAppOptions) {
+  const { log } = options;
+
+  async function sendFile(res: ServerResponse, root: string, relative: string): Promise<void> {
+    const path = safeJoin(root, relative);
+    if (!path) return sendJson(res, 404, { error: 'not found' });
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return sendJson(res, 404, { error: 'not found' });
+      const body = await readFile(path);
+      res.writeHead(200, {
+        'Content-Type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
+        'Content-Length': body.length,
+        'Cache-Control': 'no-cache',
+      });
+      res.end(body);
+    } catch {
+      sendJson(res, 404, { error: 'not found' });
+    }
+  }
+
+  function devUserSig(res: ServerResponse, url: URL): void {
+    if (!options.dev) {
+      return sendJson(res, 404, {
+        error: 'dev mode is off (credentials are configured): sign UserSigs on your own server',
+      });
+    }
+    const userId = url.searchParams.get('userId');
+    const problem = userIdProblem(userId);
+    if (problem || userId === null) return sendJson(res, 400, { error: problem ?? 'userId is required' });
+    const { sdkAppId, secretKey } = options.dev;
+    const userSig = genUserSig({ sdkAppId, key: secretKey, userId, expire: DEV_USERSIG_LIFETIME_S });
+    sendJson(res, 200, { sdkAppId, userId, userSig, expire: DEV_USERSIG_LIFETIME_S });
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setCors(res);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendJson(res, 405, { error: `${req.method} is not supported here` });
+    }
+    const path = url.pathname;
+    try {
+      if (path === '/healthz') {
+        return options.isReady()
+          ? sendJson(res, 200, { status: 'ok' })
+          : sendJson(res, 503, { status: 'starting' });
+      }
+      if (path === '/dev/usersig') return devUserSig(res, url);
+      if (path.startsWith('/sdk/')) return await sendFile(res, options.sdkDir, path.slice('/sdk/'.length));
+      if (path === '/' || path === '/index.html') return await sendFile(res, options.demoDir, 'index.html');
+      if (/^\/[\w.-]+\.(css|js|svg|png|ico)$/.test(path)) {
+        return await sendFile(res, options.demoDir, path.slice(1));
+      }
+      sendJson(res, 404, { error: `no such endpoint: ${path}` });
+    } catch (error) {
+      log.error({ err: error, path }, 'http handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  };
+}

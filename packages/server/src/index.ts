@@ -1,0 +1,5 @@
+export { ParleyServer, type ParleyServerOptions } from './ParleyServer.js';
+export { loadConfig, ConfigError, type ParleyConfig } from './config.js';
+export type { MediaEngine } from './media/MediaEngine.js';
+export { WeriftEngine } from './media/werift/WeriftEngine.js';
+export type { Room, RoomEvents } from './room/Room.js';

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/** `parley-server`: starts a Parley node configured from the environment. */
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { ParleyServer } from './ParleyServer.js';
+
+async function main(): Promise<void> {
+  const log = createLogger();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`parley: configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const server = new ParleyServer({ config, log });
+  const { port } = await server.listen();
+  const url = `http://localhost:${port}/`;
+  log.info({ port, host: config.host, devMode: config.devMode }, 'parley listening');
+  if (config.devMode) {
+    process.stdout.write(
+      [
+        '',
+        '  Parley is running in dev mode.',
+        `  Demo:       ${url}`,
+        `  SDK:        ${url}sdk/trtc.js`,
+        `  sdkAppId:   ${config.sdkAppId}`,
+        `  secretKey:  ${config.secretKey}`,
+        `  (kept in ${config.devCredentialsFile}; set PARLEY_SDK_APP_ID and PARLEY_SECRET_KEY for production)`,
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,257 @@
+/**
+ * One client WebSocket: decodes and validates every frame, matches responses to the requests
+ * we sent, answers the client's requests through a handler, and tracks liveness. Knows the
+ * wire, nothing about rooms.
+ */
+import type { WebSocket } from 'ws';
+import {
+  ErrorCode,
+  ProtocolError,
+  ProtocolErrorCode,
+  decodeFrame,
+  encodeError,
+  encodeNotification,
+  encodeRequest,
+  encodeResult,
+  validateClientNotification,
+  validateClientRequest,
+  validateServerRequestResult,
+  type ClientNotificationData,
+  type ClientNotificationMethod,
+  type ClientRequestData,
+  type ClientRequestMethod,
+  type ClientRequestResult,
+  type ErrorPayload,
+  type ServerNotificationData,
+  type ServerNotificationMethod,
+  type ServerRequestData,
+  type ServerRequestMethod,
+  type ServerRequestResult,
+} from '@parley/protocol';
+import type { Logger } from 'pino';
+import { SafeEmitter } from '../util/TypedEmitter.js';
+import { ServerError } from './ServerError.js';
+
+/** After this many invalid frames the client is clearly broken or hostile: close. */
+const MAX_INVALID_FRAMES = 20;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export type RequestHandler = <K extends ClientRequestMethod>(
+  method: K,
+  data: ClientRequestData<K>,
+) => Promise<ClientRequestResult<K>>;
+
+export type NotificationHandler = <K extends ClientNotificationMethod>(
+  method: K,
+  data: ClientNotificationData<K>,
+) => void;
+
+export interface SignalConnectionEvents {
+  /** The socket closed; `code` is the WebSocket close code. */
+  close: [code: number, reason: string];
+}
+
+interface Pending {
+  method: ServerRequestMethod;
+  resolve: (data: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+let connectionCounter = 0;
+
+export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
+  readonly id = `c${++connectionCounter}`;
+  /** Time of the last frame received (any frame is a sign of life). */
+  lastSeen = Date.now();
+  #nextId = 1;
+  #invalidFrames = 0;
+  readonly #pending = new Map<number, Pending>();
+  #requestHandler: RequestHandler | null = null;
+  #notificationHandler: NotificationHandler | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly log: Logger,
+    readonly remoteAddress: string,
+  ) {
+    super();
+    socket.on('message', (data, isBinary) => {
+      this.lastSeen = Date.now();
+      if (isBinary) {
+        this.#invalid(new ProtocolError(malformedPayload('binary frames are not accepted')));
+        return;
+      }
+      this.#onFrame(data.toString());
+    });
+    socket.on('close', (code, reason) => this.#onClose(code, reason.toString()));
+    socket.on('error', (error) => this.log.warn({ err: error, conn: this.id }, 'socket error'));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  setHandlers(requests: RequestHandler, notifications: NotificationHandler): void {
+    this.#requestHandler = requests;
+    this.#notificationHandler = notifications;
+  }
+
+  notify<K extends ServerNotificationMethod>(method: K, data: ServerNotificationData<K>): void {
+    this.#send(encodeNotification(method, data));
+  }
+
+  request<K extends ServerRequestMethod>(
+    method: K,
+    data: ServerRequestData<K>,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<ServerRequestResult<K>> {
+    if (this.#closed) return Promise.reject(new Error('signal connection closed'));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`client did not answer ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, {
+        method,
+        resolve: resolve as (data: unknown) => void,
+        reject,
+        timer,
+      });
+      this.#send(encodeRequest(id, method, data));
+    });
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.#closed) return;
+    this.socket.close(code, reason.slice(0, 120));
+    // A peer that never completes the close handshake must not keep us waiting.
+    setTimeout(() => this.socket.terminate(), 2000).unref();
+  }
+
+  /** Drops the socket at once (no close handshake), e.g. after a heartbeat timeout. */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  #send(frame: string): void {
+    if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(frame);
+  }
+
+  #onFrame(text: string): void {
+    let envelope;
+    try {
+      envelope = decodeFrame(text);
+    } catch (error) {
+      this.#invalid(error);
+      return;
+    }
+    switch (envelope.type) {
+      case 'req': {
+        let request;
+        try {
+          request = validateClientRequest(envelope);
+        } catch (error) {
+          this.#invalid(error);
+          return;
+        }
+        void this.#handleRequest(envelope.id, request.method, request.data);
+        return;
+      }
+      case 'ntf': {
+        try {
+          const notification = validateClientNotification(envelope);
+          this.#notificationHandler?.(notification.method, notification.data);
+        } catch (error) {
+          this.#invalid(error);
+        }
+        return;
+      }
+      case 'res': {
+        const pending = this.#pending.get(envelope.id);
+        if (!pending) return;
+        this.#pending.delete(envelope.id);
+        clearTimeout(pending.timer);
+        if (!envelope.ok) {
+          pending.reject(new Error(`client refused ${pending.method}: ${envelope.error.message}`));
+          return;
+        }
+        try {
+          pending.resolve(validateServerRequestResult(pending.method, envelope.data));
+        } catch (error) {
+          pending.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+        return;
+      }
+    }
+  }
+
+  async #handleRequest(
+    id: number,
+    method: ClientRequestMethod,
+    data: ClientRequestData<ClientRequestMethod>,
+  ): Promise<void> {
+    const handler = this.#requestHandler;
+    if (!handler) {
+      this.#send(encodeError(id, wrongState(`${method} is not accepted before join`)));
+      return;
+    }
+    try {
+      const result = await handler(method, data as never);
+      this.#send(encodeResult(id, result));
+    } catch (error) {
+      if (error instanceof ServerError) {
+        this.log.info({ conn: this.id, method, error: error.payload }, 'request refused');
+        this.#send(encodeError(id, error.payload));
+      } else {
+        this.log.error({ conn: this.id, method, err: error }, 'request failed');
+        this.#send(
+          encodeError(id, {
+            code: ErrorCode.UNKNOWN,
+            extraCode: ProtocolErrorCode.INTERNAL,
+            message: `server failed to handle ${method}: ${error instanceof Error ? error.message : String(error)}`,
+          }),
+        );
+      }
+    }
+  }
+
+  #invalid(error: unknown): void {
+    this.#invalidFrames++;
+    const payload =
+      error instanceof ProtocolError ? error.payload : malformedPayload(String(error));
+    this.log.warn({ conn: this.id, error: payload }, 'invalid frame');
+    if (error instanceof ProtocolError && error.requestId !== undefined) {
+      this.#send(encodeError(error.requestId, payload));
+    }
+    if (this.#invalidFrames > MAX_INVALID_FRAMES) {
+      this.close(1008, 'too many invalid messages');
+    }
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error('signal connection closed'));
+    }
+    this.#pending.clear();
+    this.safeEmit('close', code, reason);
+  }
+}
+
+function malformedPayload(message: string): ErrorPayload {
+  return {
+    code: ErrorCode.INVALID_PARAMETER,
+    extraCode: ProtocolErrorCode.MALFORMED_MESSAGE,
+    message,
+  };
+}
+
+function wrongState(message: string): ErrorPayload {
+  return { code: ErrorCode.INVALID_OPERATION, extraCode: ProtocolErrorCode.WRONG_STATE, message };
+}
