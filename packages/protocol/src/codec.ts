@@ -14,7 +14,7 @@ import {
   type ErrorPayload,
 } from './messages.js';
 
-const EnvelopeSchema = z.discriminatedUnion('type', [
+const EnvelopeSchema = z.union([
   z.object({
     type: z.literal('req'),
     id: z.number().int().nonnegative(),
@@ -85,11 +85,17 @@ export function utf8Length(text: string): number {
 /** Parses a frame's envelope (not yet its data). Throws ProtocolError. */
 export function decodeFrame(text: string): Envelope {
   if (text.length > MAX_MESSAGE_BYTES || utf8Length(text) > MAX_MESSAGE_BYTES) {
-    throw new ProtocolError({
-      code: ErrorCode.INVALID_PARAMETER,
-      extraCode: ProtocolErrorCode.MESSAGE_TOO_LARGE,
-      message: `message of ${utf8Length(text)} bytes exceeds the limit of ${MAX_MESSAGE_BYTES}`,
-    });
+    // Not parsed (that is the point of the limit), but a request id near the start lets the
+    // sender learn which of its requests was refused.
+    const id = /^\{[^{}]{0,200}?"id"\s*:\s*(\d{1,15})/.exec(text.slice(0, 256))?.[1];
+    throw new ProtocolError(
+      {
+        code: ErrorCode.INVALID_PARAMETER,
+        extraCode: ProtocolErrorCode.MESSAGE_TOO_LARGE,
+        message: `message of ${utf8Length(text)} bytes exceeds the limit of ${MAX_MESSAGE_BYTES}`,
+      },
+      id === undefined ? undefined : Number(id),
+    );
   }
   let json: unknown;
   try {

@@ -3,3 +3,4 @@ export { loadConfig, ConfigError, type ParleyConfig } from './config.js';
 export type { MediaEngine } from './media/MediaEngine.js';
 export { WeriftEngine } from './media/werift/WeriftEngine.js';
 export type { Room, RoomEvents } from './room/Room.js';
+export { createLogger } from './logger.js';

@@ -126,6 +126,9 @@ export class Session {
     }
     const mids = new Set(data.tracks.map((t) => t.mid));
     if (mids.size !== data.tracks.length) throw ServerError.invalid('publish lists a mid twice');
+    if (!/^v=0\r?\n/.test(data.sdp) || !/\r?\nm=(audio|video) /.test(data.sdp)) {
+      throw ServerError.invalid('publish sdp is not an SDP offer with audio or video sections');
+    }
     let transportId = participant.publisherTransportId;
     if (!transportId) {
       transportId = `${participant.sessionId}:pub${++this.#publisherCount}`;
@@ -133,7 +136,15 @@ export class Session {
       this.deps.registry.registerTransport(transportId, this);
       participant.publisherTransportId = transportId;
     }
-    const answer = await this.deps.engine.acceptOffer(transportId, data.sdp);
+    let answer;
+    try {
+      answer = await this.deps.engine.acceptOffer(transportId, data.sdp);
+    } catch (error) {
+      if (participant.streams.size === 0) await this.#closePublisher();
+      throw ServerError.invalid(
+        `publish offer refused: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     this.#assertOpen();
     const touched = new Map<StreamType, boolean>();
     for (const incoming of answer.tracks) {
@@ -154,6 +165,12 @@ export class Session {
         muted: declared.muted,
       });
       touched.set(declared.streamType, (touched.get(declared.streamType) ?? false) || isNew);
+    }
+    if (touched.size === 0 && participant.streams.size === 0) {
+      await this.#closePublisher();
+      throw ServerError.invalid(
+        `the offer carries none of the declared tracks (mids ${[...mids].join(', ')})`,
+      );
     }
     for (const [streamType, isNew] of touched) {
       const info = participant.streamInfo(streamType);
@@ -196,12 +213,15 @@ export class Session {
     }
     room.safeEmit('stream-unpublished', participant.userId, stream.type);
     this.#log.info({ streamType: stream.type }, 'stream unpublished');
-    if (participant.streams.size === 0 && participant.publisherTransportId) {
-      const transportId = participant.publisherTransportId;
-      participant.publisherTransportId = null;
-      this.deps.registry.unregisterTransport(transportId);
-      await this.deps.engine.closeTransport(transportId);
-    }
+    if (participant.streams.size === 0) await this.#closePublisher();
+  }
+
+  async #closePublisher(): Promise<void> {
+    const transportId = this.participant.publisherTransportId;
+    if (!transportId) return;
+    this.participant.publisherTransportId = null;
+    this.deps.registry.unregisterTransport(transportId);
+    await this.deps.engine.closeTransport(transportId);
   }
 
   async mute(data: ClientRequestData<'mute'>): Promise<Record<string, never>> {

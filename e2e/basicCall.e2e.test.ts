@@ -1,0 +1,157 @@
+/**
+ * The TRTC v4 basic workflow, run as the guide's code in real Chromium pages served from an
+ * application origin, against a self-hosted Parley.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  launchBrowser,
+  newPage,
+  remoteMedia,
+  sleep,
+  startAppOrigin,
+  startParley,
+  waitFor,
+  type ParleyUnderTest,
+  type RemoteMedia,
+} from './harness.js';
+
+interface PageEvent {
+  name: string;
+  userId: string;
+  at: number;
+}
+
+let parley: ParleyUnderTest;
+let app: { origin: string; close(): Promise<void> };
+let browser: Browser;
+
+beforeAll(async () => {
+  parley = await startParley();
+  app = await startAppOrigin(parley.origin);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await parley?.close();
+});
+
+async function openGuide(userId: string, roomId: number): Promise<Page> {
+  const { page } = await newPage(browser);
+  const query = new URLSearchParams({
+    sdkAppId: String(parley.sdkAppId),
+    userId,
+    userSig: parley.userSig(userId),
+    roomId: String(roomId),
+  });
+  await page.goto(`${app.origin}/guide.html?${query}`);
+  await page.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
+  return page;
+}
+
+/** Waits until the page decodes video and hears audio from exactly `users`, and returns it. */
+async function receivingFrom(page: Page, users: string[]): Promise<RemoteMedia[]> {
+  return waitFor(`${users.join('+')} media on the page`, async () => {
+    const media = await remoteMedia(page);
+    const ok =
+      media.length === users.length &&
+      users.every((u) => media.some((m) => m.userId === u && m.framesDecoded > 0 && m.frameWidth > 0));
+    return ok ? media : null;
+  }, 20_000);
+}
+
+/** Asserts video frames keep being decoded and audio energy keeps arriving from each user. */
+async function expectFlowing(page: Page, users: string[]): Promise<void> {
+  const before = await receivingFrom(page, users);
+  await sleep(2500);
+  const after = await remoteMedia(page);
+  for (const user of users) {
+    const b = before.find((m) => m.userId === user)!;
+    const a = after.find((m) => m.userId === user);
+    expect(a, `still receiving ${user}`).toBeDefined();
+    expect(a!.framesDecoded, `video frames from ${user} rising`).toBeGreaterThan(b.framesDecoded + 10);
+    expect(a!.frameWidth, `real frame size from ${user}`).toBeGreaterThanOrEqual(160);
+    expect(a!.frameHeight).toBeGreaterThanOrEqual(120);
+    expect(a!.audioSamples, `audio samples from ${user} rising`).toBeGreaterThan(b.audioSamples);
+    expect(a!.audioEnergy, `audio energy from ${user} rising`).toBeGreaterThan(b.audioEnergy);
+  }
+}
+
+const events = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __events: PageEvent[] }).__events);
+
+describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () => {
+  it('three pages each receive the other two; one leaves and the others see it within 1 s; it rejoins', async () => {
+    const roomId = 100_000 + Math.floor(Math.random() * 800_000);
+    const alice = await openGuide('alice', roomId);
+    const bob = await openGuide('bob', roomId);
+    const carol = await openGuide('carol', roomId);
+
+    await expectFlowing(alice, ['bob', 'carol']);
+    await expectFlowing(bob, ['alice', 'carol']);
+    await expectFlowing(carol, ['alice', 'bob']);
+
+    const leftAt = Date.now();
+    await carol.evaluate(() => (window as unknown as { client: { leave(): Promise<void> } }).client.leave());
+    for (const page of [alice, bob]) {
+      const seen = await waitFor('carol leaving', async () => {
+        const list = await events(page);
+        const removed = list.find((e) => e.name === 'stream-removed' && e.userId === 'carol' && e.at >= leftAt);
+        const left = list.find((e) => e.name === 'peer-leave' && e.userId === 'carol' && e.at >= leftAt);
+        return removed && left ? { removed, left } : null;
+      }, 3000);
+      expect(seen.removed.at - leftAt).toBeLessThan(1000);
+      expect(seen.left.at - leftAt).toBeLessThan(1000);
+    }
+    await expectFlowing(alice, ['bob']);
+    await expectFlowing(bob, ['alice']);
+
+    await carol.evaluate(async (room) => {
+      const w = window as unknown as {
+        client: { join(o: { roomId: number }): Promise<void>; publish(s: unknown): Promise<void> };
+        localStream: unknown;
+      };
+      await w.client.join({ roomId: room });
+      await w.client.publish(w.localStream);
+    }, roomId);
+    await expectFlowing(alice, ['bob', 'carol']);
+    await expectFlowing(bob, ['alice', 'carol']);
+    await expectFlowing(carol, ['alice', 'bob']);
+    const carolEvents = await events(carol);
+    expect(carolEvents.filter((e) => e.name === 'peer-join').map((e) => e.userId).sort()).toEqual(
+      expect.arrayContaining(['alice', 'bob']),
+    );
+    await Promise.all([alice, bob, carol].map((p) => p.context().close()));
+  });
+
+  it('keeps numeric 123 and string "123" apart: no media crosses between the two rooms', async () => {
+    const { page: numeric } = await newPage(browser);
+    const { page: textual } = await newPage(browser);
+    await numeric.goto(`${app.origin}/guide.html?${new URLSearchParams({
+      sdkAppId: String(parley.sdkAppId), userId: 'num', userSig: parley.userSig('num'), roomId: '123',
+    })}`);
+    await numeric.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
+    await textual.goto(`${app.origin}/guide.html`);
+    // Same digits, string room: a different room, so neither side may see the other.
+    await textual.evaluate(
+      async ({ sdkAppId, userSig }) => {
+        const T = (window as unknown as { TRTC: { createClient(c: object): { join(o: object): Promise<void>; on(e: string, f: (e: { userId?: string }) => void): void }; createStream(c: object): { initialize(): Promise<void> } } }).TRTC;
+        const client = T.createClient({ mode: 'rtc', sdkAppId, userId: 'str', userSig, useStringRoomId: true });
+        const seen: string[] = [];
+        client.on('peer-join', (e) => seen.push(e.userId ?? ''));
+        (window as unknown as { __seen: string[] }).__seen = seen;
+        await client.join({ roomId: '123' });
+      },
+      { sdkAppId: parley.sdkAppId, userSig: parley.userSig('str') },
+    );
+    await sleep(1500);
+    expect(await textual.evaluate(() => (window as unknown as { __seen: string[] }).__seen)).toEqual([]);
+    expect(await remoteMedia(numeric)).toEqual([]);
+    const rooms = [...parley.server.rooms.rooms()].map((r) => r.key).sort();
+    expect(rooms).toEqual([`${parley.sdkAppId}/n/123`, `${parley.sdkAppId}/s/123`]);
+    await numeric.context().close();
+    await textual.context().close();
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * E2E harness: a real Parley server (in this process), a separate "application" origin that
+ * serves test pages, and headless Chromium with fake camera and microphone.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ParleyServer, createLogger, loadConfig } from '@parley/server';
+import { genUserSig } from '@parley/usersig';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-gpu',
+];
+
+export interface ParleyUnderTest {
+  server: ParleyServer;
+  /** http://127.0.0.1:port */
+  origin: string;
+  sdkAppId: number;
+  secretKey: string;
+  userSig(userId: string, expire?: number): string;
+  close(): Promise<void>;
+}
+
+export async function startParley(): Promise<ParleyUnderTest> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-')),
+    PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'warn',
+  });
+  const server = new ParleyServer({ config, log: createLogger(process.env.PARLEY_LOG_LEVEL ?? 'warn') });
+  const { port } = await server.listen();
+  return {
+    server,
+    origin: `http://127.0.0.1:${port}`,
+    sdkAppId: config.sdkAppId,
+    secretKey: config.secretKey,
+    userSig: (userId, expire = 3600) =>
+      genUserSig({ sdkAppId: config.sdkAppId, key: config.secretKey, userId, expire }),
+    close: () => server.close(),
+  };
+}
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/**
+ * The application's own web server, on another origin than Parley (host name `localhost`
+ * and its own port), as a real app's page is. `{{PARLEY}}` in fixtures becomes Parley's origin.
+ */
+export async function startAppOrigin(parleyOrigin: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
+    if (!/^[\w-]+\.html$/.test(name)) {
+      res.writeHead(404).end();
+      return;
+    }
+    readFile(join(FIXTURES, name), 'utf8').then(
+      (html) => {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(html.replaceAll('{{PARLEY}}', parleyOrigin));
+      },
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://localhost:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Every RTCPeerConnection a page creates, so tests can read getStats() as a person's browser would. */
+const RECORD_PEER_CONNECTIONS = `
+  (() => {
+    const Native = window.RTCPeerConnection;
+    window.__pcs = [];
+    window.RTCPeerConnection = function (...args) {
+      const pc = new Native(...args);
+      window.__pcs.push(pc);
+      return pc;
+    };
+    window.RTCPeerConnection.prototype = Native.prototype;
+    Object.setPrototypeOf(window.RTCPeerConnection, Native);
+  })();
+`;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  await context.addInitScript(RECORD_PEER_CONNECTIONS);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+  return { context, page };
+}
+
+export interface RemoteMedia {
+  userId: string;
+  framesDecoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  /** Chrome's totalAudioEnergy of the inbound audio. */
+  audioEnergy: number;
+  audioSamples: number;
+}
+
+/**
+ * What a page receives from each remote user, from getStats() of its peer connections, matched
+ * to users through the tracks the SDK put in `div#remote_stream-<streamId>` players.
+ * `window.__remoteUsers` (streamId → userId) is kept by the fixture page.
+ */
+export async function remoteMedia(page: Page): Promise<RemoteMedia[]> {
+  return page.evaluate(async () => {
+    const w = window as unknown as {
+      __pcs: RTCPeerConnection[];
+      __remoteUsers: Record<string, string>;
+    };
+    const byTrack = new Map<string, Record<string, number>>();
+    for (const pc of w.__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      const report = await pc.getStats();
+      report.forEach((s: Record<string, unknown>) => {
+        if (s.type === 'inbound-rtp' && typeof s.trackIdentifier === 'string') {
+          byTrack.set(s.trackIdentifier, s as Record<string, number>);
+        }
+      });
+    }
+    const result = [];
+    for (const [streamId, userId] of Object.entries(w.__remoteUsers)) {
+      const video = document.getElementById(`video_${streamId}`) as HTMLVideoElement | null;
+      const audio = document.getElementById(`audio_${streamId}`) as HTMLAudioElement | null;
+      const videoTrack = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      const audioTrack = ((audio?.srcObject ?? video?.srcObject) as MediaStream | null)?.getAudioTracks()[0];
+      const v = videoTrack ? byTrack.get(videoTrack.id) : undefined;
+      const a = audioTrack ? byTrack.get(audioTrack.id) : undefined;
+      result.push({
+        userId,
+        framesDecoded: v?.framesDecoded ?? 0,
+        frameWidth: v?.frameWidth ?? 0,
+        frameHeight: v?.frameHeight ?? 0,
+        audioEnergy: a?.totalAudioEnergy ?? 0,
+        audioSamples: a?.totalSamplesReceived ?? 0,
+      });
+    }
+    return result;
+  });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a truthy value or the time is up (then throws with `what`). */
+export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
