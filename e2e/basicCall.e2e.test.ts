@@ -3,24 +3,20 @@
  * application origin, against a self-hosted Parley.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
+  events,
+  expectFlowing,
   launchBrowser,
   newPage,
+  openGuidePage,
   remoteMedia,
   sleep,
   startAppOrigin,
   startParley,
   waitFor,
   type ParleyUnderTest,
-  type RemoteMedia,
 } from './harness.js';
-
-interface PageEvent {
-  name: string;
-  userId: string;
-  at: number;
-}
 
 let parley: ParleyUnderTest;
 let app: { origin: string; close(): Promise<void> };
@@ -38,49 +34,7 @@ afterAll(async () => {
   await parley?.close();
 });
 
-async function openGuide(userId: string, roomId: number): Promise<Page> {
-  const { page } = await newPage(browser);
-  const query = new URLSearchParams({
-    sdkAppId: String(parley.sdkAppId),
-    userId,
-    userSig: parley.userSig(userId),
-    roomId: String(roomId),
-  });
-  await page.goto(`${app.origin}/guide.html?${query}`);
-  await page.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
-  return page;
-}
-
-/** Waits until the page decodes video and hears audio from exactly `users`, and returns it. */
-async function receivingFrom(page: Page, users: string[]): Promise<RemoteMedia[]> {
-  return waitFor(`${users.join('+')} media on the page`, async () => {
-    const media = await remoteMedia(page);
-    const ok =
-      media.length === users.length &&
-      users.every((u) => media.some((m) => m.userId === u && m.framesDecoded > 0 && m.frameWidth > 0));
-    return ok ? media : null;
-  }, 20_000);
-}
-
-/** Asserts video frames keep being decoded and audio energy keeps arriving from each user. */
-async function expectFlowing(page: Page, users: string[]): Promise<void> {
-  const before = await receivingFrom(page, users);
-  await sleep(2500);
-  const after = await remoteMedia(page);
-  for (const user of users) {
-    const b = before.find((m) => m.userId === user)!;
-    const a = after.find((m) => m.userId === user);
-    expect(a, `still receiving ${user}`).toBeDefined();
-    expect(a!.framesDecoded, `video frames from ${user} rising`).toBeGreaterThan(b.framesDecoded + 10);
-    expect(a!.frameWidth, `real frame size from ${user}`).toBeGreaterThanOrEqual(160);
-    expect(a!.frameHeight).toBeGreaterThanOrEqual(120);
-    expect(a!.audioSamples, `audio samples from ${user} rising`).toBeGreaterThan(b.audioSamples);
-    expect(a!.audioEnergy, `audio energy from ${user} rising`).toBeGreaterThan(b.audioEnergy);
-  }
-}
-
-const events = (page: Page) =>
-  page.evaluate(() => (window as unknown as { __events: PageEvent[] }).__events);
+const openGuide = (userId: string, roomId: number) => openGuidePage(browser, app.origin, parley, userId, roomId);
 
 describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () => {
   it('three pages each receive the other two; one leaves and the others see it within 1 s; it rejoins', async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { ParleyServer, createLogger, loadConfig } from '@parley/server';
 import { genUserSig } from '@parley/usersig';
 
@@ -87,7 +88,10 @@ export async function startAppOrigin(parleyOrigin: string): Promise<{ origin: st
   };
 }
 
-/** Every RTCPeerConnection a page creates, so tests can read getStats() as a person's browser would. */
+/**
+ * Every RTCPeerConnection and WebSocket a page creates, so tests can read getStats() as a
+ * person's browser would, and cut a socket to simulate a network blip.
+ */
 const RECORD_PEER_CONNECTIONS = `
   (() => {
     const Native = window.RTCPeerConnection;
@@ -99,6 +103,15 @@ const RECORD_PEER_CONNECTIONS = `
     };
     window.RTCPeerConnection.prototype = Native.prototype;
     Object.setPrototypeOf(window.RTCPeerConnection, Native);
+    const NativeWS = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = function (...args) {
+      const ws = new NativeWS(...args);
+      window.__sockets.push(ws);
+      return ws;
+    };
+    window.WebSocket.prototype = NativeWS.prototype;
+    Object.setPrototypeOf(window.WebSocket, NativeWS);
   })();
 `;
 
@@ -185,3 +198,66 @@ export function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** Opens the guide fixture (the TRTC v4 guide's code) for a user and runs it: join + publish. */
+export async function openGuidePage(
+  browser: Browser,
+  appOrigin: string,
+  parley: ParleyUnderTest,
+  userId: string,
+  roomId: number,
+): Promise<Page> {
+  const { page } = await newPage(browser);
+  const query = new URLSearchParams({
+    sdkAppId: String(parley.sdkAppId),
+    userId,
+    userSig: parley.userSig(userId),
+    roomId: String(roomId),
+  });
+  await page.goto(`${appOrigin}/guide.html?${query}`);
+  await page.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
+  return page;
+}
+
+/** Waits until the page decodes video and hears audio from exactly `users`, and returns it. */
+export async function receivingFrom(page: Page, users: string[]): Promise<RemoteMedia[]> {
+  return waitFor(
+    `${users.join('+')} media on the page`,
+    async () => {
+      const media = await remoteMedia(page);
+      const ok =
+        media.length === users.length &&
+        users.every((u) => media.some((m) => m.userId === u && m.framesDecoded > 0 && m.frameWidth > 0));
+      return ok ? media : null;
+    },
+    20_000,
+  );
+}
+
+/** Asserts video frames keep being decoded and audio energy keeps arriving from each user. */
+export async function expectFlowing(page: Page, users: string[]): Promise<void> {
+  const before = await receivingFrom(page, users);
+  await sleep(2500);
+  const after = await remoteMedia(page);
+  for (const user of users) {
+    const b = before.find((m) => m.userId === user)!;
+    const a = after.find((m) => m.userId === user);
+    expect(a, `still receiving ${user}`).toBeDefined();
+    expect(a!.framesDecoded, `video frames from ${user} rising`).toBeGreaterThan(b.framesDecoded + 10);
+    expect(a!.frameWidth, `real frame size from ${user}`).toBeGreaterThanOrEqual(160);
+    expect(a!.frameHeight).toBeGreaterThanOrEqual(120);
+    expect(a!.audioSamples, `audio samples from ${user} rising`).toBeGreaterThan(b.audioSamples);
+    expect(a!.audioEnergy, `audio energy from ${user} rising`).toBeGreaterThan(b.audioEnergy);
+  }
+}
+
+export interface PageEvent {
+  name: string;
+  userId?: string;
+  state?: string;
+  at: number;
+}
+
+/** Events the guide fixture recorded, with the page's Date.now() (same clock as the test). */
+export const events = (page: Page): Promise<PageEvent[]> =>
+  page.evaluate(() => (window as unknown as { __events: PageEvent[] }).__events);
