@@ -2,11 +2,12 @@
  * The TRTC v4 basic workflow, run as the guide's code in real Chromium pages served from an
  * application origin, against a self-hosted Parley.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
   events,
   expectFlowing,
+  closeAllPages,
   launchBrowser,
   newPage,
   openGuidePage,
@@ -28,6 +29,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
+afterEach(() => closeAllPages());
 afterAll(async () => {
   await browser?.close();
   await app?.close();
@@ -66,7 +68,11 @@ describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () =
       const w = window as unknown as {
         client: { join(o: { roomId: number }): Promise<void>; publish(s: unknown): Promise<void> };
         localStream: unknown;
+        __remoteUsers: Record<string, string>;
       };
+      // What the app does after leave: forget the old remote players.
+      w.__remoteUsers = {};
+      document.getElementById('remotes')!.innerHTML = '';
       await w.client.join({ roomId: room });
       await w.client.publish(w.localStream);
     }, roomId);

@@ -1,8 +1,8 @@
 /** The demo page at `/`, used as a person would: type, click Join, see the other person. */
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, startParley, waitFor, type ParleyUnderTest } from './harness.js';
+import { closeAllPages, launchBrowser, newPage, startParley, waitFor, type ParleyUnderTest } from './harness.js';
 
 let parley: ParleyUnderTest;
 let browser: Browser;
@@ -11,6 +11,7 @@ beforeAll(async () => {
   parley = await startParley();
   browser = await launchBrowser();
 });
+afterEach(() => closeAllPages());
 afterAll(async () => {
   await browser?.close();
   await parley?.close();

@@ -119,8 +119,19 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+const openContexts = new Set<BrowserContext>();
+
+/** Closes every page opened by newPage (for afterEach, so a failed test leaves nothing behind). */
+export async function closeAllPages(): Promise<void> {
+  const contexts = [...openContexts];
+  openContexts.clear();
+  await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
+}
+
 export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  openContexts.add(context);
+  context.on('close', () => openContexts.delete(context));
   await context.addInitScript(RECORD_PEER_CONNECTIONS);
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
@@ -182,9 +193,13 @@ export async function remoteMedia(page: Page): Promise<RemoteMedia[]> {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a truthy value or the time is up (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
+  let last: T | null | undefined | false;
   while (Date.now() < deadline) {
     last = await check();
     if (last) return last;
@@ -221,17 +236,22 @@ export async function openGuidePage(
 
 /** Waits until the page decodes video and hears audio from exactly `users`, and returns it. */
 export async function receivingFrom(page: Page, users: string[]): Promise<RemoteMedia[]> {
-  return waitFor(
-    `${users.join('+')} media on the page`,
-    async () => {
-      const media = await remoteMedia(page);
-      const ok =
-        media.length === users.length &&
-        users.every((u) => media.some((m) => m.userId === u && m.framesDecoded > 0 && m.frameWidth > 0));
-      return ok ? media : null;
-    },
-    20_000,
-  );
+  let last: RemoteMedia[] = [];
+  try {
+    return await waitFor(
+      `${users.join('+')} media on the page`,
+      async () => {
+        last = await remoteMedia(page);
+        const ok =
+          last.length === users.length &&
+          users.every((u) => last.some((m) => m.userId === u && m.framesDecoded > 0 && m.frameWidth > 0));
+        return ok ? last : null;
+      },
+      20_000,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the page receives ${JSON.stringify(last)}`);
+  }
 }
 
 /** Asserts video frames keep being decoded and audio energy keeps arriving from each user. */

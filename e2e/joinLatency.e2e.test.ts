@@ -3,9 +3,9 @@
  * painted in its video, measured with requestVideoFrameCallback and printed. A figure, not
  * an assertion: compare it with Janus's ~90 ms median on this machine.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, median, newPage, startAppOrigin, startParley, type ParleyUnderTest } from './harness.js';
+import { closeAllPages, launchBrowser, median, newPage, startAppOrigin, startParley, type ParleyUnderTest } from './harness.js';
 
 const JOINS = 12;
 
@@ -18,6 +18,7 @@ beforeAll(async () => {
   app = await startAppOrigin(parley.origin);
   browser = await launchBrowser();
 });
+afterEach(() => closeAllPages());
 afterAll(async () => {
   await browser?.close();
   await app?.close();

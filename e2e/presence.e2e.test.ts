@@ -2,12 +2,13 @@
  * Presence: a tab that vanishes leaves 8-10 s after its last sign of life; a shorter network
  * blip is hidden by reconnection and nobody sees a leave.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import {
   CHROMIUM,
   events,
   expectFlowing,
+  closeAllPages,
   launchBrowser,
   openGuidePage,
   receivingFrom,
@@ -27,6 +28,7 @@ beforeAll(async () => {
   app = await startAppOrigin(parley.origin);
   browser = await launchBrowser();
 });
+afterEach(() => closeAllPages());
 afterAll(async () => {
   await browser?.close();
   await app?.close();

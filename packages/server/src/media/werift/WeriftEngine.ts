@@ -56,6 +56,9 @@ interface Outgoing {
   unsubscribe: () => void;
 }
 
+/** When a transceiver's outgoing track was removed, for timestamp continuity on reuse. */
+const freedAt = new WeakMap<RTCRtpTransceiver, number>();
+
 interface Transport {
   pc: RTCPeerConnection;
   role: TransportRole;
@@ -228,6 +231,13 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
       index >= 0
         ? transport.free.splice(index, 1)[0]!
         : transport.pc.addTransceiver(kind, { direction: 'sendonly' });
+    const freed = freedAt.get(transceiver);
+    if (freed !== undefined) {
+      // A reused m-line keeps its SSRC: the new source must continue its sequence numbers and
+      // timestamps (advanced by the real pause), or the receiver drops it as old packets.
+      const step = Math.max(1, Math.round(((Date.now() - freed) * codec.clockRate) / 1000));
+      transceiver.sender.replaceRTP({ sequenceNumber: 0, timestamp: 0 }, true, step);
+    }
     transceiver.setDirection('sendonly');
     const wanted = codecsFor()[kind].filter(
       (c) =>
@@ -253,6 +263,7 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
     if (!outgoing) return;
     outgoing.unsubscribe();
     outgoing.transceiver.setDirection('inactive');
+    freedAt.set(outgoing.transceiver, Date.now());
     transport.outgoing.delete(outTrackId);
     this.#outgoingIndex.delete(outTrackId);
     transport.free.push(outgoing.transceiver);
