@@ -80,9 +80,9 @@ export class Session {
       if (this.participant.signal !== signal || this.#closed) return;
       this.participant.signal = null;
       this.participant.disconnectedAt = signal.lastSeen;
-      // 1001 is a page going away (tab closed, navigation): that user is gone for good.
-      if (code === 1001) void this.leave('leave');
-      else this.#log.info({ code }, 'socket dropped; waiting for resume');
+      // Even a clean close (1001) may be a crashed browser whose network process shut the
+      // socket: only an explicit `leave` removes at once; otherwise wait for a resume.
+      this.#log.info({ code }, 'socket dropped; waiting for resume');
     });
   }
 

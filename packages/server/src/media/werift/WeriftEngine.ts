@@ -40,6 +40,8 @@ export interface WeriftEngineOptions {
   announcedIp?: string;
   /** Also offer candidates on these local addresses (werift skips loopback by default). */
   additionalHostAddresses?: string[];
+  /** Run ICE-lite (default false, see createTransport). */
+  iceLite?: boolean;
 }
 
 interface Incoming {
@@ -123,6 +125,9 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
       icePortRange: this.options.portRange,
       iceAdditionalHostAddresses: this.options.additionalHostAddresses,
       iceUseIpv6: false,
+      // werift's ICE-lite completes ICE but never starts DTLS (measured with Chromium 156), so
+      // full ICE stays the default.
+      iceLite: this.options.iceLite ?? false,
       bundlePolicy: 'max-bundle',
     });
     const transport: Transport = { pc, role, incoming: new Map(), outgoing: new Map(), free: [] };
