@@ -36,7 +36,8 @@ afterAll(async () => {
   await parley?.close();
 });
 
-const openGuide = (userId: string, roomId: number) => openGuidePage(browser, app.origin, parley, userId, roomId);
+const openGuide = (userId: string, roomId: number) =>
+  openGuidePage(browser, app.origin, parley, userId, roomId);
 
 describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () => {
   it('three pages each receive the other two; one leaves and the others see it within 1 s; it rejoins', async () => {
@@ -50,14 +51,24 @@ describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () =
     await expectFlowing(carol, ['alice', 'bob']);
 
     const leftAt = Date.now();
-    await carol.evaluate(() => (window as unknown as { client: { leave(): Promise<void> } }).client.leave());
+    await carol.evaluate(() =>
+      (window as unknown as { client: { leave(): Promise<void> } }).client.leave(),
+    );
     for (const page of [alice, bob]) {
-      const seen = await waitFor('carol leaving', async () => {
-        const list = await events(page);
-        const removed = list.find((e) => e.name === 'stream-removed' && e.userId === 'carol' && e.at >= leftAt);
-        const left = list.find((e) => e.name === 'peer-leave' && e.userId === 'carol' && e.at >= leftAt);
-        return removed && left ? { removed, left } : null;
-      }, 3000);
+      const seen = await waitFor(
+        'carol leaving',
+        async () => {
+          const list = await events(page);
+          const removed = list.find(
+            (e) => e.name === 'stream-removed' && e.userId === 'carol' && e.at >= leftAt,
+          );
+          const left = list.find(
+            (e) => e.name === 'peer-leave' && e.userId === 'carol' && e.at >= leftAt,
+          );
+          return removed && left ? { removed, left } : null;
+        },
+        3000,
+      );
       expect(seen.removed.at - leftAt).toBeLessThan(1000);
       expect(seen.left.at - leftAt).toBeLessThan(1000);
     }
@@ -80,25 +91,49 @@ describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () =
     await expectFlowing(bob, ['alice', 'carol']);
     await expectFlowing(carol, ['alice', 'bob']);
     const carolEvents = await events(carol);
-    expect(carolEvents.filter((e) => e.name === 'peer-join').map((e) => e.userId).sort()).toEqual(
-      expect.arrayContaining(['alice', 'bob']),
-    );
+    expect(
+      carolEvents
+        .filter((e) => e.name === 'peer-join')
+        .map((e) => e.userId)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['alice', 'bob']));
     await Promise.all([alice, bob, carol].map((p) => p.context().close()));
   });
 
   it('keeps numeric 123 and string "123" apart: no media crosses between the two rooms', async () => {
     const { page: numeric } = await newPage(browser);
     const { page: textual } = await newPage(browser);
-    await numeric.goto(`${app.origin}/guide.html?${new URLSearchParams({
-      sdkAppId: String(parley.sdkAppId), userId: 'num', userSig: parley.userSig('num'), roomId: '123',
-    })}`);
+    await numeric.goto(
+      `${app.origin}/guide.html?${new URLSearchParams({
+        sdkAppId: String(parley.sdkAppId),
+        userId: 'num',
+        userSig: parley.userSig('num'),
+        roomId: '123',
+      })}`,
+    );
     await numeric.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
     await textual.goto(`${app.origin}/guide.html`);
     // Same digits, string room: a different room, so neither side may see the other.
     await textual.evaluate(
       async ({ sdkAppId, userSig }) => {
-        const T = (window as unknown as { TRTC: { createClient(c: object): { join(o: object): Promise<void>; on(e: string, f: (e: { userId?: string }) => void): void }; createStream(c: object): { initialize(): Promise<void> } } }).TRTC;
-        const client = T.createClient({ mode: 'rtc', sdkAppId, userId: 'str', userSig, useStringRoomId: true });
+        const T = (
+          window as unknown as {
+            TRTC: {
+              createClient(c: object): {
+                join(o: object): Promise<void>;
+                on(e: string, f: (e: { userId?: string }) => void): void;
+              };
+              createStream(c: object): { initialize(): Promise<void> };
+            };
+          }
+        ).TRTC;
+        const client = T.createClient({
+          mode: 'rtc',
+          sdkAppId,
+          userId: 'str',
+          userSig,
+          useStringRoomId: true,
+        });
         const seen: string[] = [];
         client.on('peer-join', (e) => seen.push(e.userId ?? ''));
         (window as unknown as { __seen: string[] }).__seen = seen;
@@ -107,7 +142,9 @@ describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () =
       { sdkAppId: parley.sdkAppId, userSig: parley.userSig('str') },
     );
     await sleep(1500);
-    expect(await textual.evaluate(() => (window as unknown as { __seen: string[] }).__seen)).toEqual([]);
+    expect(
+      await textual.evaluate(() => (window as unknown as { __seen: string[] }).__seen),
+    ).toEqual([]);
     expect(await remoteMedia(numeric)).toEqual([]);
     const rooms = [...parley.server.rooms.rooms()].map((r) => r.key).sort();
     expect(rooms).toEqual([`${parley.sdkAppId}/n/123`, `${parley.sdkAppId}/s/123`]);

@@ -2,7 +2,14 @@
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { closeAllPages, launchBrowser, newPage, startParley, waitFor, type ParleyUnderTest } from './harness.js';
+import {
+  closeAllPages,
+  launchBrowser,
+  newPage,
+  startParley,
+  waitFor,
+  type ParleyUnderTest,
+} from './harness.js';
 
 let parley: ParleyUnderTest;
 let browser: Browser;
@@ -51,20 +58,30 @@ describe('demo page', () => {
     const room = String(300_000 + Math.floor(Math.random() * 600_000));
     const ada = await joinDemo(room, 'ada');
     const lin = await joinDemo(room, 'lin');
-    for (const [page, other] of [[ada, 'lin'], [lin, 'ada']] as const) {
+    for (const [page, other] of [
+      [ada, 'lin'],
+      [lin, 'ada'],
+    ] as const) {
       const tile = page.locator(`.tile.remote[data-user-id="${other}"]`);
       await tile.waitFor({ state: 'visible', timeout: 20_000 });
       await waitFor(`${other}'s video playing`, () =>
-        tile.locator('video').evaluate((v: HTMLVideoElement) => v.videoWidth > 0 && v.currentTime > 0.5),
+        tile
+          .locator('video')
+          .evaluate((v: HTMLVideoElement) => v.videoWidth > 0 && v.currentTime > 0.5),
       );
       const shot = await tile.screenshot();
       const activity = imageActivity(shot);
       expect(activity.stddev, 'tile shows a picture, not a flat colour').toBeGreaterThan(15);
       expect(activity.lit, 'tile is not black').toBeGreaterThan(0.2);
-      await expect(page.locator('#local-tile video').evaluate((v: HTMLVideoElement) => v.videoWidth)).resolves.toBeGreaterThan(0);
+      await expect(
+        page.locator('#local-tile video').evaluate((v: HTMLVideoElement) => v.videoWidth),
+      ).resolves.toBeGreaterThan(0);
     }
     await ada.click('#leave-btn');
-    await waitFor('lin sees ada leave', async () => (await lin.locator('.tile.remote[data-user-id="ada"]').count()) === 0);
+    await waitFor(
+      'lin sees ada leave',
+      async () => (await lin.locator('.tile.remote[data-user-id="ada"]').count()) === 0,
+    );
     await expect(ada.locator('#join-form').isVisible()).resolves.toBe(true);
     await ada.context().close();
     await lin.context().close();
@@ -80,7 +97,11 @@ describe('demo page', () => {
     await page.addScriptTag({ url: `${parley.origin}/sdk/trtc.js` });
     const api = await page.evaluate(() => {
       const T = (window as unknown as { TRTC: Record<string, unknown> }).TRTC;
-      return { version: T.VERSION, createClient: typeof T.createClient, createStream: typeof T.createStream };
+      return {
+        version: T.VERSION,
+        createClient: typeof T.createClient,
+        createStream: typeof T.createStream,
+      };
     });
     expect(api.version).toMatch(/^4\./);
     expect(api.createClient).toBe('function');

@@ -2,7 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { genUserSig } from '@parley/usersig';
-import { launchBrowser, newPage, startAppOrigin, startParley, type ParleyUnderTest } from './harness.js';
+import {
+  launchBrowser,
+  newPage,
+  startAppOrigin,
+  startParley,
+  type ParleyUnderTest,
+} from './harness.js';
 
 let parley: ParleyUnderTest;
 let app: { origin: string; close(): Promise<void> };
@@ -42,8 +48,19 @@ function tryJoin(config: Record<string, unknown>, roomId: unknown): Promise<Outc
         await client.leave();
         return { ok: true };
       } catch (e) {
-        const err = e as { getCode?(): number; getExtraCode?(): number; message: string; name: string };
-        return { ok: false, code: err.getCode?.(), extraCode: err.getExtraCode?.(), message: err.message, name: err.name };
+        const err = e as {
+          getCode?(): number;
+          getExtraCode?(): number;
+          message: string;
+          name: string;
+        };
+        return {
+          ok: false,
+          code: err.getCode?.(),
+          extraCode: err.getExtraCode?.(),
+          message: err.message,
+          name: err.name,
+        };
       }
     },
     { config, roomId },
@@ -52,16 +69,51 @@ function tryJoin(config: Record<string, unknown>, roomId: unknown): Promise<Outc
 
 describe('join errors as a v4 app sees them', () => {
   it('joins with a good userSig (control)', async () => {
-    const outcome = await tryJoin({ sdkAppId: parley.sdkAppId, userId: 'good', userSig: parley.userSig('good') }, 5);
+    const outcome = await tryJoin(
+      { sdkAppId: parley.sdkAppId, userId: 'good', userSig: parley.userSig('good') },
+      5,
+    );
     expect(outcome).toEqual({ ok: true });
   });
 
   const bad: [string, () => Record<string, unknown>, number, RegExp][] = [
-    ['expired', () => ({ userSig: genUserSig({ sdkAppId: parley.sdkAppId, key: parley.secretKey, userId: 'u1', expire: 10, now: 1_600_000_000 }) }), 70001, /expired/],
+    [
+      'expired',
+      () => ({
+        userSig: genUserSig({
+          sdkAppId: parley.sdkAppId,
+          key: parley.secretKey,
+          userId: 'u1',
+          expire: 10,
+          now: 1_600_000_000,
+        }),
+      }),
+      70001,
+      /expired/,
+    ],
     ['malformed', () => ({ userSig: 'garbage' }), 70003, /./],
-    ['signed with another key', () => ({ userSig: genUserSig({ sdkAppId: parley.sdkAppId, key: 'not-the-key', userId: 'u1' }) }), 70009, /key/],
-    ['for another userId', () => ({ userSig: parley.userSig('someone_else') }), 70013, /someone_else/],
-    ['for another sdkAppId', () => ({ userSig: genUserSig({ sdkAppId: 1400000001, key: parley.secretKey, userId: 'u1' }) }), 70014, /1400000001/],
+    [
+      'signed with another key',
+      () => ({
+        userSig: genUserSig({ sdkAppId: parley.sdkAppId, key: 'not-the-key', userId: 'u1' }),
+      }),
+      70009,
+      /key/,
+    ],
+    [
+      'for another userId',
+      () => ({ userSig: parley.userSig('someone_else') }),
+      70013,
+      /someone_else/,
+    ],
+    [
+      'for another sdkAppId',
+      () => ({
+        userSig: genUserSig({ sdkAppId: 1400000001, key: parley.secretKey, userId: 'u1' }),
+      }),
+      70014,
+      /1400000001/,
+    ],
   ];
   for (const [name, sig, extraCode, message] of bad) {
     it(`rejects a userSig ${name}: SIGNAL_CHANNEL_SETUP_FAILED with extraCode ${extraCode}`, async () => {
@@ -73,7 +125,10 @@ describe('join errors as a v4 app sees them', () => {
 
   it('rejects reserved room ids with INVALID_PARAMETER before connecting', async () => {
     for (const roomId of [0, 4294967295, 1.5]) {
-      const outcome = await tryJoin({ sdkAppId: parley.sdkAppId, userId: 'u2', userSig: parley.userSig('u2') }, roomId);
+      const outcome = await tryJoin(
+        { sdkAppId: parley.sdkAppId, userId: 'u2', userSig: parley.userSig('u2') },
+        roomId,
+      );
       expect(outcome).toMatchObject({ ok: false, code: 0x1000 });
       expect(outcome.message).toMatch(/roomId/);
     }
@@ -81,7 +136,14 @@ describe('join errors as a v4 app sees them', () => {
 
   it('rejects publish before join with INVALID_OPERATION', async () => {
     const outcome = await page.evaluate(async (sdkAppId) => {
-      const T = (window as unknown as { TRTC: { createClient(c: object): { publish(s: unknown): Promise<void> }; createStream(c: object): { initialize(): Promise<void> } } }).TRTC;
+      const T = (
+        window as unknown as {
+          TRTC: {
+            createClient(c: object): { publish(s: unknown): Promise<void> };
+            createStream(c: object): { initialize(): Promise<void> };
+          };
+        }
+      ).TRTC;
       const client = T.createClient({ mode: 'rtc', sdkAppId, userId: 'early', userSig: 'x' });
       const stream = T.createStream({ userId: 'early', audio: true, video: false });
       await stream.initialize();

@@ -46,7 +46,10 @@ export async function startParley(): Promise<ParleyUnderTest> {
     PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-')),
     PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'warn',
   });
-  const server = new ParleyServer({ config, log: createLogger(process.env.PARLEY_LOG_LEVEL ?? 'warn') });
+  const server = new ParleyServer({
+    config,
+    log: createLogger(process.env.PARLEY_LOG_LEVEL ?? 'warn'),
+  });
   const { port } = await server.listen();
   return {
     server,
@@ -65,7 +68,9 @@ const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
  * The application's own web server, on another origin than Parley (host name `localhost`
  * and its own port), as a real app's page is. `{{PARLEY}}` in fixtures becomes Parley's origin.
  */
-export async function startAppOrigin(parleyOrigin: string): Promise<{ origin: string; close(): Promise<void> }> {
+export async function startAppOrigin(
+  parleyOrigin: string,
+): Promise<{ origin: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
     if (!/^[\w-]+\.html$/.test(name)) {
@@ -174,7 +179,9 @@ export async function remoteMedia(page: Page): Promise<RemoteMedia[]> {
       const video = document.getElementById(`video_${streamId}`) as HTMLVideoElement | null;
       const audio = document.getElementById(`audio_${streamId}`) as HTMLAudioElement | null;
       const videoTrack = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
-      const audioTrack = ((audio?.srcObject ?? video?.srcObject) as MediaStream | null)?.getAudioTracks()[0];
+      const audioTrack = (
+        (audio?.srcObject ?? video?.srcObject) as MediaStream | null
+      )?.getAudioTracks()[0];
       const v = videoTrack ? byTrack.get(videoTrack.id) : undefined;
       const a = audioTrack ? byTrack.get(audioTrack.id) : undefined;
       result.push({
@@ -205,7 +212,9 @@ export async function waitFor<T>(
     if (last) return last;
     await sleep(200);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`,
+  );
 }
 
 export function median(values: number[]): number {
@@ -244,7 +253,9 @@ export async function receivingFrom(page: Page, users: string[]): Promise<Remote
         last = await remoteMedia(page);
         const ok =
           last.length === users.length &&
-          users.every((u) => last.some((m) => m.userId === u && m.framesDecoded > 0 && m.frameWidth > 0));
+          users.every((u) =>
+            last.some((m) => m.userId === u && m.framesDecoded > 0 && m.frameWidth > 0),
+          );
         return ok ? last : null;
       },
       20_000,
@@ -263,7 +274,9 @@ export async function expectFlowing(page: Page, users: string[]): Promise<void> 
     const b = before.find((m) => m.userId === user)!;
     const a = after.find((m) => m.userId === user);
     expect(a, `still receiving ${user}`).toBeDefined();
-    expect(a!.framesDecoded, `video frames from ${user} rising`).toBeGreaterThan(b.framesDecoded + 10);
+    expect(a!.framesDecoded, `video frames from ${user} rising`).toBeGreaterThan(
+      b.framesDecoded + 10,
+    );
     expect(a!.frameWidth, `real frame size from ${user}`).toBeGreaterThanOrEqual(160);
     expect(a!.frameHeight).toBeGreaterThanOrEqual(120);
     expect(a!.audioSamples, `audio samples from ${user} rising`).toBeGreaterThan(b.audioSamples);

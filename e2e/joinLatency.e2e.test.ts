@@ -5,7 +5,15 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { closeAllPages, launchBrowser, median, newPage, startAppOrigin, startParley, type ParleyUnderTest } from './harness.js';
+import {
+  closeAllPages,
+  launchBrowser,
+  median,
+  newPage,
+  startAppOrigin,
+  startParley,
+  type ParleyUnderTest,
+} from './harness.js';
 
 const JOINS = 12;
 
@@ -29,9 +37,14 @@ describe('join to first painted frame', () => {
   it(`is measured over ${JOINS} joins and printed`, async () => {
     const roomId = 200_000 + Math.floor(Math.random() * 700_000);
     const { page: publisher } = await newPage(browser);
-    await publisher.goto(`${app.origin}/guide.html?${new URLSearchParams({
-      sdkAppId: String(parley.sdkAppId), userId: 'presenter', userSig: parley.userSig('presenter'), roomId: String(roomId),
-    })}`);
+    await publisher.goto(
+      `${app.origin}/guide.html?${new URLSearchParams({
+        sdkAppId: String(parley.sdkAppId),
+        userId: 'presenter',
+        userSig: parley.userSig('presenter'),
+        roomId: String(roomId),
+      })}`,
+    );
     await publisher.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
 
     const { page: viewer } = await newPage(browser);
@@ -50,7 +63,10 @@ describe('join to first painted frame', () => {
         for (let i = 0; i < joins; i++) {
           const client = T.createClient({ mode: 'rtc', sdkAppId, userId: 'viewer', userSig });
           const painted = new Promise<number>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`join ${i}: no frame painted within 10 s`)), 10_000);
+            const timer = setTimeout(
+              () => reject(new Error(`join ${i}: no frame painted within 10 s`)),
+              10_000,
+            );
             client.on('stream-added', (e) => void client.subscribe(e.stream));
             client.on('stream-subscribed', (e) => {
               const div = document.createElement('div');

@@ -44,7 +44,13 @@ describe('presence', () => {
     // The victim runs in its own browser process, so it can be killed like a crashed tab.
     const victimServer = await chromium.launchServer({
       executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--disable-background-networking'],
+      args: [
+        '--headless=new',
+        '--no-sandbox',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        '--disable-background-networking',
+      ],
     });
     const victimBrowser = await chromium.connect(victimServer.wsEndpoint());
     await openGuidePage(victimBrowser, app.origin, parley, 'victim', roomId);
@@ -53,15 +59,20 @@ describe('presence', () => {
     victimServer.process().kill('SIGKILL');
     const left = await waitFor(
       'victim to leave',
-      async () => (await events(observer)).find((e) => e.name === 'peer-leave' && e.userId === 'victim'),
+      async () =>
+        (await events(observer)).find((e) => e.name === 'peer-leave' && e.userId === 'victim'),
       14_000,
     );
     const afterKill = left.at - killedAt;
-    console.log(`[figure] vanished tab removed ${afterKill} ms after it was killed (heartbeat 2 s, timeout 9 s)`);
+    console.log(
+      `[figure] vanished tab removed ${afterKill} ms after it was killed (heartbeat 2 s, timeout 9 s)`,
+    );
     // Its last heartbeat was 0-2 s before the kill, so 9 s after it is 7-9 s after the kill.
     expect(afterKill).toBeGreaterThan(6500);
     expect(afterKill).toBeLessThan(10_500);
-    const removed = (await events(observer)).find((e) => e.name === 'stream-removed' && e.userId === 'victim');
+    const removed = (await events(observer)).find(
+      (e) => e.name === 'stream-removed' && e.userId === 'victim',
+    );
     expect(removed).toBeDefined();
     await observer.context().close();
     await victimServer.close().catch(() => undefined);
@@ -75,14 +86,23 @@ describe('presence', () => {
     const cutAt = Date.now();
     // Cut the SDK's socket from inside the page, as a dropped connection would.
     await b.evaluate(() => {
-      for (const ws of (window as unknown as { __sockets: WebSocket[] }).__sockets) ws.close(3000, 'blip');
+      for (const ws of (window as unknown as { __sockets: WebSocket[] }).__sockets)
+        ws.close(3000, 'blip');
     });
-    await waitFor('flaky to be CONNECTED again', async () => {
-      const list = (await events(b)).filter((e) => e.name === 'connection-state-changed' && e.at >= cutAt);
-      return list.some((e) => e.state === 'RECONNECTING') && list.at(-1)?.state === 'CONNECTED';
-    }, 10_000);
+    await waitFor(
+      'flaky to be CONNECTED again',
+      async () => {
+        const list = (await events(b)).filter(
+          (e) => e.name === 'connection-state-changed' && e.at >= cutAt,
+        );
+        return list.some((e) => e.state === 'RECONNECTING') && list.at(-1)?.state === 'CONNECTED';
+      },
+      10_000,
+    );
     await sleep(1000);
-    expect((await events(a)).filter((e) => e.name === 'peer-leave' || e.name === 'stream-removed')).toEqual([]);
+    expect(
+      (await events(a)).filter((e) => e.name === 'peer-leave' || e.name === 'stream-removed'),
+    ).toEqual([]);
     await expectFlowing(a, ['flaky']);
     await expectFlowing(b, ['steady']);
     await a.context().close();

@@ -35,7 +35,10 @@ if (!existsSync(CHROMIUM)) {
   }
   step('installing Chromium from Debian');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', 'chromium', 'fonts-dejavu-core'], { env }) !== 0) {
+  if (
+    run('apt-get', ['update', '-qq'], { env }) !== 0 ||
+    run('apt-get', ['install', '-y', '-qq', 'chromium', 'fonts-dejavu-core'], { env }) !== 0
+  ) {
     process.stderr.write('apt-get could not install chromium; see the output above.\n');
     process.exit(1);
   }
@@ -46,7 +49,14 @@ if (run('npm', ['run', 'build']) !== 0) process.exit(1);
 
 step('running unit and e2e tests');
 const report = join(mkdtempSync(join(tmpdir(), 'parley-test-')), 'report.json');
-const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]);
+const status = run('npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+]);
 let summary = 'no test report';
 if (existsSync(report)) {
   const result = JSON.parse(readFileSync(report, 'utf8'));

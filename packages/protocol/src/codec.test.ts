@@ -34,14 +34,24 @@ const join = {
 
 describe('decodeFrame', () => {
   it('accepts the three envelope kinds', () => {
-    expect(decodeFrame(encodeRequest(1, 'join', join))).toMatchObject({ type: 'req', id: 1, method: 'join' });
+    expect(decodeFrame(encodeRequest(1, 'join', join))).toMatchObject({
+      type: 'req',
+      id: 1,
+      method: 'join',
+    });
     expect(decodeFrame('{"type":"res","id":1,"ok":true,"data":{}}')).toMatchObject({ ok: true });
-    expect(decodeFrame('{"type":"res","id":1,"ok":false,"error":{"code":4097,"message":"no"}}')).toMatchObject({ ok: false });
-    expect(decodeFrame('{"type":"ntf","method":"peer-join","data":{}}')).toMatchObject({ type: 'ntf' });
+    expect(
+      decodeFrame('{"type":"res","id":1,"ok":false,"error":{"code":4097,"message":"no"}}'),
+    ).toMatchObject({ ok: false });
+    expect(decodeFrame('{"type":"ntf","method":"peer-join","data":{}}')).toMatchObject({
+      type: 'ntf',
+    });
   });
 
   it('refuses junk, keeping the request id when it can be read', () => {
-    expect(refusal(() => decodeFrame('nope')).payload.extraCode).toBe(ProtocolErrorCode.MALFORMED_MESSAGE);
+    expect(refusal(() => decodeFrame('nope')).payload.extraCode).toBe(
+      ProtocolErrorCode.MALFORMED_MESSAGE,
+    );
     const bad = refusal(() => decodeFrame('{"type":"req","id":9,"method":5}'));
     expect(bad.requestId).toBe(9);
     expect(bad.payload.code).toBe(ErrorCode.INVALID_PARAMETER);
@@ -64,20 +74,40 @@ describe('method validation', () => {
     const ok = validateClientRequest({ type: 'req', id: 1, method: 'join', data: join });
     expect(ok.method).toBe('join');
     const error = refusal(() =>
-      validateClientRequest({ type: 'req', id: 2, method: 'join', data: { ...join, room: { kind: 'number', id: 'x' } } }),
+      validateClientRequest({
+        type: 'req',
+        id: 2,
+        method: 'join',
+        data: { ...join, room: { kind: 'number', id: 'x' } },
+      }),
     );
     expect(error.payload.message).toMatch(/room/);
     expect(error.requestId).toBe(2);
   });
 
   it('refuses unknown methods and prototype keys', () => {
-    expect(refusal(() => validateClientRequest({ type: 'req', id: 1, method: 'nuke', data: {} })).payload.message).toMatch(/unknown method/);
-    expect(() => validateClientRequest({ type: 'req', id: 1, method: 'toString', data: {} })).toThrow(ProtocolError);
+    expect(
+      refusal(() => validateClientRequest({ type: 'req', id: 1, method: 'nuke', data: {} })).payload
+        .message,
+    ).toMatch(/unknown method/);
+    expect(() =>
+      validateClientRequest({ type: 'req', id: 1, method: 'toString', data: {} }),
+    ).toThrow(ProtocolError);
   });
 
   it('validates server notifications for the SDK', () => {
-    const ntf = validateServerNotification({ type: 'ntf', method: 'peer-leave', data: { userId: 'bob', reason: 'timeout' } });
+    const ntf = validateServerNotification({
+      type: 'ntf',
+      method: 'peer-leave',
+      data: { userId: 'bob', reason: 'timeout' },
+    });
     expect(ntf.data).toEqual({ userId: 'bob', reason: 'timeout' });
-    expect(() => validateServerNotification({ type: 'ntf', method: 'peer-leave', data: { userId: 'bob', reason: 'x' } })).toThrow(ProtocolError);
+    expect(() =>
+      validateServerNotification({
+        type: 'ntf',
+        method: 'peer-leave',
+        data: { userId: 'bob', reason: 'x' },
+      }),
+    ).toThrow(ProtocolError);
   });
 });

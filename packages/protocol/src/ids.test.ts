@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isValidNumericRoomId, isValidStringRoomId, isValidUserId, roomIdProblem, roomKey } from './ids.js';
+import {
+  isValidNumericRoomId,
+  isValidStringRoomId,
+  isValidUserId,
+  roomIdProblem,
+  roomKey,
+} from './ids.js';
 
 describe('identifier rules', () => {
   it('numeric room ids are integers 1..4294967294', () => {
@@ -18,7 +24,9 @@ describe('identifier rules', () => {
     expect(isValidUserId('x'.repeat(33))).toBe(false);
   });
   it('keeps numeric 123 and string "123" in different rooms', () => {
-    expect(roomKey(1, { kind: 'number', id: 123 })).not.toBe(roomKey(1, { kind: 'string', id: '123' }));
+    expect(roomKey(1, { kind: 'number', id: 123 })).not.toBe(
+      roomKey(1, { kind: 'string', id: '123' }),
+    );
     expect(roomIdProblem({ kind: 'number', id: 0 })).toMatch(/1 to 4294967294/);
     expect(roomIdProblem({ kind: 'string', id: '123' })).toBeNull();
   });

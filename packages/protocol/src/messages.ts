@@ -201,13 +201,19 @@ export type RequestData<M extends RequestMap, K extends keyof M> = Infer<M[K]['d
 export type RequestResult<M extends RequestMap, K extends keyof M> = Infer<M[K]['result']>;
 
 export type ClientRequestMethod = keyof typeof clientRequests;
-export type ClientRequestData<K extends ClientRequestMethod> = RequestData<typeof clientRequests, K>;
+export type ClientRequestData<K extends ClientRequestMethod> = RequestData<
+  typeof clientRequests,
+  K
+>;
 export type ClientRequestResult<K extends ClientRequestMethod> = RequestResult<
   typeof clientRequests,
   K
 >;
 export type ServerRequestMethod = keyof typeof serverRequests;
-export type ServerRequestData<K extends ServerRequestMethod> = RequestData<typeof serverRequests, K>;
+export type ServerRequestData<K extends ServerRequestMethod> = RequestData<
+  typeof serverRequests,
+  K
+>;
 export type ServerRequestResult<K extends ServerRequestMethod> = RequestResult<
   typeof serverRequests,
   K

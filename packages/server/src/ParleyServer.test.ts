@@ -19,7 +19,11 @@ let sdkAppId: number;
 let key: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-srv-')) });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-srv-')),
+  });
   sdkAppId = config.sdkAppId;
   key = config.secretKey;
   server = new ParleyServer({ config, log: createLogger('silent') });
@@ -69,7 +73,8 @@ class TestClient {
   }
   async waitClosed(timeoutMs = 3000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    while (this.closeCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (this.closeCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     return this.closeCode ?? -1;
   }
 }
@@ -89,7 +94,9 @@ const joinData = (userId: string, overrides: Record<string, unknown> = {}) => ({
 
 describe('HTTP', () => {
   it('answers /healthz and CORS', async () => {
-    const res = await fetch(`http://${origin}/healthz`, { headers: { Origin: 'http://app.example' } });
+    const res = await fetch(`http://${origin}/healthz`, {
+      headers: { Origin: 'http://app.example' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const preflight = await fetch(`http://${origin}/dev/usersig`, { method: 'OPTIONS' });
@@ -100,7 +107,12 @@ describe('HTTP', () => {
   it('signs dev UserSigs that verify, and refuses bad userIds with 400', async () => {
     const res = await fetch(`http://${origin}/dev/usersig?userId=demo_1`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { sdkAppId: number; userId: string; userSig: string; expire: number };
+    const body = (await res.json()) as {
+      sdkAppId: number;
+      userId: string;
+      userSig: string;
+      expire: number;
+    };
     expect(body.sdkAppId).toBe(sdkAppId);
     expect(verifyUserSig({ sdkAppId, key, userId: 'demo_1', userSig: body.userSig }).ok).toBe(true);
     expect((await fetch(`http://${origin}/dev/usersig?userId=has%20space`)).status).toBe(400);
@@ -109,7 +121,12 @@ describe('HTTP', () => {
 
   it('answers 404 for /dev/usersig when credentials are configured', async () => {
     const prod = new ParleyServer({
-      config: loadConfig({ PORT: '0', HOST: '127.0.0.1', PARLEY_SDK_APP_ID: '1400000001', PARLEY_SECRET_KEY: 'secret' }),
+      config: loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        PARLEY_SDK_APP_ID: '1400000001',
+        PARLEY_SECRET_KEY: 'secret',
+      }),
       log: createLogger('silent'),
     });
     const { port } = await prod.listen();
@@ -130,13 +147,40 @@ describe('HTTP', () => {
 
 describe('signaling: join and auth', () => {
   const cases: [string, (d: ReturnType<typeof joinData>) => void, number][] = [
-    ['expired', (d) => (d.userSig = genUserSig({ sdkAppId, key, userId: d.userId, expire: 1, now: 1_600_000_000 })), AccountErrorCode.USERSIG_EXPIRED],
+    [
+      'expired',
+      (d) =>
+        (d.userSig = genUserSig({
+          sdkAppId,
+          key,
+          userId: d.userId,
+          expire: 1,
+          now: 1_600_000_000,
+        })),
+      AccountErrorCode.USERSIG_EXPIRED,
+    ],
     ['empty', (d) => (d.userSig = ''), AccountErrorCode.USERSIG_EMPTY],
     ['malformed', (d) => (d.userSig = 'not-a-signature'), AccountErrorCode.USERSIG_INVALID],
-    ['signed with another key', (d) => (d.userSig = genUserSig({ sdkAppId, key: 'other', userId: d.userId })), AccountErrorCode.USERSIG_WRONG_KEY],
-    ['for another userId', (d) => (d.userSig = genUserSig({ sdkAppId, key, userId: 'mallory' })), AccountErrorCode.USERSIG_WRONG_USER],
-    ['for another sdkAppId', (d) => (d.userSig = genUserSig({ sdkAppId: sdkAppId + 1, key, userId: d.userId })), AccountErrorCode.USERSIG_WRONG_SDK_APP_ID],
-    ['for an unknown sdkAppId', (d) => (d.sdkAppId = sdkAppId + 1), AccountErrorCode.UNKNOWN_SDK_APP_ID],
+    [
+      'signed with another key',
+      (d) => (d.userSig = genUserSig({ sdkAppId, key: 'other', userId: d.userId })),
+      AccountErrorCode.USERSIG_WRONG_KEY,
+    ],
+    [
+      'for another userId',
+      (d) => (d.userSig = genUserSig({ sdkAppId, key, userId: 'mallory' })),
+      AccountErrorCode.USERSIG_WRONG_USER,
+    ],
+    [
+      'for another sdkAppId',
+      (d) => (d.userSig = genUserSig({ sdkAppId: sdkAppId + 1, key, userId: d.userId })),
+      AccountErrorCode.USERSIG_WRONG_SDK_APP_ID,
+    ],
+    [
+      'for an unknown sdkAppId',
+      (d) => (d.sdkAppId = sdkAppId + 1),
+      AccountErrorCode.UNKNOWN_SDK_APP_ID,
+    ],
   ];
   for (const [name, mutate, extraCode] of cases) {
     it(`refuses a userSig ${name} with 0x4001 / ${extraCode}, then closes`, async () => {
@@ -156,12 +200,19 @@ describe('signaling: join and auth', () => {
   it('refuses an SDK speaking another protocol version, saying what to do', async () => {
     const client = await TestClient.open();
     const res = await client.request('join', joinData('old', { protocolVersion: 99 }));
-    expect(res.error).toMatchObject({ code: ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED, extraCode: ProtocolErrorCode.INCOMPATIBLE_PROTOCOL });
+    expect(res.error).toMatchObject({
+      code: ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED,
+      extraCode: ProtocolErrorCode.INCOMPATIBLE_PROTOCOL,
+    });
     expect(res.error?.message).toMatch(/\/sdk\/trtc\.js/);
   });
 
   it('refuses reserved room ids and bad userIds without creating rooms', async () => {
-    for (const room of [{ kind: 'number', id: 0 }, { kind: 'number', id: 4294967295 }, { kind: 'string', id: 'bad/char' }]) {
+    for (const room of [
+      { kind: 'number', id: 0 },
+      { kind: 'number', id: 4294967295 },
+      { kind: 'string', id: 'bad/char' },
+    ]) {
       const client = await TestClient.open();
       const res = await client.request('join', joinData('someone', { room }));
       expect(res.error?.code).toBe(ErrorCode.INVALID_PARAMETER);
@@ -177,17 +228,27 @@ describe('signaling: join and auth', () => {
 describe('signaling: bad input changes nothing', () => {
   it('answers malformed, oversized and out-of-state messages with clear errors and stays usable', async () => {
     const client = await TestClient.open();
-    const early = await client.request('publish', { sdp: 'v=0', tracks: [{ mid: '0', kind: 'audio', streamType: 'main', muted: false }] });
+    const early = await client.request('publish', {
+      sdp: 'v=0',
+      tracks: [{ mid: '0', kind: 'audio', streamType: 'main', muted: false }],
+    });
     expect(early.error).toMatchObject({ code: ErrorCode.INVALID_OPERATION });
     expect(early.error?.message).toMatch(/before join/);
 
     client.sendRaw('{not json');
     client.sendRaw(JSON.stringify({ type: 'req', id: 77, method: 'join', data: { userId: 5 } }));
     const invalid = await client.waitFor((f) => f.id === 77);
-    expect(invalid.error).toMatchObject({ code: ErrorCode.INVALID_PARAMETER, extraCode: ProtocolErrorCode.MALFORMED_MESSAGE });
+    expect(invalid.error).toMatchObject({
+      code: ErrorCode.INVALID_PARAMETER,
+      extraCode: ProtocolErrorCode.MALFORMED_MESSAGE,
+    });
 
-    client.sendRaw(JSON.stringify({ type: 'req', id: 78, method: 'ping', data: {}, pad: 'x'.repeat(100_000) }));
-    const big = await client.waitFor((f) => f.type === 'res' && f.error?.extraCode === ProtocolErrorCode.MESSAGE_TOO_LARGE);
+    client.sendRaw(
+      JSON.stringify({ type: 'req', id: 78, method: 'ping', data: {}, pad: 'x'.repeat(100_000) }),
+    );
+    const big = await client.waitFor(
+      (f) => f.type === 'res' && f.error?.extraCode === ProtocolErrorCode.MESSAGE_TOO_LARGE,
+    );
     expect(big.error?.message).toMatch(/exceeds the limit/);
 
     const unknown = await client.request('explode', {});
@@ -195,9 +256,17 @@ describe('signaling: bad input changes nothing', () => {
 
     const joined = await client.request('join', joinData('sturdy'));
     expect(joined.ok).toBe(true);
-    const garbage = await client.request('publish', { sdp: 'this is not sdp', tracks: [{ mid: '0', kind: 'video', streamType: 'main', muted: false }] });
+    const garbage = await client.request('publish', {
+      sdp: 'this is not sdp',
+      tracks: [{ mid: '0', kind: 'video', streamType: 'main', muted: false }],
+    });
     expect(garbage.ok).toBe(false);
-    const sub = await client.request('subscribe', { userId: 'nobody', streamType: 'main', audio: true, video: true });
+    const sub = await client.request('subscribe', {
+      userId: 'nobody',
+      streamType: 'main',
+      audio: true,
+      video: true,
+    });
     expect(sub.error).toMatchObject({ code: ErrorCode.REMOTE_STREAM_NOT_EXIST });
     const unpub = await client.request('unpublish', { streamType: 'main' });
     expect(unpub.error?.code).toBe(ErrorCode.INVALID_OPERATION);
@@ -208,13 +277,20 @@ describe('signaling: bad input changes nothing', () => {
   it('tells others about joins and leaves, and kicks the older connection of a reused userId', async () => {
     const a = await TestClient.open();
     const b = await TestClient.open();
-    expect((await a.request('join', joinData('ann', { room: { kind: 'string', id: 'lobby' } }))).ok).toBe(true);
-    const bJoin = await b.request('join', joinData('ben', { room: { kind: 'string', id: 'lobby' } }));
+    expect(
+      (await a.request('join', joinData('ann', { room: { kind: 'string', id: 'lobby' } }))).ok,
+    ).toBe(true);
+    const bJoin = await b.request(
+      'join',
+      joinData('ben', { room: { kind: 'string', id: 'lobby' } }),
+    );
     expect(bJoin.data?.participants).toEqual([{ userId: 'ann', role: 'anchor', streams: [] }]);
     await a.waitFor((f) => f.method === 'peer-join' && f.data?.userId === 'ben');
 
     const ann2 = await TestClient.open();
-    expect((await ann2.request('join', joinData('ann', { room: { kind: 'string', id: 'lobby' } }))).ok).toBe(true);
+    expect(
+      (await ann2.request('join', joinData('ann', { room: { kind: 'string', id: 'lobby' } }))).ok,
+    ).toBe(true);
     const banned = await a.waitFor((f) => f.method === 'banned');
     expect(banned.data).toMatchObject({ reason: 'kick' });
     expect(await a.waitClosed()).toBe(4040);
@@ -232,9 +308,14 @@ describe('signaling: bad input changes nothing', () => {
     a.ws.terminate();
     await new Promise((r) => setTimeout(r, 100));
     const again = await TestClient.open();
-    const resumed = await again.request('resume', { protocolVersion: PROTOCOL_VERSION, resumeToken: token });
+    const resumed = await again.request('resume', {
+      protocolVersion: PROTOCOL_VERSION,
+      resumeToken: token,
+    });
     expect(resumed.ok).toBe(true);
-    const bad = await (await TestClient.open()).request('resume', { protocolVersion: PROTOCOL_VERSION, resumeToken: 'nope' });
+    const bad = await (
+      await TestClient.open()
+    ).request('resume', { protocolVersion: PROTOCOL_VERSION, resumeToken: 'nope' });
     expect(bad.error?.code).toBe(ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED);
     await again.request('leave', {});
   });

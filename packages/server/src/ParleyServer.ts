@@ -144,7 +144,9 @@ export class ParleyServer implements SessionRegistry {
     this.engine.on('transportstate', (transportId, state) =>
       this.#transports.get(transportId)?.onTransportState(transportId, state),
     );
-    this.engine.on('keyframerequest', (sinkId) => this.#sinks.get(sinkId)?.onKeyframeRequest(sinkId));
+    this.engine.on('keyframerequest', (sinkId) =>
+      this.#sinks.get(sinkId)?.onKeyframeRequest(sinkId),
+    );
   }
 
   #onSocket(ws: WebSocket, remoteAddress: string): void {
@@ -179,7 +181,10 @@ export class ParleyServer implements SessionRegistry {
       if (method === 'join') return await this.#join(signal, data as ClientRequestData<'join'>);
       if (method === 'resume') return this.#resume(signal, data as ClientRequestData<'resume'>);
     } catch (error) {
-      if (error instanceof ServerError && error.payload.code === ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED) {
+      if (
+        error instanceof ServerError &&
+        error.payload.code === ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED
+      ) {
         // The answer goes out first; then this socket has nothing left to do.
         setTimeout(() => signal.close(4001, 'signal channel setup failed'), 100);
       }
@@ -215,7 +220,9 @@ export class ParleyServer implements SessionRegistry {
     const existing = room.participants.get(data.userId);
     if (existing) {
       const old = [...this.#sessionsByToken.values()].find((s) => s.participant === existing);
-      await old?.kick(`user ${data.userId} joined room ${String(data.room.id)} from another connection`);
+      await old?.kick(
+        `user ${data.userId} joined room ${String(data.room.id)} from another connection`,
+      );
     }
     const role = data.mode === 'live' ? data.role : 'anchor';
     const participant = new Participant(
@@ -234,13 +241,16 @@ export class ParleyServer implements SessionRegistry {
     room.participants.set(participant.userId, participant);
     this.#sessionsByToken.set(participant.resumeToken, session);
     session.attach(signal);
-    if (participant.visible) room.broadcast('peer-join', { userId: participant.userId, role }, participant);
+    if (participant.visible)
+      room.broadcast('peer-join', { userId: participant.userId, role }, participant);
     room.safeEmit('participant-joined', participant);
     this.log.info({ room: room.key, user: participant.userId, role, conn: signal.id }, 'joined');
     if (participant.autoSubscribe) {
       // After the join answer has gone out, so the SDK knows the streams before their offer.
       setImmediate(() => {
-        session.subscribeToAll().catch((error: unknown) => this.log.warn({ err: error }, 'auto-subscribe failed'));
+        session
+          .subscribeToAll()
+          .catch((error: unknown) => this.log.warn({ err: error }, 'auto-subscribe failed'));
       });
     }
     return {
@@ -263,7 +273,10 @@ export class ParleyServer implements SessionRegistry {
       );
     }
     session.attach(signal);
-    this.log.info({ room: session.room.key, user: session.participant.userId, conn: signal.id }, 'resumed');
+    this.log.info(
+      { room: session.room.key, user: session.participant.userId, conn: signal.id },
+      'resumed',
+    );
     setImmediate(() => session.resumed());
     return session.room.snapshotFor(session.participant);
   }

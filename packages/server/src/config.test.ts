@@ -21,12 +21,23 @@ describe('loadConfig', () => {
   });
 
   it('turns dev mode off when both credentials are configured', () => {
-    const config = loadConfig({ PARLEY_SDK_APP_ID: '1400000001', PARLEY_SECRET_KEY: 'k', PORT: '9000' });
-    expect(config).toMatchObject({ devMode: false, sdkAppId: 1400000001, secretKey: 'k', port: 9000 });
+    const config = loadConfig({
+      PARLEY_SDK_APP_ID: '1400000001',
+      PARLEY_SECRET_KEY: 'k',
+      PORT: '9000',
+    });
+    expect(config).toMatchObject({
+      devMode: false,
+      sdkAppId: 1400000001,
+      secretKey: 'k',
+      port: 9000,
+    });
   });
 
   it('refuses to start with only one of the two credentials, saying which is missing', () => {
-    expect(() => loadConfig({ PARLEY_SDK_APP_ID: '1400000001' })).toThrow(/PARLEY_SECRET_KEY is not/);
+    expect(() => loadConfig({ PARLEY_SDK_APP_ID: '1400000001' })).toThrow(
+      /PARLEY_SECRET_KEY is not/,
+    );
     expect(() => loadConfig({ PARLEY_SECRET_KEY: 'k' })).toThrow(/PARLEY_SDK_APP_ID is not/);
   });
 
@@ -34,9 +45,16 @@ describe('loadConfig', () => {
     const base = { PARLEY_DATA_DIR: dataDir() };
     expect(() => loadConfig({ ...base, PORT: 'abc' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, PARLEY_RTC_MIN_PORT: '40000' })).toThrow(/both/);
-    expect(() => loadConfig({ ...base, PARLEY_RTC_MIN_PORT: '41000', PARLEY_RTC_MAX_PORT: '40000' })).toThrow(/below/);
+    expect(() =>
+      loadConfig({ ...base, PARLEY_RTC_MIN_PORT: '41000', PARLEY_RTC_MAX_PORT: '40000' }),
+    ).toThrow(/below/);
     expect(() => loadConfig({ ...base, PARLEY_ANNOUNCED_IP: 'example.com' })).toThrow(/IP address/);
-    const ok = loadConfig({ ...base, PARLEY_RTC_MIN_PORT: '40000', PARLEY_RTC_MAX_PORT: '40100', PARLEY_ANNOUNCED_IP: '203.0.113.9' });
+    const ok = loadConfig({
+      ...base,
+      PARLEY_RTC_MIN_PORT: '40000',
+      PARLEY_RTC_MAX_PORT: '40100',
+      PARLEY_ANNOUNCED_IP: '203.0.113.9',
+    });
     expect(ok.rtcPortRange).toEqual([40000, 40100]);
     expect(ok.announcedIp).toBe('203.0.113.9');
   });

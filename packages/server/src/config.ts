@@ -37,12 +37,18 @@ function integer(env: Env, name: string, min: number, max: number): number | und
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }
 
-function loadDevCredentials(dataDir: string): { sdkAppId: number; secretKey: string; file: string } {
+function loadDevCredentials(dataDir: string): {
+  sdkAppId: number;
+  secretKey: string;
+  file: string;
+} {
   const file = join(dataDir, 'dev-credentials.json');
   if (existsSync(file)) {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -60,7 +66,10 @@ function loadDevCredentials(dataDir: string): { sdkAppId: number; secretKey: str
   }
   mkdirSync(dataDir, { recursive: true });
   // TRTC sdkAppIds are 14000xxxxx; dev ids look alike but start with 1999 to stand out.
-  const credentials = { sdkAppId: 1999000000 + randomInt(0, 999999), secretKey: randomBytes(32).toString('hex') };
+  const credentials = {
+    sdkAppId: 1999000000 + randomInt(0, 999999),
+    secretKey: randomBytes(32).toString('hex'),
+  };
   writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
   return { ...credentials, file };
 }
@@ -85,17 +94,23 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     throw new ConfigError('set both PARLEY_RTC_MIN_PORT and PARLEY_RTC_MAX_PORT, or neither');
   }
   if (minPort !== undefined && maxPort !== undefined && minPort >= maxPort) {
-    throw new ConfigError(`PARLEY_RTC_MIN_PORT (${minPort}) must be below PARLEY_RTC_MAX_PORT (${maxPort})`);
+    throw new ConfigError(
+      `PARLEY_RTC_MIN_PORT (${minPort}) must be below PARLEY_RTC_MAX_PORT (${maxPort})`,
+    );
   }
   const announcedIp = env.PARLEY_ANNOUNCED_IP || undefined;
   if (announcedIp !== undefined && !/^[0-9a-fA-F.:]+$/.test(announcedIp)) {
-    throw new ConfigError(`PARLEY_ANNOUNCED_IP must be an IP address, got ${JSON.stringify(announcedIp)}`);
+    throw new ConfigError(
+      `PARLEY_ANNOUNCED_IP must be an IP address, got ${JSON.stringify(announcedIp)}`,
+    );
   }
   const common = {
     port,
     host,
     ...(announcedIp ? { announcedIp } : {}),
-    ...(minPort !== undefined && maxPort !== undefined ? { rtcPortRange: [minPort, maxPort] as [number, number] } : {}),
+    ...(minPort !== undefined && maxPort !== undefined
+      ? { rtcPortRange: [minPort, maxPort] as [number, number] }
+      : {}),
     sessionTimeoutMs: integer(env, 'PARLEY_SESSION_TIMEOUT_MS', 1000, 600_000) ?? 9000,
     heartbeatMs: 2000,
   };
@@ -104,5 +119,11 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     return { ...common, sdkAppId: sdkAppId!, secretKey: keyRaw!, devMode: false };
   }
   const dev = loadDevCredentials(resolve(env.PARLEY_DATA_DIR || '.parley'));
-  return { ...common, sdkAppId: dev.sdkAppId, secretKey: dev.secretKey, devMode: true, devCredentialsFile: dev.file };
+  return {
+    ...common,
+    sdkAppId: dev.sdkAppId,
+    secretKey: dev.secretKey,
+    devMode: true,
+    devCredentialsFile: dev.file,
+  };
 }

@@ -16,6 +16,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // One bad packet or message must not take every room down: log what escaped and go on.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
   const server = new ParleyServer({ config, log });
   const { port } = await server.listen();
   const url = `http://localhost:${port}/`;

@@ -38,7 +38,11 @@ export class Authenticator {
     }
     const result = verifyUserSig({ sdkAppId, key, userId, userSig, now: this.now() });
     if (!result.ok) {
-      throw new ServerError(ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED, result.message, result.extraCode);
+      throw new ServerError(
+        ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED,
+        result.message,
+        result.extraCode,
+      );
     }
   }
 

@@ -42,7 +42,10 @@ function setCors(res: ServerResponse): void {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -81,9 +84,15 @@ export function createHttpApp(options: HttpAppOptions) {
     }
     const userId = url.searchParams.get('userId');
     const problem = userIdProblem(userId);
-    if (problem || userId === null) return sendJson(res, 400, { error: problem ?? 'userId is required' });
+    if (problem || userId === null)
+      return sendJson(res, 400, { error: problem ?? 'userId is required' });
     const { sdkAppId, secretKey } = options.dev;
-    const userSig = genUserSig({ sdkAppId, key: secretKey, userId, expire: DEV_USERSIG_LIFETIME_S });
+    const userSig = genUserSig({
+      sdkAppId,
+      key: secretKey,
+      userId,
+      expire: DEV_USERSIG_LIFETIME_S,
+    });
     sendJson(res, 200, { sdkAppId, userId, userSig, expire: DEV_USERSIG_LIFETIME_S });
   }
 
@@ -106,8 +115,10 @@ export function createHttpApp(options: HttpAppOptions) {
           : sendJson(res, 503, { status: 'starting' });
       }
       if (path === '/dev/usersig') return devUserSig(res, url);
-      if (path.startsWith('/sdk/')) return await sendFile(res, options.sdkDir, path.slice('/sdk/'.length));
-      if (path === '/' || path === '/index.html') return await sendFile(res, options.demoDir, 'index.html');
+      if (path.startsWith('/sdk/'))
+        return await sendFile(res, options.sdkDir, path.slice('/sdk/'.length));
+      if (path === '/' || path === '/index.html')
+        return await sendFile(res, options.demoDir, 'index.html');
       if (/^\/[\w.-]+\.(css|js|svg|png|ico)$/.test(path)) {
         return await sendFile(res, options.demoDir, path.slice(1));
       }

@@ -30,7 +30,8 @@ export interface CodecInfo {
 }
 
 export type TransportRole = 'publisher' | 'subscriber';
-export type TransportState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+export type TransportState =
+  'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 /** A track the client sends us, announced after its offer is accepted. */
 export interface IncomingTrack {
@@ -55,10 +56,7 @@ export interface MediaEngine extends TypedEmitter<MediaEngineEvents> {
   addRemoteCandidate(transportId: string, candidate: IceCandidateInit): Promise<void>;
 
   /** Publisher side: accept the client's offer; returns the answer and the tracks it carries. */
-  acceptOffer(
-    transportId: string,
-    sdp: string,
-  ): Promise<{ sdp: string; tracks: IncomingTrack[] }>;
+  acceptOffer(transportId: string, sdp: string): Promise<{ sdp: string; tracks: IncomingTrack[] }>;
 
   /** Subscriber side: add an outgoing track (reusing a free m-line when there is one). */
   addOutgoingTrack(

@@ -2,13 +2,7 @@
  * One user in a room: role, published streams with their media state flags, and what it
  * subscribes to. Domain state only; the Session drives it.
  */
-import type {
-  ParticipantInfo,
-  Role,
-  StreamInfo,
-  StreamType,
-  TrackKind,
-} from '@parley/protocol';
+import type { ParticipantInfo, Role, StreamInfo, StreamType, TrackKind } from '@parley/protocol';
 import type { CodecInfo } from '../media/MediaEngine.js';
 import type { SignalConnection } from '../signal/SignalConnection.js';
 import type { SubscriberTransport } from '../transport/SubscriberTransport.js';

@@ -209,7 +209,11 @@ export class Session {
       }
     }
     if (participant.visible) {
-      room.broadcast('stream-removed', { userId: participant.userId, streamType: stream.type }, participant);
+      room.broadcast(
+        'stream-removed',
+        { userId: participant.userId, streamType: stream.type },
+        participant,
+      );
     }
     room.safeEmit('stream-unpublished', participant.userId, stream.type);
     this.#log.info({ streamType: stream.type }, 'stream unpublished');
@@ -227,7 +231,8 @@ export class Session {
   async mute(data: ClientRequestData<'mute'>): Promise<Record<string, never>> {
     const { participant, room } = this;
     const track = participant.streams.get(data.streamType)?.tracks.get(data.kind);
-    if (!track) throw ServerError.wrongState(`no published ${data.streamType} ${data.kind} track to mute`);
+    if (!track)
+      throw ServerError.wrongState(`no published ${data.streamType} ${data.kind} track to mute`);
     if (track.muted === data.muted) return {};
     track.muted = data.muted;
     const info = participant.streamInfo(data.streamType);
@@ -242,7 +247,8 @@ export class Session {
 
   async subscribe(data: ClientRequestData<'subscribe'>): Promise<Record<string, never>> {
     const target = this.room.participants.get(data.userId);
-    if (target === this.participant) throw ServerError.invalid('cannot subscribe to your own stream');
+    if (target === this.participant)
+      throw ServerError.invalid('cannot subscribe to your own stream');
     const stream = target?.visible ? target.streams.get(data.streamType) : undefined;
     if (!target || !stream) {
       throw new ServerError(
@@ -253,7 +259,13 @@ export class Session {
     const key = subscriptionKey(data.userId, data.streamType);
     let sub = this.participant.subscriptions.get(key);
     if (!sub) {
-      sub = { userId: data.userId, streamType: data.streamType, audio: true, video: true, sinks: new Map() };
+      sub = {
+        userId: data.userId,
+        streamType: data.streamType,
+        audio: true,
+        video: true,
+        sinks: new Map(),
+      };
       this.participant.subscriptions.set(key, sub);
     }
     sub.audio = data.audio;
@@ -327,7 +339,11 @@ export class Session {
         changed = (await this.#dropSinks(sub, [kind])) || changed;
       }
       if (wanted && sinkId && track && !sub.sinks.has(kind)) {
-        await transport.addTrack(sinkId, { kind, userId: sub.userId, streamType: sub.streamType }, track.codec);
+        await transport.addTrack(
+          sinkId,
+          { kind, userId: sub.userId, streamType: sub.streamType },
+          track.codec,
+        );
         this.room.router.addSink(sinkId, track.sourceId, transport.id);
         this.deps.registry.registerSink(sinkId, this);
         sub.sinks.set(kind, sinkId);
@@ -409,7 +425,9 @@ export class Session {
 
   #addRemoteCandidate(pc: PeerConnectionName, candidate: IceCandidateInit): void {
     const transportId =
-      pc === 'publisher' ? this.participant.publisherTransportId : (this.participant.subscriber?.id ?? null);
+      pc === 'publisher'
+        ? this.participant.publisherTransportId
+        : (this.participant.subscriber?.id ?? null);
     if (!transportId) return;
     this.deps.engine
       .addRemoteCandidate(transportId, candidate)

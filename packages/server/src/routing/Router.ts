@@ -68,7 +68,11 @@ export class Router {
   ) {}
 
   get stats(): RouterStats {
-    return { sources: this.#sources.size, sinks: this.#sinks.size, forwardedPackets: this.#forwarded };
+    return {
+      sources: this.#sources.size,
+      sinks: this.#sinks.size,
+      forwardedPackets: this.#forwarded,
+    };
   }
 
   hasSource(sourceId: string): boolean {

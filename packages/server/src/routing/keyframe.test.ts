@@ -32,7 +32,9 @@ describe('isH264KeyframeStart', () => {
     expect(isH264KeyframeStart(Uint8Array.from([0x41, 0x9a]))).toBe(false);
   });
   it('looks inside STAP-A', () => {
-    expect(isH264KeyframeStart(Uint8Array.from([0x78, 0x00, 0x02, 0x67, 0x42, 0x00, 0x01, 0x68]))).toBe(true);
+    expect(
+      isH264KeyframeStart(Uint8Array.from([0x78, 0x00, 0x02, 0x67, 0x42, 0x00, 0x01, 0x68])),
+    ).toBe(true);
     expect(isH264KeyframeStart(Uint8Array.from([0x78, 0x00, 0x02, 0x41, 0x42]))).toBe(false);
   });
   it('uses the FU-A start bit', () => {

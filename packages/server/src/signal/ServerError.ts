@@ -20,6 +20,10 @@ export class ServerError extends Error {
   }
 
   static invalid(message: string): ServerError {
-    return new ServerError(ErrorCode.INVALID_PARAMETER, message, ProtocolErrorCode.MALFORMED_MESSAGE);
+    return new ServerError(
+      ErrorCode.INVALID_PARAMETER,
+      message,
+      ProtocolErrorCode.MALFORMED_MESSAGE,
+    );
   }
 }

@@ -81,7 +81,8 @@ export class SubscriberTransport {
     const tracks: SubscribedTrack[] = [];
     for (const [outTrackId, info] of this.#tracks) {
       const mid = mids[outTrackId];
-      if (mid) tracks.push({ mid, kind: info.kind, userId: info.userId, streamType: info.streamType });
+      if (mid)
+        tracks.push({ mid, kind: info.kind, userId: info.userId, streamType: info.streamType });
     }
     const answer = await this.sendOffer(sdp, tracks);
     if (this.#closed) return;

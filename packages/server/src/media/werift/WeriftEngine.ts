@@ -137,7 +137,9 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
     pc.onIceCandidate.subscribe((candidate) => {
       if (!candidate) return;
       const init = candidate.toJSON();
-      const line = announcedIp ? rewriteCandidateAddress(init.candidate, announcedIp) : init.candidate;
+      const line = announcedIp
+        ? rewriteCandidateAddress(init.candidate, announcedIp)
+        : init.candidate;
       // Announcing one IP for every interface yields duplicates; send each once.
       if (seen.has(line)) return;
       seen.add(line);
@@ -198,7 +200,11 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
       if (!mid || !codec || transceiver.currentDirection === 'inactive') continue;
       const trackId = `${transportId}:${mid}`;
       if (transport.incoming.has(trackId)) continue;
-      const incoming: Incoming = { transceiver, listeners: new Set(), pendingKeyframeRequest: false };
+      const incoming: Incoming = {
+        transceiver,
+        listeners: new Set(),
+        pendingKeyframeRequest: false,
+      };
       transport.incoming.set(trackId, incoming);
       this.#incomingIndex.set(trackId, { transportId, incoming });
       const attach = (track: MediaStreamTrack) => {
@@ -247,7 +253,10 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
     const wanted = codecsFor()[kind].filter(
       (c) =>
         c.mimeType.toLowerCase() === codec.mimeType.toLowerCase() &&
-        (kind === 'audio' || !codec.parameters || c.parameters === undefined || sameH264Profile(c, codec)),
+        (kind === 'audio' ||
+          !codec.parameters ||
+          c.parameters === undefined ||
+          sameH264Profile(c, codec)),
     );
     const preferred = wanted.length > 0 ? wanted : codecsFor()[kind];
     if (codec.parameters && wanted.length > 0 && codec.mimeType.toLowerCase() === 'video/h264') {
@@ -348,6 +357,7 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
 }
 
 function sameH264Profile(a: RTCRtpCodecParameters, b: CodecInfo): boolean {
-  const profile = (p?: string) => /profile-level-id=([0-9a-f]{2})/i.exec(p ?? '')?.[1]?.toLowerCase();
+  const profile = (p?: string) =>
+    /profile-level-id=([0-9a-f]{2})/i.exec(p ?? '')?.[1]?.toLowerCase();
   return profile(a.parameters) === profile(b.parameters);
 }
