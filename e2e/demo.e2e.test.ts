@@ -82,7 +82,7 @@ describe('demo page', () => {
       'lin sees ada leave',
       async () => (await lin.locator('.tile.remote[data-user-id="ada"]').count()) === 0,
     );
-    await expect(ada.locator('#join-form').isVisible()).resolves.toBe(true);
+    await ada.locator('#join-form').waitFor({ state: 'visible', timeout: 5000 });
     await ada.context().close();
     await lin.context().close();
   });

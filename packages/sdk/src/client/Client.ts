@@ -1,0 +1,613 @@
+/**
+ * The v4 Client: join/leave, publish/unpublish, subscribe/unsubscribe, and the room events.
+ * It is the only orchestrator: the signaling channel, the two peer connections, the room
+ * state and the streams report to it and never to each other.
+ *
+ * Everything one join creates lives in a Session (Session.ts); leave, a ban or a failed
+ * reconnect ends it as a whole.
+ */
+import {
+  ErrorCode,
+  type JoinData,
+  type ServerRequestResult,
+  type StreamInfo,
+  type TrackKind,
+} from '@parley/protocol';
+import { RtcError } from '../errors/RtcError.js';
+import { LocalStream } from '../stream/LocalStream.js';
+import { RemoteStream } from '../stream/RemoteStream.js';
+import type { ServerNotification, ServerRequest } from '../signal/SignalChannel.js';
+import type { PublisherTransport } from '../transport/PublisherTransport.js';
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import { createLogger } from '../util/Logger.js';
+import { resolveSignalUrl } from '../util/serverUrl.js';
+import { buildJoinData, checkPublishable, checkSubscribeOptions } from '../util/validate.js';
+import { VERSION } from '../version.js';
+import { streamKey, type RoomChange } from './RoomState.js';
+import { Session, describeStream, type ClientDependencies } from './Session.js';
+import type {
+  ClientBannedEvent,
+  ClientConfig,
+  ClientEvents,
+  ConnectionState,
+  JoinOptions,
+  PublishOptions,
+  RemoteMutedState,
+  SubscribeOptions,
+} from './types.js';
+
+export type { ClientDependencies };
+
+const log = createLogger('client');
+
+/** Publish and subscribe give up after this long (v4 uses the same order of magnitude). */
+const CONNECT_TIMEOUT_MS = 10_000;
+const SUBSCRIBE_TIMEOUT_MS = 10_000;
+/** leave() must be quick even when the server is gone: it only says goodbye. */
+const LEAVE_TIMEOUT_MS = 2_000;
+
+type Phase = 'idle' | 'joining' | 'joined';
+
+export class Client extends TypedEmitter<ClientEvents> {
+  private readonly config: ClientConfig;
+  private readonly deps: ClientDependencies;
+  private phase: Phase = 'idle';
+  private connectionState: ConnectionState = 'DISCONNECTED';
+  private session: Session | null = null;
+  private leaving: Promise<void> | null = null;
+  private destroyed = false;
+
+  /** @internal Use `TRTC.createClient()`. */
+  constructor(config: ClientConfig, deps: ClientDependencies = {}) {
+    super();
+    // A copy: the app mutating its object later must not change a joined session. Bad
+    // values are reported by join(), as rejections (every API failure is an RtcError).
+    this.config =
+      typeof config === 'object' && config !== null ? { ...config } : ({} as ClientConfig);
+    this.deps = deps;
+  }
+
+  /** The signaling connection state (what `connection-state-changed` last reported). */
+  getConnectionState(): ConnectionState {
+    return this.connectionState;
+  }
+
+  /**
+   * Enters a room. Fires `peer-join` and `stream-added` for who and what is already there
+   * right after it resolves (so handlers registered just after `await join()` see them too).
+   */
+  async join(options: JoinOptions): Promise<void> {
+    this.assertNotDestroyed();
+    // leave(); join() without awaiting leave (e.g. a remount) joins once leave is done.
+    if (this.leaving) await this.leaving;
+    if (this.phase === 'joining') throw RtcError.invalidOperation('join() is already in progress');
+    if (this.phase === 'joined') {
+      throw RtcError.invalidOperation('this client has already joined a room; call leave() first');
+    }
+    const joinData = buildJoinData(this.config, options, VERSION);
+    const url = resolveSignalUrl(this.config.serverUrl, this.deps.defaultSignalUrl);
+    const session = this.createSession(url, joinData);
+    this.session = session;
+    this.phase = 'joining';
+    this.setConnectionState('CONNECTING');
+    try {
+      await session.signal.open();
+      this.assertLive(session);
+      const result = await session.signal.request('join', joinData);
+      this.assertLive(session);
+      session.signal.enableResume(result.resumeToken, result.sessionTimeoutMs);
+      session.signal.startHeartbeat(result.heartbeatMs);
+      this.phase = 'joined';
+      // Creates the RemoteStreams now (media may be on its way); their events wait.
+      this.applyRoomChanges(session, session.room.applySnapshot(result));
+      this.setConnectionState('CONNECTED');
+      log.info(
+        `${joinData.userId} joined room ${String(joinData.room.id)} (session ${result.sessionId})`,
+      );
+      this.watchPageUnload(session);
+      setTimeout(() => this.flushDeferred(session), 0);
+    } catch (error) {
+      if (session.ended) throw session.ended;
+      const failure = joinFailure(error);
+      this.endSession(session, failure);
+      throw failure;
+    }
+  }
+
+  /**
+   * Leaves the room: says goodbye to the server, closes both connections and the socket,
+   * stops remote players. Aborts a pending join. Idempotent; never rejects.
+   */
+  leave(): Promise<void> {
+    if (this.leaving) return this.leaving;
+    const session = this.session;
+    if (!session) return Promise.resolve();
+    this.leaving = this.leaveSession(session).finally(() => {
+      this.leaving = null;
+    });
+    return this.leaving;
+  }
+
+  /** Leaves and drops every listener; the client cannot be used afterwards. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    await this.leave();
+    this.destroyed = true;
+    this.off('*');
+  }
+
+  /** Publishes a LocalStream (after join and initialize); resolves once media flows. */
+  async publish(stream: LocalStream, options: PublishOptions = {}): Promise<void> {
+    const session = this.joinedSession('publish');
+    checkPublishable(stream, options, session.joinData, session.publishing);
+    const tracks = stream.getPublishTracks();
+    const mediaStream = stream.getMediaStream();
+    if (tracks.length === 0 || !mediaStream) {
+      throw RtcError.invalidOperation('the stream has no audio or video track to publish');
+    }
+    session.publishing = stream;
+    const transport = session.createPublisher((t, state) =>
+      this.onPublisherState(session, t, state),
+    );
+    let accepted = false;
+    const live = (): void => {
+      this.assertLive(session);
+      if (transport.closed) throw RtcError.invalidOperation('publish was cancelled');
+    };
+    try {
+      const offer = await transport.createOffer(mediaStream, tracks);
+      live();
+      const sentMuted: Record<TrackKind, boolean> = {
+        audio: stream.isMuted('audio'),
+        video: stream.isMuted('video'),
+      };
+      // Sent at once, without waiting for ICE gathering: candidates trickle after it.
+      const answer = await session.signal.request('publish', {
+        sdp: offer.sdp,
+        tracks: offer.tracks.map((t) => ({
+          mid: t.mid,
+          kind: t.kind,
+          streamType: 'main' as const,
+          muted: sentMuted[t.kind],
+        })),
+      });
+      accepted = true;
+      live();
+      await transport.setAnswer(answer.sdp);
+      live();
+      const video = stream.getVideoProfile();
+      const limits = Promise.all([
+        transport.setEncodingLimits('video', {
+          maxBitrate: video.bitrate * 1000,
+          maxFramerate: video.frameRate,
+        }),
+        transport.setEncodingLimits('audio', {
+          maxBitrate: stream.getAudioProfile().bitrate * 1000,
+        }),
+      ]);
+      await transport.waitConnected(CONNECT_TIMEOUT_MS);
+      await limits;
+      live();
+      session.published = stream;
+      stream.setPublisher({
+        onLocalMuteChanged: (kind, muted) => this.sendMute(session, stream, kind, muted),
+        onVideoProfileChanged: (profile) =>
+          void transport.setEncodingLimits('video', {
+            maxBitrate: profile.bitrate * 1000,
+            maxFramerate: profile.frameRate,
+          }),
+      });
+      // A mute toggled while publish() was in flight was not sent: catch up now.
+      for (const kind of ['audio', 'video'] as const) {
+        if (stream.isMuted(kind) !== sentMuted[kind])
+          this.sendMute(session, stream, kind, stream.isMuted(kind));
+      }
+      log.info(`published ${tracks.map((t) => t.kind).join('+')}`);
+    } catch (error) {
+      transport.close();
+      if (session.publisher === transport) session.publisher = null;
+      if (session.publishing === stream) session.publishing = null;
+      if (session.ended) {
+        throw RtcError.invalidOperation(`publish aborted: ${session.ended.message}`);
+      }
+      // The server took the offer but media never flowed: withdraw it there too.
+      if (accepted) {
+        session.signal.request('unpublish', { streamType: 'main' }).catch(() => undefined);
+      }
+      throw RtcError.wrap(error, ErrorCode.UNKNOWN, 'publish failed');
+    }
+  }
+
+  /** Stops publishing the stream (its capture keeps running). */
+  async unpublish(stream: LocalStream): Promise<void> {
+    const session = this.joinedSession('unpublish');
+    if (!(stream instanceof LocalStream)) {
+      throw RtcError.invalidParameter('unpublish() needs the published LocalStream');
+    }
+    if (session.publishing === stream && session.published !== stream) {
+      throw RtcError.invalidOperation('publish() of this stream is still in progress');
+    }
+    if (session.published !== stream)
+      throw RtcError.invalidOperation('this stream is not published');
+    session.published = null;
+    session.publishing = null;
+    stream.setPublisher(null);
+    const transport = session.publisher;
+    session.publisher = null;
+    const request = session.signal.request('unpublish', { streamType: 'main' });
+    // Media stops at once; the server's acknowledgement is only awaited for errors.
+    transport?.close();
+    await request;
+  }
+
+  /**
+   * Receives a remote stream's media. Resolves and fires `stream-subscribed` once the
+   * server agreed and the requested tracks are on the stream (immediately when
+   * autoSubscribe already brought them).
+   */
+  async subscribe(stream: RemoteStream, options?: SubscribeOptions): Promise<void> {
+    const session = this.joinedSession('subscribe');
+    if (!(stream instanceof RemoteStream)) {
+      throw RtcError.invalidParameter('subscribe() needs a RemoteStream from a stream-added event');
+    }
+    const wanted = checkSubscribeOptions(options);
+    this.assertStreamExists(session, stream);
+    const deadline = Date.now() + SUBSCRIBE_TIMEOUT_MS;
+    try {
+      await session.signal.request(
+        'subscribe',
+        { userId: stream.getUserId(), streamType: stream.getType(), ...wanted },
+        { timeoutMs: SUBSCRIBE_TIMEOUT_MS },
+      );
+    } catch (error) {
+      if (error instanceof RtcError && error.code === ErrorCode.SERVER_TIMEOUT) {
+        throw RtcError.subscriptionTimeout(
+          `subscribing to ${describeStream(stream)} timed out: ${error.message}`,
+        );
+      }
+      throw error;
+    }
+    this.assertLive(session);
+    this.assertStreamExists(session, stream);
+    await session.waitForTracks(stream, wanted, deadline - Date.now());
+    this.emit('stream-subscribed', { stream });
+  }
+
+  /** Stops receiving a remote stream's media. */
+  async unsubscribe(stream: RemoteStream): Promise<void> {
+    const session = this.joinedSession('unsubscribe');
+    if (!(stream instanceof RemoteStream)) {
+      throw RtcError.invalidParameter('unsubscribe() needs a RemoteStream');
+    }
+    this.assertStreamExists(session, stream);
+    const key = streamKey(stream.getUserId(), stream.getType());
+    session.cancelWaiters(key, RtcError.invalidOperation('cancelled by unsubscribe()'));
+    await session.signal.request('unsubscribe', {
+      userId: stream.getUserId(),
+      streamType: stream.getType(),
+    });
+  }
+
+  /** The main-stream flags of every remote publisher, as v4 reports them. */
+  getRemoteMutedState(): RemoteMutedState[] {
+    const session = this.session;
+    if (!session) return [];
+    return session.room
+      .streams()
+      .filter((s) => s.streamType === 'main')
+      .map(({ userId, hasAudio, hasVideo, audioMuted, videoMuted, hasSmall }) => ({
+        userId,
+        hasAudio,
+        hasVideo,
+        audioMuted,
+        videoMuted,
+        hasSmall,
+      }));
+  }
+
+  // ---- session lifecycle ----------------------------------------------------------------
+
+  private createSession(url: string, joinData: JoinData): Session {
+    // The callbacks below only run once `session` is assigned.
+    const session: Session = new Session({
+      url,
+      joinData,
+      deps: this.deps,
+      onServerRequest: (request) => this.onServerRequest(session, request),
+      onSubscriberState: (state) => this.onSubscriberState(session, state),
+    });
+    const live = (): boolean => this.session === session && !session.ended;
+    session.signal.on('notification', (n) => this.onNotification(session, n));
+    session.signal.on('reconnecting', ({ reason }) => {
+      if (!live() || this.phase !== 'joined') return;
+      log.warn(`signaling connection lost (${reason}); reconnecting`);
+      this.setConnectionState('RECONNECTING');
+    });
+    session.signal.on('resumed', ({ snapshot }) => {
+      if (!live()) return;
+      this.setConnectionState('CONNECTED');
+      this.applyRoomChanges(session, session.room.applySnapshot(snapshot));
+    });
+    session.signal.on('failed', (error) => {
+      // During join the pending join request reports the failure itself.
+      if (!live() || this.phase !== 'joined') return;
+      const fatal =
+        error.code === ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED
+          ? error
+          : RtcError.reconnectionFailed(error.message, error.extraCode);
+      log.error(fatal.message);
+      this.endSession(session, fatal);
+      this.emit('error', fatal);
+    });
+    return session;
+  }
+
+  private async leaveSession(session: Session): Promise<void> {
+    const aborted = RtcError.invalidOperation('join aborted by leave');
+    const wasJoining = this.phase === 'joining';
+    // Mark first: a join or publish awaiting the server sees it as soon as it resumes.
+    session.ended = wasJoining ? aborted : RtcError.invalidOperation('the client left the room');
+    if (session.signal.state === 'open') {
+      // Say goodbye so the server frees the seat now instead of after the session timeout.
+      await session.signal
+        .request('leave', {}, { timeoutMs: LEAVE_TIMEOUT_MS })
+        .catch((error: unknown) => log.debug('leave request failed (ignored)', error));
+    }
+    this.endSession(session, session.ended);
+    log.info('left the room');
+  }
+
+  /** Closes everything of the session and returns the client to idle/DISCONNECTED. */
+  private endSession(session: Session, reason: RtcError): void {
+    const current = this.session === session;
+    if (current) {
+      this.session = null;
+      this.phase = 'idle';
+    }
+    session.close(reason);
+    if (current) this.setConnectionState('DISCONNECTED');
+  }
+
+  // ---- server input -----------------------------------------------------------------------
+
+  private onServerRequest(
+    session: Session,
+    request: ServerRequest,
+  ): Promise<ServerRequestResult<ServerRequest['method']>> {
+    if (session.ended) return Promise.reject(RtcError.invalidOperation('the client left the room'));
+    switch (request.method) {
+      case 'offer':
+        return session.subscriber
+          .handleOffer(request.data.sdp, request.data.tracks)
+          .then((sdp) => ({ sdp }));
+    }
+  }
+
+  private onNotification(session: Session, notification: ServerNotification): void {
+    if (this.session !== session || session.ended) return;
+    const { room } = session;
+    switch (notification.method) {
+      case 'peer-join':
+        return this.applyRoomChanges(
+          session,
+          room.handlePeerJoin(notification.data.userId, notification.data.role),
+        );
+      case 'peer-leave':
+        return this.applyRoomChanges(session, room.handlePeerLeave(notification.data.userId));
+      case 'stream-added':
+        return this.applyRoomChanges(session, room.handleStreamAdded(notification.data.stream));
+      case 'stream-updated':
+        return this.applyRoomChanges(session, room.handleStreamUpdated(notification.data.stream));
+      case 'stream-removed':
+        return this.applyRoomChanges(
+          session,
+          room.handleStreamRemoved(notification.data.userId, notification.data.streamType),
+        );
+      case 'candidate':
+        if (notification.data.pc === 'publisher')
+          session.publisher?.addRemoteCandidate(notification.data.candidate);
+        else session.subscriber.addRemoteCandidate(notification.data.candidate);
+        return;
+      case 'banned': {
+        const { reason, message } = notification.data;
+        log.warn(`removed from the room by the server (${reason}): ${message}`);
+        const event = Object.assign(
+          new RtcError({
+            code: ErrorCode.CLIENT_BANNED,
+            message: message || `removed from the room (${reason})`,
+          }),
+          { reason },
+        ) as ClientBannedEvent;
+        this.endSession(session, event);
+        this.emit('client-banned', event);
+        return;
+      }
+    }
+  }
+
+  /** Turns room changes into RemoteStream objects (now) and events (now or deferred). */
+  private applyRoomChanges(session: Session, changes: RoomChange[]): void {
+    for (const change of changes) {
+      switch (change.type) {
+        case 'peer-join':
+        case 'peer-leave': {
+          const { type, userId } = change;
+          this.fire(session, () => this.emit(type, { userId }));
+          break;
+        }
+        case 'stream-added': {
+          const stream = session.streams.create(change.stream);
+          this.fire(session, () => this.emit('stream-added', { stream }));
+          break;
+        }
+        case 'stream-updated':
+          this.onStreamUpdated(session, change.stream, change.previous);
+          break;
+        case 'stream-removed': {
+          const key = streamKey(change.stream.userId, change.stream.streamType);
+          const stream = session.streams.remove(key);
+          session.cancelWaiters(
+            key,
+            RtcError.remoteStreamNotExist(`${describeInfo(change.stream)} was unpublished`),
+          );
+          if (stream) this.fire(session, () => this.emit('stream-removed', { stream }));
+          break;
+        }
+      }
+    }
+  }
+
+  private onStreamUpdated(session: Session, info: StreamInfo, previous: StreamInfo): void {
+    const key = streamKey(info.userId, info.streamType);
+    const stream = session.streams.get(key);
+    if (!stream) return;
+    stream.setInfo(info);
+    const { userId } = info;
+    if (info.audioMuted !== previous.audioMuted) {
+      const event = info.audioMuted ? 'mute-audio' : 'unmute-audio';
+      this.fire(session, () => this.emit(event, { userId }));
+    }
+    if (info.videoMuted !== previous.videoMuted) {
+      const event = info.videoMuted ? 'mute-video' : 'unmute-video';
+      this.fire(session, () => this.emit(event, { userId }));
+    }
+    if (
+      info.hasAudio !== previous.hasAudio ||
+      info.hasVideo !== previous.hasVideo ||
+      info.hasSmall !== previous.hasSmall
+    ) {
+      this.fire(session, () => this.emit('stream-updated', { stream }));
+    }
+    session.checkWaiters(key);
+  }
+
+  /**
+   * A closed tab says goodbye: `leave` goes out before the socket closes, so the others see
+   * peer-leave at once instead of after the server's session timeout (a killed browser still
+   * takes that long, by design).
+   */
+  private watchPageUnload(session: Session): void {
+    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return;
+    const onPageHide = (): void => {
+      if (session.ended || this.session !== session) return;
+      if (session.signal.state === 'open') {
+        session.signal.request('leave', {}, { timeoutMs: LEAVE_TIMEOUT_MS }).catch(() => undefined);
+      }
+      this.endSession(session, RtcError.invalidOperation('the page was closed'));
+    };
+    window.addEventListener('pagehide', onPageHide);
+    session.onClose(() => window.removeEventListener('pagehide', onPageHide));
+  }
+
+  /** Emits now, or queues while join() has not resolved yet. */
+  private fire(session: Session, emit: () => void): void {
+    if (session.deferred) session.deferred.push(emit);
+    else if (!session.ended) emit();
+  }
+
+  /**
+   * Delivers the events held back during join, one task after join() resolved: v4 apps
+   * often register `stream-added` right after `await client.join()` and still expect the
+   * streams already in the room.
+   */
+  private flushDeferred(session: Session): void {
+    const queued = session.deferred;
+    session.deferred = null;
+    if (!queued || session.ended || this.session !== session) return;
+    for (const emit of queued) {
+      if (session.ended) return;
+      emit();
+    }
+  }
+
+  private onPublisherState(
+    session: Session,
+    transport: PublisherTransport,
+    state: RTCPeerConnectionState,
+  ): void {
+    if (
+      state !== 'failed' ||
+      session.publisher !== transport ||
+      !session.published ||
+      session.ended
+    )
+      return;
+    this.emit(
+      'error',
+      new RtcError({
+        code: ErrorCode.UPLINK_RECONNECTION_FAILED,
+        message:
+          'the publisher connection failed (ICE); unpublish and publish again, or leave and rejoin',
+      }),
+    );
+  }
+
+  private onSubscriberState(session: Session, state: RTCPeerConnectionState): void {
+    if (state !== 'failed' || session.downlinkFailed || session.ended || this.session !== session)
+      return;
+    session.downlinkFailed = true;
+    this.emit(
+      'error',
+      new RtcError({
+        code: ErrorCode.DOWNLINK_RECONNECTION_FAILED,
+        message: 'the subscriber connection failed (ICE); leave and rejoin the room',
+      }),
+    );
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private sendMute(session: Session, stream: LocalStream, kind: TrackKind, muted: boolean): void {
+    if (session.ended || session.published !== stream) return;
+    session.signal
+      .request('mute', { streamType: 'main', kind, muted })
+      .catch((error: unknown) =>
+        log.warn(`could not tell the server about ${muted ? 'muting' : 'unmuting'} ${kind}`, error),
+      );
+  }
+
+  private joinedSession(method: string): Session {
+    this.assertNotDestroyed();
+    const session = this.session;
+    if (!session || this.phase !== 'joined' || session.ended) {
+      throw RtcError.invalidOperation(`${method}() requires a joined room: call join() first`);
+    }
+    return session;
+  }
+
+  private assertStreamExists(session: Session, stream: RemoteStream): void {
+    if (stream.isRemoved() || !session.streams.isCurrent(stream)) {
+      throw RtcError.remoteStreamNotExist(
+        `${describeStream(stream)} no longer exists (it was unpublished, its user left, or it belongs to an earlier join)`,
+      );
+    }
+  }
+
+  private assertLive(session: Session): void {
+    if (session.ended) throw session.ended;
+  }
+
+  private assertNotDestroyed(): void {
+    if (this.destroyed)
+      throw RtcError.invalidOperation('this client was destroyed; create a new one');
+  }
+
+  private setConnectionState(state: ConnectionState): void {
+    const prevState = this.connectionState;
+    if (prevState === state) return;
+    this.connectionState = state;
+    this.emit('connection-state-changed', { prevState, state });
+  }
+}
+
+/** A lost socket during join means the signaling channel could not be set up. */
+function joinFailure(error: unknown): RtcError {
+  if (error instanceof RtcError && error.code === ErrorCode.SIGNAL_CHANNEL_ERROR) {
+    return RtcError.signalSetupFailed(error.message);
+  }
+  return RtcError.wrap(error, ErrorCode.JOIN_ROOM_FAILED, 'join failed');
+}
+
+function describeInfo(info: StreamInfo): string {
+  return `the ${info.streamType} stream of user ${JSON.stringify(info.userId)}`;
+}

@@ -1,0 +1,197 @@
+/**
+ * Everything one join creates: the signaling channel, the room state, the remote streams,
+ * both peer connections, and the subscribe() calls waiting for media. `close()` ends all of
+ * it at once, so a later join on the same Client starts clean, and an async step that
+ * resumes after its session ended sees `ended` and stops.
+ */
+import type { JoinData } from '@parley/protocol';
+import { RtcError } from '../errors/RtcError.js';
+import type { LocalStream } from '../stream/LocalStream.js';
+import type { RemoteStream } from '../stream/RemoteStream.js';
+import {
+  SignalChannel,
+  type ServerRequestHandler,
+  type WebSocketCtor,
+} from '../signal/SignalChannel.js';
+import { DEFAULT_RTC_CONFIGURATION } from '../transport/PeerTransport.js';
+import { PublisherTransport } from '../transport/PublisherTransport.js';
+import { SubscriberTransport } from '../transport/SubscriberTransport.js';
+import { Disposer } from '../util/Disposer.js';
+import { RemoteStreams } from './RemoteStreams.js';
+import { RoomState, streamKey } from './RoomState.js';
+
+/** Injected collaborators and limits; `TRTC.createClient` passes only the defaults. */
+export interface ClientDependencies {
+  /** The signaling URL when the config has no `serverUrl` (the SDK script's origin). */
+  defaultSignalUrl?: string;
+  /** The WebSocket implementation (the `ws` package in Node tests). */
+  WebSocketCtor?: WebSocketCtor;
+  rtcConfiguration?: RTCConfiguration;
+  requestTimeoutMs?: number;
+  openTimeoutMs?: number;
+  reconnectDelaysMs?: readonly number[];
+}
+
+export interface SessionOptions {
+  url: string;
+  joinData: JoinData;
+  deps: ClientDependencies;
+  /** Answers the server's requests (`offer`). */
+  onServerRequest: ServerRequestHandler;
+  onSubscriberState(state: RTCPeerConnectionState): void;
+}
+
+interface TrackWaiter {
+  check(): void;
+  cancel(error: RtcError): void;
+}
+
+export class Session {
+  readonly joinData: JoinData;
+  readonly signal: SignalChannel;
+  readonly room: RoomState;
+  readonly streams = new RemoteStreams();
+  readonly subscriber: SubscriberTransport;
+  publisher: PublisherTransport | null = null;
+  /** The stream being published (publish() in progress) or published. */
+  publishing: LocalStream | null = null;
+  published: LocalStream | null = null;
+  /** Room events held back until join() has resolved (see Client.flushDeferred). */
+  deferred: Array<() => void> | null = [];
+  /** Why the session ended; null while it lives. */
+  ended: RtcError | null = null;
+  /** The subscriber connection failure was reported (once per session). */
+  downlinkFailed = false;
+  private readonly rtcConfiguration: RTCConfiguration;
+  /** subscribe() calls waiting for their tracks, by stream key. */
+  private readonly waiters = new Map<string, Set<TrackWaiter>>();
+  private readonly disposer = new Disposer();
+
+  constructor(options: SessionOptions) {
+    const { deps } = options;
+    this.joinData = options.joinData;
+    this.room = new RoomState(options.joinData.userId);
+    this.rtcConfiguration = deps.rtcConfiguration ?? DEFAULT_RTC_CONFIGURATION;
+    this.signal = new SignalChannel({
+      url: options.url,
+      onRequest: options.onServerRequest,
+      ...(deps.WebSocketCtor ? { WebSocketCtor: deps.WebSocketCtor } : {}),
+      ...(deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
+      ...(deps.openTimeoutMs ? { openTimeoutMs: deps.openTimeoutMs } : {}),
+      ...(deps.reconnectDelaysMs ? { reconnectDelaysMs: deps.reconnectDelaysMs } : {}),
+    });
+    this.subscriber = new SubscriberTransport({
+      rtcConfiguration: this.rtcConfiguration,
+      handler: {
+        onLocalCandidate: (candidate) =>
+          this.signal.notify('candidate', { pc: 'subscriber', candidate }),
+        onConnectionStateChange: (state) => options.onSubscriberState(state),
+        onRemoteTrack: (info, track) => {
+          if (this.streams.addTrack(info, track)) {
+            this.checkWaiters(streamKey(info.userId, info.streamType));
+          }
+        },
+        onRemoteTrackRemoved: (info, track) => void this.streams.removeTrack(info, track),
+      },
+    });
+  }
+
+  /** A new publisher connection (the previous one must be closed). */
+  createPublisher(
+    onStateChange: (transport: PublisherTransport, state: RTCPeerConnectionState) => void,
+  ): PublisherTransport {
+    const transport: PublisherTransport = new PublisherTransport({
+      rtcConfiguration: this.rtcConfiguration,
+      handler: {
+        onLocalCandidate: (candidate) =>
+          this.signal.notify('candidate', { pc: 'publisher', candidate }),
+        onConnectionStateChange: (state) => onStateChange(transport, state),
+      },
+    });
+    this.publisher = transport;
+    return transport;
+  }
+
+  /**
+   * Resolves when `stream` carries the tracks `wanted` asks for (of those it publishes):
+   * at once when autoSubscribe already brought them. Rejects SUBSCRIPTION_TIMEOUT after
+   * `timeoutMs`, or with the reason when the stream or the session goes away first.
+   */
+  waitForTracks(
+    stream: RemoteStream,
+    wanted: { audio: boolean; video: boolean },
+    timeoutMs: number,
+  ): Promise<void> {
+    const ready = (): boolean =>
+      (!(wanted.audio && stream.hasAudio()) || stream.getAudioTrack() !== null) &&
+      (!(wanted.video && stream.hasVideo()) || stream.getVideoTrack() !== null);
+    if (this.ended) return Promise.reject(this.ended);
+    if (ready()) return Promise.resolve();
+    const key = streamKey(stream.getUserId(), stream.getType());
+    return new Promise((resolve, reject) => {
+      const finish = (error?: RtcError): void => {
+        clearTimeout(timer);
+        const set = this.waiters.get(key);
+        set?.delete(waiter);
+        if (set?.size === 0) this.waiters.delete(key);
+        if (error) reject(error);
+        else resolve();
+      };
+      const waiter: TrackWaiter = {
+        check: () => {
+          if (ready()) finish();
+        },
+        cancel: (error) => finish(error),
+      };
+      const timer = setTimeout(
+        () =>
+          finish(
+            RtcError.subscriptionTimeout(
+              `the media of ${describeStream(stream)} did not arrive in time ` +
+                `(has audio track: ${stream.getAudioTrack() !== null}, has video track: ${stream.getVideoTrack() !== null})`,
+            ),
+          ),
+        Math.max(0, timeoutMs),
+      );
+      const set = this.waiters.get(key) ?? new Set<TrackWaiter>();
+      set.add(waiter);
+      this.waiters.set(key, set);
+    });
+  }
+
+  /** Re-checks the subscribe() calls waiting on a stream (its tracks or flags changed). */
+  checkWaiters(key: string): void {
+    for (const waiter of [...(this.waiters.get(key) ?? [])]) waiter.check();
+  }
+
+  /** Fails the subscribe() calls waiting on a stream. */
+  cancelWaiters(key: string, error: RtcError): void {
+    for (const waiter of [...(this.waiters.get(key) ?? [])]) waiter.cancel(error);
+  }
+
+  /** Runs `action` when the session closes (e.g. removing a page listener). */
+  onClose(action: () => void): void {
+    this.disposer.add(action);
+  }
+
+  /** Ends everything; idempotent. The first reason given is kept. */
+  close(reason: RtcError): void {
+    this.ended ??= reason;
+    this.deferred = null;
+    this.disposer.dispose();
+    this.signal.close();
+    this.publisher?.close();
+    this.publisher = null;
+    this.subscriber.close();
+    this.published?.setPublisher(null);
+    this.published = null;
+    this.publishing = null;
+    for (const key of [...this.waiters.keys()]) this.cancelWaiters(key, this.ended);
+    this.streams.clear();
+    this.room.clear();
+  }
+}
+
+export function describeStream(stream: RemoteStream): string {
+  return `the ${stream.getType()} stream of user ${JSON.stringify(stream.getUserId())}`;
+}
