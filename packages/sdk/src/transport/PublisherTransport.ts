@@ -27,8 +27,8 @@ export class PublisherTransport extends PeerTransport {
 
   /**
    * Adds one sendonly transceiver per track (in the given order: audio first, then video),
-   * creates the offer and sets it locally. Gathering starts now and candidates trickle to
-   * the handler; the caller sends the offer right away rather than waiting for them.
+   * creates the offer and sets it locally. The offer carries the first host candidates when
+   * they come within a few ms; the rest trickle to the handler.
    */
   async createOffer(
     stream: MediaStream,
@@ -43,7 +43,7 @@ export class PublisherTransport extends PeerTransport {
       });
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
-      const sdp = pc.localDescription?.sdp ?? offer.sdp ?? '';
+      const sdp = (await this.localSdpWithCandidates()) || offer.sdp || '';
       return {
         sdp,
         tracks: transceivers.map(({ transceiver, kind }) => {

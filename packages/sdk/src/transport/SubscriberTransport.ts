@@ -82,7 +82,7 @@ export class SubscriberTransport extends PeerTransport {
       }
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
-      return pc.localDescription?.sdp ?? answer.sdp ?? '';
+      return (await this.localSdpWithCandidates()) || answer.sdp || '';
     } catch (error) {
       if (this.closed) throw RtcError.invalidOperation('the subscriber connection was closed');
       throw RtcError.wrap(

@@ -29,7 +29,7 @@ import type {
   TransportRole,
   TransportState,
 } from '../MediaEngine.js';
-import { rewriteCandidateAddress } from './candidates.js';
+import { isMdnsCandidate, rewriteCandidateAddress, stripMdnsCandidates } from './candidates.js';
 
 export interface WeriftEngineOptions {
   /** ICE servers for the server side; empty by default (no STUN, no stalls offline). */
@@ -174,7 +174,7 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
     const transport = this.#get(transportId);
     // Browsers hide host addresses behind mDNS names we cannot resolve; the peer-reflexive
     // candidate learned from their connectivity checks covers those.
-    if (/\s[0-9a-f-]+\.local\s/i.test(candidate.candidate)) return;
+    if (isMdnsCandidate(candidate.candidate)) return;
     if (candidate.candidate === '') return;
     await transport.pc.addIceCandidate({
       candidate: candidate.candidate,
@@ -190,7 +190,7 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
     const transport = this.#get(transportId);
     if (transport.role !== 'publisher') throw new Error('acceptOffer on a subscriber transport');
     const { pc } = transport;
-    await pc.setRemoteDescription({ type: 'offer', sdp });
+    await pc.setRemoteDescription({ type: 'offer', sdp: stripMdnsCandidates(sdp) });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     const tracks: IncomingTrack[] = [];
@@ -297,7 +297,10 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
   }
 
   async acceptAnswer(transportId: string, sdp: string): Promise<void> {
-    await this.#get(transportId).pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.#get(transportId).pc.setRemoteDescription({
+      type: 'answer',
+      sdp: stripMdnsCandidates(sdp),
+    });
   }
 
   onRtp(trackId: string, listener: (packet: RtpPacketLike) => void): () => void {
