@@ -14,7 +14,8 @@ describe('rewriteCandidateAddress', () => {
 });
 
 describe('mDNS candidates', () => {
-  const mdns = 'candidate:3 1 udp 2122260223 1f5b8c2e-2b6a-4a7e-9f3d-8c1e2a3b4c5d.local 51000 typ host generation 0';
+  const mdns =
+    'candidate:3 1 udp 2122260223 1f5b8c2e-2b6a-4a7e-9f3d-8c1e2a3b4c5d.local 51000 typ host generation 0';
   const host = 'candidate:1 1 udp 2122260223 192.0.2.7 51001 typ host generation 0';
   it('are recognised by their .local address', () => {
     expect(isMdnsCandidate(mdns)).toBe(true);
@@ -23,6 +24,8 @@ describe('mDNS candidates', () => {
   });
   it('are removed from an SDP, other lines kept', () => {
     const sdp = `v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=${mdns}\r\na=${host}\r\na=mid:0\r\n`;
-    expect(stripMdnsCandidates(sdp)).toBe(`v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=${host}\r\na=mid:0\r\n`);
+    expect(stripMdnsCandidates(sdp)).toBe(
+      `v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=${host}\r\na=mid:0\r\n`,
+    );
   });
 });
