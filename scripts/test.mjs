@@ -47,6 +47,9 @@ if (!existsSync(CHROMIUM)) {
 step('building');
 if (run('npm', ['run', 'build']) !== 0) process.exit(1);
 
+step('type-checking and linting');
+if (run('npm', ['run', 'typecheck']) !== 0 || run('npm', ['run', 'lint']) !== 0) process.exit(1);
+
 step('running unit and e2e tests');
 const report = join(mkdtempSync(join(tmpdir(), 'parley-test-')), 'report.json');
 const status = run('npx', [
