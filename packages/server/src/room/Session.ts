@@ -397,7 +397,11 @@ export class Session {
       await transport.negotiate();
     } catch (error) {
       // The client will be offered again when it resumes; a timeout ends the session anyway.
-      this.#log.warn({ err: error }, 'subscriber renegotiation failed');
+      if (this.participant.signal === null || this.#closed) {
+        this.#log.debug({ err: error }, 'offer not answered: the socket is gone');
+      } else {
+        this.#log.warn({ err: error }, 'subscriber renegotiation failed');
+      }
     }
   }
 
