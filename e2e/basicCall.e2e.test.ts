@@ -2,42 +2,22 @@
  * The TRTC v4 basic workflow, run as the guide's code in real Chromium pages served from an
  * application origin, against a self-hosted Parley.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   events,
   expectFlowing,
-  closeAllPages,
-  launchBrowser,
   newPage,
   openGuidePage,
   remoteMedia,
   sleep,
-  startAppOrigin,
-  startParley,
   waitFor,
-  type ParleyUnderTest,
+  useE2eEnvironment,
 } from './harness.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 const openGuide = (userId: string, roomId: number) =>
-  openGuidePage(browser, app.origin, parley, userId, roomId);
+  openGuidePage(env.browser, env.app.origin, env.parley, userId, roomId);
 
 describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () => {
   it('three pages each receive the other two; one leaves and the others see it within 1 s; it rejoins', async () => {
@@ -81,7 +61,7 @@ describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () =
         localStream: unknown;
         __remoteUsers: Record<string, string>;
       };
-      // What the app does after leave: forget the old remote players.
+      // What the env.app does after leave: forget the old remote players.
       w.__remoteUsers = {};
       document.getElementById('remotes')!.innerHTML = '';
       await w.client.join({ roomId: room });
@@ -101,18 +81,18 @@ describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () =
   });
 
   it('keeps numeric 123 and string "123" apart: no media crosses between the two rooms', async () => {
-    const { page: numeric } = await newPage(browser);
-    const { page: textual } = await newPage(browser);
+    const { page: numeric } = await newPage(env.browser);
+    const { page: textual } = await newPage(env.browser);
     await numeric.goto(
-      `${app.origin}/guide.html?${new URLSearchParams({
-        sdkAppId: String(parley.sdkAppId),
+      `${env.app.origin}/guide.html?${new URLSearchParams({
+        sdkAppId: String(env.parley.sdkAppId),
         userId: 'num',
-        userSig: parley.userSig('num'),
+        userSig: env.parley.userSig('num'),
         roomId: '123',
       })}`,
     );
     await numeric.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
-    await textual.goto(`${app.origin}/guide.html`);
+    await textual.goto(`${env.app.origin}/guide.html`);
     // Same digits, string room: a different room, so neither side may see the other.
     await textual.evaluate(
       async ({ sdkAppId, userSig }) => {
@@ -139,15 +119,15 @@ describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () =
         (window as unknown as { __seen: string[] }).__seen = seen;
         await client.join({ roomId: '123' });
       },
-      { sdkAppId: parley.sdkAppId, userSig: parley.userSig('str') },
+      { sdkAppId: env.parley.sdkAppId, userSig: env.parley.userSig('str') },
     );
     await sleep(1500);
     expect(
       await textual.evaluate(() => (window as unknown as { __seen: string[] }).__seen),
     ).toEqual([]);
     expect(await remoteMedia(numeric)).toEqual([]);
-    const rooms = [...parley.server.rooms.rooms()].map((r) => r.key).sort();
-    expect(rooms).toEqual([`${parley.sdkAppId}/n/123`, `${parley.sdkAppId}/s/123`]);
+    const rooms = [...env.parley.server.rooms.rooms()].map((r) => r.key).sort();
+    expect(rooms).toEqual([`${env.parley.sdkAppId}/n/123`, `${env.parley.sdkAppId}/s/123`]);
     await numeric.context().close();
     await textual.context().close();
   });

@@ -1,34 +1,11 @@
-/** H264 end to end when the publisher's browser sends only H264 and the others decode it. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  closeAllPages,
-  expectFlowing,
-  launchBrowser,
-  newPage,
-  openGuidePage,
-  startAppOrigin,
-  startParley,
-  type ParleyUnderTest,
-} from './harness.js';
+/** H264 end to end when the publisher's env.browser sends only H264 and the others decode it. */
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectFlowing, newPage, openGuidePage, useE2eEnvironment } from './harness.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
+const env = useE2eEnvironment();
 
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
-
-/** Makes this browser offer H264 (constrained baseline, packetization-mode 1) alone for video. */
+/** Makes this env.browser offer H264 (constrained baseline, packetization-mode 1) alone for video. */
 const PREFER_H264 = `
   (() => {
     const add = RTCPeerConnection.prototype.addTransceiver;
@@ -67,18 +44,18 @@ function videoCodecs(page: Page, direction: 'inbound-rtp' | 'outbound-rtp'): Pro
 describe('codecs', () => {
   it('negotiates H264 when the publisher offers only H264, and the subscriber decodes it', async () => {
     const roomId = 500_000 + Math.floor(Math.random() * 400_000);
-    const { context, page: h264 } = await newPage(browser);
+    const { context, page: h264 } = await newPage(env.browser);
     await context.addInitScript(PREFER_H264);
     await h264.goto(
-      `${app.origin}/guide.html?${new URLSearchParams({
-        sdkAppId: String(parley.sdkAppId),
+      `${env.app.origin}/guide.html?${new URLSearchParams({
+        sdkAppId: String(env.parley.sdkAppId),
         userId: 'h264',
-        userSig: parley.userSig('h264'),
+        userSig: env.parley.userSig('h264'),
         roomId: String(roomId),
       })}`,
     );
     await h264.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
-    const viewer = await openGuidePage(browser, app.origin, parley, 'vp8', roomId);
+    const viewer = await openGuidePage(env.browser, env.app.origin, env.parley, 'vp8', roomId);
     await expectFlowing(viewer, ['h264']);
     await expectFlowing(h264, ['vp8']);
     expect(await videoCodecs(h264, 'outbound-rtp')).toEqual(['video/H264']);

@@ -1,31 +1,15 @@
 /** What a v4 app sees when things are wrong: RtcErrors with v4 codes and messages that say why. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { genUserSig } from '@parley/usersig';
-import {
-  launchBrowser,
-  newPage,
-  startAppOrigin,
-  startParley,
-  type ParleyUnderTest,
-} from './harness.js';
+import { newPage, useE2eEnvironment } from './harness.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
+const env = useE2eEnvironment();
 let page: Page;
 
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-  page = (await newPage(browser)).page;
-  await page.goto(`${app.origin}/sdk.html`);
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
+beforeEach(async () => {
+  page = (await newPage(env.browser)).page;
+  await page.goto(`${env.app.origin}/sdk.html`);
 });
 
 interface Outcome {
@@ -70,7 +54,7 @@ function tryJoin(config: Record<string, unknown>, roomId: unknown): Promise<Outc
 describe('join errors as a v4 app sees them', () => {
   it('joins with a good userSig (control)', async () => {
     const outcome = await tryJoin(
-      { sdkAppId: parley.sdkAppId, userId: 'good', userSig: parley.userSig('good') },
+      { sdkAppId: env.parley.sdkAppId, userId: 'good', userSig: env.parley.userSig('good') },
       5,
     );
     expect(outcome).toEqual({ ok: true });
@@ -81,8 +65,8 @@ describe('join errors as a v4 app sees them', () => {
       'expired',
       () => ({
         userSig: genUserSig({
-          sdkAppId: parley.sdkAppId,
-          key: parley.secretKey,
+          sdkAppId: env.parley.sdkAppId,
+          key: env.parley.secretKey,
           userId: 'u1',
           expire: 10,
           now: 1_600_000_000,
@@ -95,21 +79,21 @@ describe('join errors as a v4 app sees them', () => {
     [
       'signed with another key',
       () => ({
-        userSig: genUserSig({ sdkAppId: parley.sdkAppId, key: 'not-the-key', userId: 'u1' }),
+        userSig: genUserSig({ sdkAppId: env.parley.sdkAppId, key: 'not-the-key', userId: 'u1' }),
       }),
       70009,
       /key/,
     ],
     [
       'for another userId',
-      () => ({ userSig: parley.userSig('someone_else') }),
+      () => ({ userSig: env.parley.userSig('someone_else') }),
       70013,
       /someone_else/,
     ],
     [
       'for another sdkAppId',
       () => ({
-        userSig: genUserSig({ sdkAppId: 1400000001, key: parley.secretKey, userId: 'u1' }),
+        userSig: genUserSig({ sdkAppId: 1400000001, key: env.parley.secretKey, userId: 'u1' }),
       }),
       70014,
       /1400000001/,
@@ -117,7 +101,7 @@ describe('join errors as a v4 app sees them', () => {
   ];
   for (const [name, sig, extraCode, message] of bad) {
     it(`rejects a userSig ${name}: SIGNAL_CHANNEL_SETUP_FAILED with extraCode ${extraCode}`, async () => {
-      const outcome = await tryJoin({ sdkAppId: parley.sdkAppId, userId: 'u1', ...sig() }, 5);
+      const outcome = await tryJoin({ sdkAppId: env.parley.sdkAppId, userId: 'u1', ...sig() }, 5);
       expect(outcome).toMatchObject({ ok: false, code: 0x4001, extraCode, name: 'RtcError' });
       expect(outcome.message).toMatch(message);
     });
@@ -126,7 +110,7 @@ describe('join errors as a v4 app sees them', () => {
   it('rejects reserved room ids with INVALID_PARAMETER before connecting', async () => {
     for (const roomId of [0, 4294967295, 1.5]) {
       const outcome = await tryJoin(
-        { sdkAppId: parley.sdkAppId, userId: 'u2', userSig: parley.userSig('u2') },
+        { sdkAppId: env.parley.sdkAppId, userId: 'u2', userSig: env.parley.userSig('u2') },
         roomId,
       );
       expect(outcome).toMatchObject({ ok: false, code: 0x1000 });
@@ -154,16 +138,16 @@ describe('join errors as a v4 app sees them', () => {
         const err = e as { getCode(): number; message: string };
         return { ok: false, code: err.getCode(), message: err.message };
       }
-    }, parley.sdkAppId);
+    }, env.parley.sdkAppId);
     expect(outcome).toMatchObject({ ok: false, code: 0x1001 });
   });
 
   it('tells an ESM user without serverUrl how to configure it', async () => {
     // A string, so the test runner does not rewrite the page's dynamic import.
     const outcome = (await page.evaluate(`(async () => {
-      const mod = await import('${parley.origin}/sdk/trtc.esm.js');
+      const mod = await import('${env.parley.origin}/sdk/trtc.esm.js');
       try {
-        await mod.default.createClient({ mode: 'rtc', sdkAppId: ${parley.sdkAppId}, userId: 'esm', userSig: 'x' }).join({ roomId: 1 });
+        await mod.default.createClient({ mode: 'rtc', sdkAppId: ${env.parley.sdkAppId}, userId: 'esm', userSig: 'x' }).join({ roomId: 1 });
         return { ok: true };
       } catch (e) {
         return { ok: false, code: e.getCode(), message: e.message };

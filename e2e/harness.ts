@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ParleyServer, createLogger, loadConfig } from '@parley/server';
 import { genUserSig } from '@parley/usersig';
 
@@ -91,6 +91,33 @@ export async function startAppOrigin(
     origin: `http://localhost:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+export interface E2eEnvironment {
+  parley: ParleyUnderTest;
+  /** The application's origin (another host name and port than Parley's). */
+  app: { origin: string; close(): Promise<void> };
+  browser: Browser;
+}
+
+/**
+ * Registers the usual lifecycle for a test file: a Parley server, an application origin and
+ * a browser for the whole file; pages closed after each test. Read the fields inside tests.
+ */
+export function useE2eEnvironment(): E2eEnvironment {
+  const env = {} as E2eEnvironment;
+  beforeAll(async () => {
+    env.parley = await startParley();
+    env.app = await startAppOrigin(env.parley.origin);
+    env.browser = await launchBrowser();
+  });
+  afterEach(() => closeAllPages());
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.app?.close();
+    await env.parley?.close();
+  });
+  return env;
 }
 
 /**

@@ -3,52 +3,29 @@
  * painted in its video, measured with requestVideoFrameCallback and printed. A figure, not
  * an assertion: compare it with Janus's ~90 ms median on this machine.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import {
-  closeAllPages,
-  launchBrowser,
-  median,
-  newPage,
-  startAppOrigin,
-  startParley,
-  type ParleyUnderTest,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { median, newPage, useE2eEnvironment } from './harness.js';
 
 const JOINS = 12;
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 describe('join to first painted frame', () => {
   it(`is measured over ${JOINS} joins and printed`, async () => {
     const roomId = 200_000 + Math.floor(Math.random() * 700_000);
-    const { page: publisher } = await newPage(browser);
+    const { page: publisher } = await newPage(env.browser);
     await publisher.goto(
-      `${app.origin}/guide.html?${new URLSearchParams({
-        sdkAppId: String(parley.sdkAppId),
+      `${env.app.origin}/guide.html?${new URLSearchParams({
+        sdkAppId: String(env.parley.sdkAppId),
         userId: 'presenter',
-        userSig: parley.userSig('presenter'),
+        userSig: env.parley.userSig('presenter'),
         roomId: String(roomId),
       })}`,
     );
     await publisher.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
 
-    const { page: viewer } = await newPage(browser);
-    await viewer.goto(`${app.origin}/sdk.html`);
+    const { page: viewer } = await newPage(env.browser);
+    await viewer.goto(`${env.app.origin}/sdk.html`);
     const times = await viewer.evaluate(
       async ({ sdkAppId, userSig, roomId, joins }) => {
         type Stream = { getId(): string; play(id: string): Promise<void> };
@@ -90,7 +67,12 @@ describe('join to first painted frame', () => {
         }
         return results;
       },
-      { sdkAppId: parley.sdkAppId, userSig: parley.userSig('viewer'), roomId, joins: JOINS },
+      {
+        sdkAppId: env.parley.sdkAppId,
+        userSig: env.parley.userSig('viewer'),
+        roomId,
+        joins: JOINS,
+      },
     );
     const sorted = [...times].sort((a, b) => a - b);
     console.log(

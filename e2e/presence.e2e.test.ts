@@ -2,46 +2,34 @@
  * Presence: a tab that vanishes leaves 8-10 s after its last sign of life; a shorter network
  * blip is hidden by reconnection and nobody sees a leave.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
 import {
   CHROMIUM,
   events,
   expectFlowing,
-  closeAllPages,
-  launchBrowser,
   openGuidePage,
   receivingFrom,
   sleep,
-  startAppOrigin,
-  startParley,
   waitFor,
-  type ParleyUnderTest,
+  useE2eEnvironment,
 } from './harness.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 const room = () => 400_000 + Math.floor(Math.random() * 500_000);
 
 describe('presence', () => {
-  it('removes a tab that disappears (browser killed) 8-10 s after its last sign of life', async () => {
+  it('removes a tab that disappears (env.browser killed) 8-10 s after its last sign of life', async () => {
     const roomId = room();
-    const observer = await openGuidePage(browser, app.origin, parley, 'observer', roomId);
-    // The victim runs in its own browser process, so it can be killed like a crashed tab.
+    const observer = await openGuidePage(
+      env.browser,
+      env.app.origin,
+      env.parley,
+      'observer',
+      roomId,
+    );
+    // The victim runs in its own env.browser process, so it can be killed like a crashed tab.
     const victimServer = await chromium.launchServer({
       executablePath: CHROMIUM,
       args: [
@@ -53,7 +41,7 @@ describe('presence', () => {
       ],
     });
     const victimBrowser = await chromium.connect(victimServer.wsEndpoint());
-    await openGuidePage(victimBrowser, app.origin, parley, 'victim', roomId);
+    await openGuidePage(victimBrowser, env.app.origin, env.parley, 'victim', roomId);
     await receivingFrom(observer, ['victim']);
     const killedAt = Date.now();
     victimServer.process().kill('SIGKILL');
@@ -80,8 +68,8 @@ describe('presence', () => {
 
   it('hides a 1 s signaling blip: the socket reconnects and resumes, no one sees a leave, media flows', async () => {
     const roomId = room();
-    const a = await openGuidePage(browser, app.origin, parley, 'steady', roomId);
-    const b = await openGuidePage(browser, app.origin, parley, 'flaky', roomId);
+    const a = await openGuidePage(env.browser, env.app.origin, env.parley, 'steady', roomId);
+    const b = await openGuidePage(env.browser, env.app.origin, env.parley, 'flaky', roomId);
     await receivingFrom(a, ['flaky']);
     const cutAt = Date.now();
     // Cut the SDK's socket from inside the page, as a dropped connection would.
