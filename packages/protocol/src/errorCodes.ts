@@ -33,6 +33,8 @@ export const ErrorCode = {
   UNKNOWN: 0xffff,
 } as const;
 
+/** The table's type, under the same name (TRTC v4's types export `ErrorCode` as a type). */
+export type ErrorCode = typeof ErrorCode;
 export type ErrorCodeName = keyof typeof ErrorCode;
 export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
 

@@ -15,7 +15,10 @@
  *  2. Publishing: the SDK owns one publisher RTCPeerConnection, adds sendonly transceivers
  *     and sends `publish` with its offer and the mid → (streamType, kind) map of every track
  *     it publishes; the server answers with the answer SDP. Later changes repeat `publish`
- *     with a new offer carrying the full map.
+ *     with a new offer carrying the full map: a new mid is a new (or replacing) track, a
+ *     track whose mid the map no longer lists is unpublished (its stream too when it has no
+ *     track left), and `muted` is applied to every listed track. The main and auxiliary
+ *     streams share the one publisher connection; `unpublish` removes one stream type.
  *  3. Subscribing: the server owns the offers of the subscriber RTCPeerConnection. After
  *     `subscribe` (or at join / on a new stream when autoSubscribe is on) the server sends
  *     request `offer` with the SDP and the mid → (userId, streamType, kind) map; the SDK
@@ -24,6 +27,14 @@
  *  5. The SDK sends `ping` every `heartbeatMs`. A socket that drops without `leave` keeps the
  *     participant for `sessionTimeoutMs`; the SDK reconnects and sends `resume` with the
  *     token from the join result, and the peer connections carry on untouched.
+ *  6. Live mode: audience members are invisible (no `peer-join`, absent from snapshots) and
+ *     may not publish. `switch-role` changes that: to anchor broadcasts `peer-join`; to
+ *     audience unpublishes (`stream-removed` to the others) and broadcasts `peer-leave`.
+ *  7. SEI: `sei` relays up to MAX_SEI_BYTES (base64) from a user publishing video to the
+ *     others as `sei-message`, in the order sent. It rides the signaling socket, so it is
+ *     ordered per sender but not synchronised with video frames.
+ *  8. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
+ *     bearer token for `POST /v1/logs`.
  */
 import { z } from 'zod';
 
@@ -35,6 +46,24 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 const userId = z.string().min(1).max(32);
 const sdp = z.string().min(1).max(60_000);
+
+/** Largest SEI payload (v4's limit), before base64. */
+export const MAX_SEI_BYTES = 1000;
+/** SEI payload types v4 accepts: 5 (user data unregistered) and 243 (custom, the default). */
+export const SEI_PAYLOAD_TYPES = [5, 243] as const;
+/** Bytes a base64 text decodes to (it must be canonical: length a multiple of 4). */
+const base64Bytes = (text: string): number =>
+  (text.length / 4) * 3 - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
+const seiData = z
+  .string()
+  .min(4)
+  .max(Math.ceil(MAX_SEI_BYTES / 3) * 4)
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64')
+  .refine(
+    (text) => base64Bytes(text) <= MAX_SEI_BYTES,
+    `must decode to at most ${MAX_SEI_BYTES} bytes`,
+  );
+const seiPayloadType = z.union([z.literal(5), z.literal(243)]);
 
 export const StreamTypeSchema = z.enum(['main', 'auxiliary']);
 export type StreamType = z.infer<typeof StreamTypeSchema>;
@@ -129,6 +158,8 @@ export const clientRequests = {
       resumeToken: z.string(),
       heartbeatMs: z.number().int().positive(),
       sessionTimeoutMs: z.number().int().positive(),
+      /** Bearer token for `POST /v1/logs` (absent from servers that do not store logs). */
+      logToken: z.string().max(256).optional(),
     }),
   },
   resume: {
@@ -163,6 +194,14 @@ export const clientRequests = {
     data: z.object({ streamType: StreamTypeSchema, kind: TrackKindSchema, muted: z.boolean() }),
     result: empty,
   },
+  'switch-role': {
+    data: z.object({ role: RoleSchema }),
+    result: empty,
+  },
+  sei: {
+    data: z.object({ payloadType: seiPayloadType, data: seiData }),
+    result: empty,
+  },
   leave: { data: empty, result: empty },
   ping: { data: empty, result: empty },
 } as const;
@@ -192,6 +231,7 @@ export const serverNotifications = {
     reason: z.enum(['kick', 'banned', 'room-disband']),
     message: z.string().max(2000),
   }),
+  'sei-message': z.object({ userId, payloadType: seiPayloadType, data: seiData }),
 } as const;
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : never;

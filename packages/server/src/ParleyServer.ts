@@ -20,7 +20,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Authenticator } from './auth/Authenticator.js';
 import type { ParleyConfig } from './config.js';
 import { createHttpApp } from './http/HttpApp.js';
+import { createLogApi } from './http/logApi.js';
+import { bearerToken } from './http/respond.js';
 import { createLogger, type Logger } from './logger.js';
+import { LogStore } from './logs/LogStore.js';
+import { LogTokens } from './logs/LogTokens.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { WeriftEngine } from './media/werift/WeriftEngine.js';
 import { Participant } from './room/Participant.js';
@@ -48,6 +52,10 @@ export class ParleyServer implements SessionRegistry {
   readonly log: Logger;
   readonly engine: MediaEngine;
   readonly rooms: RoomManager;
+  /** SDK log lines uploaded with `TRTC.Logger.enableUploadLog()`. */
+  readonly logs: LogStore;
+  readonly #logTokens = new LogTokens();
+  readonly #logTokenOf = new WeakMap<Session, string>();
   readonly #config: ParleyConfig;
   readonly #auth: Authenticator;
   readonly #http: Server;
@@ -72,6 +80,10 @@ export class ParleyServer implements SessionRegistry {
       });
     this.rooms = new RoomManager(this.engine);
     this.#auth = new Authenticator([{ sdkAppId: config.sdkAppId, secretKey: config.secretKey }]);
+    this.logs = new LogStore({
+      ...(config.dataDir ? { dir: config.dataDir } : {}),
+      log: this.log,
+    });
     this.#wireEngine();
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
@@ -79,6 +91,16 @@ export class ParleyServer implements SessionRegistry {
       dev: config.devMode ? { sdkAppId: config.sdkAppId, secretKey: config.secretKey } : null,
       isReady: () => this.#ready,
       log: this.log,
+      logs: createLogApi({
+        store: this.logs,
+        tokens: this.#logTokens,
+        // Dev mode hands out UserSigs to anyone already; its logs are no more secret.
+        canRead: (sdkAppId, authorization) => {
+          if (config.devMode) return true;
+          const secret = bearerToken(authorization);
+          return secret !== undefined && this.#auth.isAppSecret(sdkAppId, secret);
+        },
+      }),
     });
     this.#http = createServer((req, res) => void app(req, res));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD });
@@ -115,6 +137,7 @@ export class ParleyServer implements SessionRegistry {
     for (const connection of this.#connections) connection.terminate();
     this.#wss.close();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    await this.logs.flushed();
   }
 
   // ---- SessionRegistry ----
@@ -133,6 +156,8 @@ export class ParleyServer implements SessionRegistry {
   }
   sessionClosed(session: Session): void {
     this.#sessionsByToken.delete(session.participant.resumeToken);
+    const logToken = this.#logTokenOf.get(session);
+    if (logToken !== undefined) this.#logTokens.retire(logToken);
   }
 
   // ---- internals ----
@@ -231,6 +256,7 @@ export class ParleyServer implements SessionRegistry {
       randomBytes(8).toString('hex'),
       randomBytes(24).toString('base64url'),
       data.autoSubscribe,
+      data.mode,
     );
     const session = new Session(
       { engine: this.engine, rooms: this.rooms, registry: this, log: this.log },
@@ -238,6 +264,12 @@ export class ParleyServer implements SessionRegistry {
       participant,
     );
     session.register();
+    const logToken = this.#logTokens.issue({
+      sdkAppId: data.sdkAppId,
+      room: data.room,
+      userId: data.userId,
+    });
+    this.#logTokenOf.set(session, logToken);
     room.participants.set(participant.userId, participant);
     this.#sessionsByToken.set(participant.resumeToken, session);
     session.attach(signal);
@@ -259,6 +291,7 @@ export class ParleyServer implements SessionRegistry {
       resumeToken: participant.resumeToken,
       heartbeatMs: this.#config.heartbeatMs,
       sessionTimeoutMs: this.#config.sessionTimeoutMs,
+      logToken,
     };
   }
 
@@ -284,6 +317,7 @@ export class ParleyServer implements SessionRegistry {
   /** Drops silent sockets and removes participants whose last sign of life is too old. */
   #sweep(): void {
     const now = Date.now();
+    this.#logTokens.sweep();
     const timeout = this.#config.sessionTimeoutMs;
     for (const connection of this.#connections) {
       if (now - connection.lastSeen > timeout) connection.terminate();

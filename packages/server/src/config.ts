@@ -18,6 +18,11 @@ export interface ParleyConfig {
   devCredentialsFile?: string;
   announcedIp?: string;
   rtcPortRange?: [number, number];
+  /**
+   * PARLEY_DATA_DIR when it is set explicitly: uploaded SDK logs are also appended to files
+   * under `<dataDir>/logs/`. (Dev credentials use `.parley` when it is unset.)
+   */
+  dataDir?: string;
   /** How long a participant without a sign of life stays in the room. */
   sessionTimeoutMs: number;
   heartbeatMs: number;
@@ -104,9 +109,11 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
       `PARLEY_ANNOUNCED_IP must be an IP address, got ${JSON.stringify(announcedIp)}`,
     );
   }
+  const dataDir = env.PARLEY_DATA_DIR ? resolve(env.PARLEY_DATA_DIR) : undefined;
   const common = {
     port,
     host,
+    ...(dataDir ? { dataDir } : {}),
     ...(announcedIp ? { announcedIp } : {}),
     ...(minPort !== undefined && maxPort !== undefined
       ? { rtcPortRange: [minPort, maxPort] as [number, number] }

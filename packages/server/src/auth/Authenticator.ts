@@ -8,6 +8,7 @@ import {
   ROOM_PERMISSION_DENIED,
   type RoomRef,
 } from '@parley/protocol';
+import { timingSafeEqual } from 'node:crypto';
 import { Privilege, verifyPrivateMapKey, verifyUserSig } from '@parley/usersig';
 import { ServerError } from '../signal/ServerError.js';
 
@@ -24,6 +25,15 @@ export class Authenticator {
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {
     for (const app of apps) this.#apps.set(app.sdkAppId, app.secretKey);
+  }
+
+  /** Whether `secret` is the secret key of `sdkAppId` (admin access, e.g. reading logs). */
+  isAppSecret(sdkAppId: number, secret: string): boolean {
+    const key = this.#apps.get(sdkAppId);
+    if (key === undefined) return false;
+    const a = Buffer.from(key, 'utf8');
+    const b = Buffer.from(secret, 'utf8');
+    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   /** Throws SIGNAL_CHANNEL_SETUP_FAILED with the account extraCode when the userSig is not good. */

@@ -1,13 +1,14 @@
 /**
- * The HTTP side: health, the SDK bundle, dev UserSigs and the demo. Every response answers
- * CORS, because application pages live on their own origins.
+ * The HTTP side: health, the SDK bundle, dev UserSigs, SDK log upload and the demo. Every
+ * response answers CORS, because application pages live on their own origins.
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { userIdProblem } from '@parley/protocol';
+import { LOG_UPLOAD_PATH, userIdProblem } from '@parley/protocol';
 import { genUserSig } from '@parley/usersig';
 import type { Logger } from 'pino';
+import { sendJson } from './respond.js';
 
 export interface HttpAppOptions {
   sdkDir: string;
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   dev: { sdkAppId: number; secretKey: string } | null;
   isReady: () => boolean;
   log: Logger;
+  /** `/v1/logs` (see logApi.ts); 404 when absent. */
+  logs?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -39,14 +42,6 @@ function setCors(res: ServerResponse): void {
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
   res.setHeader('Access-Control-Max-Age', '600');
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-  });
-  res.end(JSON.stringify(body));
 }
 
 /** Resolves `relative` inside `root`, or null when it would escape it. */
@@ -103,6 +98,16 @@ export function createHttpApp(options: HttpAppOptions) {
       res.writeHead(204);
       res.end();
       return;
+    }
+    if (url.pathname === LOG_UPLOAD_PATH && options.logs) {
+      try {
+        return await options.logs(req, res, url);
+      } catch (error) {
+        log.error({ err: error }, 'log endpoint failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+        return;
+      }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendJson(res, 405, { error: `${req.method} is not supported here` });

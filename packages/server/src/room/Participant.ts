@@ -10,6 +10,8 @@ import type { SubscriberTransport } from '../transport/SubscriberTransport.js';
 export interface PublishedTrack {
   /** Router source id (the engine's incoming track id). */
   sourceId: string;
+  /** Its m-line in the publisher's SDP: a re-offer that no longer lists it removes it. */
+  mid: string;
   codec: CodecInfo;
   muted: boolean;
 }
@@ -46,6 +48,8 @@ export class Participant {
     readonly sessionId: string,
     readonly resumeToken: string,
     readonly autoSubscribe: boolean,
+    /** 'live' rooms have roles (anchor/audience); in 'rtc' everyone is an anchor. */
+    readonly mode: 'rtc' | 'live' = 'rtc',
   ) {}
 
   /** Audience members in live mode are invisible to others. */

@@ -5,6 +5,7 @@
  */
 import {
   roomKey,
+  type Role,
   type RoomRef,
   type ServerNotificationData,
   type ServerNotificationMethod,
@@ -20,6 +21,8 @@ export type LeaveReason = 'leave' | 'timeout' | 'kick';
 export interface RoomEvents {
   'participant-joined': [participant: Participant];
   'participant-left': [participant: Participant, reason: LeaveReason];
+  /** Live mode: switchRole(); the participant already has its new role. */
+  'role-changed': [participant: Participant, previous: Role];
   'stream-published': [stream: StreamInfo];
   'stream-updated': [stream: StreamInfo];
   'stream-unpublished': [userId: string, streamType: StreamInfo['streamType']];

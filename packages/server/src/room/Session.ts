@@ -12,13 +12,14 @@ import {
   type ClientRequestResult,
   type IceCandidateInit,
   type PeerConnectionName,
+  type Role,
   type StreamInfo,
   type StreamType,
   type SubscribedTrack,
   type TrackKind,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
-import type { MediaEngine, TransportState } from '../media/MediaEngine.js';
+import type { IncomingTrack, MediaEngine, TransportState } from '../media/MediaEngine.js';
 import { ServerError } from '../signal/ServerError.js';
 import type { SignalConnection } from '../signal/SignalConnection.js';
 import { SubscriberTransport } from '../transport/SubscriberTransport.js';
@@ -30,6 +31,7 @@ import {
 } from './Participant.js';
 import type { LeaveReason, Room } from './Room.js';
 import type { RoomManager } from './RoomManager.js';
+import { SeiRelay } from './SeiRelay.js';
 
 /** Where sessions register the ids the media engine reports events by. */
 export interface SessionRegistry {
@@ -53,6 +55,7 @@ export class Session {
   #closed = false;
   #publisherCount = 0;
   readonly #log: Logger;
+  readonly #sei = new SeiRelay();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -102,6 +105,8 @@ export class Session {
         return {};
       },
       ping: async () => ({}),
+      'switch-role': (d: ClientRequestData<'switch-role'>) => this.switchRole(d.role),
+      sei: async (d: ClientRequestData<'sei'>) => this.#sei.relay(this.room, this.participant, d),
     };
     const handler = handlers[method];
     if (!handler) {
@@ -146,35 +151,18 @@ export class Session {
       );
     }
     this.#assertOpen();
-    const touched = new Map<StreamType, boolean>();
-    for (const incoming of answer.tracks) {
-      const declared = data.tracks.find((t) => t.mid === incoming.mid);
-      if (!declared || declared.kind !== incoming.kind) continue;
-      let stream = participant.streams.get(declared.streamType);
-      const isNew = stream === undefined;
-      if (!stream) {
-        stream = { type: declared.streamType, tracks: new Map() };
-        participant.streams.set(declared.streamType, stream);
-      }
-      const replaced = stream.tracks.get(incoming.kind);
-      if (replaced) room.router.removeSource(replaced.sourceId);
-      room.router.addSource(incoming.trackId, incoming.kind, incoming.codec);
-      stream.tracks.set(incoming.kind, {
-        sourceId: incoming.trackId,
-        codec: incoming.codec,
-        muted: declared.muted,
-      });
-      touched.set(declared.streamType, (touched.get(declared.streamType) ?? false) || isNew);
-    }
-    if (touched.size === 0 && participant.streams.size === 0) {
+    const changes = this.#applyTrackMap(data.tracks, answer.tracks);
+    for (const stream of changes.emptied) await this.#removeStream(stream);
+    if (participant.streams.size === 0) {
       await this.#closePublisher();
       throw ServerError.invalid(
         `the offer carries none of the declared tracks (mids ${[...mids].join(', ')})`,
       );
     }
-    for (const [streamType, isNew] of touched) {
+    for (const [streamType, change] of changes.changed) {
       const info = participant.streamInfo(streamType);
       if (!info) continue;
+      const isNew = change === 'added';
       this.#log.info({ stream: info }, isNew ? 'stream published' : 'stream updated');
       if (participant.visible) {
         room.broadcast(isNew ? 'stream-added' : 'stream-updated', { stream: info }, participant);
@@ -183,6 +171,66 @@ export class Session {
       this.#refreshSubscribers(streamType, isNew);
     }
     return { sdp: answer.sdp };
+  }
+
+  /**
+   * Makes the published streams match a publish request's track map: the m-lines the engine
+   * reports as new become sources (replacing a stream's previous track of that kind), tracks
+   * whose mid the map no longer lists are removed (LocalStream.removeTrack, or the m-lines of
+   * an unpublished stream), and the mute flags of the others follow the map. Returns the
+   * streams that changed and those left without tracks (for the caller to remove).
+   */
+  #applyTrackMap(
+    declared: ClientRequestData<'publish'>['tracks'],
+    incoming: readonly IncomingTrack[],
+  ): { changed: Map<StreamType, 'added' | 'updated'>; emptied: PublishedStream[] } {
+    const { participant, room } = this;
+    const changed = new Map<StreamType, 'added' | 'updated'>();
+    const mark = (type: StreamType, change: 'added' | 'updated'): void => {
+      if (changed.get(type) !== 'added') changed.set(type, change);
+    };
+    for (const track of incoming) {
+      const entry = declared.find((t) => t.mid === track.mid);
+      if (!entry || entry.kind !== track.kind) continue;
+      let stream = participant.streams.get(entry.streamType);
+      if (!stream) {
+        stream = { type: entry.streamType, tracks: new Map() };
+        participant.streams.set(entry.streamType, stream);
+        mark(entry.streamType, 'added');
+      } else {
+        mark(entry.streamType, 'updated');
+      }
+      const replaced = stream.tracks.get(track.kind);
+      if (replaced) room.router.removeSource(replaced.sourceId);
+      room.router.addSource(track.trackId, track.kind, track.codec);
+      room.router.setSourceMuted(track.trackId, entry.muted);
+      stream.tracks.set(track.kind, {
+        sourceId: track.trackId,
+        mid: track.mid,
+        codec: track.codec,
+        muted: entry.muted,
+      });
+    }
+    const emptied: PublishedStream[] = [];
+    for (const stream of participant.streams.values()) {
+      for (const [kind, track] of [...stream.tracks]) {
+        const entry = declared.find((t) => t.mid === track.mid);
+        if (!entry || entry.kind !== kind || entry.streamType !== stream.type) {
+          room.router.removeSource(track.sourceId);
+          stream.tracks.delete(kind);
+          mark(stream.type, 'updated');
+        } else if (entry.muted !== track.muted) {
+          track.muted = entry.muted;
+          room.router.setSourceMuted(track.sourceId, entry.muted);
+          mark(stream.type, 'updated');
+        }
+      }
+      if (stream.tracks.size === 0) {
+        emptied.push(stream);
+        changed.delete(stream.type);
+      }
+    }
+    return { changed, emptied };
   }
 
   async unpublish(streamType: StreamType): Promise<Record<string, never>> {
@@ -235,6 +283,8 @@ export class Session {
       throw ServerError.wrongState(`no published ${data.streamType} ${data.kind} track to mute`);
     if (track.muted === data.muted) return {};
     track.muted = data.muted;
+    // The client stops sending too; dropping here also holds for one that does not.
+    room.router.setSourceMuted(track.sourceId, data.muted);
     const info = participant.streamInfo(data.streamType);
     if (info) {
       if (participant.visible) room.broadcast('stream-updated', { stream: info }, participant);
@@ -436,6 +486,40 @@ export class Session {
     this.deps.engine
       .addRemoteCandidate(transportId, candidate)
       .catch((error: unknown) => this.#log.debug({ err: error }, 'remote candidate refused'));
+  }
+
+  // ---- live mode roles ----
+
+  /**
+   * Anchor ↔ audience (live mode). To audience: the streams are unpublished (the others get
+   * stream-removed while the user is still visible), then peer-leave. To anchor: peer-join,
+   * and stream-added for anything published meanwhile (a publish that raced the switch).
+   */
+  async switchRole(role: Role): Promise<Record<string, never>> {
+    const { participant, room } = this;
+    if (participant.mode !== 'live') {
+      throw ServerError.wrongState('switchRole is only available in live mode');
+    }
+    const previous = participant.role;
+    if (previous === role) return {};
+    const { userId } = participant;
+    if (role === 'audience') {
+      for (const stream of [...participant.streams.values()]) await this.#removeStream(stream);
+      this.#assertOpen();
+      participant.role = 'audience';
+      room.broadcast('peer-leave', { userId, reason: 'leave' }, participant);
+    } else {
+      participant.role = 'anchor';
+      room.broadcast('peer-join', { userId, role }, participant);
+      for (const type of participant.streams.keys()) {
+        const info = participant.streamInfo(type);
+        if (info) room.broadcast('stream-added', { stream: info }, participant);
+        this.#refreshSubscribers(type, true);
+      }
+    }
+    this.#log.info({ role, previous }, 'role switched');
+    room.safeEmit('role-changed', participant, previous);
+    return {};
   }
 
   // ---- leaving ----

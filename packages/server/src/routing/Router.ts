@@ -7,6 +7,11 @@
  * sink whose transport connects while that GOP is fresh gets it in one burst and is live at
  * once, with no keyframe round trip; with a stale GOP it gets the keyframe alone (a picture
  * at once) and waits for the fresh keyframe requested when it was added.
+ *
+ * Mute: a muted source's packets are dropped here whatever the publisher still sends (a
+ * client that only disables its track sends black frames or silence). On unmute its video
+ * sinks wait for a keyframe again (one is requested), so nobody decodes from a broken
+ * reference, and every sink re-bases its sequence numbers over the gap.
  */
 import type { TrackKind } from '@parley/protocol';
 import type { CodecInfo, MediaEngine, RtpPacketLike } from '../media/MediaEngine.js';
@@ -31,6 +36,9 @@ interface Source {
   gopStartedAt: number;
   lastTimestamp: number | undefined;
   lastKeyframeRequestAt: number;
+  muted: boolean;
+  /** Packets sent to its sinks, for stats. */
+  forwarded: number;
   sinks: Set<Sink>;
   unsubscribe: () => void;
 }
@@ -56,6 +64,15 @@ export interface RouterStats {
   forwardedPackets: number;
 }
 
+export interface SourceStats {
+  sourceId: string;
+  kind: TrackKind;
+  muted: boolean;
+  sinks: number;
+  /** Packets sent to subscribers (one per sink). */
+  forwardedPackets: number;
+}
+
 export class Router {
   readonly #sources = new Map<string, Source>();
   readonly #sinks = new Map<string, Sink>();
@@ -75,6 +92,17 @@ export class Router {
     };
   }
 
+  /** Per published track: who receives it and how much was forwarded (metrics, tests). */
+  sourceStats(): SourceStats[] {
+    return [...this.#sources.values()].map((s) => ({
+      sourceId: s.id,
+      kind: s.kind,
+      muted: s.muted,
+      sinks: s.sinks.size,
+      forwardedPackets: s.forwarded,
+    }));
+  }
+
   hasSource(sourceId: string): boolean {
     return this.#sources.has(sourceId);
   }
@@ -89,11 +117,39 @@ export class Router {
       gopStartedAt: 0,
       lastTimestamp: undefined,
       lastKeyframeRequestAt: -Infinity,
+      muted: false,
+      forwarded: 0,
       sinks: new Set(),
       unsubscribe: () => undefined,
     };
     this.#sources.set(sourceId, source);
     source.unsubscribe = this.engine.onRtp(sourceId, (packet) => this.#onPacket(source, packet));
+  }
+
+  /**
+   * Stops (muted) or resumes forwarding a source. The GOP is dropped at mute: a subscriber
+   * added meanwhile must not be shown the picture from before the mute.
+   */
+  setSourceMuted(sourceId: string, muted: boolean): void {
+    const source = this.#sources.get(sourceId);
+    if (!source || source.muted === muted) return;
+    source.muted = muted;
+    if (muted) {
+      source.gop = null;
+      return;
+    }
+    for (const sink of source.sinks) {
+      sink.resync = true;
+      if (source.kind === 'video' && sink.state === 'forwarding') {
+        sink.state = 'waiting-keyframe';
+        sink.waitingSince = this.now();
+      }
+    }
+    if (source.kind === 'video') this.#requestKeyframe(source, true);
+  }
+
+  isSourceMuted(sourceId: string): boolean {
+    return this.#sources.get(sourceId)?.muted ?? false;
   }
 
   removeSource(sourceId: string): void {
@@ -164,9 +220,10 @@ export class Router {
     return source.gop !== null && this.now() - source.gopStartedAt < FRESH_GOP_MS;
   }
 
-  #requestKeyframe(source: Source): void {
+  /** `force`: skip the rate limit (an unmute needs a keyframe now, whatever came before). */
+  #requestKeyframe(source: Source, force = false): void {
     const now = this.now();
-    if (now - source.lastKeyframeRequestAt < KEYFRAME_REQUEST_INTERVAL_MS) return;
+    if (!force && now - source.lastKeyframeRequestAt < KEYFRAME_REQUEST_INTERVAL_MS) return;
     source.lastKeyframeRequestAt = now;
     this.engine.requestKeyframe(source.id);
   }
@@ -201,6 +258,7 @@ export class Router {
   }
 
   #onPacket(source: Source, packet: RtpPacketLike): void {
+    if (source.muted) return;
     stripHeaderExtensions(packet);
     let keyframe = false;
     if (source.detector) {
@@ -250,6 +308,7 @@ export class Router {
       sink.lastOutSeq = sequenceNumber;
     }
     this.#forwarded++;
+    sink.source.forwarded++;
     this.engine.sendRtp(sink.id, {
       header: { ...header, sequenceNumber, timestamp: (header.timestamp + sink.tsOffset) >>> 0 },
       payload: packet.payload,

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '@parley/protocol';
+import type { MediaEngine } from '../media/MediaEngine.js';
+import type { SignalConnection } from '../signal/SignalConnection.js';
+import { Participant } from './Participant.js';
+import { Room } from './Room.js';
+import { SEI_MESSAGES_PER_SECOND, SeiRelay } from './SeiRelay.js';
+
+function setup() {
+  const room = new Room(1, { kind: 'number', id: 1 }, {} as MediaEngine);
+  const inbox = new Map<string, unknown[]>();
+  const add = (userId: string, role: 'anchor' | 'audience' = 'anchor') => {
+    const p = new Participant(userId, role, userId, userId, false, 'live');
+    inbox.set(userId, []);
+    p.signal = {
+      notify: (method: string, data: unknown) => inbox.get(userId)!.push({ method, data }),
+    } as unknown as SignalConnection;
+    room.participants.set(userId, p);
+    return p;
+  };
+  return { room, inbox, add };
+}
+
+const withVideo = (p: Participant) =>
+  p.streams.set('main', {
+    type: 'main',
+    tracks: new Map([['video', { sourceId: 's', codec: {} as never, muted: false }]]),
+  });
+
+describe('SeiRelay', () => {
+  it('sends the message to everyone else in the room, audience included', () => {
+    const { room, inbox, add } = setup();
+    const sender = add('sender');
+    add('other');
+    add('viewer', 'audience');
+    withVideo(sender);
+    new SeiRelay().relay(room, sender, { payloadType: 243, data: 'AQID' });
+    const expected = {
+      method: 'sei-message',
+      data: { userId: 'sender', payloadType: 243, data: 'AQID' },
+    };
+    expect(inbox.get('other')).toEqual([expected]);
+    expect(inbox.get('viewer')).toEqual([expected]);
+    expect(inbox.get('sender')).toEqual([]);
+  });
+
+  it('refuses a sender without published video, and beyond the rate', () => {
+    const { room, add } = setup();
+    const sender = add('sender');
+    const relay = new SeiRelay(() => 0);
+    expect(() => relay.relay(room, sender, { payloadType: 5, data: 'AQID' })).toThrow(
+      /published video/,
+    );
+    withVideo(sender);
+    for (let i = 0; i < SEI_MESSAGES_PER_SECOND; i++) {
+      relay.relay(room, sender, { payloadType: 5, data: 'AQID' });
+    }
+    try {
+      relay.relay(room, sender, { payloadType: 5, data: 'AQID' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as { payload: { code: number; message: string } }).payload).toMatchObject({
+        code: ErrorCode.INVALID_OPERATION,
+        message: expect.stringMatching(/30 per second/),
+      });
+    }
+  });
+});
