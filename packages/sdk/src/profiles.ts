@@ -64,23 +64,30 @@ function isPositive(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }
 
-/** A preset name or a custom `{width, height, frameRate, bitrate}`; null when unusable. */
+/**
+ * A preset name, or a custom `{width, height, frameRate, bitrate}` whose missing fields come
+ * from `base` (v4's type makes them all optional); null when unusable.
+ */
 export function resolveVideoProfile(
   profile: unknown,
   table: Record<string, VideoProfile> = VIDEO_PROFILES,
+  base?: VideoProfile,
 ): VideoProfile | null {
   if (typeof profile === 'string') {
     return Object.hasOwn(table, profile) ? { ...(table[profile] as VideoProfile) } : null;
   }
   if (typeof profile === 'object' && profile !== null) {
     const p = profile as Partial<Record<keyof VideoProfile, unknown>>;
-    if (
-      isPositive(p.width) &&
-      isPositive(p.height) &&
-      isPositive(p.frameRate) &&
-      isPositive(p.bitrate)
-    ) {
-      return { width: p.width, height: p.height, frameRate: p.frameRate, bitrate: p.bitrate };
+    const pick = (key: keyof VideoProfile): number | null => {
+      const value = p[key] ?? base?.[key];
+      return isPositive(value) ? value : null;
+    };
+    const width = pick('width');
+    const height = pick('height');
+    const frameRate = pick('frameRate');
+    const bitrate = pick('bitrate');
+    if (width !== null && height !== null && frameRate !== null && bitrate !== null) {
+      return { width, height, frameRate, bitrate };
     }
   }
   return null;

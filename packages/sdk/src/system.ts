@@ -1,5 +1,6 @@
 /** Browser capability checks and device lists (`TRTC.checkSystemRequirements()`, `TRTC.getCameras()`, ...). */
 import { RtcError } from './errors/RtcError.js';
+import { isSupportedBrowser, probeVideoCodecs } from './codecSupport.js';
 
 export interface SystemRequirements {
   result: boolean;
@@ -14,47 +15,51 @@ export interface SystemRequirements {
   };
 }
 
-function videoCodecs(direction: 'send' | 'receive'): string[] {
-  try {
-    const api = direction === 'send' ? globalThis.RTCRtpSender : globalThis.RTCRtpReceiver;
-    const capabilities = api?.getCapabilities?.('video');
-    return capabilities?.codecs.map((c) => c.mimeType.toLowerCase()) ?? [];
-  } catch {
-    return [];
-  }
-}
-
 function hasMediaDevices(): boolean {
   return (
     typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getUserMedia === 'function'
   );
 }
 
-/** What this browser can do; `result` is whether a call can work at all. */
+/**
+ * What this browser can do, probed (codecs from the WebRTC capabilities, see
+ * codecSupport.ts). `result`: a call can work, i.e. a supported browser with WebRTC and a
+ * codec the server forwards (VP8 or H.264) it can both encode and decode. Camera access is
+ * reported but not required (an audience member needs none).
+ */
 export async function checkSystemRequirements(): Promise<SystemRequirements> {
   const isWebRTCSupported = typeof RTCPeerConnection !== 'undefined';
-  const send = videoCodecs('send');
-  const receive = videoCodecs('receive');
+  const { send, receive } = await probeVideoCodecs();
+  const userAgent = typeof navigator === 'undefined' ? '' : navigator.userAgent;
   const detail = {
-    isBrowserSupported: isWebRTCSupported && typeof WebSocket !== 'undefined',
+    isBrowserSupported:
+      isWebRTCSupported && typeof WebSocket !== 'undefined' && isSupportedBrowser(userAgent),
     isWebRTCSupported,
     isMediaDevicesSupported: hasMediaDevices(),
-    isH264EncodeSupported: send.includes('video/h264'),
-    isVp8EncodeSupported: send.includes('video/vp8'),
-    isH264DecodeSupported: receive.includes('video/h264'),
-    isVp8DecodeSupported: receive.includes('video/vp8'),
+    isH264EncodeSupported: send.has('video/h264'),
+    isVp8EncodeSupported: send.has('video/vp8'),
+    isH264DecodeSupported: receive.has('video/h264'),
+    isVp8DecodeSupported: receive.has('video/vp8'),
   };
   const result =
-    detail.isBrowserSupported && (detail.isVp8DecodeSupported || detail.isH264DecodeSupported);
+    detail.isBrowserSupported &&
+    ((detail.isVp8EncodeSupported && detail.isVp8DecodeSupported) ||
+      (detail.isH264EncodeSupported && detail.isH264DecodeSupported));
   return { result, detail };
 }
 
-/** Screen sharing is not implemented yet, so apps hide the feature. */
+/** Whether this browser can capture a screen (`createStream({screen: true})`). */
 export function isScreenShareSupported(): boolean {
-  return false;
+  return (
+    typeof navigator !== 'undefined' &&
+    typeof navigator.mediaDevices?.getDisplayMedia === 'function'
+  );
 }
 
-/** Simulcast (the small stream) is not implemented yet. */
+/**
+ * Simulcast (the small stream) is not implemented yet, so this is false and apps keep to
+ * the big stream; it becomes a capability probe once the SDK can publish a small stream.
+ */
 export function isSmallStreamSupported(): boolean {
   return false;
 }
@@ -70,6 +75,12 @@ async function devices(kind?: MediaDeviceKind): Promise<MediaDeviceInfo[]> {
 }
 
 export const getDevices = (): Promise<MediaDeviceInfo[]> => devices();
-export const getCameras = (): Promise<MediaDeviceInfo[]> => devices('videoinput');
-export const getMicrophones = (): Promise<MediaDeviceInfo[]> => devices('audioinput');
+/**
+ * Typed `InputDeviceInfo[]` as trtc-js-sdk 4.15 types them: browsers list input devices as
+ * InputDeviceInfo (with `getCapabilities()`) where they have that interface.
+ */
+export const getCameras = (): Promise<InputDeviceInfo[]> =>
+  devices('videoinput') as Promise<InputDeviceInfo[]>;
+export const getMicrophones = (): Promise<InputDeviceInfo[]> =>
+  devices('audioinput') as Promise<InputDeviceInfo[]>;
 export const getSpeakers = (): Promise<MediaDeviceInfo[]> => devices('audiooutput');

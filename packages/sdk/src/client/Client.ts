@@ -11,7 +11,6 @@ import {
   type JoinData,
   type ServerRequestResult,
   type StreamInfo,
-  type TrackKind,
 } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
 import { LocalStream } from '../stream/LocalStream.js';
@@ -19,9 +18,29 @@ import { RemoteStream } from '../stream/RemoteStream.js';
 import type { ServerNotification, ServerRequest } from '../signal/SignalChannel.js';
 import type { PublisherTransport } from '../transport/PublisherTransport.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
-import { createLogger } from '../util/Logger.js';
+import { createLogger, logUpload } from '../util/Logger.js';
+import { logUploadUrl } from '../util/LogUploader.js';
 import { resolveSignalUrl } from '../util/serverUrl.js';
-import { buildJoinData, checkPublishable, checkSubscribeOptions } from '../util/validate.js';
+import { AudioVolumeMeter } from './AudioVolumeMeter.js';
+import { NetworkQualityMonitor } from './networkQuality.js';
+import { switchRole } from './roles.js';
+import { checkSeiArgs, fromBase64, toBase64 } from './sei.js';
+import { StatsReader } from './StatsReader.js';
+import { toIceServers, type TurnServerConfig } from './turnServers.js';
+import { DEFAULT_RTC_CONFIGURATION } from '../transport/PeerTransport.js';
+import type {
+  LocalAudioStats,
+  LocalVideoStats,
+  RemoteAudioStats,
+  RemoteVideoStats,
+  TransportStats,
+} from './stats.js';
+import {
+  buildJoinData,
+  checkPublishable,
+  checkPublishOptions,
+  checkSubscribeOptions,
+} from '../util/validate.js';
 import { VERSION } from '../version.js';
 import { streamKey, type RoomChange } from './RoomState.js';
 import { Session, describeStream, type ClientDependencies } from './Session.js';
@@ -56,6 +75,9 @@ export class Client extends TypedEmitter<ClientEvents> {
   private session: Session | null = null;
   private leaving: Promise<void> | null = null;
   private destroyed = false;
+  /** From setTurnServer(): the iceServers of the next session's peer connections. */
+  private iceServers: RTCIceServer[] = [];
+  private readonly volumeMeter = new AudioVolumeMeter((event) => this.emit('audio-volume', event));
 
   /** @internal Use `TRTC.createClient()`. */
   constructor(config: ClientConfig, deps: ClientDependencies = {}) {
@@ -65,6 +87,16 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.config =
       typeof config === 'object' && config !== null ? { ...config } : ({} as ClientConfig);
     this.deps = deps;
+  }
+
+  /**
+   * TURN servers for the media connections of the next `join()` (v4: call it before join),
+   * for networks that block UDP to the Parley server. Throws INVALID_PARAMETER when a
+   * description is unusable; an empty array removes them.
+   */
+  setTurnServer(config: TurnServerConfig | TurnServerConfig[]): void {
+    this.iceServers = toIceServers(config);
+    if (this.session) log.warn('setTurnServer(): takes effect at the next join()');
   }
 
   /** The signaling connection state (what `connection-state-changed` last reported). */
@@ -101,6 +133,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       // Creates the RemoteStreams now (media may be on its way); their events wait.
       this.applyRoomChanges(session, session.room.applySnapshot(result));
       this.setConnectionState('CONNECTED');
+      this.startSessionServices(session, result.logToken);
       log.info(
         `${joinData.userId} joined room ${String(joinData.room.id)} (session ${result.sessionId})`,
       );
@@ -136,108 +169,44 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.off('*');
   }
 
-  /** Publishes a LocalStream (after join and initialize); resolves once media flows. */
+  /**
+   * Publishes a LocalStream (after join and initialize); resolves once media flows. With
+   * `{isAuxiliary: true}` it is this user's auxiliary stream (a screen share), published
+   * beside the main one on the same connection.
+   */
   async publish(stream: LocalStream, options: PublishOptions = {}): Promise<void> {
     const session = this.joinedSession('publish');
-    checkPublishable(stream, options, session.joinData, session.publishing);
-    const tracks = stream.getPublishTracks();
-    const mediaStream = stream.getMediaStream();
-    if (tracks.length === 0 || !mediaStream) {
-      throw RtcError.invalidOperation('the stream has no audio or video track to publish');
+    const streamType = checkPublishOptions(options);
+    checkPublishable(stream, options, session.joinData, session.publications.occupant(streamType));
+    const publishedAs = session.publications.typeOf(stream);
+    if (publishedAs) {
+      throw RtcError.invalidOperation(
+        `this stream is already published (or being published) as the ${publishedAs} stream`,
+      );
     }
-    session.publishing = stream;
-    const transport = session.createPublisher((t, state) =>
-      this.onPublisherState(session, t, state),
-    );
-    let accepted = false;
-    const live = (): void => {
-      this.assertLive(session);
-      if (transport.closed) throw RtcError.invalidOperation('publish was cancelled');
-    };
     try {
-      const offer = await transport.createOffer(mediaStream, tracks);
-      live();
-      const sentMuted: Record<TrackKind, boolean> = {
-        audio: stream.isMuted('audio'),
-        video: stream.isMuted('video'),
-      };
-      // Sent at once, without waiting for ICE gathering: candidates trickle after it.
-      const answer = await session.signal.request('publish', {
-        sdp: offer.sdp,
-        tracks: offer.tracks.map((t) => ({
-          mid: t.mid,
-          kind: t.kind,
-          streamType: 'main' as const,
-          muted: sentMuted[t.kind],
-        })),
-      });
-      accepted = true;
-      live();
-      await transport.setAnswer(answer.sdp);
-      live();
-      const video = stream.getVideoProfile();
-      const limits = Promise.all([
-        transport.setEncodingLimits('video', {
-          maxBitrate: video.bitrate * 1000,
-          maxFramerate: video.frameRate,
-        }),
-        transport.setEncodingLimits('audio', {
-          maxBitrate: stream.getAudioProfile().bitrate * 1000,
-        }),
-      ]);
-      await transport.waitConnected(CONNECT_TIMEOUT_MS);
-      await limits;
-      live();
-      session.published = stream;
-      stream.setPublisher({
-        onLocalMuteChanged: (kind, muted) => this.sendMute(session, stream, kind, muted),
-        onVideoProfileChanged: (profile) =>
-          void transport.setEncodingLimits('video', {
-            maxBitrate: profile.bitrate * 1000,
-            maxFramerate: profile.frameRate,
-          }),
-      });
-      // A mute toggled while publish() was in flight was not sent: catch up now.
-      for (const kind of ['audio', 'video'] as const) {
-        if (stream.isMuted(kind) !== sentMuted[kind])
-          this.sendMute(session, stream, kind, stream.isMuted(kind));
-      }
-      log.info(`published ${tracks.map((t) => t.kind).join('+')}`);
+      await session.publications.publish(stream, streamType);
     } catch (error) {
-      transport.close();
-      if (session.publisher === transport) session.publisher = null;
-      if (session.publishing === stream) session.publishing = null;
       if (session.ended) {
         throw RtcError.invalidOperation(`publish aborted: ${session.ended.message}`);
       }
-      // The server took the offer but media never flowed: withdraw it there too.
-      if (accepted) {
-        session.signal.request('unpublish', { streamType: 'main' }).catch(() => undefined);
-      }
       throw RtcError.wrap(error, ErrorCode.UNKNOWN, 'publish failed');
     }
+    log.info(
+      `published ${stream
+        .getPublishTracks()
+        .map((t) => t.kind)
+        .join('+')} as the ${streamType} stream`,
+    );
   }
 
-  /** Stops publishing the stream (its capture keeps running). */
+  /** Stops publishing the stream (its capture keeps running; another published stream too). */
   async unpublish(stream: LocalStream): Promise<void> {
     const session = this.joinedSession('unpublish');
     if (!(stream instanceof LocalStream)) {
       throw RtcError.invalidParameter('unpublish() needs the published LocalStream');
     }
-    if (session.publishing === stream && session.published !== stream) {
-      throw RtcError.invalidOperation('publish() of this stream is still in progress');
-    }
-    if (session.published !== stream)
-      throw RtcError.invalidOperation('this stream is not published');
-    session.published = null;
-    session.publishing = null;
-    stream.setPublisher(null);
-    const transport = session.publisher;
-    session.publisher = null;
-    const request = session.signal.request('unpublish', { streamType: 'main' });
-    // Media stops at once; the server's acknowledgement is only awaited for errors.
-    transport?.close();
-    await request;
+    await session.publications.unpublish(stream);
   }
 
   /**
@@ -305,16 +274,115 @@ export class Client extends TypedEmitter<ClientEvents> {
       }));
   }
 
+  // ---- live mode, SEI, stats and volume ---------------------------------------------------
+
+  /**
+   * Live mode: becomes an anchor (announced to the others, may publish) or an audience
+   * member (the published streams are unpublished; invisible to the others).
+   */
+  async switchRole(role: 'anchor' | 'audience'): Promise<void> {
+    await switchRole(this.joinedSession('switchRole'), role);
+    log.info(`switched role to ${role}`);
+  }
+
+  /**
+   * Sends up to 1000 bytes to everyone else in the room (`sei-message`), while publishing
+   * video. Relayed in order through the server, not inside the video: see sei.ts.
+   */
+  sendSEIMessage(buffer: ArrayBuffer | Uint8Array, options?: { seiPayloadType?: number }): void {
+    const { bytes, payloadType } = checkSeiArgs(buffer, options);
+    const session = this.joinedSession('sendSEIMessage');
+    if (!session.publishedStreams().some(({ stream }) => stream.hasVideo())) {
+      throw RtcError.invalidOperation('sendSEIMessage() needs a published stream with video');
+    }
+    session.signal
+      .request('sei', { payloadType, data: toBase64(bytes) })
+      .catch((error: unknown) => log.warn('an SEI message was not delivered', error));
+  }
+
+  /**
+   * Emits `audio-volume` every `intervalMs` (default 2000; <= 0 turns it off) with the
+   * volume of the published audio and of every received remote audio. While the page is
+   * hidden it pauses unless `runInBackground`.
+   */
+  enableAudioVolumeEvaluation(intervalMs = 2000, runInBackground = false): void {
+    if (typeof intervalMs !== 'number' || Number.isNaN(intervalMs)) {
+      throw RtcError.invalidParameter(
+        `enableAudioVolumeEvaluation() interval must be a number of ms, got ${String(intervalMs)}`,
+      );
+    }
+    this.volumeMeter.configure(intervalMs, runInBackground === true);
+  }
+
+  /** Round trips in ms: `rtt` to the server, `downlinksRTT` per remote user received. */
+  async getTransportStats(): Promise<TransportStats> {
+    const session = this.session;
+    if (!session || this.phase !== 'joined') return { rtt: 0, downlinksRTT: {} };
+    return new StatsReader(session).transportStats();
+  }
+
+  /** `{[ownUserId]: {bytesSent, packetsSent, packetsLost}}` of the published audio. */
+  async getLocalAudioStats(): Promise<Record<string, LocalAudioStats>> {
+    return this.session ? new StatsReader(this.session).localAudioStats() : {};
+  }
+
+  /** `{[ownUserId]: {bytesSent, packetsSent, framesEncoded, frameWidth, ...}}`. */
+  async getLocalVideoStats(): Promise<Record<string, LocalVideoStats>> {
+    return this.session ? new StatsReader(this.session).localVideoStats() : {};
+  }
+
+  /** `{[userId]: {bytesReceived, packetsReceived, packetsLost}}` per received user. */
+  async getRemoteAudioStats(): Promise<Record<string, RemoteAudioStats>> {
+    return this.session ? new StatsReader(this.session).remoteAudioStats() : {};
+  }
+
+  /** Like getRemoteAudioStats, plus frames and size, for the 'main' or 'auxiliary' video. */
+  async getRemoteVideoStats(
+    type: 'main' | 'auxiliary' = 'main',
+  ): Promise<Record<string, RemoteVideoStats>> {
+    if (type !== 'main' && type !== 'auxiliary') {
+      throw RtcError.invalidParameter(
+        `getRemoteVideoStats() type must be 'main' or 'auxiliary', got ${String(type)}`,
+      );
+    }
+    return this.session ? new StatsReader(this.session).remoteVideoStats(type) : {};
+  }
+
   // ---- session lifecycle ----------------------------------------------------------------
+
+  /** What runs beside a joined session: network quality, audio volume, log upload. */
+  private startSessionServices(session: Session, logToken: string | undefined): void {
+    const quality = new NetworkQualityMonitor(session, (e) => this.emit('network-quality', e));
+    quality.start();
+    this.volumeMeter.attach(session);
+    session.onClose(() => {
+      quality.stop();
+      if (this.session === session || this.session === null) this.volumeMeter.attach(null);
+    });
+    if (logToken !== undefined) {
+      logUpload.setDestination({ url: logUploadUrl(session.signal.url), token: logToken });
+    }
+  }
 
   private createSession(url: string, joinData: JoinData): Session {
     // The callbacks below only run once `session` is assigned.
     const session: Session = new Session({
       url,
       joinData,
-      deps: this.deps,
+      deps:
+        this.iceServers.length === 0
+          ? this.deps
+          : {
+              ...this.deps,
+              rtcConfiguration: {
+                ...(this.deps.rtcConfiguration ?? DEFAULT_RTC_CONFIGURATION),
+                iceServers: this.iceServers,
+              },
+            },
       onServerRequest: (request) => this.onServerRequest(session, request),
       onSubscriberState: (state) => this.onSubscriberState(session, state),
+      onPublisherState: (transport, state) => this.onPublisherState(session, transport, state),
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
     });
     const live = (): boolean => this.session === session && !session.ended;
     session.signal.on('notification', (n) => this.onNotification(session, n));
@@ -355,6 +423,8 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     this.endSession(session, session.ended);
     log.info('left the room');
+    // The session's last lines now, while the page (and the log token) are surely there.
+    void logUpload.flush(true);
   }
 
   /** Closes everything of the session and returns the client to idle/DISCONNECTED. */
@@ -408,6 +478,17 @@ export class Client extends TypedEmitter<ClientEvents> {
           session.publisher?.addRemoteCandidate(notification.data.candidate);
         else session.subscriber.addRemoteCandidate(notification.data.candidate);
         return;
+      case 'sei-message': {
+        const { userId, payloadType, data } = notification.data;
+        const event = {
+          userId,
+          data: fromBase64(data),
+          seiPayloadType: payloadType,
+          isFromAuxiliary: false,
+        };
+        this.fire(session, () => this.emit('sei-message', event));
+        return;
+      }
       case 'banned': {
         const { reason, message } = notification.data;
         log.warn(`removed from the room by the server (${reason}): ${message}`);
@@ -494,6 +575,8 @@ export class Client extends TypedEmitter<ClientEvents> {
         session.signal.request('leave', {}, { timeoutMs: LEAVE_TIMEOUT_MS }).catch(() => undefined);
       }
       this.endSession(session, RtcError.invalidOperation('the page was closed'));
+      // keepalive requests outlive the page: its last log lines still reach the server.
+      void logUpload.flush(true);
     };
     window.addEventListener('pagehide', onPageHide);
     session.onClose(() => window.removeEventListener('pagehide', onPageHide));
@@ -528,7 +611,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (
       state !== 'failed' ||
       session.publisher !== transport ||
-      !session.published ||
+      session.publishedStreams().length === 0 ||
       session.ended
     )
       return;
@@ -556,15 +639,6 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
-
-  private sendMute(session: Session, stream: LocalStream, kind: TrackKind, muted: boolean): void {
-    if (session.ended || session.published !== stream) return;
-    session.signal
-      .request('mute', { streamType: 'main', kind, muted })
-      .catch((error: unknown) =>
-        log.warn(`could not tell the server about ${muted ? 'muting' : 'unmuting'} ${kind}`, error),
-      );
-  }
 
   private joinedSession(method: string): Session {
     this.assertNotDestroyed();

@@ -4,7 +4,7 @@
  * it at once, so a later join on the same Client starts clean, and an async step that
  * resumes after its session ended sees `ended` and stops.
  */
-import type { JoinData } from '@parley/protocol';
+import type { JoinData, StreamType } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
 import type { LocalStream } from '../stream/LocalStream.js';
 import type { RemoteStream } from '../stream/RemoteStream.js';
@@ -15,6 +15,7 @@ import {
 } from '../signal/SignalChannel.js';
 import { DEFAULT_RTC_CONFIGURATION } from '../transport/PeerTransport.js';
 import { PublisherTransport } from '../transport/PublisherTransport.js';
+import { Publications } from './Publications.js';
 import { SubscriberTransport } from '../transport/SubscriberTransport.js';
 import { Disposer } from '../util/Disposer.js';
 import { RemoteStreams } from './RemoteStreams.js';
@@ -39,6 +40,9 @@ export interface SessionOptions {
   /** Answers the server's requests (`offer`). */
   onServerRequest: ServerRequestHandler;
   onSubscriberState(state: RTCPeerConnectionState): void;
+  onPublisherState(transport: PublisherTransport, state: RTCPeerConnectionState): void;
+  /** How long publish() waits for the publisher connection. */
+  connectTimeoutMs: number;
 }
 
 interface TrackWaiter {
@@ -52,10 +56,8 @@ export class Session {
   readonly room: RoomState;
   readonly streams = new RemoteStreams();
   readonly subscriber: SubscriberTransport;
-  publisher: PublisherTransport | null = null;
-  /** The stream being published (publish() in progress) or published. */
-  publishing: LocalStream | null = null;
-  published: LocalStream | null = null;
+  /** The published streams (main, auxiliary) and their shared publisher connection. */
+  readonly publications: Publications;
   /** Room events held back until join() has resolved (see Client.flushDeferred). */
   deferred: Array<() => void> | null = [];
   /** Why the session ended; null while it lives. */
@@ -94,22 +96,40 @@ export class Session {
         onRemoteTrackRemoved: (info, track) => void this.streams.removeTrack(info, track),
       },
     });
+    this.publications = new Publications({
+      signal: this.signal,
+      createTransport: () => {
+        const transport: PublisherTransport = new PublisherTransport({
+          rtcConfiguration: this.rtcConfiguration,
+          handler: {
+            onLocalCandidate: (candidate) =>
+              this.signal.notify('candidate', { pc: 'publisher', candidate }),
+            onConnectionStateChange: (state) => options.onPublisherState(transport, state),
+          },
+        });
+        return transport;
+      },
+      ended: () => this.ended,
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
   }
 
-  /** A new publisher connection (the previous one must be closed). */
-  createPublisher(
-    onStateChange: (transport: PublisherTransport, state: RTCPeerConnectionState) => void,
-  ): PublisherTransport {
-    const transport: PublisherTransport = new PublisherTransport({
-      rtcConfiguration: this.rtcConfiguration,
-      handler: {
-        onLocalCandidate: (candidate) =>
-          this.signal.notify('candidate', { pc: 'publisher', candidate }),
-        onConnectionStateChange: (state) => onStateChange(transport, state),
-      },
+  /** The publisher connection, while anything is published or being published. */
+  get publisher(): PublisherTransport | null {
+    return this.publications.transport;
+  }
+
+  /** The published main stream (camera/microphone), if any. */
+  get published(): LocalStream | null {
+    return this.publications.published('main');
+  }
+
+  /** Every published stream with its type. */
+  publishedStreams(): Array<{ streamType: StreamType; stream: LocalStream }> {
+    return (['main', 'auxiliary'] as const).flatMap((streamType) => {
+      const stream = this.publications.published(streamType);
+      return stream ? [{ streamType, stream }] : [];
     });
-    this.publisher = transport;
-    return transport;
   }
 
   /**
@@ -180,12 +200,8 @@ export class Session {
     this.deferred = null;
     this.disposer.dispose();
     this.signal.close();
-    this.publisher?.close();
-    this.publisher = null;
+    this.publications.close();
     this.subscriber.close();
-    this.published?.setPublisher(null);
-    this.published = null;
-    this.publishing = null;
     for (const key of [...this.waiters.keys()]) this.cancelWaiters(key, this.ended);
     this.streams.clear();
     this.room.clear();

@@ -1,6 +1,25 @@
 /** Public types of the Client: its configuration, call options and events. */
 import type { RtcError } from '../errors/RtcError.js';
 import type { RemoteStream } from '../stream/RemoteStream.js';
+import type { AudioVolumeEvent } from './AudioVolumeMeter.js';
+import type { NetworkQualityEvent } from './networkQuality.js';
+import type { MixUserItem } from '../notYet.js';
+import type { SeiPayloadType } from './sei.js';
+
+export type { AudioVolumeEntry, AudioVolumeEvent } from './AudioVolumeMeter.js';
+// v4 names the event `NetworkQuality` (see v4types.ts); the level is NetworkQualityLevel.
+export type {
+  NetworkQuality as NetworkQualityLevel,
+  NetworkQualityEvent,
+} from './networkQuality.js';
+export type {
+  LocalAudioStats,
+  LocalVideoStats,
+  RemoteAudioStats,
+  RemoteVideoStats,
+  TransportStats,
+} from './stats.js';
+export type { SeiOptions } from './sei.js';
 
 /** `'videoCall'` and `'audioCall'` (older v4 apps) mean `'rtc'`. */
 export type ClientMode = 'rtc' | 'live' | 'videoCall' | 'audioCall';
@@ -18,6 +37,12 @@ export interface ClientConfig {
   /** Pull remote media as soon as it is published (default true); `subscribe()` is still needed. */
   autoSubscribe?: boolean;
   /**
+   * Accepted for v4 compatibility; Parley shows no dialog of its own: blocked autoplay
+   * rejects `play()` and fires the stream's `error` (PLAY_NOT_ALLOWED), and `resume()`
+   * from a user gesture plays.
+   */
+  enableAutoPlayDialog?: boolean;
+  /**
    * Parley extra: the server, `ws(s)://host:port` or `http(s)://host:port` with an optional
    * path. Defaults to the origin the SDK script was loaded from.
    */
@@ -28,6 +53,11 @@ export interface ClientConfig {
   userDefineRecordId?: string;
   /** Accepted for v4 compatibility; relaying is not implemented. */
   pureAudioPushMode?: 1 | 2;
+  /**
+   * v4 needs it for sendSEIMessage(); Parley relays SEI over signaling and accepts it
+   * either way.
+   */
+  enableSEI?: boolean;
 }
 
 export interface JoinOptions {
@@ -39,7 +69,7 @@ export interface JoinOptions {
 }
 
 export interface PublishOptions {
-  /** Publish as the auxiliary (screen share) stream. Not implemented yet. */
+  /** Publish as this user's auxiliary stream (a screen share), beside the main one (v4.15+). */
   isAuxiliary?: boolean;
 }
 
@@ -70,11 +100,18 @@ export type BanReason = 'kick' | 'banned' | 'room-disband';
  */
 export type ClientBannedEvent = RtcError & { readonly reason: BanReason };
 
-export interface StreamEvent {
+/** The payload of `stream-added`, `stream-removed` and `stream-subscribed`. */
+export interface RemoteStreamInfo {
   stream: RemoteStream;
 }
 
-export interface UserEvent {
+/** `stream-updated`: the stream; `mixUserList` only with mixing, which Parley has not yet. */
+export interface RemoteStreamUpdatedInfo extends RemoteStreamInfo {
+  mixUserList?: MixUserItem[];
+}
+
+/** The payload of `peer-join`, `peer-leave` and the mute events. */
+export interface RemoteUserInfo {
   userId: string;
 }
 
@@ -86,30 +123,39 @@ export interface ConnectionStateChangedEvent {
 /** Every event a Client fires, with its payload. */
 export interface ClientEvents {
   /** A remote stream was published (also fired after join for streams already there). */
-  'stream-added': StreamEvent;
+  'stream-added': RemoteStreamInfo;
   /** A remote stream was unpublished, or its user left. */
-  'stream-removed': StreamEvent;
+  'stream-removed': RemoteStreamInfo;
   /** A remote stream gained or lost its audio or video track. */
-  'stream-updated': StreamEvent;
+  'stream-updated': RemoteStreamUpdatedInfo;
   /** `subscribe()` succeeded and the requested tracks are on the stream: time to `play()`. */
-  'stream-subscribed': StreamEvent;
+  'stream-subscribed': RemoteStreamInfo;
   /** Signaling connection state changes (the peer connections are reported via `error`). */
   'connection-state-changed': ConnectionStateChangedEvent;
   /** A user entered the room (also fired after join for users already there). */
-  'peer-join': UserEvent;
-  'peer-leave': UserEvent;
-  'mute-audio': UserEvent;
-  'unmute-audio': UserEvent;
-  'mute-video': UserEvent;
-  'unmute-video': UserEvent;
+  'peer-join': RemoteUserInfo;
+  'peer-leave': RemoteUserInfo;
+  'mute-audio': RemoteUserInfo;
+  'unmute-audio': RemoteUserInfo;
+  'mute-video': RemoteUserInfo;
+  'unmute-video': RemoteUserInfo;
   /** Removed from the room by the server; the client is left as after `leave()`. */
   'client-banned': ClientBannedEvent;
   /** An unrecoverable error (e.g. SIGNAL_CHANNEL_RECONNECTION_FAILED). */
   error: RtcError;
-  /** Declared for v4 compatibility; not emitted yet. */
-  'network-quality': { uplinkNetworkQuality: number; downlinkNetworkQuality: number };
-  /** Declared for v4 compatibility; not emitted yet. */
-  'audio-volume': { result: Array<{ userId: string; audioVolume: number; stream: unknown }> };
-  /** Declared for v4 compatibility; not emitted yet. */
-  'sei-message': { userId: string; data: ArrayBuffer };
+  /** Every 2 s while joined: 0 unknown, 1 excellent … 5 very bad, 6 disconnected. */
+  'network-quality': NetworkQualityEvent;
+  /** Every interval set by `enableAudioVolumeEvaluation()`: local and remote volumes. */
+  'audio-volume': AudioVolumeEvent;
+  /** An SEI message another user sent with `sendSEIMessage()`, in the order sent. */
+  'sei-message': SeiMessageEvent;
+}
+
+export interface SeiMessageEvent {
+  userId: string;
+  data: ArrayBuffer;
+  /** 243 or 5, as the sender chose. */
+  seiPayloadType: SeiPayloadType;
+  /** Sent with the auxiliary stream? Always false: Parley relays SEI per user, not per stream. */
+  isFromAuxiliary: boolean;
 }

@@ -308,6 +308,20 @@ describe('SignalChannel', () => {
     await expect(reconnecting).resolves.toEqual({ reason: 'heartbeat timeout' });
   });
 
+  it('measures the round trip of answered heartbeats (for network quality)', async () => {
+    server.handlers.ping = async () => {
+      await delay(30);
+      return { result: {} };
+    };
+    const c = channel();
+    await c.open();
+    expect(c.rttMs).toBeUndefined();
+    c.startHeartbeat(20);
+    await server.nextFrame((f) => f.method === 'ping');
+    await delay(100);
+    expect(c.rttMs).toBeGreaterThanOrEqual(30);
+  });
+
   it('does not reconnect after close() and rejects pending requests', async () => {
     server.handlers.ping = () => 'ignore';
     const c = channel();

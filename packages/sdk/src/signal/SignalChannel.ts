@@ -112,6 +112,7 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
   private resumeInfo: { token: string; sessionTimeoutMs: number } | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private heartbeatMs = 0;
+  private lastRttMs: number | undefined;
   private abortConnect: ((error: RtcError) => void) | null = null;
   private wake: (() => void) | null = null;
 
@@ -130,6 +131,11 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
 
   get state(): SignalPhase {
     return this.phase;
+  }
+
+  /** Round-trip time of the last answered heartbeat (ms), for network quality. */
+  get rttMs(): number | undefined {
+    return this.lastRttMs;
   }
 
   /** Opens the first socket. Rejects SIGNAL_CHANNEL_SETUP_FAILED naming the URL. */
@@ -524,18 +530,24 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
     // Twice the interval would be gentler, but a dead socket must be noticed quickly (a
     // browser can take minutes to report a half-open TCP connection on its own).
     const timeoutMs = Math.max(this.heartbeatMs, 2000);
-    this.send('ping', {}, timeoutMs, false).catch((error: unknown) => {
-      if (
-        error instanceof RtcError &&
-        error.code === ErrorCode.SERVER_TIMEOUT &&
-        this.socket === ws &&
-        this.phase === 'open'
-      ) {
-        log.warn('heartbeat unanswered; treating the signaling connection as lost');
-        this.onSocketLost(ws, 'heartbeat timeout');
-        closeSocket(ws, 4000, 'heartbeat timeout');
-      }
-    });
+    const sentAt = Date.now();
+    this.send('ping', {}, timeoutMs, false).then(
+      () => {
+        if (this.socket === ws) this.lastRttMs = Date.now() - sentAt;
+      },
+      (error: unknown) => {
+        if (
+          error instanceof RtcError &&
+          error.code === ErrorCode.SERVER_TIMEOUT &&
+          this.socket === ws &&
+          this.phase === 'open'
+        ) {
+          log.warn('heartbeat unanswered; treating the signaling connection as lost');
+          this.onSocketLost(ws, 'heartbeat timeout');
+          closeSocket(ws, 4000, 'heartbeat timeout');
+        }
+      },
+    );
   }
 
   private stopHeartbeat(): void {

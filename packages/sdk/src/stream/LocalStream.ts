@@ -1,50 +1,82 @@
 /**
- * A stream captured here (camera/microphone, or app-given tracks) to publish. Created by
- * `TRTC.createStream()`, captured by `initialize()`.
+ * A stream captured here to publish: camera and microphone, a screen (`screen: true`), or
+ * app-given tracks (`audioSource`/`videoSource`). Created by `TRTC.createStream()`, captured
+ * by `initialize()`. Once published, its track changes reach the others: `replaceTrack` and
+ * `switchDevice` swap what is sent without renegotiation, `addTrack`/`removeTrack`
+ * renegotiate (the others get `stream-updated`), mute stops the bytes.
  */
 import type { TrackKind } from '@parley/protocol';
-import { ErrorCode } from '@parley/protocol';
-import { RtcError, describe } from '../errors/RtcError.js';
+import { RtcError } from '../errors/RtcError.js';
 import {
-  DEFAULT_AUDIO_PROFILE,
-  DEFAULT_VIDEO_PROFILE,
   AUDIO_PROFILES,
+  DEFAULT_AUDIO_PROFILE,
+  DEFAULT_SCREEN_PROFILE,
+  DEFAULT_VIDEO_PROFILE,
+  SCREEN_PROFILES,
   VIDEO_PROFILES,
   resolveAudioProfile,
   resolveVideoProfile,
   type AudioProfile,
   type VideoProfile,
 } from '../profiles.js';
+import { Disposer } from '../util/Disposer.js';
 import { createLogger } from '../util/Logger.js';
+import {
+  audioConstraints,
+  captureDevices,
+  captureScreen,
+  isTrack,
+  videoConstraints,
+  type DeviceChoice,
+} from './capture.js';
 import { Stream } from './Stream.js';
-import type { StreamConfig } from './types.js';
+import type { StreamConfig, VideoContentHint } from './types.js';
 
 const log = createLogger('local-stream');
 
-/** What a LocalStream tells the Client that published it. */
+const CONTENT_HINTS: readonly VideoContentHint[] = ['motion', 'detail', 'text'];
+
+/** What a LocalStream asks of the Client that publishes it. */
 export interface LocalStreamPublisher {
+  /** muteAudio()/muteVideo() and their unmute: stop or resume sending, tell the server. */
   onLocalMuteChanged(kind: TrackKind, muted: boolean): void;
-  onVideoProfileChanged(profile: VideoProfile): void;
+  /** The `kind` profile changed: new encoder limits. */
+  onProfileChanged(kind: TrackKind): void;
+  /** Send `track` instead of the current `kind` track (no renegotiation). */
+  replaceTrack(kind: TrackKind, track: MediaStreamTrack): Promise<void>;
+  /** The stream gained a track: publish it too (renegotiates). */
+  addTrack(track: MediaStreamTrack): Promise<void>;
+  /** The stream lost its `kind` track: stop publishing it (renegotiates). */
+  removeTrack(kind: TrackKind): Promise<void>;
 }
 
 export class LocalStream extends Stream {
   private readonly config: StreamConfig;
   private videoProfile: VideoProfile = { ...VIDEO_PROFILES[DEFAULT_VIDEO_PROFILE] };
+  private screenProfile: VideoProfile = { ...SCREEN_PROFILES[DEFAULT_SCREEN_PROFILE] };
   private audioProfile: AudioProfile = { ...AUDIO_PROFILES[DEFAULT_AUDIO_PROFILE] };
+  /** A screen is mostly text and lines: keep it sharp rather than fluid (as v4 does). */
+  private contentHint: VideoContentHint | null;
   private initialized = false;
   private initializing: Promise<void> | null = null;
   private publisher: LocalStreamPublisher | null = null;
+  /** Tracks this stream opened from a camera or microphone (switchDevice may replace them). */
+  private readonly deviceTracks = new WeakSet<MediaStreamTrack>();
+  /** The 'ended' listener of a screen capture's video track. */
+  private readonly screenWatch = new Disposer();
 
   constructor(config: StreamConfig) {
     super(typeof config?.userId === 'string' ? config.userId : '');
-    this.config = { ...config };
+    this.config = typeof config === 'object' && config !== null ? { ...config } : {};
+    this.contentHint = this.config.screen ? 'detail' : null;
   }
 
   /**
-   * Captures the requested devices in one getUserMedia call (one permission prompt),
-   * constrained by the video/audio profiles. Rejects with an RtcError whose `name` is the
-   * browser's (NotAllowedError, NotFoundError, NotReadableError, OverconstrainedError) as
-   * v4 apps expect; code DEVICE_NOT_FOUND or INITIALIZE_FAILED.
+   * Captures what the config asks for: the camera and microphone in one getUserMedia call
+   * (one permission prompt), or the screen with getDisplayMedia, constrained by the profiles.
+   * Rejects with an RtcError whose `name` is the browser's (NotAllowedError, NotFoundError,
+   * NotReadableError, OverconstrainedError) as v4 apps expect; code DEVICE_NOT_FOUND or
+   * INITIALIZE_FAILED.
    */
   initialize(): Promise<void> {
     if (this.initialized) {
@@ -63,6 +95,11 @@ export class LocalStream extends Stream {
     return this.initialized;
   }
 
+  /** Whether this is a screen share (`createStream({screen: true})`). */
+  isScreen(): boolean {
+    return this.config.screen === true;
+  }
+
   hasAudio(): boolean {
     return this.audioTrack !== null;
   }
@@ -71,25 +108,52 @@ export class LocalStream extends Stream {
     return this.videoTrack !== null;
   }
 
-  /** A preset name ('480p', ...) or `{width, height, frameRate, bitrate}` (kbps). */
-  async setVideoProfile(profile: string | VideoProfile): Promise<void> {
-    const resolved = resolveVideoProfile(profile);
+  /**
+   * A preset name ('480p', ...) or `{width, height, frameRate, bitrate}` (kbps). Before
+   * initialize() it shapes the capture; afterwards the camera is re-constrained and, when
+   * published, the encoder re-capped.
+   */
+  async setVideoProfile(profile: string | Partial<VideoProfile>): Promise<void> {
+    const resolved = resolveVideoProfile(profile, VIDEO_PROFILES, this.videoProfile);
     if (!resolved) {
       throw RtcError.invalidParameter(
-        `unknown video profile ${JSON.stringify(profile)}; use one of ${Object.keys(VIDEO_PROFILES).join(', ')} or {width, height, frameRate, bitrate}`,
+        `unknown video profile ${JSON.stringify(profile)}; use one of ${Object.keys(VIDEO_PROFILES).join(', ')} or {width, height, frameRate, bitrate} with positive numbers`,
       );
     }
     this.videoProfile = resolved;
+    if (this.isScreen()) return;
     const track = this.videoTrack;
-    if (track && !this.config.videoSource) {
+    if (track && this.deviceTracks.has(track)) {
       await track
-        .applyConstraints(videoConstraints(resolved, this.config))
+        .applyConstraints(videoConstraints(resolved))
         .catch((error: unknown) => log.warn('could not apply the new video profile', error));
     }
-    this.publisher?.onVideoProfileChanged(resolved);
+    this.publisher?.onProfileChanged('video');
   }
 
-  /** A preset name ('standard', 'high', ...); takes effect at the next initialize(). */
+  /** A screen preset ('1080p', '720p_2', ...) or `{width, height, frameRate, bitrate}`. */
+  setScreenProfile(profile: string | Partial<VideoProfile>): void {
+    const resolved = resolveVideoProfile(profile, SCREEN_PROFILES, this.screenProfile);
+    if (!resolved) {
+      throw RtcError.invalidParameter(
+        `unknown screen profile ${JSON.stringify(profile)}; use one of ${Object.keys(SCREEN_PROFILES).join(', ')} or {width, height, frameRate, bitrate} with positive numbers`,
+      );
+    }
+    this.screenProfile = resolved;
+    if (!this.isScreen()) return;
+    const track = this.videoTrack;
+    if (track && !this.config.videoSource) {
+      track
+        .applyConstraints(videoConstraints(resolved))
+        .catch((error: unknown) => log.warn('could not apply the new screen profile', error));
+    }
+    this.publisher?.onProfileChanged('video');
+  }
+
+  /**
+   * A preset name ('standard', 'high', 'standard-stereo', 'high-stereo'). The capture follows
+   * at the next initialize() or switchDevice(); a published stream's encoder at once.
+   */
   setAudioProfile(profile: string | AudioProfile): void {
     const resolved = resolveAudioProfile(profile);
     if (!resolved) {
@@ -98,14 +162,156 @@ export class LocalStream extends Stream {
       );
     }
     this.audioProfile = resolved;
+    this.publisher?.onProfileChanged('audio');
   }
 
+  /** The profile the video is captured and encoded with (the screen profile for a screen). */
   getVideoProfile(): VideoProfile {
-    return { ...this.videoProfile };
+    return { ...(this.isScreen() ? this.screenProfile : this.videoProfile) };
   }
 
   getAudioProfile(): AudioProfile {
     return { ...this.audioProfile };
+  }
+
+  /**
+   * Tells the encoder what the video is: 'motion' (camera, film, game: keep it fluid),
+   * 'detail' or 'text' (slides, documents: keep it sharp). Kept for later video tracks too.
+   */
+  setVideoContentHint(hint: VideoContentHint): void {
+    if (!CONTENT_HINTS.includes(hint)) {
+      throw RtcError.invalidParameter(
+        `content hint must be 'motion', 'detail' or 'text', got ${JSON.stringify(hint)}`,
+      );
+    }
+    this.contentHint = hint;
+    if (this.videoTrack) applyContentHint(this.videoTrack, hint);
+  }
+
+  /**
+   * Switches to another camera or microphone (`deviceId` from TRTC.getCameras() or
+   * getMicrophones(); 'user'/'environment' pick a phone's front/back camera). A published
+   * stream sends the new device at once.
+   */
+  async switchDevice(type: TrackKind, deviceId: string): Promise<void> {
+    if (type !== 'audio' && type !== 'video') {
+      throw RtcError.invalidParameter(
+        `switchDevice() type must be 'audio' or 'video', got ${JSON.stringify(type)}`,
+      );
+    }
+    if (typeof deviceId !== 'string' || deviceId === '') {
+      throw RtcError.invalidParameter(
+        `switchDevice() needs a deviceId string, got ${JSON.stringify(deviceId)}`,
+      );
+    }
+    const current = this.trackOf(type);
+    if (!current || !this.deviceTracks.has(current)) {
+      throw RtcError.invalidOperation(
+        `switchDevice('${type}') needs a ${type === 'audio' ? 'microphone' : 'camera'} track captured by initialize() (not a screen or a custom source)`,
+      );
+    }
+    const facing = type === 'video' && (deviceId === 'user' || deviceId === 'environment');
+    const device: DeviceChoice = facing
+      ? { facingMode: deviceId as 'user' | 'environment' }
+      : { deviceId };
+    const constraints: MediaStreamConstraints =
+      type === 'audio'
+        ? { audio: audioConstraints(this.audioProfile, device) }
+        : { video: videoConstraints(this.videoProfile, device) };
+    let captured: MediaStream;
+    try {
+      captured = await captureDevices(constraints);
+    } catch (error) {
+      // Many phones open one camera at a time: free the current one and try once more.
+      if (!(error instanceof RtcError) || error.name !== 'NotReadableError') throw error;
+      current.stop();
+      captured = await captureDevices(constraints);
+    }
+    const track = captured.getTracks()[0];
+    if (!track) throw RtcError.invalidOperation(`switchDevice('${type}') captured no track`);
+    if (this.trackOf(type) !== current) {
+      // Closed or changed meanwhile: the new device is not wanted any more.
+      track.stop();
+      return;
+    }
+    this.deviceTracks.add(track);
+    this.setTrack(type, track);
+    try {
+      await this.publisher?.replaceTrack(type, track);
+    } finally {
+      current.stop();
+    }
+    if (type === 'audio') this.config.microphoneId = deviceId;
+    else if (facing) this.config.facingMode = device.facingMode;
+    else this.config.cameraId = deviceId;
+  }
+
+  /**
+   * Adds an audio or video track to a stream that has none of that kind (e.g. turning a
+   * voice call into a video call). A published stream publishes it too: the others get
+   * `stream-updated` with hasVideo/hasAudio now true.
+   */
+  async addTrack(track: MediaStreamTrack): Promise<void> {
+    if (!isTrack(track)) throw RtcError.invalidParameter('addTrack() needs a MediaStreamTrack');
+    const kind = track.kind as TrackKind;
+    if (this.trackOf(kind)) {
+      throw RtcError.invalidOperation(
+        `the stream already has a ${kind} track; use replaceTrack() to swap it`,
+      );
+    }
+    this.setTrack(kind, track);
+    try {
+      await this.publisher?.addTrack(track);
+    } catch (error) {
+      if (this.trackOf(kind) === track) this.setTrack(kind, null);
+      throw error;
+    }
+  }
+
+  /**
+   * Removes the stream's audio or video track (it keeps running: stop it to free the device).
+   * A published stream stops publishing it: the others get `stream-updated`. A published
+   * stream keeps at least one track: unpublish() it instead.
+   */
+  async removeTrack(track: MediaStreamTrack): Promise<void> {
+    if (!isTrack(track)) throw RtcError.invalidParameter('removeTrack() needs a MediaStreamTrack');
+    const kind = track.kind as TrackKind;
+    if (this.trackOf(kind) !== track) {
+      throw RtcError.invalidParameter(
+        `removeTrack(): the track is not this stream's current ${kind} track`,
+      );
+    }
+    if (this.publisher && this.getPublishTracks().length === 1) {
+      throw RtcError.invalidOperation(
+        'a published stream must keep at least one track; unpublish() it instead',
+      );
+    }
+    this.setTrack(kind, null);
+    try {
+      await this.publisher?.removeTrack(kind);
+    } catch (error) {
+      if (this.trackOf(kind) === null) this.setTrack(kind, track);
+      throw error;
+    }
+  }
+
+  /**
+   * Swaps the stream's track of the same kind for `track` (e.g. a processed camera); a
+   * published stream sends it at once, without renegotiation. The previous track keeps
+   * running (it is the app's to stop).
+   */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    if (!isTrack(track)) throw RtcError.invalidParameter('replaceTrack() needs a MediaStreamTrack');
+    const kind = track.kind as TrackKind;
+    const current = this.trackOf(kind);
+    if (!current) {
+      throw RtcError.invalidOperation(
+        `the stream has no ${kind} track to replace; use addTrack() to add one`,
+      );
+    }
+    if (current === track) return;
+    this.setTrack(kind, track);
+    await this.publisher?.replaceTrack(kind, track);
   }
 
   /** Stops playback and the capture (the camera light goes off). */
@@ -117,7 +323,7 @@ export class LocalStream extends Stream {
     this.initialized = false;
   }
 
-  /** @internal The Client that published this stream (null when unpublished). */
+  /** @internal The Client publishing this stream (null when unpublished). */
   setPublisher(publisher: LocalStreamPublisher | null): void {
     this.publisher = publisher;
   }
@@ -137,19 +343,35 @@ export class LocalStream extends Stream {
   }
 
   protected override defaultMirror(): boolean {
-    // A camera preview is mirrored like a mirror; an app-given track is shown as it is.
-    return this.config.mirror ?? this.config.videoSource === undefined;
+    // A camera preview is mirrored like a mirror; a screen or an app-given track is shown as it is.
+    return this.config.mirror ?? (this.config.videoSource === undefined && !this.isScreen());
   }
 
   protected override onMuteChanged(kind: TrackKind, muted: boolean): void {
     this.publisher?.onLocalMuteChanged(kind, muted);
   }
 
+  /** Also applies the content hint and, for a screen, watches the capture's end. */
+  protected override setTrack(kind: TrackKind, track: MediaStreamTrack | null): void {
+    super.setTrack(kind, track);
+    if (kind !== 'video') return;
+    this.screenWatch.dispose();
+    if (!track) return;
+    if (this.contentHint) applyContentHint(track, this.contentHint);
+    if (this.isScreen()) {
+      // The browser ends the capture when the user clicks its "Stop sharing" button.
+      this.screenWatch.listen(track, 'ended', () => {
+        if (this.videoTrack === track) this.emit('screen-sharing-stopped', undefined);
+      });
+    }
+  }
+
+  private trackOf(kind: TrackKind): MediaStreamTrack | null {
+    return kind === 'audio' ? this.audioTrack : this.videoTrack;
+  }
+
   private async capture(): Promise<void> {
     const config = this.config;
-    if (config.screen) {
-      throw RtcError.notSupported('screen sharing (screen: true) is not implemented yet');
-    }
     const { audioSource, videoSource } = config;
     if (audioSource !== undefined && !isTrack(audioSource, 'audio')) {
       throw RtcError.invalidParameter('audioSource must be an audio MediaStreamTrack');
@@ -157,82 +379,52 @@ export class LocalStream extends Stream {
     if (videoSource !== undefined && !isTrack(videoSource, 'video')) {
       throw RtcError.invalidParameter('videoSource must be a video MediaStreamTrack');
     }
-    const wantAudio = config.audio === true && !audioSource;
-    const wantVideo = config.video === true && !videoSource;
-    if (!wantAudio && !wantVideo && !audioSource && !videoSource) {
+    const screen = this.isScreen();
+    const wantScreen = screen && !videoSource;
+    const wantScreenAudio = screen && config.screenAudio === true && !audioSource;
+    const wantMic = config.audio === true && !audioSource && !wantScreenAudio;
+    const wantCamera = !screen && config.video === true && !videoSource;
+    if (!wantScreen && !wantMic && !wantCamera && !audioSource && !videoSource) {
       throw RtcError.invalidParameter(
-        'createStream() needs audio: true, video: true, audioSource or videoSource',
+        'createStream() needs audio: true, video: true, screen: true, audioSource or videoSource',
       );
     }
-    let captured: MediaStream | null = null;
-    if (wantAudio || wantVideo) {
-      const mediaDevices = typeof navigator === 'undefined' ? undefined : navigator.mediaDevices;
-      if (!mediaDevices?.getUserMedia) {
-        throw RtcError.notSupported(
-          'navigator.mediaDevices.getUserMedia is unavailable (the page must be served over https or from localhost)',
-        );
-      }
-      const constraints: MediaStreamConstraints = {
-        audio: wantAudio ? audioConstraints(this.audioProfile, config) : false,
-        video: wantVideo ? videoConstraints(this.videoProfile, config) : false,
-      };
+    const screenCapture = wantScreen
+      ? await captureScreen(this.screenProfile, wantScreenAudio)
+      : null;
+    let devices: MediaStream | null = null;
+    if (wantMic || wantCamera) {
       try {
-        captured = await mediaDevices.getUserMedia(constraints);
+        devices = await captureDevices({
+          audio: wantMic
+            ? audioConstraints(this.audioProfile, { deviceId: config.microphoneId })
+            : false,
+          video: wantCamera
+            ? videoConstraints(this.videoProfile, {
+                deviceId: config.cameraId,
+                facingMode: config.facingMode,
+              })
+            : false,
+        });
       } catch (error) {
-        throw captureError(error);
+        for (const track of screenCapture?.getTracks() ?? []) track.stop();
+        throw error;
       }
     }
-    this.setTrack('audio', audioSource ?? captured?.getAudioTracks()[0] ?? null);
-    this.setTrack('video', videoSource ?? captured?.getVideoTracks()[0] ?? null);
+    for (const track of devices?.getTracks() ?? []) this.deviceTracks.add(track);
+    this.setTrack(
+      'audio',
+      audioSource ?? screenCapture?.getAudioTracks()[0] ?? devices?.getAudioTracks()[0] ?? null,
+    );
+    this.setTrack(
+      'video',
+      videoSource ?? screenCapture?.getVideoTracks()[0] ?? devices?.getVideoTracks()[0] ?? null,
+    );
     this.initialized = true;
   }
 }
 
-function isTrack(value: unknown, kind: TrackKind): value is MediaStreamTrack {
-  return (
-    typeof MediaStreamTrack !== 'undefined' &&
-    value instanceof MediaStreamTrack &&
-    value.kind === kind
-  );
-}
-
-function videoConstraints(profile: VideoProfile, config: StreamConfig): MediaTrackConstraints {
-  return {
-    width: { ideal: profile.width },
-    height: { ideal: profile.height },
-    frameRate: { ideal: profile.frameRate },
-    ...(config.cameraId ? { deviceId: { exact: config.cameraId } } : {}),
-    ...(config.facingMode && !config.cameraId ? { facingMode: config.facingMode } : {}),
-  };
-}
-
-function audioConstraints(profile: AudioProfile, config: StreamConfig): MediaTrackConstraints {
-  return {
-    sampleRate: profile.sampleRate,
-    channelCount: profile.channelCount,
-    echoCancellation: true,
-    noiseSuppression: true,
-    autoGainControl: true,
-    ...(config.microphoneId ? { deviceId: { exact: config.microphoneId } } : {}),
-  };
-}
-
-/** getUserMedia's DOMException as v4 reports it: the browser's name, a code, a reason. */
-function captureError(error: unknown): RtcError {
-  const name = error instanceof Error ? error.name : 'Error';
-  const hints: Record<string, string> = {
-    NotAllowedError: 'the user or the browser denied camera/microphone access',
-    NotFoundError: 'no camera or microphone matching the request was found',
-    NotReadableError: 'the device is in use by another application or could not be started',
-    OverconstrainedError: 'no device satisfies the constraints (check cameraId/microphoneId)',
-    AbortError: 'capture was aborted',
-    SecurityError: 'capture is disabled for this page',
-  };
-  const notFound = name === 'NotFoundError' || name === 'OverconstrainedError';
-  return new RtcError({
-    code: notFound ? ErrorCode.DEVICE_NOT_FOUND : ErrorCode.INITIALIZE_FAILED,
-    name,
-    message: `getUserMedia failed: ${hints[name] ?? describe(error)}`,
-    cause: error,
-  });
+function applyContentHint(track: MediaStreamTrack, hint: VideoContentHint): void {
+  if ('contentHint' in track) track.contentHint = hint;
+  else log.warn('this browser ignores video content hints');
 }

@@ -34,6 +34,10 @@ export interface PlayerOptions {
   mirror: boolean;
   /** Mute the audio element. */
   muted: boolean;
+  /** The audio element's volume, 0..1. */
+  volume: number;
+  /** The audio output device (`setSinkId`), null for the default. */
+  audioOutput: string | null;
   /** Create the elements before their tracks arrive (the stream announces them). */
   expectAudio: boolean;
   expectVideo: boolean;
@@ -117,9 +121,24 @@ export class Player {
     if (this.audio) this.audio.volume = Math.min(1, Math.max(0, volume));
   }
 
-  /** Removes the elements; the tracks keep running (they belong to the stream). */
+  /** Routes the sound to an output device; rejects as the browser's setSinkId does. */
+  async setAudioOutput(deviceId: string): Promise<void> {
+    if (this.audio) await this.audio.setSinkId(deviceId);
+  }
+
+  /** The video element (for getVideoFrame), while playing. */
+  videoElement(): HTMLVideoElement | null {
+    return this.video;
+  }
+
+  /**
+   * Removes the elements (reporting each as STOPPED); the tracks keep running (they belong
+   * to the stream).
+   */
   stop(): void {
     if (this.stopped) return;
+    if (this.video) this.state('video', 'STOPPED', 'ended');
+    if (this.audio) this.state('audio', 'STOPPED', 'ended');
     this.stopped = true;
     this.elementListeners.dispose();
     this.trackListeners.audio.dispose();
@@ -169,6 +188,13 @@ export class Player {
     audio.id = `audio_${this.options.streamId}`;
     audio.autoplay = true;
     audio.muted = this.options.muted;
+    audio.volume = Math.min(1, Math.max(0, this.options.volume));
+    const { audioOutput } = this.options;
+    if (audioOutput !== null) {
+      audio
+        .setSinkId(audioOutput)
+        .catch((error: unknown) => log.warn(`could not route the sound to ${audioOutput}`, error));
+    }
     this.listen(audio, 'audio');
     this.div.appendChild(audio);
     this.audio = audio;

@@ -49,7 +49,7 @@ export class RemoteStream extends Stream {
   /** @internal The stream was unpublished or the session ended. */
   markRemoved(): void {
     this.removed = true;
-    this.stop();
+    this.close();
     this.setTrack('audio', null);
     this.setTrack('video', null);
   }
@@ -61,5 +61,9 @@ export class RemoteStream extends Stream {
 
   protected override isLocal(): boolean {
     return false;
+  }
+
+  protected override isAudioSilent(): boolean {
+    return this.info.audioMuted;
   }
 }

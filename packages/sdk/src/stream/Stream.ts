@@ -1,15 +1,22 @@
 /**
  * What local and remote streams share: identity, their tracks (in one MediaStream the SDK
- * owns), playback through a Player, and local mute of the tracks.
+ * owns), playback through a Player (volume, output device, a snapshot of the picture), the
+ * audio level, and local mute of the tracks.
  */
 import type { TrackKind } from '@parley/protocol';
+import { ErrorCode } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
+import { createLogger } from '../util/Logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { randomId } from '../util/id.js';
+import { AudioLevelMeter } from './AudioLevelMeter.js';
 import { Player } from './Player.js';
 import type { ObjectFit, PlayOptions, StreamEvents } from './types.js';
+import { captureVideoFrame } from './videoFrame.js';
 
-const OBJECT_FITS: readonly ObjectFit[] = ['cover', 'contain', 'fill'];
+const log = createLogger('stream');
+
+const OBJECT_FITS: readonly ObjectFit[] = ['cover', 'contain', 'fill', 'none', 'scale-down'];
 
 export abstract class Stream extends TypedEmitter<StreamEvents> {
   protected readonly id: string = randomId();
@@ -19,6 +26,10 @@ export abstract class Stream extends TypedEmitter<StreamEvents> {
   private mediaStream: MediaStream | null = null;
   /** Mute state survives a track change (a remote track re-bound, a local track replaced). */
   private readonly enabled: Record<TrackKind, boolean> = { audio: true, video: true };
+  /** Playback settings kept for the next player (the app may set them before play()). */
+  private volume = 1;
+  private audioOutput: string | null = null;
+  private meter: AudioLevelMeter | null = null;
 
   protected constructor(protected userId: string) {
     super();
@@ -64,7 +75,7 @@ export abstract class Stream extends TypedEmitter<StreamEvents> {
     const objectFit = options.objectFit ?? 'cover';
     if (!OBJECT_FITS.includes(objectFit)) {
       throw RtcError.invalidParameter(
-        `objectFit must be 'cover', 'contain' or 'fill', got ${JSON.stringify(objectFit)}`,
+        `objectFit must be one of ${OBJECT_FITS.join(', ')} (CSS object-fit), got ${JSON.stringify(objectFit)}`,
       );
     }
     // Playing again (e.g. into another element) replaces the previous player.
@@ -76,6 +87,8 @@ export abstract class Stream extends TypedEmitter<StreamEvents> {
       objectFit,
       mirror: options.mirror ?? this.defaultMirror(),
       muted: options.muted ?? false,
+      volume: this.volume,
+      audioOutput: this.audioOutput,
       expectAudio: this.hasAudio(),
       expectVideo: this.hasVideo(),
       onStateChange: (event) => this.emit('player-state-changed', event),
@@ -97,17 +110,83 @@ export abstract class Stream extends TypedEmitter<StreamEvents> {
     await this.player?.resume();
   }
 
-  /** Sets the playback volume (0..1) of the audio element. */
+  /** Sets the playback volume (0..1) of the audio element, now and for later play() calls. */
   setAudioVolume(volume: number): void {
     if (typeof volume !== 'number' || Number.isNaN(volume)) {
       throw RtcError.invalidParameter(`volume must be a number from 0 to 1, got ${String(volume)}`);
     }
-    this.player?.setVolume(volume);
+    this.volume = Math.min(1, Math.max(0, volume));
+    this.player?.setVolume(this.volume);
+  }
+
+  /**
+   * Plays the sound on the output device `deviceId` (from `TRTC.getSpeakers()`), now and for
+   * later play() calls. A local stream plays no sound; the choice is kept all the same.
+   */
+  async setAudioOutput(deviceId: string): Promise<void> {
+    if (typeof deviceId !== 'string' || deviceId === '') {
+      throw RtcError.invalidParameter(
+        `setAudioOutput() needs a deviceId string from TRTC.getSpeakers(), got ${JSON.stringify(deviceId)}`,
+      );
+    }
+    if (
+      typeof HTMLMediaElement === 'undefined' ||
+      typeof HTMLMediaElement.prototype.setSinkId !== 'function'
+    ) {
+      throw RtcError.notSupported(
+        'this browser cannot choose the audio output device (no HTMLMediaElement.setSinkId)',
+      );
+    }
+    try {
+      await this.player?.setAudioOutput(deviceId);
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      throw new RtcError({
+        code: name === 'NotFoundError' ? ErrorCode.DEVICE_NOT_FOUND : ErrorCode.INVALID_OPERATION,
+        message: `setAudioOutput(${JSON.stringify(deviceId)}) failed: ${error instanceof Error ? error.message : String(error)}`,
+        cause: error,
+      });
+    }
+    this.audioOutput = deviceId;
+  }
+
+  /**
+   * The current loudness of the audio track, 0..1 (above ~0.1 is usually speech); 0 without
+   * audio, while muted, or where Web Audio is unavailable.
+   */
+  getAudioLevel(): number {
+    const track = this.audioTrack;
+    if (!track || track.readyState === 'ended' || this.isMuted('audio') || this.isAudioSilent()) {
+      return 0;
+    }
+    if (this.meter?.track !== track) {
+      this.meter?.close();
+      try {
+        this.meter = AudioLevelMeter.create(track);
+      } catch (error) {
+        log.warn('could not measure the audio level', error);
+        this.meter = null;
+      }
+    }
+    return this.meter?.level() ?? 0;
+  }
+
+  /**
+   * The picture the player shows now, as a PNG data URL; null before play() or before the
+   * first frame.
+   */
+  getVideoFrame(): string | null {
+    const video = this.player?.videoElement();
+    const frame = video ? captureVideoFrame(video) : null;
+    if (!frame) log.warn('getVideoFrame(): no video frame to capture (call play() first)');
+    return frame;
   }
 
   /** Stops playback. (A local stream also stops its capture: see LocalStream.) */
   close(): void {
     this.stop();
+    this.meter?.close();
+    this.meter = null;
   }
 
   muteAudio(): boolean {
@@ -139,6 +218,11 @@ export abstract class Stream extends TypedEmitter<StreamEvents> {
 
   /** Hook for LocalStream: tell the server when a published track is (un)muted. */
   protected onMuteChanged(_kind: TrackKind, _muted: boolean): void {}
+
+  /** Hook for RemoteStream: the sender muted its audio (its track carries silence). */
+  protected isAudioSilent(): boolean {
+    return false;
+  }
 
   /** Replaces the `kind` track (null: none) in the MediaStream and the player. */
   protected setTrack(kind: TrackKind, track: MediaStreamTrack | null): void {

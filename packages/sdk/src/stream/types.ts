@@ -1,4 +1,5 @@
 /** Public types of streams: creation config, play options and events. */
+import type { ConnectionStateChangedEvent } from '../client/types.js';
 import type { RtcError } from '../errors/RtcError.js';
 import type { AudioProfilePreset, VideoProfile, VideoProfilePreset } from '../profiles.js';
 
@@ -6,21 +7,23 @@ export interface StreamConfig {
   userId?: string;
   audio?: boolean;
   video?: boolean;
-  /** Screen capture: not implemented yet (initialize() rejects NOT_SUPPORTED). */
+  /** Capture a screen, window or tab (getDisplayMedia) instead of the camera. */
   screen?: boolean;
+  /** With `screen`: also capture the shared tab's or system's audio, where the browser can. */
   screenAudio?: boolean;
   cameraId?: string;
   microphoneId?: string;
   facingMode?: 'user' | 'environment';
   /** A ready-made audio track to publish instead of capturing the microphone. */
   audioSource?: MediaStreamTrack;
-  /** A ready-made video track to publish instead of capturing the camera. */
+  /** A ready-made video track to publish instead of capturing the camera (or the screen). */
   videoSource?: MediaStreamTrack;
   /** Mirror the local preview (default true for the camera). */
   mirror?: boolean;
 }
 
-export type ObjectFit = 'cover' | 'contain' | 'fill';
+/** CSS `object-fit` of the video element. */
+export type ObjectFit = 'cover' | 'contain' | 'fill' | 'none' | 'scale-down';
 
 export interface PlayOptions {
   /** Default `'cover'`. */
@@ -44,10 +47,31 @@ export interface PlayerStateChangedEvent {
 /** Every event a stream fires, with its payload. */
 export interface StreamEvents {
   'player-state-changed': PlayerStateChangedEvent;
-  /** Declared for v4 compatibility; screen sharing is not implemented yet. */
-  'screen-sharing-stopped': Record<string, never>;
+  /** A screen stream's capture ended (the user clicked the browser's "Stop sharing"). */
+  'screen-sharing-stopped': undefined;
   /** E.g. PLAY_NOT_ALLOWED (once) when the browser blocks autoplay: call `resume()` on a gesture. */
   error: RtcError;
+  /**
+   * A LocalStream's publishing connection state (v4). Declared for v4 compatibility; Parley
+   * reports connection trouble with the Client's `error` event and does not emit this yet.
+   */
+  'connection-state-changed': ConnectionStateChangedEvent;
+  /**
+   * v4 recaptures a device that stopped (unplugged, taken by another app) and says so here.
+   * Declared for v4 compatibility; Parley does not recapture devices yet.
+   */
+  'device-auto-recovered': DeviceAutoRecoveredEvent;
 }
+
+/** `device-auto-recovered`: which devices were recaptured. */
+export interface DeviceAutoRecoveredEvent {
+  isCamera: boolean;
+  isMicrophone: boolean;
+  cameraId: string;
+  microphoneId: string;
+}
+
+/** `setVideoContentHint()`: what the video shows, so the encoder favours fluidity or detail. */
+export type VideoContentHint = 'motion' | 'detail' | 'text';
 
 export type { AudioProfilePreset, VideoProfile, VideoProfilePreset };

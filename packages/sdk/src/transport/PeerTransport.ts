@@ -59,6 +59,13 @@ export class PeerTransport {
     return this.pc?.connectionState ?? 'new';
   }
 
+  /** The connection's stats (null before it exists or once closed): for the Client's stats APIs. */
+  async getStats(): Promise<RTCStatsReport | null> {
+    const pc = this.pc;
+    if (!pc || this.closedFlag) return null;
+    return pc.getStats();
+  }
+
   /** A server candidate: applied now if the remote description is set, else queued. */
   addRemoteCandidate(candidate: IceCandidateInit): void {
     if (this.closedFlag) return;

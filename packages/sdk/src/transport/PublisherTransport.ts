@@ -1,8 +1,16 @@
 /**
- * The publisher RTCPeerConnection: sendonly transceivers for the local tracks, the SDK's
- * offer, the server's answer, and the per-sender encoding limits.
+ * The publisher RTCPeerConnection, shared by the main and the auxiliary (screen) stream: one
+ * sendonly transceiver per published (streamType, kind), the SDK's offers, the server's
+ * answers, and the per-sender encoding limits.
+ *
+ * A removed track's transceiver is stopped, not kept: its m-line is rejected at the next
+ * offer and Chromium recycles the slot for a later track (with a new mid), so adding and
+ * removing tracks does not grow the SDP, and the server sees every new track as a new mid.
+ * The one exception is the BUNDLE-tagged m-line (the first): rejecting it moves the bundle
+ * to another m-line, which the server's engine (werift) answers with a new ICE transport and
+ * the connection stalls, so that transceiver is parked inactive instead (one idle m-line).
  */
-import type { TrackKind } from '@parley/protocol';
+import type { StreamType, TrackKind } from '@parley/protocol';
 import { ErrorCode } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
 import { PeerTransport, type PeerTransportOptions } from './PeerTransport.js';
@@ -10,6 +18,7 @@ import { PeerTransport, type PeerTransportOptions } from './PeerTransport.js';
 export interface OfferedTrack {
   mid: string;
   kind: TrackKind;
+  streamType: StreamType;
 }
 
 export interface EncodingLimits {
@@ -18,39 +27,106 @@ export interface EncodingLimits {
   maxFramerate?: number;
 }
 
+const slotKey = (streamType: StreamType, kind: TrackKind): string => `${streamType}/${kind}`;
+
 export class PublisherTransport extends PeerTransport {
-  private readonly senders = new Map<TrackKind, RTCRtpSender>();
+  private readonly slots = new Map<
+    string,
+    { transceiver: RTCRtpTransceiver; streamType: StreamType; kind: TrackKind }
+  >();
 
   constructor(options: PeerTransportOptions) {
     super('publisher', options);
   }
 
   /**
-   * Adds one sendonly transceiver per track (in the given order: audio first, then video),
-   * creates the offer and sets it locally. The offer carries the first host candidates when
-   * they come within a few ms; the rest trickle to the handler.
+   * Adds a sendonly transceiver for `track` of the `streamType` stream, sending it at once or,
+   * with `send` false (the track is muted), nothing until `setSending`. Negotiated by the next
+   * `createOffer`.
    */
-  async createOffer(
+  addTrack(
+    streamType: StreamType,
+    track: MediaStreamTrack,
     stream: MediaStream,
-    tracks: readonly MediaStreamTrack[],
-  ): Promise<{ sdp: string; tracks: OfferedTrack[] }> {
+    send: boolean,
+    limits?: EncodingLimits,
+  ): void {
+    const kind = track.kind as TrackKind;
+    const key = slotKey(streamType, kind);
+    if (this.slots.has(key)) {
+      throw RtcError.invalidOperation(`the ${streamType} stream already publishes ${kind}`);
+    }
+    const pc = this.ensurePc();
+    const transceiver = pc.addTransceiver(send ? track : kind, {
+      direction: 'sendonly',
+      streams: [stream],
+      ...(limits ? { sendEncodings: [{ ...limits }] } : {}),
+    });
+    this.slots.set(key, { transceiver, streamType, kind });
+  }
+
+  /** Stops sending the track at once; its m-line goes away at the next offer. */
+  removeTrack(streamType: StreamType, kind: TrackKind): void {
+    const key = slotKey(streamType, kind);
+    const slot = this.slots.get(key);
+    if (!slot) return;
+    this.slots.delete(key);
+    if (this.closed) return;
+    const { transceiver } = slot;
+    const park = (): void => {
+      transceiver.direction = 'inactive';
+      transceiver.sender.replaceTrack(null).catch(() => undefined);
+    };
+    if (transceiver.mid !== null && transceiver.mid === bundleTag(this.pc?.localDescription?.sdp)) {
+      park();
+      return;
+    }
+    try {
+      transceiver.stop();
+    } catch (error) {
+      // Older browsers without stop(): an inactive m-line also stops the media.
+      this.log.debug('transceiver.stop() failed; making it inactive', error);
+      park();
+    }
+  }
+
+  /** Swaps what a published (streamType, kind) sends, without renegotiation (null: nothing). */
+  async setSending(
+    streamType: StreamType,
+    kind: TrackKind,
+    track: MediaStreamTrack | null,
+  ): Promise<void> {
+    const slot = this.slots.get(slotKey(streamType, kind));
+    if (!slot || this.closed) return;
+    if (slot.transceiver.sender.track === track) return;
+    try {
+      await slot.transceiver.sender.replaceTrack(track);
+    } catch (error) {
+      if (this.closed) return;
+      throw RtcError.wrap(error, ErrorCode.INVALID_OPERATION, `replacing the sent ${kind} failed`);
+    }
+  }
+
+  hasTrack(streamType: StreamType, kind: TrackKind): boolean {
+    return this.slots.has(slotKey(streamType, kind));
+  }
+
+  /**
+   * Creates the offer for the current transceivers and sets it locally. The offer carries the
+   * first host candidates when they come within a few ms; the rest trickle to the handler.
+   * Returns the mid → (streamType, kind) map of every published track.
+   */
+  async createOffer(): Promise<{ sdp: string; tracks: OfferedTrack[] }> {
     const pc = this.ensurePc();
     try {
-      const transceivers = tracks.map((track) => {
-        const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-        this.senders.set(track.kind as TrackKind, transceiver.sender);
-        return { transceiver, kind: track.kind as TrackKind };
-      });
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
       const sdp = (await this.localSdpWithCandidates()) || offer.sdp || '';
-      return {
-        sdp,
-        tracks: transceivers.map(({ transceiver, kind }) => {
-          if (transceiver.mid === null) throw new Error(`the ${kind} transceiver has no mid`);
-          return { mid: transceiver.mid, kind };
-        }),
-      };
+      const tracks = [...this.slots.values()].map(({ transceiver, streamType, kind }) => {
+        if (transceiver.mid === null) throw new Error(`the ${kind} transceiver has no mid`);
+        return { mid: transceiver.mid, kind, streamType };
+      });
+      return { sdp, tracks };
     } catch (error) {
       throw RtcError.wrap(
         error,
@@ -76,11 +152,15 @@ export class PublisherTransport extends PeerTransport {
   }
 
   /**
-   * Caps a sender's encoding (the profile's bitrate). Needs the negotiated parameters, so
-   * call it after `setAnswer`. Failures are logged: the stream still flows, only uncapped.
+   * Caps a sender's encoding (the profile's bitrate and frame rate). Failures are logged: the
+   * stream still flows, only uncapped.
    */
-  async setEncodingLimits(kind: TrackKind, limits: EncodingLimits): Promise<void> {
-    const sender = this.senders.get(kind);
+  async setEncodingLimits(
+    kind: TrackKind,
+    limits: EncodingLimits,
+    streamType: StreamType = 'main',
+  ): Promise<void> {
+    const sender = this.getSender(kind, streamType);
     if (!sender || this.closed) return;
     try {
       const parameters = sender.getParameters();
@@ -97,8 +177,13 @@ export class PublisherTransport extends PeerTransport {
     }
   }
 
-  /** The sender of the published `kind` track, if any. */
-  getSender(kind: TrackKind): RTCRtpSender | undefined {
-    return this.senders.get(kind);
+  /** The sender of a published track, if any. */
+  getSender(kind: TrackKind, streamType: StreamType = 'main'): RTCRtpSender | undefined {
+    return this.slots.get(slotKey(streamType, kind))?.transceiver.sender;
   }
+}
+
+/** The first mid of the SDP's BUNDLE group: the m-line whose transport the others share. */
+function bundleTag(sdp: string | undefined): string | undefined {
+  return sdp ? /^a=group:BUNDLE ([^\s]+)/m.exec(sdp)?.[1] : undefined;
 }

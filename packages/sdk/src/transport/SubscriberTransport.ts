@@ -52,6 +52,11 @@ export class SubscriberTransport extends PeerTransport {
     return result;
   }
 
+  /** Who a receiving mid carries, per the latest offer (maps stats to remote users). */
+  ownerOfMid(mid: string): SubscribedTrack | undefined {
+    return this.midMap.get(mid);
+  }
+
   override close(): void {
     super.close();
     this.bound.clear();

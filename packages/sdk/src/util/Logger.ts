@@ -1,7 +1,11 @@
 /**
  * Console logging with v4's levels (`TRTC.Logger.setLogLevel(TRTC.Logger.LogLevel.DEBUG)`).
- * One process-wide level; every line starts with `[Parley]` and the module's tag.
+ * One process-wide level; every line starts with `[Parley]` and the module's tag. With
+ * `TRTC.Logger.enableUploadLog()` the INFO and higher lines also go to the Parley server,
+ * whatever the console level (an app that silences the console still gets its logs there).
  */
+import type { LogLevelName } from '@parley/protocol';
+import { LogUploader, type LogDestination } from './LogUploader.js';
 
 export const LogLevel = {
   TRACE: 0,
@@ -16,6 +20,19 @@ export type LogLevelValue = (typeof LogLevel)[keyof typeof LogLevel];
 
 let currentLevel: LogLevelValue = LogLevel.INFO;
 
+/** Lines below this level are not uploaded (DEBUG would be a flood of ICE chatter). */
+const UPLOAD_MIN_LEVEL: LogLevelValue = LogLevel.INFO;
+
+const LEVEL_NAMES: Record<Exclude<LogLevelValue, 5>, LogLevelName> = {
+  0: 'trace',
+  1: 'debug',
+  2: 'info',
+  3: 'warn',
+  4: 'error',
+};
+
+const uploader = new LogUploader();
+
 export interface TaggedLogger {
   trace(message: string, ...details: unknown[]): void;
   debug(message: string, ...details: unknown[]): void;
@@ -24,7 +41,27 @@ export interface TaggedLogger {
   error(message: string, ...details: unknown[]): void;
 }
 
+/** A detail as text for upload: errors by name and message, objects as (short) JSON. */
+function detailText(detail: unknown): string {
+  if (detail instanceof Error) return `${detail.name}: ${detail.message}`;
+  if (typeof detail === 'string') return detail;
+  try {
+    return JSON.stringify(detail)?.slice(0, 500) ?? String(detail);
+  } catch {
+    return String(detail);
+  }
+}
+
 function write(level: LogLevelValue, tag: string, message: string, details: unknown[]): void {
+  if (level >= UPLOAD_MIN_LEVEL && level < LogLevel.NONE && uploader.isEnabled) {
+    const text = details.length ? `${message} ${details.map(detailText).join(' ')}` : message;
+    uploader.add({
+      time: Date.now(),
+      level: LEVEL_NAMES[level as Exclude<LogLevelValue, 5>],
+      tag,
+      message: text,
+    });
+  }
   if (level < currentLevel || typeof console === 'undefined') return;
   const line = `[Parley] ${tag}: ${message}`;
   switch (level) {
@@ -54,6 +91,19 @@ export function createLogger(tag: string): TaggedLogger {
   };
 }
 
+/**
+ * @internal For the Client: where uploaded lines go (its session's server and log token),
+ * and sending what is buffered now (at leave, before the page may go away).
+ */
+export const logUpload = {
+  setDestination(destination: LogDestination | null): void {
+    uploader.setDestination(destination);
+  },
+  flush(keepalive = false): Promise<void> {
+    return uploader.flush({ keepalive });
+  },
+};
+
 /** `TRTC.Logger`, the public face. */
 export const Logger = {
   LogLevel,
@@ -68,9 +118,15 @@ export const Logger = {
   getLogLevel(): LogLevelValue {
     return currentLevel;
   },
-  /** Log upload to the Parley server is not implemented yet; accepted so v4 apps run. */
+  /**
+   * Uploads the SDK's INFO+ log lines to the Parley server (`POST /v1/logs`), stored per
+   * sdkAppId, room and user. Off by default. Lines logged before join wait for it.
+   */
   enableUploadLog(): void {
-    write(LogLevel.DEBUG, 'logger', 'log upload is not implemented yet', []);
+    uploader.enable();
   },
-  disableUploadLog(): void {},
+  /** Stops the upload and discards the lines not sent yet. */
+  disableUploadLog(): void {
+    uploader.disable();
+  },
 };

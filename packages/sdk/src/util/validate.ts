@@ -9,6 +9,7 @@ import {
   userIdProblem,
   type JoinData,
   type RoomRef,
+  type StreamType,
 } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
 import { LocalStream } from '../stream/LocalStream.js';
@@ -151,9 +152,17 @@ export function checkSubscribeOptions(options: unknown): Required<SubscribeOptio
   };
 }
 
+/** publish() options: the stream type they ask for ('auxiliary' with `isAuxiliary: true`). */
+export function checkPublishOptions(options: unknown): StreamType {
+  if (options === undefined || options === null) return 'main';
+  const o = checkObject(options, 'publish options');
+  return optionalBoolean(o.isAuxiliary, 'publish option isAuxiliary', false) ? 'auxiliary' : 'main';
+}
+
 /**
  * publish()'s checks after the join check: the argument, the role, the stream's state and
- * one publication at a time, as v4 orders them.
+ * one stream per type (main, auxiliary) at a time, as v4 orders them. `publishing` is the
+ * stream already published (or being published) as the requested type.
  */
 export function checkPublishable(
   stream: unknown,
@@ -163,11 +172,6 @@ export function checkPublishable(
 ): asserts stream is LocalStream {
   if (!(stream instanceof LocalStream)) {
     throw RtcError.invalidParameter('publish() needs a LocalStream created by TRTC.createStream()');
-  }
-  if (options?.isAuxiliary) {
-    throw RtcError.notSupported(
-      'publishing an auxiliary (screen share) stream is not implemented yet',
-    );
   }
   const { mode, role } = joinData;
   if (mode === 'live' && role === 'audience') {
@@ -184,7 +188,7 @@ export function checkPublishable(
     throw RtcError.invalidOperation(
       publishing === stream
         ? 'this stream is already published (or being published)'
-        : 'another stream is already published; unpublish() it first',
+        : `another stream is already published as the ${options?.isAuxiliary ? 'auxiliary' : 'main'} stream; unpublish() it first`,
     );
   }
 }

@@ -1,0 +1,276 @@
+/**
+ * What one session publishes: the LocalStream published as 'main' and the one published as
+ * 'auxiliary' (screen share), the single publisher connection they share, and every
+ * renegotiation of it. Each change (a publish, an added or removed track, an unpublish that
+ * leaves another stream) is a new offer with the full track map, sent as `publish`; they run
+ * strictly one after another. The connection closes only when nothing is published.
+ */
+import type { StreamType, TrackKind } from '@parley/protocol';
+import { RtcError } from '../errors/RtcError.js';
+import type { SignalChannel } from '../signal/SignalChannel.js';
+import type { LocalStream, LocalStreamPublisher } from '../stream/LocalStream.js';
+import type { EncodingLimits, PublisherTransport } from '../transport/PublisherTransport.js';
+import { createLogger } from '../util/Logger.js';
+
+const log = createLogger('publications');
+
+export interface PublicationsOptions {
+  signal: SignalChannel;
+  /** A new publisher connection (called when the first stream is published). */
+  createTransport(): PublisherTransport;
+  /** Why the session ended, or null while it lives. */
+  ended(): RtcError | null;
+  connectTimeoutMs: number;
+}
+
+interface Publication {
+  stream: LocalStream;
+  streamType: StreamType;
+  /** The kinds that have a transceiver. */
+  kinds: Set<TrackKind>;
+  /** false while publish() is in flight. */
+  published: boolean;
+  /** The mute flags the server last heard (at negotiation or by `mute`). */
+  serverMuted: Record<TrackKind, boolean>;
+}
+
+export class Publications {
+  private current: PublisherTransport | null = null;
+  private readonly byType = new Map<StreamType, Publication>();
+  /** Negotiations run one at a time: the tail of that chain. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: PublicationsOptions) {}
+
+  /** The publisher connection, while anything is published or being published. */
+  get transport(): PublisherTransport | null {
+    return this.current;
+  }
+
+  /** The stream published (not in flight) as `streamType`. */
+  published(streamType: StreamType): LocalStream | null {
+    const pub = this.byType.get(streamType);
+    return pub?.published ? pub.stream : null;
+  }
+
+  /** The stream published or being published as `streamType`. */
+  occupant(streamType: StreamType): LocalStream | null {
+    return this.byType.get(streamType)?.stream ?? null;
+  }
+
+  /** How `stream` is published (or being published), if it is. */
+  typeOf(stream: LocalStream): StreamType | undefined {
+    for (const pub of this.byType.values()) if (pub.stream === stream) return pub.streamType;
+    return undefined;
+  }
+
+  /** Publishes `stream` as `streamType`; resolves once its media flows to the server. */
+  async publish(stream: LocalStream, streamType: StreamType): Promise<void> {
+    const mediaStream = stream.getMediaStream();
+    const tracks = stream.getPublishTracks();
+    if (!mediaStream || tracks.length === 0) {
+      throw RtcError.invalidOperation('the stream has no audio or video track to publish');
+    }
+    const pub: Publication = {
+      stream,
+      streamType,
+      kinds: new Set(),
+      published: false,
+      serverMuted: { audio: false, video: false },
+    };
+    this.byType.set(streamType, pub);
+    const transport = this.current ?? (this.current = this.options.createTransport());
+    // Hooks at once: a track added or removed meanwhile is queued behind this negotiation.
+    stream.setPublisher(this.hooks(pub, transport));
+    let accepted = false;
+    try {
+      await this.serialized(async () => {
+        this.assertLive(transport);
+        for (const track of stream.getPublishTracks()) {
+          const kind = track.kind as TrackKind;
+          transport.addTrack(
+            streamType,
+            track,
+            mediaStream,
+            !stream.isMuted(kind),
+            limits(stream, kind),
+          );
+          pub.kinds.add(kind);
+        }
+        if (pub.kinds.size === 0) {
+          throw RtcError.invalidOperation('the stream has no audio or video track to publish');
+        }
+        await this.negotiate(transport);
+        accepted = true;
+      });
+      await transport.waitConnected(this.options.connectTimeoutMs);
+      this.assertLive(transport);
+      pub.published = true;
+      // A mute toggled while publish() was in flight: bring sender and server up to date.
+      for (const kind of pub.kinds) this.applyMute(pub, transport, kind);
+    } catch (error) {
+      this.rollBack(pub, transport, accepted);
+      throw error;
+    }
+  }
+
+  /** Stops publishing `stream`; the other stream, if any, keeps flowing. */
+  async unpublish(stream: LocalStream): Promise<void> {
+    const streamType = this.typeOf(stream);
+    const pub = streamType ? this.byType.get(streamType) : undefined;
+    if (!pub || !streamType) throw RtcError.invalidOperation('this stream is not published');
+    if (!pub.published) {
+      throw RtcError.invalidOperation('publish() of this stream is still in progress');
+    }
+    this.byType.delete(streamType);
+    stream.setPublisher(null);
+    const transport = this.current;
+    if (this.byType.size === 0 || !transport) {
+      this.current = null;
+      const request = this.options.signal.request('unpublish', { streamType });
+      // Media stops at once; the server's acknowledgement is only awaited for errors.
+      transport?.close();
+      await request;
+      return;
+    }
+    // The media stops now; the m-lines go at the next negotiation, after the server has
+    // removed the stream (a re-offer without them would otherwise remove it as an update).
+    for (const kind of pub.kinds) void transport.setSending(streamType, kind, null);
+    await this.options.signal.request('unpublish', { streamType });
+    await this.serialized(async () => {
+      this.assertLive(transport);
+      for (const kind of pub.kinds) transport.removeTrack(streamType, kind);
+      await this.negotiate(transport);
+    });
+  }
+
+  /** Session over: the connection closes and every stream is released. */
+  close(): void {
+    this.current?.close();
+    this.current = null;
+    for (const pub of this.byType.values()) pub.stream.setPublisher(null);
+    this.byType.clear();
+  }
+
+  private hooks(pub: Publication, transport: PublisherTransport): LocalStreamPublisher {
+    const { stream, streamType } = pub;
+    // A hook that runs after the publication ended (unpublished, failed, session over) has
+    // nothing to change: the stream's own track change stands.
+    const live = (): boolean =>
+      this.byType.get(streamType) === pub && !transport.closed && !this.options.ended();
+    const renegotiate = (change: () => boolean): Promise<void> =>
+      this.serialized(async () => {
+        if (live() && change()) await this.negotiate(transport);
+      });
+    return {
+      onLocalMuteChanged: (kind) => {
+        if (pub.published && live()) this.applyMute(pub, transport, kind);
+      },
+      onProfileChanged: (kind) => {
+        if (pub.kinds.has(kind) && live())
+          void transport.setEncodingLimits(kind, limits(stream, kind), streamType);
+      },
+      replaceTrack: async (kind, track) => {
+        if (!pub.kinds.has(kind) || !live()) return;
+        await transport.setSending(streamType, kind, stream.isMuted(kind) ? null : track);
+      },
+      addTrack: (track) =>
+        renegotiate(() => {
+          const kind = track.kind as TrackKind;
+          const mediaStream = stream.getMediaStream();
+          if (pub.kinds.has(kind) || !mediaStream) return false;
+          const send = !stream.isMuted(kind);
+          transport.addTrack(streamType, track, mediaStream, send, limits(stream, kind));
+          pub.kinds.add(kind);
+          return true;
+        }),
+      removeTrack: (kind) =>
+        renegotiate(() => {
+          if (!pub.kinds.has(kind)) return false;
+          transport.removeTrack(streamType, kind);
+          pub.kinds.delete(kind);
+          return true;
+        }),
+    };
+  }
+
+  /**
+   * Makes the sender follow the stream's mute state (a muted track sends nothing at all, not
+   * black frames or silence) and tells the server, which stops forwarding it and tells the
+   * others (mute-audio, mute-video).
+   */
+  private applyMute(pub: Publication, transport: PublisherTransport, kind: TrackKind): void {
+    const { stream, streamType } = pub;
+    const muted = stream.isMuted(kind);
+    const track = kind === 'audio' ? stream.getAudioTrack() : stream.getVideoTrack();
+    transport
+      .setSending(streamType, kind, muted ? null : track)
+      .catch((error: unknown) => log.warn(`could not ${muted ? 'mute' : 'unmute'} ${kind}`, error));
+    if (pub.serverMuted[kind] === muted || this.options.ended()) return;
+    pub.serverMuted[kind] = muted;
+    this.options.signal
+      .request('mute', { streamType, kind, muted })
+      .catch((error: unknown) =>
+        log.warn(`could not tell the server about ${muted ? 'muting' : 'unmuting'} ${kind}`, error),
+      );
+  }
+
+  /** One offer/answer round with the full map of what is published. */
+  private async negotiate(transport: PublisherTransport): Promise<void> {
+    const offer = await transport.createOffer();
+    this.assertLive(transport);
+    const tracks = offer.tracks.map((t) => {
+      const pub = this.byType.get(t.streamType);
+      const muted = pub?.stream.isMuted(t.kind) ?? false;
+      if (pub) pub.serverMuted[t.kind] = muted;
+      return { mid: t.mid, kind: t.kind, streamType: t.streamType, muted };
+    });
+    // Sent at once, without waiting for ICE gathering: candidates trickle after it.
+    const answer = await this.options.signal.request('publish', { sdp: offer.sdp, tracks });
+    this.assertLive(transport);
+    await transport.setAnswer(answer.sdp);
+  }
+
+  /** Runs `step` after every earlier negotiation step has finished (or failed). */
+  private serialized<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(step, step);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  /** A failed publish leaves nothing behind: no transceivers, no server stream, no camera hook. */
+  private rollBack(pub: Publication, transport: PublisherTransport, accepted: boolean): void {
+    const { stream, streamType } = pub;
+    if (this.byType.get(streamType) === pub) this.byType.delete(streamType);
+    stream.setPublisher(null);
+    const ended = this.options.ended();
+    if (ended || transport.closed) return;
+    if (accepted) {
+      this.options.signal.request('unpublish', { streamType }).catch(() => undefined);
+    }
+    if (this.byType.size === 0) {
+      transport.close();
+      if (this.current === transport) this.current = null;
+      return;
+    }
+    if (pub.kinds.size === 0) return;
+    this.serialized(async () => {
+      this.assertLive(transport);
+      for (const kind of pub.kinds) transport.removeTrack(streamType, kind);
+      await this.negotiate(transport);
+    }).catch((error: unknown) => log.warn('removing a failed publication failed', error));
+  }
+
+  private assertLive(transport: PublisherTransport): void {
+    const ended = this.options.ended();
+    if (ended) throw ended;
+    if (transport.closed) throw RtcError.invalidOperation('publish was cancelled');
+  }
+}
+
+/** The encoding caps of a stream's `kind` track, from its profiles. */
+function limits(stream: LocalStream, kind: TrackKind): EncodingLimits {
+  if (kind === 'audio') return { maxBitrate: stream.getAudioProfile().bitrate * 1000 };
+  const video = stream.getVideoProfile();
+  return { maxBitrate: video.bitrate * 1000, maxFramerate: video.frameRate };
+}
