@@ -6,7 +6,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts'],
+          // e2e/types: the TRTC v4 type-compatibility checks (tsc, no browser).
+          include: ['packages/*/src/**/*.test.ts', 'e2e/types/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
         },
