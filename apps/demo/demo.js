@@ -1,7 +1,9 @@
 /* global TRTC, document, window, location, history, navigator, fetch, crypto */
-/* global setTimeout, URLSearchParams */
+/* global setTimeout, URLSearchParams, ParleyStats, ParleyDevices */
 // Parley demo: the basic call from the TRTC Web SDK v4 guide (join, publish, subscribe, leave)
-// as a small product page. Plain script, no build step; /sdk/trtc.js defines the TRTC global.
+// as a small product page, with mute buttons, screen sharing, a device picker and call stats.
+// Plain scripts, no build step: /sdk/trtc.js defines the TRTC global, demo-stats.js the stats
+// panel (ParleyStats) and demo-devices.js the device picker (ParleyDevices).
 'use strict';
 
 const PLAY_NOT_ALLOWED = 0x4043;
@@ -18,7 +20,14 @@ const BAN_REASONS = {
   banned: 'you were removed by the room owner',
   'room-disband': 'the room was closed',
 };
+// [not muted, muted] and [not sharing, sharing]: the button's label and tooltip.
 const MUTE_LABELS = { audio: ['Mute', 'Unmute'], video: ['Stop video', 'Start video'] };
+const MUTE_TIPS = {
+  audio: ['Turn off microphone', 'Turn on microphone'],
+  video: ['Turn off camera', 'Turn on camera'],
+};
+const SCREEN_LABELS = ['Share screen', 'Stop sharing'];
+const SCREEN_TIPS = ['Show your screen to everyone', 'Stop showing your screen'];
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,10 +35,12 @@ const $ = (id) => document.getElementById(id);
 const call = {
   client: null,
   localStream: null,
+  screenStream: null, // the screen share, published as this user's auxiliary stream
   roomId: '',
   userId: '',
   joined: false,
   peers: new Set(),
+  remoteMuted: new Map(), // userId -> {audio, video}, from the mute-* events (main streams)
   blocked: new Set(), // remote streams whose playback the browser's autoplay policy blocked
 };
 
@@ -113,8 +124,21 @@ async function copyInvite() {
 
 // ---- Video tiles ----
 
-function setTileVideo(tile, hasVideo) {
-  if (tile) tile.classList.toggle('no-video', !hasVideo);
+// A remote tile shows the avatar when its stream has no video or the video is muted, and (main
+// streams) the muted-microphone badge when there is no audio or it is muted.
+function renderTile(tile) {
+  if (!tile) return;
+  const main = tile.dataset.type === 'main';
+  const muted = (main && call.remoteMuted.get(tile.dataset.userId)) || {};
+  tile.classList.toggle('no-video', tile.dataset.hasVideo !== 'true' || !!muted.video);
+  tile.classList.toggle('audio-muted', main && (tile.dataset.hasAudio !== 'true' || !!muted.audio));
+}
+
+function setTileMedia(tile, stream) {
+  if (!tile) return;
+  tile.dataset.hasAudio = String(stream.hasAudio());
+  tile.dataset.hasVideo = String(stream.hasVideo());
+  renderTile(tile);
 }
 
 function remoteTile(streamId) {
@@ -122,27 +146,39 @@ function remoteTile(streamId) {
   return body ? body.closest('.tile') : null;
 }
 
+function cloneTile(label) {
+  const tile = $('remote-tile-template').content.firstElementChild.cloneNode(true);
+  tile.querySelector('.badge').textContent = label;
+  tile.setAttribute('aria-label', label);
+  return tile;
+}
+
 function createRemoteTile(stream) {
   const userId = stream.getUserId();
   const type = stream.getType?.() || 'main';
-  const label = type === 'auxiliary' ? `${userId} (screen)` : userId;
-  const tile = $('remote-tile-template').content.firstElementChild.cloneNode(true);
+  const tile = cloneTile(type === 'auxiliary' ? `${userId} (screen)` : userId);
   tile.dataset.userId = userId;
   tile.dataset.streamId = stream.getId();
   tile.dataset.type = type;
   tile.querySelector('.tile-video').id = 'remote-' + stream.getId();
   tile.querySelector('.avatar').textContent = initials(userId);
-  tile.querySelector('.badge').textContent = label;
-  tile.setAttribute('aria-label', label);
   $('tiles').append(tile);
   updateLayout();
   return tile;
 }
 
-function setUserVideo(userId, hasVideo) {
+// mute-audio, unmute-audio, mute-video, unmute-video {userId}: about the user's main stream.
+function setRemoteMuted(userId, kind, muted) {
+  call.remoteMuted.set(userId, { ...call.remoteMuted.get(userId), [kind]: muted });
   for (const tile of document.querySelectorAll('.tile.remote[data-type="main"]')) {
-    if (tile.dataset.userId === userId) setTileVideo(tile, hasVideo);
+    if (tile.dataset.userId === userId) renderTile(tile);
   }
+}
+
+// No event tells a newcomer that someone muted before: start from the client's state.
+function loadRemoteMuted(userId) {
+  const entry = call.client?.getRemoteMutedState?.().find((s) => s.userId === userId);
+  if (entry) call.remoteMuted.set(userId, { audio: entry.audioMuted, video: entry.videoMuted });
 }
 
 // Column and row counts let the CSS size tiles so that all of them fit the viewport at 16:9.
@@ -186,7 +222,8 @@ function resumePlayback() {
 
 function onStreamSubscribed(stream) {
   const tile = remoteTile(stream.getId()) || createRemoteTile(stream);
-  setTileVideo(tile, stream.hasVideo());
+  if (tile.dataset.type === 'main') loadRemoteMuted(stream.getUserId());
+  setTileMedia(tile, stream);
   const objectFit = tile.dataset.type === 'auxiliary' ? 'contain' : 'cover'; // never crop a screen
   playStream(stream, 'remote-' + stream.getId(), `${stream.getUserId()}'s stream`, { objectFit });
 }
@@ -221,19 +258,24 @@ function onPeerJoin(userId) {
 
 function onPeerLeave(userId) {
   call.peers.delete(userId);
+  call.remoteMuted.delete(userId);
   renderPeople();
   toast(`${userId} left`);
 }
 
-// ---- Local media controls ----
+// ---- Microphone and camera ----
 
 function setMuted(kind, muted) {
   const btn = $(kind === 'audio' ? 'mic-btn' : 'cam-btn');
   btn.disabled = !call.localStream;
   btn.dataset.muted = String(muted);
+  btn.setAttribute('aria-pressed', String(muted));
   btn.classList.toggle('off', muted);
   btn.querySelector('.label').textContent = MUTE_LABELS[kind][muted ? 1 : 0];
-  if (kind === 'video') setTileVideo($('local-tile'), !muted && !!call.localStream?.hasVideo());
+  btn.dataset.tip = MUTE_TIPS[kind][muted ? 1 : 0];
+  const tile = $('local-tile');
+  if (kind === 'video') tile.classList.toggle('no-video', muted || !call.localStream?.hasVideo());
+  else tile.classList.toggle('audio-muted', muted && !!call.localStream);
 }
 
 function toggleMute(kind) {
@@ -242,6 +284,83 @@ function toggleMute(kind) {
   const muted = $(kind === 'audio' ? 'mic-btn' : 'cam-btn').dataset.muted !== 'true';
   const method = (muted ? 'mute' : 'unmute') + (kind === 'audio' ? 'Audio' : 'Video');
   if (stream[method]() !== false) setMuted(kind, muted); // false: no such track to (un)mute
+}
+
+// ---- Screen sharing ----
+
+function screenShareSupported() {
+  try {
+    return typeof TRTC.isScreenShareSupported === 'function' && !!TRTC.isScreenShareSupported();
+  } catch {
+    return false;
+  }
+}
+
+function setSharing(sharing, busy = false) {
+  const btn = $('screen-btn');
+  btn.disabled = busy;
+  btn.setAttribute('aria-pressed', String(sharing));
+  btn.classList.toggle('active', sharing);
+  btn.querySelector('.label').textContent = SCREEN_LABELS[sharing ? 1 : 0];
+  btn.dataset.tip = SCREEN_TIPS[sharing ? 1 : 0];
+}
+
+function createScreenTile() {
+  const tile = cloneTile('Your screen');
+  tile.id = 'local-screen-tile';
+  tile.classList.replace('remote', 'local');
+  tile.dataset.type = 'auxiliary';
+  tile.querySelector('.tile-video').id = 'local-screen-video';
+  tile.querySelector('.muted-badge').remove();
+  $('local-tile').after(tile);
+  updateLayout();
+}
+
+async function startScreenShare() {
+  const client = call.client;
+  setSharing(false, true);
+  let stream;
+  try {
+    stream = TRTC.createStream({ userId: call.userId, audio: false, screen: true });
+    await stream.initialize();
+  } catch (err) {
+    setSharing(false);
+    // Closing the browser's picker is a choice, not a failure.
+    if (err?.name === 'NotAllowedError') return toast('Screen sharing cancelled');
+    return showError('Could not share your screen', err);
+  }
+  if (call.client !== client) return stream.close(); // left while the picker was open
+  call.screenStream = stream;
+  // The browser's own "Stop sharing" button (or the shared window closing).
+  stream.on('screen-sharing-stopped', () => call.screenStream === stream && stopScreenShare());
+  setSharing(true);
+  createScreenTile();
+  await playStream(stream, 'local-screen-video', 'your screen', {
+    objectFit: 'contain',
+    mirror: false,
+  });
+  try {
+    await client.publish(stream, { isAuxiliary: true });
+  } catch (err) {
+    if (call.screenStream !== stream) return; // stopped meanwhile
+    showError('Could not send your screen', err);
+    await stopScreenShare();
+  }
+}
+
+async function stopScreenShare() {
+  const { client, screenStream } = call;
+  if (!screenStream) return;
+  call.screenStream = null;
+  if (client) await quietly(() => client.unpublish(screenStream));
+  await quietly(() => screenStream.close());
+  $('local-screen-tile')?.remove();
+  updateLayout();
+  setSharing(false);
+}
+
+function toggleScreenShare() {
+  return call.screenStream ? stopScreenShare() : startScreenShare();
 }
 
 // ---- The call ----
@@ -269,11 +388,11 @@ function createClient({ sdkAppId, userId, userSig }, useStringRoomId) {
   });
   client.on('stream-subscribed', ({ stream }) => onStreamSubscribed(stream));
   client.on('stream-removed', ({ stream }) => onStreamRemoved(stream));
-  client.on('stream-updated', ({ stream }) =>
-    setTileVideo(remoteTile(stream.getId()), stream.hasVideo()),
-  );
-  client.on('mute-video', ({ userId }) => setUserVideo(userId, false));
-  client.on('unmute-video', ({ userId }) => setUserVideo(userId, true));
+  client.on('stream-updated', ({ stream }) => setTileMedia(remoteTile(stream.getId()), stream));
+  client.on('mute-audio', ({ userId }) => setRemoteMuted(userId, 'audio', true));
+  client.on('unmute-audio', ({ userId }) => setRemoteMuted(userId, 'audio', false));
+  client.on('mute-video', ({ userId }) => setRemoteMuted(userId, 'video', true));
+  client.on('unmute-video', ({ userId }) => setRemoteMuted(userId, 'video', false));
   client.on('peer-join', ({ userId }) => onPeerJoin(userId));
   client.on('peer-leave', ({ userId }) => onPeerLeave(userId));
   client.on('connection-state-changed', ({ state }) => setStatus(state));
@@ -285,6 +404,7 @@ function createClient({ sdkAppId, userId, userSig }, useStringRoomId) {
     showError('The call ended because of an error', err);
     leave();
   });
+  ParleyStats.attach(client, { userId, peers: () => [...call.peers] });
   return client;
 }
 
@@ -320,6 +440,8 @@ function enterCall() {
   $('room-name').textContent = call.roomId;
   $('local-name').textContent = `You (${call.userId})`;
   $('local-tile').querySelector('.avatar').textContent = initials(call.userId);
+  $('screen-btn').hidden = !screenShareSupported();
+  setSharing(false);
   renderPeople();
   updateLayout();
   showCallView(true);
@@ -341,6 +463,7 @@ async function publishLocal(client) {
   call.localStream = stream;
   setMuted('audio', false);
   setMuted('video', false);
+  ParleyDevices.setStreamReady(true);
   await playStream(stream, 'local-video', 'your camera preview');
   try {
     await client.publish(stream);
@@ -359,13 +482,16 @@ async function quietly(step) {
 }
 
 async function leave() {
-  const { client, localStream } = call;
+  const { client, localStream, screenStream } = call;
   if (!client) return;
-  Object.assign(call, { client: null, localStream: null, joined: false });
+  Object.assign(call, { client: null, localStream: null, screenStream: null, joined: false });
   $('leave-btn').disabled = true;
-  if (localStream) {
-    await quietly(() => client.unpublish(localStream));
-    await quietly(() => localStream.close());
+  ParleyStats.detach();
+  ParleyDevices.setStreamReady(false);
+  for (const stream of [screenStream, localStream]) {
+    if (!stream) continue;
+    await quietly(() => client.unpublish(stream));
+    await quietly(() => stream.close());
   }
   await quietly(() => client.leave());
   client.off('*');
@@ -373,14 +499,16 @@ async function leave() {
 }
 
 function resetCallView() {
-  document.querySelectorAll('.tile.remote').forEach((tile) => tile.remove());
+  document.querySelectorAll('.tile.remote, #local-screen-tile').forEach((tile) => tile.remove());
   $('local-video').replaceChildren();
   call.peers.clear();
+  call.remoteMuted.clear();
   call.blocked.clear();
   $('enable-audio-btn').hidden = true;
   $('leave-btn').disabled = false;
   setMuted('audio', false);
   setMuted('video', false);
+  setSharing(false);
   updateLayout();
   setStatus('DISCONNECTED');
   setJoining(false);
@@ -398,7 +526,10 @@ function init() {
   $('enable-audio-btn').addEventListener('click', resumePlayback);
   $('mic-btn').addEventListener('click', () => toggleMute('audio'));
   $('cam-btn').addEventListener('click', () => toggleMute('video'));
+  $('screen-btn').addEventListener('click', toggleScreenShare);
   $('error-close').addEventListener('click', () => ($('error').hidden = true));
+  ParleyStats.init();
+  ParleyDevices.init({ getStream: () => call.localStream, onError: showError, notify: toast });
   // Tell the room right away when the tab closes instead of waiting for a timeout.
   window.addEventListener('pagehide', () => call.client?.leave().catch(() => {}));
   if (typeof TRTC === 'undefined') return showError('Parley is unavailable', SDK_MISSING);
