@@ -2,29 +2,11 @@
  * The demo page's call controls, used as a person would: mute buttons (seen on the other
  * person's tile), the stats panel, the device picker and screen sharing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  closeAllPages,
-  launchBrowser,
-  newPage,
-  startParley,
-  waitFor,
-  type ParleyUnderTest,
-} from '../harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { newPage, waitFor, useE2eEnvironment } from '../harness.js';
 
-let parley: ParleyUnderTest;
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 const SCREENSHOTS = '/tmp/parley-demo-controls';
 
@@ -37,10 +19,10 @@ interface DemoPage {
 const randomRoom = () => String(300_000 + Math.floor(Math.random() * 600_000));
 
 async function openDemo(): Promise<DemoPage> {
-  const { page } = await newPage(browser);
+  const { page } = await newPage(env.browser);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${parley.origin}/`);
+  await page.goto(`${env.parley.origin}/`);
   return { page, errors };
 }
 
@@ -237,7 +219,7 @@ describe('demo page controls', () => {
     expect(demo.errors).toEqual([]);
   });
 
-  it('screen share: a refusal from the SDK or the browser lands in the banner', async () => {
+  it('screen share: a refusal from the SDK or the env.browser lands in the banner', async () => {
     const demo = await openDemo();
     const { page } = demo;
     const supported = await page.evaluate(() =>
@@ -251,7 +233,7 @@ describe('demo page controls', () => {
       await page.click('#leave-btn');
       await page.locator('#join-form').waitFor({ state: 'visible' });
     }
-    // Show the button anyway and make the browser refuse the capture.
+    // Show the button anyway and make the env.browser refuse the capture.
     await page.evaluate(() => {
       const w = window as unknown as { TRTC: { isScreenShareSupported(): boolean } };
       w.TRTC.isScreenShareSupported = () => true;

@@ -2,16 +2,9 @@
  * LocalStream capture settings: profiles on the capture and the encoder, the content hint,
  * device choice at creation and switchDevice() while published, and app-given tracks.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  closeAllPages,
-  launchBrowser,
-  startAppOrigin,
-  startParley,
-  waitFor,
-  type ParleyUnderTest,
-} from '../harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { waitFor, useE2eEnvironment } from '../harness.js';
 import {
   expectGrowing,
   inbound,
@@ -21,21 +14,7 @@ import {
   type MediaWindow,
 } from './media.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 /** The publisher connection's sender encodings and the local tracks' settings. */
 function sending(page: Page) {
@@ -64,7 +43,7 @@ function sending(page: Page) {
 describe('LocalStream capture settings', () => {
   it('setVideoProfile/setAudioProfile shape the capture and cap the encoder, before and after publish', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await alice.evaluate(async () => {
       const w = window as unknown as MediaWindow;
       w.local = w.TRTC.createStream({ userId: 'alice', audio: true, video: true });
@@ -79,7 +58,7 @@ describe('LocalStream capture settings', () => {
       width: 640,
       height: 360,
     });
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
     await waitFor('bob decoding 640x360', async () => {
       const m = await inbound(bob);
       return m.frameWidth === 640 && m.frameHeight === 360;
@@ -121,7 +100,7 @@ describe('LocalStream capture settings', () => {
 
   it('setVideoContentHint sets the track hint and keeps it for a replaced track', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     const hints = await alice.evaluate(async () => {
       const w = window as unknown as MediaWindow;
       const stream = w.TRTC.createStream({ userId: 'alice', audio: false, video: true });
@@ -146,7 +125,7 @@ describe('LocalStream capture settings', () => {
 
   it('cameraId/microphoneId/facingMode pick the devices; switchDevice keeps the media flowing', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     const devices = await alice.evaluate(async () => {
       const w = window as unknown as MediaWindow;
       const cameras = await w.TRTC.getCameras();
@@ -198,7 +177,7 @@ describe('LocalStream capture settings', () => {
       missingError: { code: 0x1003, name: 'OverconstrainedError' },
     });
 
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
     await expectGrowing('bob decoding alice', async () => (await inbound(bob)).framesDecoded, 5);
 
     const otherMicrophone = devices.microphones[0]!;
@@ -251,8 +230,8 @@ describe('LocalStream capture settings', () => {
 
   it('custom audioSource/videoSource tracks are published: the subscriber decodes the canvas size', async () => {
     const roomId = randomRoom();
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await alice.evaluate(async () => {
       const w = window as unknown as MediaWindow;
       const canvas = document.createElement('canvas');

@@ -4,15 +4,8 @@
  * (mute-audio/mute-video and getRemoteMutedState). Unmute restores all of it, video from a
  * fresh keyframe.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import {
-  closeAllPages,
-  launchBrowser,
-  startAppOrigin,
-  startParley,
-  type ParleyUnderTest,
-} from '../harness.js';
+import { describe, expect, it } from 'vitest';
+import { useE2eEnvironment } from '../harness.js';
 import {
   expectGrowing,
   expectStill,
@@ -26,28 +19,14 @@ import {
   type MediaWindow,
 } from './media.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 describe('mute on a published stream', () => {
   it('muteAudio/muteVideo stop the bytes at the sender, the server and the receiver; unmute restores them', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice);
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
     await expectGrowing('bob receiving audio', async () => (await inbound(bob)).audioBytes);
     await expectGrowing('bob decoding video', async () => (await inbound(bob)).framesDecoded);
 
@@ -64,7 +43,7 @@ describe('mute on a published stream', () => {
     ).toEqual([expect.objectContaining({ userId: 'alice', audioMuted: true, videoMuted: false })]);
     await expectStill('alice sending audio', async () => (await outbound(alice)).audioBytes);
     await expectStill('the server forwarding audio', async () =>
-      forwarded(parley, roomId, 'audio'),
+      forwarded(env.parley, roomId, 'audio'),
     );
     await expectStill('bob receiving audio', async () => (await inbound(bob)).audioBytes);
     // The other kind is untouched.
@@ -102,7 +81,7 @@ describe('mute on a published stream', () => {
     ).toEqual([expect.objectContaining({ userId: 'alice', audioMuted: false, videoMuted: true })]);
     await expectStill('alice sending video', async () => (await outbound(alice)).videoBytes);
     await expectStill('the server forwarding video', async () =>
-      forwarded(parley, roomId, 'video'),
+      forwarded(env.parley, roomId, 'video'),
     );
     await expectStill('bob decoding video', async () => (await inbound(bob)).framesDecoded);
 
@@ -126,8 +105,8 @@ describe('mute on a published stream', () => {
 
   it('a stream muted before publish() is announced muted and sends nothing until unmuted', async () => {
     const roomId = randomRoom();
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await alice.evaluate(async () => {
       const w = window as unknown as MediaWindow;
       w.local = w.TRTC.createStream({ userId: 'alice', audio: true, video: true });

@@ -3,17 +3,10 @@
  * after a blocked autoplay, volume and output device, the audio level, the tracks, a
  * snapshot of the picture, and the player-state-changed events.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import {
-  closeAllPages,
-  launchBrowser,
-  startAppOrigin,
-  startParley,
-  waitFor,
-  type ParleyUnderTest,
-} from '../harness.js';
+import { waitFor, useE2eEnvironment } from '../harness.js';
 import {
   expectGrowing,
   inbound,
@@ -25,28 +18,16 @@ import {
   type MediaWindow,
 } from './media.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 /** alice publishes camera + mic; bob subscribes but plays nothing yet (the test does). */
 async function pair(): Promise<{ alice: Page; bob: Page; roomId: number }> {
   const roomId = randomRoom();
-  const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+  const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
   await publishLocal(alice);
-  const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId, { subscribe: false });
+  const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId, {
+    subscribe: false,
+  });
   await bob.evaluate(async () => {
     const w = window as unknown as MediaWindow;
     const deadline = Date.now() + 10_000;
@@ -127,7 +108,7 @@ describe('stream playback', () => {
     const { bob } = await pair();
     const result = await bob.evaluate(async () => {
       const w = window as unknown as MediaWindow;
-      // What a browser does to unmuted sound until the user interacts with the page.
+      // What a env.browser does to unmuted sound until the user interacts with the page.
       const original = HTMLMediaElement.prototype.play;
       let gesture = false;
       HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {

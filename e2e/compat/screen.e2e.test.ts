@@ -4,16 +4,9 @@
  * it as its main stream (older apps). Headless Chromium with the fake media UI answers
  * getDisplayMedia with a fake screen, so this is the real capture path.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  closeAllPages,
-  launchBrowser,
-  startAppOrigin,
-  startParley,
-  waitFor,
-  type ParleyUnderTest,
-} from '../harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { waitFor, useE2eEnvironment } from '../harness.js';
 import {
   joinedPage,
   publishLocal,
@@ -24,21 +17,7 @@ import {
   type MediaWindow,
 } from './media.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 interface ScreenWindow extends MediaWindow {
   screen: MediaWindow['local'];
@@ -64,9 +43,9 @@ const connections = (page: Page) =>
 describe('screen sharing', () => {
   it('publish(screen, {isAuxiliary: true}) beside the camera, on the same connection; unpublishing either leaves the other flowing', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice);
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
     await decoding(bob, ['alice/main']);
 
     const supported = await alice.evaluate(async () => {
@@ -116,7 +95,7 @@ describe('screen sharing', () => {
     );
     frames = await decoding(bob, ['alice/main'], frames);
     expect(await connections(alice)).toEqual(['connected']);
-    expect(routerOf(parley, roomId).sourceStats()).toHaveLength(2);
+    expect(routerOf(env.parley, roomId).sourceStats()).toHaveLength(2);
 
     // Share again, then stop the camera: the screen keeps going on the same connection.
     since = Date.now();
@@ -147,7 +126,7 @@ describe('screen sharing', () => {
     await decoding(bob, ['alice/auxiliary'], frames);
     expect(await connections(alice)).toEqual(['connected']);
     expect(
-      routerOf(parley, roomId)
+      routerOf(env.parley, roomId)
         .sourceStats()
         .map((s) => s.kind),
     ).toEqual(['video']);
@@ -158,15 +137,15 @@ describe('screen sharing', () => {
       await w.client.unpublish(w.screen);
     });
     expect(await connections(alice)).toEqual(['closed']);
-    expect(routerOf(parley, roomId).sourceStats()).toEqual([]);
+    expect(routerOf(env.parley, roomId).sourceStats()).toEqual([]);
   });
 
   it('a second client share_<userId> publishes the screen as its main stream', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice);
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
-    const share = await joinedPage(browser, parley, app.origin, 'share_alice', roomId, {
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
+    const share = await joinedPage(env.browser, env.parley, env.app.origin, 'share_alice', roomId, {
       subscribe: false,
       autoSubscribe: false,
     });
@@ -187,8 +166,8 @@ describe('screen sharing', () => {
 
   it('screen-sharing-stopped fires when the capture ends; a canvas can stand in for the screen', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
     const fired = await alice.evaluate(async () => {
       const w = window as unknown as ScreenWindow;
       const canvas = document.createElement('canvas');

@@ -2,15 +2,9 @@
  * subscribe(stream, {audio, video}) pulls only what it asks for, a later subscribe() changes
  * it, and unsubscribe() stops the media at the subscriber and at the server.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  closeAllPages,
-  launchBrowser,
-  startAppOrigin,
-  startParley,
-  type ParleyUnderTest,
-} from '../harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useE2eEnvironment } from '../harness.js';
 import {
   expectGrowing,
   expectStill,
@@ -24,21 +18,7 @@ import {
   type MediaWindow,
 } from './media.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 /** Subscribes bob's page to alice's main stream with `options` (undefined: v4 defaults). */
 function subscribeAlice(page: Page, options?: { audio?: boolean; video?: boolean }) {
@@ -54,7 +34,7 @@ function subscribeAlice(page: Page, options?: { audio?: boolean; video?: boolean
 /** Sinks (subscribers) per kind on the server for the room's sources. */
 const sinks = (roomId: number) =>
   Object.fromEntries(
-    routerOf(parley, roomId)
+    routerOf(env.parley, roomId)
       .sourceStats()
       .map((s) => [s.kind, s.sinks]),
   );
@@ -62,9 +42,9 @@ const sinks = (roomId: number) =>
 describe('subscribe options and unsubscribe', () => {
   it('{audio: false} receives only video; subscribe() again adds audio; unsubscribe() stops both at the server', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice);
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId, {
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId, {
       subscribe: false,
       autoSubscribe: false,
     });
@@ -100,10 +80,10 @@ describe('subscribe options and unsubscribe', () => {
     });
     expect(sinks(roomId)).toEqual({ audio: 0, video: 0 });
     await expectStill('the server forwarding audio', async () =>
-      forwarded(parley, roomId, 'audio'),
+      forwarded(env.parley, roomId, 'audio'),
     );
     await expectStill('the server forwarding video', async () =>
-      forwarded(parley, roomId, 'video'),
+      forwarded(env.parley, roomId, 'video'),
     );
     await expectStill('bob receiving audio', async () => (await inbound(bob)).audioBytes);
     await expectStill('bob receiving video', async () => (await inbound(bob)).videoBytes);
@@ -125,9 +105,11 @@ describe('subscribe options and unsubscribe', () => {
 
   it('with autoSubscribe, subscribe(stream, {audio: false}) drops the audio the server already sent', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice);
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId, { subscribe: false });
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId, {
+      subscribe: false,
+    });
     await waitForEvent(bob, 'stream-added', (e) => e.name === 'stream-added');
     await expectGrowing(
       'bob receiving audio (auto-subscribed)',

@@ -3,15 +3,8 @@
  * get stream-updated with the new hasAudio/hasVideo (and the media to match); replaceTrack
  * swaps what is sent without renegotiation.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import {
-  closeAllPages,
-  launchBrowser,
-  startAppOrigin,
-  startParley,
-  type ParleyUnderTest,
-} from '../harness.js';
+import { describe, expect, it } from 'vitest';
+import { useE2eEnvironment } from '../harness.js';
 import {
   expectGrowing,
   expectStill,
@@ -24,28 +17,14 @@ import {
   type MediaWindow,
 } from './media.js';
 
-let parley: ParleyUnderTest;
-let app: { origin: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  parley = await startParley();
-  app = await startAppOrigin(parley.origin);
-  browser = await launchBrowser();
-});
-afterEach(() => closeAllPages());
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await parley?.close();
-});
+const env = useE2eEnvironment();
 
 describe('track changes on a published stream', () => {
   it('addTrack and removeTrack renegotiate: stream-updated with hasVideo, video starts and stops', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice, { audio: true, video: false });
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
     const added = await waitForEvent(bob, 'stream-added', (e) => e.name === 'stream-added');
     expect(added).toMatchObject({ userId: 'alice', hasAudio: true, hasVideo: false });
     await expectGrowing('bob receiving audio', async () => (await inbound(bob)).audioBytes);
@@ -79,7 +58,7 @@ describe('track changes on a published stream', () => {
     ).toBe(true);
     // Only the stream changed: still one stream, never removed and added again.
     expect(
-      routerOf(parley, roomId)
+      routerOf(env.parley, roomId)
         .sourceStats()
         .map((s) => s.kind)
         .sort(),
@@ -103,7 +82,7 @@ describe('track changes on a published stream', () => {
     await expectStill('bob receiving video', async () => (await inbound(bob)).videoBytes);
     await expectGrowing('bob still receiving audio', async () => (await inbound(bob)).audioBytes);
     expect(
-      routerOf(parley, roomId)
+      routerOf(env.parley, roomId)
         .sourceStats()
         .map((s) => s.kind),
     ).toEqual(['audio']);
@@ -149,9 +128,9 @@ describe('track changes on a published stream', () => {
 
   it('removing and re-adding the audio (the first m-line) keeps the video flowing', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice);
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
     await expectGrowing('bob receiving audio', async () => (await inbound(bob)).audioBytes);
     let since = Date.now();
     await alice.evaluate(async () => {
@@ -188,7 +167,7 @@ describe('track changes on a published stream', () => {
 
   it('removeTrack refuses to empty a published stream, and addTrack a second track of a kind', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice, { audio: true, video: false });
     const codes = await alice.evaluate(async () => {
       const w = window as unknown as MediaWindow;
@@ -219,9 +198,9 @@ describe('track changes on a published stream', () => {
 
   it('replaceTrack swaps the sent video without renegotiation: frames keep coming at the new size', async () => {
     const roomId = randomRoom();
-    const alice = await joinedPage(browser, parley, app.origin, 'alice', roomId);
+    const alice = await joinedPage(env.browser, env.parley, env.app.origin, 'alice', roomId);
     await publishLocal(alice);
-    const bob = await joinedPage(browser, parley, app.origin, 'bob', roomId);
+    const bob = await joinedPage(env.browser, env.parley, env.app.origin, 'bob', roomId);
     await expectGrowing(
       'bob decoding alice camera',
       async () => (await inbound(bob)).framesDecoded,
