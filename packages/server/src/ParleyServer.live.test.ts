@@ -2,95 +2,31 @@
  * Live-mode rooms and SEI over raw WebSocket clients: who is announced to whom, switch-role
  * and the checks on it, SEI refusals. The browser flows are in e2e/compat/.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { ErrorCode, PROTOCOL_VERSION } from '@parley/protocol';
-import { genUserSig } from '@parley/usersig';
-import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { ParleyServer } from './ParleyServer.js';
+import { ErrorCode } from '@parley/protocol';
+import { startTestServer, TestClient, type Frame, type TestServer } from './test/signalTestKit.js';
 
-let server: ParleyServer;
-let url: string;
-let sdkAppId: number;
-let key: string;
+let kit: TestServer;
 
 beforeAll(async () => {
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-live-')),
-  });
-  sdkAppId = config.sdkAppId;
-  key = config.secretKey;
-  server = new ParleyServer({ config, log: createLogger('silent') });
-  const { port } = await server.listen();
-  url = `ws://127.0.0.1:${port}/signal`;
+  kit = await startTestServer();
 });
-afterAll(() => server.close());
+afterAll(() => kit.close());
 
-interface Frame {
-  type: string;
-  id?: number;
-  ok?: boolean;
-  method?: string;
-  data?: Record<string, unknown>;
-  error?: { code: number; message: string };
-}
-
-/** A raw signaling client: joins, sends requests, keeps every frame it got. */
-class Peer {
-  readonly frames: Frame[] = [];
-  #id = 0;
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (d) => this.frames.push(JSON.parse(d.toString()) as Frame));
-  }
-  static async join(
-    userId: string,
-    roomId: number,
-    mode: 'rtc' | 'live',
-    role: 'anchor' | 'audience' = 'anchor',
-  ): Promise<{ peer: Peer; result: Frame }> {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const peer = new Peer(ws);
-    const result = await peer.request('join', {
-      protocolVersion: PROTOCOL_VERSION,
-      sdkVersion: 'test',
-      sdkAppId,
-      userId,
-      userSig: genUserSig({ sdkAppId, key, userId, expire: 600 }),
-      room: { kind: 'number', id: roomId },
-      mode,
-      role,
-      autoSubscribe: false,
-    });
-    expect(result.ok, JSON.stringify(result.error)).toBe(true);
-    return { peer, result };
-  }
-  async request(method: string, data: unknown): Promise<Frame> {
-    const id = ++this.#id;
-    this.ws.send(JSON.stringify({ type: 'req', id, method, data }));
-    return this.waitFor((f) => f.type === 'res' && f.id === id);
-  }
-  notifications(method: string): Frame[] {
-    return this.frames.filter((f) => f.type === 'ntf' && f.method === method);
-  }
-  async waitFor(match: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`no matching frame among ${JSON.stringify(this.frames)}`);
-  }
-  close(): void {
-    this.ws.close();
-  }
+/** Opens a client and joins; fails the test when the join is refused. */
+async function joinAs(
+  userId: string,
+  roomId: number,
+  mode: 'rtc' | 'live',
+  role: 'anchor' | 'audience' = 'anchor',
+): Promise<{ peer: TestClient; result: Frame }> {
+  const peer = await TestClient.open(kit.origin);
+  const result = await peer.request(
+    'join',
+    kit.joinData(userId, { room: { kind: 'number', id: roomId }, mode, role }),
+  );
+  expect(result.ok, JSON.stringify(result.error)).toBe(true);
+  return { peer, result };
 }
 
 const participantIds = (result: Frame) =>
@@ -99,15 +35,10 @@ const participantIds = (result: Frame) =>
 describe('live mode', () => {
   it('hides audience members: no peer-join, not in snapshots; anchors are announced', async () => {
     const roomId = 9101;
-    const { peer: anchor } = await Peer.join('anchor', roomId, 'live');
-    const { peer: viewer, result: viewerJoin } = await Peer.join(
-      'viewer',
-      roomId,
-      'live',
-      'audience',
-    );
+    const { peer: anchor } = await joinAs('anchor', roomId, 'live');
+    const { peer: viewer, result: viewerJoin } = await joinAs('viewer', roomId, 'live', 'audience');
     expect(participantIds(viewerJoin)).toEqual(['anchor']);
-    const { result: lateJoin } = await Peer.join('late', roomId, 'live');
+    const { result: lateJoin } = await joinAs('late', roomId, 'live');
     expect(participantIds(lateJoin)).toEqual(['anchor']);
     await anchor.waitFor((f) => f.method === 'peer-join');
     expect(anchor.notifications('peer-join').map((f) => f.data?.userId)).toEqual(['late']);
@@ -118,8 +49,8 @@ describe('live mode', () => {
 
   it('switch-role: to anchor announces, to audience says peer-leave; audience cannot publish', async () => {
     const roomId = 9102;
-    const { peer: anchor } = await Peer.join('anchor', roomId, 'live');
-    const { peer: viewer } = await Peer.join('viewer', roomId, 'live', 'audience');
+    const { peer: anchor } = await joinAs('anchor', roomId, 'live');
+    const { peer: viewer } = await joinAs('viewer', roomId, 'live', 'audience');
     const publish = await viewer.request('publish', {
       sdp: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n',
       tracks: [{ mid: '0', kind: 'video', streamType: 'main', muted: false }],
@@ -137,13 +68,13 @@ describe('live mode', () => {
     const left = await anchor.waitFor((f) => f.method === 'peer-leave');
     expect(left.data).toEqual({ userId: 'viewer', reason: 'leave' });
     expect(anchor.notifications('peer-join')).toHaveLength(1);
-    const { result } = await Peer.join('late', roomId, 'live');
+    const { result } = await joinAs('late', roomId, 'live');
     expect(participantIds(result)).toEqual(['anchor']);
     for (const p of [anchor, viewer]) p.close();
   });
 
   it('refuses switch-role in rtc mode and unknown roles', async () => {
-    const { peer } = await Peer.join('rtc_user', 9103, 'rtc');
+    const { peer } = await joinAs('rtc_user', 9103, 'rtc');
     const rtc = await peer.request('switch-role', { role: 'audience' });
     expect(rtc.error).toMatchObject({
       code: ErrorCode.INVALID_OPERATION,
@@ -157,8 +88,8 @@ describe('live mode', () => {
 
 describe('SEI relay', () => {
   it('refuses SEI from a user not publishing video, and malformed or oversized payloads', async () => {
-    const { peer } = await Peer.join('sei_user', 9104, 'rtc');
-    const { peer: other } = await Peer.join('sei_other', 9104, 'rtc');
+    const { peer } = await joinAs('sei_user', 9104, 'rtc');
+    const { peer: other } = await joinAs('sei_other', 9104, 'rtc');
     const notPublishing = await peer.request('sei', { payloadType: 243, data: 'AQID' });
     expect(notPublishing.error).toMatchObject({
       code: ErrorCode.INVALID_OPERATION,

@@ -2,95 +2,28 @@
  * The server against raw WebSocket clients: auth, protocol checks and bad input. The browser
  * flows are in e2e/.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { AccountErrorCode, ErrorCode, PROTOCOL_VERSION, ProtocolErrorCode } from '@parley/protocol';
 import { genUserSig, verifyUserSig } from '@parley/usersig';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ParleyServer } from './ParleyServer.js';
+import { startTestServer, TestClient, type TestServer } from './test/signalTestKit.js';
 
+let kit: TestServer;
 let server: ParleyServer;
 let origin: string;
 let sdkAppId: number;
 let key: string;
 
 beforeAll(async () => {
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-srv-')),
-  });
-  sdkAppId = config.sdkAppId;
-  key = config.secretKey;
-  server = new ParleyServer({ config, log: createLogger('silent') });
-  const { port } = await server.listen();
-  origin = `127.0.0.1:${port}`;
+  kit = await startTestServer();
+  ({ server, origin, sdkAppId, key } = kit);
 });
-afterAll(() => server.close());
+afterAll(() => kit.close());
 
-interface Frame {
-  type: string;
-  id?: number;
-  ok?: boolean;
-  method?: string;
-  data?: Record<string, unknown>;
-  error?: { code: number; extraCode?: number; message: string };
-}
-
-class TestClient {
-  readonly frames: Frame[] = [];
-  closeCode: number | null = null;
-  #id = 0;
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => this.frames.push(JSON.parse(d.toString()) as Frame));
-    ws.on('close', (code) => (this.closeCode = code));
-  }
-  static async open(): Promise<TestClient> {
-    const ws = new WebSocket(`ws://${origin}/signal`);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    return new TestClient(ws);
-  }
-  sendRaw(text: string): void {
-    this.ws.send(text);
-  }
-  async request(method: string, data: unknown): Promise<Frame> {
-    const id = ++this.#id;
-    this.ws.send(JSON.stringify({ type: 'req', id, method, data }));
-    return this.waitFor((f) => f.type === 'res' && f.id === id);
-  }
-  async waitFor(match: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error('no matching frame');
-  }
-  async waitClosed(timeoutMs = 3000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.closeCode === null && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
-    return this.closeCode ?? -1;
-  }
-}
-
-const joinData = (userId: string, overrides: Record<string, unknown> = {}) => ({
-  protocolVersion: PROTOCOL_VERSION,
-  sdkVersion: 'test',
-  sdkAppId,
-  userId,
-  userSig: genUserSig({ sdkAppId, key, userId, expire: 600 }),
-  room: { kind: 'number', id: 4242 },
-  mode: 'rtc',
-  role: 'anchor',
-  autoSubscribe: false,
-  ...overrides,
-});
+const joinData = (userId: string, overrides: Record<string, unknown> = {}) =>
+  kit.joinData(userId, overrides) as Record<string, unknown> & { userId: string };
 
 describe('HTTP', () => {
   it('answers /healthz and CORS', async () => {
@@ -184,7 +117,7 @@ describe('signaling: join and auth', () => {
   ];
   for (const [name, mutate, extraCode] of cases) {
     it(`refuses a userSig ${name} with 0x4001 / ${extraCode}, then closes`, async () => {
-      const client = await TestClient.open();
+      const client = await TestClient.open(origin);
       const data = joinData('victim');
       mutate(data);
       const res = await client.request('join', data);
@@ -198,7 +131,7 @@ describe('signaling: join and auth', () => {
   }
 
   it('refuses an SDK speaking another protocol version, saying what to do', async () => {
-    const client = await TestClient.open();
+    const client = await TestClient.open(origin);
     const res = await client.request('join', joinData('old', { protocolVersion: 99 }));
     expect(res.error).toMatchObject({
       code: ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED,
@@ -213,12 +146,12 @@ describe('signaling: join and auth', () => {
       { kind: 'number', id: 4294967295 },
       { kind: 'string', id: 'bad/char' },
     ]) {
-      const client = await TestClient.open();
+      const client = await TestClient.open(origin);
       const res = await client.request('join', joinData('someone', { room }));
       expect(res.error?.code).toBe(ErrorCode.INVALID_PARAMETER);
       expect(res.error?.message).toMatch(/roomId/);
     }
-    const client = await TestClient.open();
+    const client = await TestClient.open(origin);
     const res = await client.request('join', joinData('has space'));
     expect(res.error?.code).toBe(ErrorCode.INVALID_PARAMETER);
     expect(server.rooms.size).toBe(0);
@@ -227,7 +160,7 @@ describe('signaling: join and auth', () => {
 
 describe('signaling: bad input changes nothing', () => {
   it('answers malformed, oversized and out-of-state messages with clear errors and stays usable', async () => {
-    const client = await TestClient.open();
+    const client = await TestClient.open(origin);
     const early = await client.request('publish', {
       sdp: 'v=0',
       tracks: [{ mid: '0', kind: 'audio', streamType: 'main', muted: false }],
@@ -275,8 +208,8 @@ describe('signaling: bad input changes nothing', () => {
   });
 
   it('tells others about joins and leaves, and kicks the older connection of a reused userId', async () => {
-    const a = await TestClient.open();
-    const b = await TestClient.open();
+    const a = await TestClient.open(origin);
+    const b = await TestClient.open(origin);
     expect(
       (await a.request('join', joinData('ann', { room: { kind: 'string', id: 'lobby' } }))).ok,
     ).toBe(true);
@@ -287,7 +220,7 @@ describe('signaling: bad input changes nothing', () => {
     expect(bJoin.data?.participants).toEqual([{ userId: 'ann', role: 'anchor', streams: [] }]);
     await a.waitFor((f) => f.method === 'peer-join' && f.data?.userId === 'ben');
 
-    const ann2 = await TestClient.open();
+    const ann2 = await TestClient.open(origin);
     expect(
       (await ann2.request('join', joinData('ann', { room: { kind: 'string', id: 'lobby' } }))).ok,
     ).toBe(true);
@@ -302,19 +235,19 @@ describe('signaling: bad input changes nothing', () => {
   });
 
   it('resumes a session on a new socket with the resume token', async () => {
-    const a = await TestClient.open();
+    const a = await TestClient.open(origin);
     const joined = await a.request('join', joinData('roamer'));
     const token = joined.data?.resumeToken as string;
     a.ws.terminate();
     await new Promise((r) => setTimeout(r, 100));
-    const again = await TestClient.open();
+    const again = await TestClient.open(origin);
     const resumed = await again.request('resume', {
       protocolVersion: PROTOCOL_VERSION,
       resumeToken: token,
     });
     expect(resumed.ok).toBe(true);
     const bad = await (
-      await TestClient.open()
+      await TestClient.open(origin)
     ).request('resume', { protocolVersion: PROTOCOL_VERSION, resumeToken: 'nope' });
     expect(bad.error?.code).toBe(ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED);
     await again.request('leave', {});

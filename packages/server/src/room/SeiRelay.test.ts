@@ -24,7 +24,7 @@ function setup() {
 const withVideo = (p: Participant) =>
   p.streams.set('main', {
     type: 'main',
-    tracks: new Map([['video', { sourceId: 's', codec: {} as never, muted: false }]]),
+    tracks: new Map([['video', { sourceId: 's', mid: '1', codec: {} as never, muted: false }]]),
   });
 
 describe('SeiRelay', () => {
