@@ -10,6 +10,7 @@ const env = useE2eEnvironment();
 
 const INVALID_PARAMETER = 0x1000;
 const INVALID_OPERATION = 0x1001;
+const NOT_SUPPORTED = 0x1002;
 const REMOTE_STREAM_NOT_EXIST = 0x4010;
 
 const USERS = ['e1', 'e2', 'pub', 'sub'] as const;
@@ -43,6 +44,8 @@ async function run(name: string): Promise<Outcome> {
         | 'sendSEIMessage'
         | 'enableAudioVolumeEvaluation'
         | 'getRemoteVideoStats'
+        | 'startPublishCDNStream'
+        | 'setProxyServer'
         | 'on',
         Fn
       >;
@@ -95,6 +98,12 @@ async function run(name: string): Promise<Outcome> {
         }
       };
       const scenarios: Record<string, () => unknown> = {
+        'startPublishCDNStream (not in Parley yet)': async () => {
+          const client = await joined('e1');
+          return c(() => client.startPublishCDNStream());
+        },
+        'setProxyServer (not in Parley yet)': () =>
+          c(() => make('e1').setProxyServer('wss://proxy.example')),
         'join twice': async () => {
           const client = await joined('e1');
           return c(() => client.join({ roomId }));
@@ -254,10 +263,16 @@ const TABLE: Array<[string, number | null, RegExp?]> = [
   ['enableAudioVolumeEvaluation with a non-numeric interval', INVALID_PARAMETER, /interval.*fast/],
   ["getRemoteVideoStats('big')", INVALID_PARAMETER, /'main' or 'auxiliary', got big/],
   ['join after destroy', INVALID_OPERATION, /destroyed/],
+  [
+    'startPublishCDNStream (not in Parley yet)',
+    NOT_SUPPORTED,
+    /startPublishCDNStream\(\) is not supported by Parley yet/,
+  ],
+  ['setProxyServer (not in Parley yet)', NOT_SUPPORTED, /setProxyServer\(\).*serverUrl/],
 ];
 
 /** v4 throws these synchronously (they return nothing); every other method rejects. */
-const SYNC_METHODS = /^(sendSEIMessage|enableAudioVolumeEvaluation)/;
+const SYNC_METHODS = /^(sendSEIMessage|enableAudioVolumeEvaluation|setProxyServer)/;
 
 describe('Client argument and state errors', () => {
   for (const [name, code, message] of TABLE) {

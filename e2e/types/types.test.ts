@@ -9,7 +9,7 @@
  * - the negative controls fail with exactly the errors they mark;
  * - nothing of their types is left out: every exported name, method and event is covered by
  *   the conformance files and the samples, every v4 method, event and error code is in
- *   docs/api-compatibility.md, and the methods declared without implementation (notYet.ts)
+ *   docs/api-compatibility.md
  *   and the doc's statuses agree with what the SDK has at run time.
  *
  * OUR declarations are emitted from packages/sdk/src for this run (as the build emits
@@ -400,24 +400,6 @@ function implemented(cls: string, method: string): boolean {
 }
 
 describe('the declarations and the doc agree with the run time', () => {
-  it('methods declared without implementation (notYet.ts) are absent at run time', () => {
-    const file = parse(join(ROOT, 'packages/sdk/src/notYet.ts'));
-    const declared: string[] = [];
-    for (const s of file.statements) {
-      if (!ts.isModuleDeclaration(s) || !s.body || !ts.isModuleBlock(s.body)) continue;
-      for (const i of s.body.statements) {
-        if (!ts.isInterfaceDeclaration(i)) continue;
-        for (const m of i.members) declared.push(`${i.name.text}.${m.name?.getText(file) ?? ''}`);
-      }
-    }
-    expect(declared.length).toBeGreaterThan(0);
-    const nowImplemented = declared.filter((d) => {
-      const [cls = '', method = ''] = d.split('.');
-      return implemented(cls, method);
-    });
-    expect(nowImplemented, 'implemented now: delete their declarations from notYet.ts').toEqual([]);
-  });
-
   it("the doc's summary counts its tables' rows", () => {
     const doc = readFileSync(DOC, 'utf8');
     const counted: string[] = [];
@@ -436,7 +418,7 @@ describe('the declarations and the doc agree with the run time', () => {
     expect(summary).toEqual(counted);
   });
 
-  it("the doc's 'supported'/'differs' methods exist at run time and its 'not yet' ones do not", () => {
+  it("the doc's methods all exist at run time ('not yet' ones refuse with NOT_SUPPORTED)", () => {
     const rows = [
       ...readFileSync(DOC, 'utf8').matchAll(
         /^\| `(TRTC|Client|Stream|LocalStream|RemoteStream)\.([\w.]+)\(.*?\|\s*(supported|differs|not yet)/gm,
@@ -444,9 +426,7 @@ describe('the declarations and the doc agree with the run time', () => {
     ];
     expect(rows.length).toBeGreaterThan(50);
     const wrong = rows
-      .filter(([, cls = '', method = '', status]) =>
-        status === 'not yet' ? implemented(cls, method) : !implemented(cls, method),
-      )
+      .filter(([, cls = '', method = '']) => !implemented(cls, method))
       .map(([, cls, method, status]) => `${cls}.${method}: doc says ${status}`);
     expect(wrong).toEqual([]);
   });

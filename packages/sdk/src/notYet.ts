@@ -1,14 +1,17 @@
 /**
- * TRTC v4 methods Parley does not provide yet, declared (types only) so that v4 application
- * code that calls them still compiles against Parley's types, with the types of their
- * arguments. They have no implementation: calling one throws a TypeError (`... is not a
- * function`), and `typeof client.startMixTranscode === 'function'` is false, so apps can
- * feature-detect them. docs/api-compatibility.md lists them as "not yet".
- *
- * When one of them is implemented, delete its declaration here (the class's own signature
- * takes over): e2e/types/types.test.ts fails while a method declared here exists at run time.
+ * Argument types of the TRTC v4 methods Parley does not provide yet, so v4 application code
+ * that calls them still compiles against Parley's types. The methods themselves exist and
+ * refuse with NOT_SUPPORTED and a message saying so (`notSupportedYet` below), rather than
+ * failing with a TypeError; docs/api-compatibility.md lists them as "not yet".
  */
-import type { RemoteStream } from './stream/RemoteStream.js';
+import { RtcError } from './errors/RtcError.js';
+
+/** The refusal of a v4 feature Parley does not have yet. */
+export function notSupportedYet(method: string, plan: string): RtcError {
+  return RtcError.notSupported(
+    `${method}() is not supported by Parley yet (${plan}); see docs/api-compatibility.md`,
+  );
+}
 
 /** The proxies of `setProxyServer()`'s object form. */
 export interface ProxyServer {
@@ -75,39 +78,3 @@ export interface SmallStreamProfile {
 
 /** `callExperimentalAPI()` names. */
 export type ExperimentalAPIName = 'updatePrivateMapKey';
-
-declare module './client/Client.js' {
-  interface Client {
-    /** Not in Parley yet (proxies): point `serverUrl` at your proxy instead. */
-    setProxyServer(proxyServer: string | ProxyServer): void;
-    /** Not in Parley yet (CDN relay: a later issue). */
-    startPublishCDNStream(options?: PublishCDNStreamOptions): Promise<void>;
-    /** Not in Parley yet (CDN relay: a later issue). */
-    stopPublishCDNStream(): Promise<void>;
-    /** Not in Parley yet (mixing: a later issue). */
-    startMixTranscode(config: MixTranscodeConfig): Promise<void>;
-    /** Not in Parley yet (mixing: a later issue). */
-    stopMixTranscode(): Promise<void>;
-    /** Not in Parley yet (dual stream: the media-quality issue). */
-    enableSmallStream(): Promise<void>;
-    /** Not in Parley yet (dual stream: the media-quality issue). */
-    disableSmallStream(): Promise<void>;
-    /** Not in Parley yet (dual stream: the media-quality issue). */
-    setSmallStreamProfile(options: SmallStreamProfile): void;
-    /** Not in Parley yet (dual stream: the media-quality issue). */
-    setRemoteVideoStreamType(remoteStream: RemoteStream, status: 'big' | 'small'): Promise<void>;
-    /** Not in Parley yet. */
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as v4 declares it
-    callExperimentalAPI(name: ExperimentalAPIName, options: object): Promise<any>;
-    /** Not in Parley yet (`@types/trtc-js-sdk` 4.8; later v4 has `autoSubscribe`). */
-    setDefaultMuteRemoteStreams(muted: boolean): void;
-  }
-}
-
-declare module './stream/LocalStream.js' {
-  interface LocalStream {
-    /** Not in Parley yet. (The wrapper types are v4's.) */
-    // eslint-disable-next-line @typescript-eslint/no-wrapper-object-types
-    setAudioCaptureVolume(volume: number | Number): boolean;
-  }
-}

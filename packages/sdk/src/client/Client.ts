@@ -42,6 +42,14 @@ import {
   checkSubscribeOptions,
 } from '../util/validate.js';
 import { VERSION } from '../version.js';
+import {
+  notSupportedYet,
+  type ExperimentalAPIName,
+  type MixTranscodeConfig,
+  type ProxyServer,
+  type PublishCDNStreamOptions,
+  type SmallStreamProfile,
+} from '../notYet.js';
 import { streamKey, type RoomChange } from './RoomState.js';
 import { Session, describeStream, type ClientDependencies } from './Session.js';
 import type {
@@ -162,6 +170,56 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   /** Leaves and drops every listener; the client cannot be used afterwards. */
+  // ---- v4 features Parley does not have yet: a clear refusal rather than a TypeError ----
+
+  /** Not in Parley yet: point `serverUrl` at your proxy instead. Throws NOT_SUPPORTED. */
+  setProxyServer(_proxyServer: string | ProxyServer): void {
+    throw notSupportedYet(
+      'setProxyServer',
+      'use createClient({serverUrl}) to reach Parley through a proxy',
+    );
+  }
+  /** Not in Parley yet (CDN relay is a later issue). Rejects with NOT_SUPPORTED. */
+  async startPublishCDNStream(_options?: PublishCDNStreamOptions): Promise<void> {
+    throw notSupportedYet('startPublishCDNStream', 'CDN relay is planned');
+  }
+  /** Not in Parley yet (CDN relay is a later issue). Rejects with NOT_SUPPORTED. */
+  async stopPublishCDNStream(): Promise<void> {
+    throw notSupportedYet('stopPublishCDNStream', 'CDN relay is planned');
+  }
+  /** Not in Parley yet (mixing is a later issue). Rejects with NOT_SUPPORTED. */
+  async startMixTranscode(_config: MixTranscodeConfig): Promise<void> {
+    throw notSupportedYet('startMixTranscode', 'mixing is planned');
+  }
+  /** Not in Parley yet (mixing is a later issue). Rejects with NOT_SUPPORTED. */
+  async stopMixTranscode(): Promise<void> {
+    throw notSupportedYet('stopMixTranscode', 'mixing is planned');
+  }
+  /** Not in Parley yet (dual stream comes with simulcast). Rejects with NOT_SUPPORTED. */
+  async enableSmallStream(): Promise<void> {
+    throw notSupportedYet('enableSmallStream', 'dual stream comes with simulcast');
+  }
+  /** Not in Parley yet (dual stream comes with simulcast). Rejects with NOT_SUPPORTED. */
+  async disableSmallStream(): Promise<void> {
+    throw notSupportedYet('disableSmallStream', 'dual stream comes with simulcast');
+  }
+  /** Not in Parley yet (dual stream comes with simulcast). Throws NOT_SUPPORTED. */
+  setSmallStreamProfile(_options: SmallStreamProfile): void {
+    throw notSupportedYet('setSmallStreamProfile', 'dual stream comes with simulcast');
+  }
+  /** Not in Parley yet (dual stream comes with simulcast). Rejects with NOT_SUPPORTED. */
+  async setRemoteVideoStreamType(_stream: RemoteStream, _type: 'big' | 'small'): Promise<void> {
+    throw notSupportedYet('setRemoteVideoStreamType', 'dual stream comes with simulcast');
+  }
+  /** Not in Parley yet. Rejects with NOT_SUPPORTED. */
+  async callExperimentalAPI(name: ExperimentalAPIName, _options: object): Promise<unknown> {
+    throw notSupportedYet(`callExperimentalAPI('${String(name)}')`, 'no experimental APIs');
+  }
+  /** Not in Parley yet (4.8 API; use autoSubscribe and subscribe options). Throws NOT_SUPPORTED. */
+  setDefaultMuteRemoteStreams(_muted: boolean): void {
+    throw notSupportedYet('setDefaultMuteRemoteStreams', 'use subscribe(stream, {audio, video})');
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     await this.leave();

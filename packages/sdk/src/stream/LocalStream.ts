@@ -7,6 +7,7 @@
  */
 import type { TrackKind } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
+import { notSupportedYet } from '../notYet.js';
 import {
   AUDIO_PROFILES,
   DEFAULT_AUDIO_PROFILE,
@@ -421,6 +422,12 @@ export class LocalStream extends Stream {
       videoSource ?? screenCapture?.getVideoTracks()[0] ?? devices?.getVideoTracks()[0] ?? null,
     );
     this.initialized = true;
+  }
+
+  /** Not in Parley yet (capture volume). Throws NOT_SUPPORTED. */
+  // eslint-disable-next-line @typescript-eslint/no-wrapper-object-types -- v4's signature
+  setAudioCaptureVolume(_volume: number | Number): boolean {
+    throw notSupportedYet('setAudioCaptureVolume', 'use a custom audioSource with a GainNode');
   }
 }
 
