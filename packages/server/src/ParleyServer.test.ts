@@ -253,3 +253,69 @@ describe('signaling: bad input changes nothing', () => {
     await again.request('leave', {});
   });
 });
+
+/** A real offer with one audio section, made by werift as a browser's would be. */
+async function realOffer(): Promise<string> {
+  const { RTCPeerConnection } = await import('werift');
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  pc.addTransceiver('audio', { direction: 'sendonly' });
+  const offer = await pc.createOffer();
+  await pc.close();
+  return offer.sdp;
+}
+
+async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('races and abuse', () => {
+  it('keeps one room when a user rejoins while alone in it (page reload)', async () => {
+    const room = { kind: 'number', id: 7001 };
+    const first = await TestClient.open(origin);
+    expect((await first.request('join', joinData('solo', { room }))).ok).toBe(true);
+    const again = await TestClient.open(origin);
+    expect((await again.request('join', joinData('solo', { room }))).ok).toBe(true);
+    const other = await TestClient.open(origin);
+    const joined = await other.request('join', joinData('friend', { room }));
+    expect(joined.data?.participants).toEqual([{ userId: 'solo', role: 'anchor', streams: [] }]);
+    await again.waitFor((f) => f.method === 'peer-join' && f.data?.userId === 'friend');
+    await other.request('leave', {});
+    await again.request('leave', {});
+    expect(server.rooms.size).toBe(0);
+  });
+
+  it('closes every transport when publish requests race each other and leave', async () => {
+    const sdp = await realOffer();
+    const client = await TestClient.open(origin);
+    expect(
+      (await client.request('join', joinData('racer', { room: { kind: 'number', id: 7002 } }))).ok,
+    ).toBe(true);
+    const tracks = [{ mid: '0', kind: 'audio', streamType: 'main', muted: false }];
+    const publishes = [1, 2, 3].map(() => client.request('publish', { sdp, tracks }));
+    const left = client.request('leave', {});
+    await Promise.all([...publishes, left]);
+    await until(() => server.engine.transportCount === 0);
+    expect(server.engine.transportCount).toBe(0);
+  });
+
+  it('answers a malformed request URL with 400 instead of hanging', async () => {
+    const { connect } = await import('node:net');
+    const [host, port] = origin.split(':');
+    for (const upgrade of [false, true]) {
+      const socket = connect(Number(port), host);
+      const headers = upgrade
+        ? 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+        : '';
+      socket.write(`GET // HTTP/1.1\r\nHost: x\r\n${headers}\r\n`);
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d) => (text += d.toString()));
+        socket.on('close', () => resolve(text));
+        setTimeout(() => resolve(text), 2000);
+      });
+      socket.destroy();
+      expect(answer, upgrade ? 'upgrade' : 'plain GET').toMatch(/^HTTP\/1\.1 400/);
+    }
+  });
+});

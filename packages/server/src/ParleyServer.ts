@@ -64,6 +64,8 @@ export class ParleyServer implements SessionRegistry {
   readonly #transports = new Map<string, Session>();
   readonly #sinks = new Map<string, Session>();
   readonly #connections = new Set<SignalConnection>();
+  /** Sockets whose join is being handled: a second join or resume on them is refused. */
+  readonly #joining = new WeakSet<SignalConnection>();
   #sweeper: NodeJS.Timeout | undefined;
   #ready = false;
 
@@ -105,7 +107,13 @@ export class ParleyServer implements SessionRegistry {
     this.#http = createServer((req, res) => void app(req, res));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD });
     this.#http.on('upgrade', (req, socket, head) => {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      let path: string;
+      try {
+        path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      } catch {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        return;
+      }
       if (path !== '/signal') {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
@@ -202,8 +210,16 @@ export class ParleyServer implements SessionRegistry {
     method: ClientRequestMethod,
     data: ClientRequestData<ClientRequestMethod>,
   ): Promise<unknown> {
+    if ((method === 'join' || method === 'resume') && this.#joining.has(signal)) {
+      throw ServerError.wrongState(`${method} while a join on this connection is in progress`);
+    }
     try {
-      if (method === 'join') return await this.#join(signal, data as ClientRequestData<'join'>);
+      if (method === 'join') {
+        this.#joining.add(signal);
+        return await this.#join(signal, data as ClientRequestData<'join'>).finally(() =>
+          this.#joining.delete(signal),
+        );
+      }
       if (method === 'resume') return this.#resume(signal, data as ClientRequestData<'resume'>);
     } catch (error) {
       if (
@@ -241,14 +257,15 @@ export class ParleyServer implements SessionRegistry {
     if (data.privateMapKey) {
       this.#auth.verifyRoomPermission(data.sdkAppId, data.userId, data.room, data.privateMapKey);
     }
-    const room = this.rooms.getOrCreate(data.sdkAppId, data.room);
-    const existing = room.participants.get(data.userId);
+    const existing = this.rooms.get(data.sdkAppId, data.room)?.participants.get(data.userId);
     if (existing) {
       const old = [...this.#sessionsByToken.values()].find((s) => s.participant === existing);
       await old?.kick(
         `user ${data.userId} joined room ${String(data.room.id)} from another connection`,
       );
     }
+    // Only now: the kick may have emptied and closed the room the old session was in.
+    const room = this.rooms.getOrCreate(data.sdkAppId, data.room);
     const role = data.mode === 'live' ? data.role : 'anchor';
     const participant = new Participant(
       data.userId,

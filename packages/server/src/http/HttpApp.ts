@@ -93,7 +93,12 @@ export function createHttpApp(options: HttpAppOptions) {
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setCors(res);
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendJson(res, 400, { error: 'malformed request URL' });
+    }
     if (req.method === 'OPTIONS') {
       res.writeHead(204);
       res.end();

@@ -3,7 +3,7 @@
  * `GET /v1/logs` endpoint and, with a data directory, an append-only file per user at
  * `<dir>/logs/<sdkAppId>/<room>/<userId>.log` that survives restarts.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LogLine, RoomRef } from '@parley/protocol';
 import type { Logger } from 'pino';
@@ -27,6 +27,8 @@ export interface LogStoreOptions {
   maxLinesPerUser?: number;
   /** Characters kept in memory over all users (the least recently written user goes first). */
   maxTotalChars?: number;
+  /** Bytes one user's log file may reach; later lines stay in memory only. */
+  maxFileBytes?: number;
 }
 
 interface Entry {
@@ -56,6 +58,7 @@ export class LogStore {
   readonly #log: Logger;
   readonly #maxLinesPerUser: number;
   readonly #maxTotalChars: number;
+  readonly #maxFileBytes: number;
   /** Insertion order = least recently written first (entries are re-inserted on write). */
   readonly #entries = new Map<string, Entry>();
   #totalChars = 0;
@@ -67,6 +70,7 @@ export class LogStore {
     this.#log = options.log;
     this.#maxLinesPerUser = options.maxLinesPerUser ?? 2000;
     this.#maxTotalChars = options.maxTotalChars ?? 32 * 1024 * 1024;
+    this.#maxFileBytes = options.maxFileBytes ?? 8 * 1024 * 1024;
   }
 
   /** The file a user's lines are appended to (undefined without a data directory). */
@@ -115,6 +119,12 @@ export class LogStore {
     const next = previous
       .then(async () => {
         await mkdir(dirname(file), { recursive: true });
+        // One user's file stops growing at the cap: a chatty client cannot fill the disk.
+        const size = await stat(file).then(
+          (info) => info.size,
+          () => 0,
+        );
+        if (size + text.length > this.#maxFileBytes) return;
         await appendFile(file, text, 'utf8');
       })
       .catch((error: unknown) => this.#log.warn({ err: error, file }, 'could not append SDK log'))

@@ -51,6 +51,8 @@ export interface MediaEngineEvents {
 
 export interface MediaEngine extends TypedEmitter<MediaEngineEvents> {
   readonly name: string;
+  /** Transports open now (metrics, leak checks). */
+  readonly transportCount: number;
   createTransport(transportId: string, role: TransportRole): Promise<void>;
   closeTransport(transportId: string): Promise<void>;
   addRemoteCandidate(transportId: string, candidate: IceCandidateInit): Promise<void>;

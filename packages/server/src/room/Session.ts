@@ -50,10 +50,16 @@ export interface SessionDeps {
 }
 
 const KINDS: readonly TrackKind[] = ['audio', 'video'];
+/** Media sections a publish offer may carry (main + auxiliary, audio + video, and spares). */
+const MAX_PUBLISH_SECTIONS = 8;
 
 export class Session {
   #closed = false;
   #publisherCount = 0;
+  /** State-changing work of this session, one at a time (requests and updates from others). */
+  #queue: Promise<unknown> = Promise.resolve();
+  /** The subscriber transport being created, so concurrent callers share it. */
+  #subscriberCreation: Promise<SubscriberTransport> | null = null;
   readonly #log: Logger;
   readonly #sei = new SeiRelay();
 
@@ -94,18 +100,19 @@ export class Session {
     data: ClientRequestData<K>,
   ): Promise<ClientRequestResult<K>> {
     if (this.#closed) return Promise.reject(ServerError.wrongState('this session has ended'));
+    const queued = <T>(run: () => Promise<T>) => this.#enqueue(run);
     const handlers: { [M in ClientRequestMethod]?: (d: never) => Promise<unknown> } = {
-      publish: (d: ClientRequestData<'publish'>) => this.publish(d),
-      unpublish: (d: ClientRequestData<'unpublish'>) => this.unpublish(d.streamType),
-      subscribe: (d: ClientRequestData<'subscribe'>) => this.subscribe(d),
-      unsubscribe: (d: ClientRequestData<'unsubscribe'>) => this.unsubscribe(d),
-      mute: (d: ClientRequestData<'mute'>) => this.mute(d),
+      publish: (d: ClientRequestData<'publish'>) => queued(() => this.publish(d)),
+      unpublish: (d: ClientRequestData<'unpublish'>) => queued(() => this.unpublish(d.streamType)),
+      subscribe: (d: ClientRequestData<'subscribe'>) => queued(() => this.subscribe(d)),
+      unsubscribe: (d: ClientRequestData<'unsubscribe'>) => queued(() => this.unsubscribe(d)),
+      mute: (d: ClientRequestData<'mute'>) => queued(() => this.mute(d)),
       leave: async () => {
         await this.leave('leave');
         return {};
       },
       ping: async () => ({}),
-      'switch-role': (d: ClientRequestData<'switch-role'>) => this.switchRole(d.role),
+      'switch-role': (d: ClientRequestData<'switch-role'>) => queued(() => this.switchRole(d.role)),
       sei: async (d: ClientRequestData<'sei'>) => this.#sei.relay(this.room, this.participant, d),
     };
     const handler = handlers[method];
@@ -113,6 +120,20 @@ export class Session {
       return Promise.reject(ServerError.wrongState(`${method} is not accepted after join`));
     }
     return handler(data as never) as Promise<ClientRequestResult<K>>;
+  }
+
+  /**
+   * Runs state-changing work after the work queued before it, so concurrent requests (and
+   * updates caused by others) never interleave their awaits. `leave` does not queue: it marks
+   * the session closed at once and queued work stops at its next check.
+   */
+  #enqueue<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(() => {
+      this.#assertOpen();
+      return run();
+    });
+    this.#queue = result.catch(() => undefined);
+    return result;
   }
 
   handleNotification<K extends ClientNotificationMethod>(
@@ -134,10 +155,20 @@ export class Session {
     if (!/^v=0\r?\n/.test(data.sdp) || !/\r?\nm=(audio|video) /.test(data.sdp)) {
       throw ServerError.invalid('publish sdp is not an SDP offer with audio or video sections');
     }
+    const sections = data.sdp.match(/\r?\nm=/g)?.length ?? 0;
+    if (sections > MAX_PUBLISH_SECTIONS) {
+      throw ServerError.invalid(
+        `publish sdp has ${sections} media sections; at most ${MAX_PUBLISH_SECTIONS} are accepted`,
+      );
+    }
     let transportId = participant.publisherTransportId;
     if (!transportId) {
       transportId = `${participant.sessionId}:pub${++this.#publisherCount}`;
       await this.deps.engine.createTransport(transportId, 'publisher');
+      if (this.#closed) {
+        await this.deps.engine.closeTransport(transportId);
+        throw ServerError.wrongState('this session has ended');
+      }
       this.deps.registry.registerTransport(transportId, this);
       participant.publisherTransportId = transportId;
     }
@@ -150,7 +181,10 @@ export class Session {
         `publish offer refused: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    this.#assertOpen();
+    if (this.#closed) {
+      await this.#closePublisher();
+      throw ServerError.wrongState('this session has ended');
+    }
     const changes = this.#applyTrackMap(data.tracks, answer.tracks);
     for (const stream of changes.emptied) await this.#removeStream(stream);
     if (participant.streams.size === 0) {
@@ -251,9 +285,11 @@ export class Session {
       other.subscriptions.delete(key);
       const session = this.#sessionOf(other);
       if (session) {
-        void session
-          .#dropSinks(sub, KINDS)
-          .then((changed) => (changed ? session.#renegotiate() : undefined));
+        session
+          .#enqueue(async () => {
+            if (await session.#dropSinks(sub, KINDS)) await session.#renegotiate();
+          })
+          .catch((error: unknown) => session.#log.debug({ err: error }, 'sink removal skipped'));
       }
     }
     if (participant.visible) {
@@ -334,7 +370,11 @@ export class Session {
   }
 
   /** Subscribes to everything visible in the room (autoSubscribe at join). */
-  async subscribeToAll(): Promise<void> {
+  subscribeToAll(): Promise<void> {
+    return this.#enqueue(() => this.#subscribeToAll());
+  }
+
+  async #subscribeToAll(): Promise<void> {
     let changed = false;
     for (const other of this.room.participants.values()) {
       if (other === this.participant || !other.visible) continue;
@@ -364,15 +404,21 @@ export class Session {
       if (other === this.participant) continue;
       const session = this.#sessionOf(other);
       if (!session) continue;
-      const sub = other.subscriptions.get(key);
-      const work = sub
-        ? session.#syncSubscription(sub, stream)
-        : isNew && other.autoSubscribe
-          ? session.#autoSubscribe(this.participant.userId, stream)
-          : Promise.resolve(false);
-      work
-        .then((changed) => (changed ? session.#renegotiate() : undefined))
-        .catch((error: unknown) => session.#log.warn({ err: error }, 'subscription update failed'));
+      const publisher = this.participant.userId;
+      session
+        .#enqueue(async () => {
+          // Read the subscription when the work runs: it may have changed while queued.
+          const sub = other.subscriptions.get(key);
+          const changed = sub
+            ? await session.#syncSubscription(sub, stream)
+            : isNew && other.autoSubscribe
+              ? await session.#autoSubscribe(publisher, stream)
+              : false;
+          if (changed) await session.#renegotiate();
+        })
+        .catch((error: unknown) => {
+          if (!session.closed) session.#log.warn({ err: error }, 'subscription update failed');
+        });
     }
   }
 
@@ -394,6 +440,17 @@ export class Session {
           { kind, userId: sub.userId, streamType: sub.streamType },
           track.codec,
         );
+        const key = subscriptionKey(sub.userId, sub.streamType);
+        if (
+          this.#closed ||
+          this.participant.subscriptions.get(key) !== sub ||
+          sub.sinks.has(kind) ||
+          !this.room.router.hasSource(track.sourceId)
+        ) {
+          // Things moved while the track was being added (leave, unsubscribe, unpublish).
+          await transport.removeTrack(sinkId);
+          continue;
+        }
         this.room.router.addSink(sinkId, track.sourceId, transport.id);
         this.deps.registry.registerSink(sinkId, this);
         sub.sinks.set(kind, sinkId);
@@ -419,18 +476,22 @@ export class Session {
   async #ensureSubscriber(): Promise<SubscriberTransport> {
     this.#assertOpen();
     if (this.participant.subscriber) return this.participant.subscriber;
-    const id = `${this.participant.sessionId}:sub`;
-    const transport = await SubscriberTransport.create(this.deps.engine, id, (sdp, tracks) =>
-      this.#sendOffer(sdp, tracks),
-    );
-    if (this.participant.subscriber) {
-      // Another call created it while we awaited.
-      await transport.close();
-      return this.participant.subscriber;
-    }
-    this.participant.subscriber = transport;
-    this.deps.registry.registerTransport(id, this);
-    return transport;
+    this.#subscriberCreation ??= (async () => {
+      const id = `${this.participant.sessionId}:sub`;
+      const transport = await SubscriberTransport.create(this.deps.engine, id, (sdp, tracks) =>
+        this.#sendOffer(sdp, tracks),
+      );
+      if (this.#closed) {
+        await transport.close();
+        throw ServerError.wrongState('this session has ended');
+      }
+      this.participant.subscriber = transport;
+      this.deps.registry.registerTransport(id, this);
+      return transport;
+    })().finally(() => {
+      this.#subscriberCreation = null;
+    });
+    return this.#subscriberCreation;
   }
 
   async #sendOffer(sdp: string, tracks: SubscribedTrack[]): Promise<string> {
@@ -552,6 +613,8 @@ export class Session {
       await participant.subscriber.close();
       participant.subscriber = null;
     }
+    // A publish still in flight may have created a transport no stream uses yet.
+    await this.#closePublisher();
     if (room.participants.get(participant.userId) === participant) {
       room.participants.delete(participant.userId);
       if (participant.visible) room.broadcast('peer-leave', { userId: participant.userId, reason });
@@ -562,6 +625,8 @@ export class Session {
     const signal = participant.signal;
     participant.signal = null;
     if (signal && reason !== 'leave') signal.close(4000 + (reason === 'kick' ? 40 : 41), reason);
+    // After a leave the socket has nothing left to do; give the answer time to go out first.
+    if (signal && reason === 'leave') setTimeout(() => signal.close(1000, 'left'), 500).unref();
   }
 
   #sessionOf(participant: Participant): Session | undefined {

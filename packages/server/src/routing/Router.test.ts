@@ -25,13 +25,13 @@ function fakeEngine() {
   } as unknown as MediaEngine;
   let seq = 100;
   /** One packet from the publisher; VP8 payload descriptor + first byte of the frame. */
-  const publish = (sourceId: string, keyframe = false): void => {
+  const publish = (sourceId: string, keyframe = false, timestamp?: number): void => {
     seq++;
     listeners.get(sourceId)?.({
       header: {
         payloadType: 96,
-        sequenceNumber: seq,
-        timestamp: seq * 3000,
+        sequenceNumber: seq & 0xffff,
+        timestamp: timestamp ?? seq * 3000,
         ssrc: 1,
         marker: true,
       },
@@ -101,5 +101,29 @@ describe('Router mute', () => {
     router.setSourceMuted('src', false);
     publish('src', true);
     expect(sent).toEqual([expect.objectContaining({ sinkId: 'late', keyframe: true })]);
+  });
+});
+
+describe('Router keyframe cache', () => {
+  it('sends a fresh GOP to a new subscriber at once, with no keyframe request', () => {
+    const { router, sent, keyframeRequests, publish } = connectedRouter('video');
+    publish('src', true);
+    publish('src');
+    publish('src');
+    const requestsBefore = keyframeRequests.length;
+    router.addSink('late', 'src', 'sub');
+    expect(sent.filter((p) => p.sinkId === 'late')).toHaveLength(3);
+    expect(sent.find((p) => p.sinkId === 'late')?.keyframe).toBe(true);
+    expect(keyframeRequests.length).toBe(requestsBefore);
+  });
+
+  it('stays bounded when a publisher sends endless packets of one "keyframe"', () => {
+    const { router, sent, publish } = connectedRouter('video');
+    // Same timestamp every time: one keyframe that never ends.
+    for (let i = 0; i < 5000; i++) publish('src', true, 90_000);
+    router.addSink('late', 'src', 'sub');
+    const burst = sent.filter((p) => p.sinkId === 'late').length;
+    expect(burst).toBeGreaterThan(0);
+    expect(burst).toBeLessThanOrEqual(600);
   });
 });

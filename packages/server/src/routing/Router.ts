@@ -271,9 +271,10 @@ export class Router {
         }
         source.gop.push(packet);
       } else if (source.gop) {
-        if (source.gop.length < MAX_GOP_PACKETS) source.gop.push(packet);
-        else source.gop = null;
+        source.gop.push(packet);
       }
+      // Bounded whatever the publisher sends (even endless "keyframe" packets of one frame).
+      if (source.gop && source.gop.length > MAX_GOP_PACKETS) source.gop = null;
       source.lastTimestamp = packet.header.timestamp;
     }
     for (const sink of source.sinks) {

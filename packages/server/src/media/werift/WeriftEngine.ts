@@ -68,7 +68,11 @@ interface Transport {
   outgoing: Map<string, Outgoing>;
   /** Transceivers whose outgoing track was removed, ready for reuse. */
   free: RTCRtpTransceiver[];
+  /** Remote candidates added so far (capped). */
+  remoteCandidates: number;
 }
+
+const MAX_REMOTE_CANDIDATES = 32;
 
 const codecsFor = () => ({
   audio: [useOPUS()],
@@ -110,6 +114,10 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
     super();
   }
 
+  get transportCount(): number {
+    return this.#transports.size;
+  }
+
   #get(transportId: string): Transport {
     const transport = this.#transports.get(transportId);
     if (!transport) throw new Error(`unknown transport ${transportId}`);
@@ -130,7 +138,14 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
       iceLite: this.options.iceLite ?? false,
       bundlePolicy: 'max-bundle',
     });
-    const transport: Transport = { pc, role, incoming: new Map(), outgoing: new Map(), free: [] };
+    const transport: Transport = {
+      pc,
+      role,
+      incoming: new Map(),
+      outgoing: new Map(),
+      free: [],
+      remoteCandidates: 0,
+    };
     this.#transports.set(transportId, transport);
     const announcedIp = this.options.announcedIp;
     const seen = new Set<string>();
@@ -175,6 +190,8 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
     // Browsers hide host addresses behind mDNS names we cannot resolve; the peer-reflexive
     // candidate learned from their connectivity checks covers those.
     if (isMdnsCandidate(candidate.candidate)) return;
+    // A browser gathers a handful; more is a client making us check arbitrary addresses.
+    if (++transport.remoteCandidates > MAX_REMOTE_CANDIDATES) return;
     if (candidate.candidate === '') return;
     await transport.pc.addIceCandidate({
       candidate: candidate.candidate,
