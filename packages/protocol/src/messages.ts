@@ -31,8 +31,9 @@
  *     may not publish. `switch-role` changes that: to anchor broadcasts `peer-join`; to
  *     audience unpublishes (`stream-removed` to the others) and broadcasts `peer-leave`.
  *  7. SEI: `sei` relays up to MAX_SEI_BYTES (base64) from a user publishing video to the
- *     others as `sei-message`, in the order sent. It rides the signaling socket, so it is
- *     ordered per sender but not synchronised with video frames.
+ *     others as `sei-message`, in the order sent. The server releases each one right after
+ *     it forwards the sender's next video frame (at most 300 ms later), so it travels with
+ *     that frame; it rides the signaling socket, not the bitstream.
  *  8. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
  *     bearer token for `POST /v1/logs`.
  */

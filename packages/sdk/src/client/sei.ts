@@ -1,8 +1,8 @@
 /**
  * `sendSEIMessage()` arguments and the base64 the signaling protocol carries them in. Parley
  * relays SEI through the server over the signaling socket (not inside the H.264 stream), so
- * messages arrive in order per sender, with any codec, but not synchronised with the video
- * frame they were sent beside.
+ * messages arrive in order per sender, with any codec; the server releases each right after
+ * it forwards the sender's next video frame, so it arrives with that frame, not ahead of it.
  */
 import { MAX_SEI_BYTES, SEI_PAYLOAD_TYPES } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';

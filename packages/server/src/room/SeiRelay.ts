@@ -1,7 +1,9 @@
 /**
  * SEI messages (`client.sendSEIMessage`) relayed over signaling: checked (the sender
  * publishes video, at most SEI_MESSAGES_PER_SECOND) and sent to everyone else in the room
- * in the order received. Not frame-synchronised with the video: see the protocol header.
+ * in the order received, each released right after the sender's next video frame has been
+ * forwarded, so it travels with that frame rather than ahead of it. It is not embedded in the
+ * bitstream: signaling and media take separate paths (see the protocol header).
  */
 import { ErrorCode, type ClientRequestData } from '@parley/protocol';
 import { ServerError } from '../signal/ServerError.js';
@@ -30,11 +32,13 @@ export class SeiRelay {
         `SEI message dropped: more than ${SEI_MESSAGES_PER_SECOND} per second`,
       );
     }
-    room.broadcast(
-      'sei-message',
-      { userId: sender.userId, payloadType: data.payloadType, data: data.data },
-      sender,
-    );
+    const message = { userId: sender.userId, payloadType: data.payloadType, data: data.data };
+    const video =
+      sender.streams.get('main')?.tracks.get('video') ??
+      sender.streams.get('auxiliary')?.tracks.get('video');
+    const send = () => room.broadcast('sei-message', message, sender);
+    if (video) room.router.afterNextFrame(video.sourceId, send);
+    else send();
     return {};
   }
 }

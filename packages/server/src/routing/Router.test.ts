@@ -127,3 +127,38 @@ describe('Router keyframe cache', () => {
     expect(burst).toBeLessThanOrEqual(600);
   });
 });
+
+describe('Router afterNextFrame (SEI travels with the next frame)', () => {
+  it('runs the work right after the end of the next frame has been forwarded, in order', () => {
+    const { router, sent, publish } = connectedRouter('video');
+    router.addSink('sink', 'src', 'sub');
+    publish('src', true);
+    const ran: Array<{ id: number; sentBefore: number }> = [];
+    router.afterNextFrame('src', () => ran.push({ id: 1, sentBefore: sent.length }));
+    router.afterNextFrame('src', () => ran.push({ id: 2, sentBefore: sent.length }));
+    expect(ran).toEqual([]);
+    publish('src'); // one-packet frame: marker set
+    expect(ran).toEqual([
+      { id: 1, sentBefore: 2 },
+      { id: 2, sentBefore: 2 },
+    ]);
+    router.close();
+  });
+
+  it('does not wait forever when no frame comes (muted or stalled publisher)', async () => {
+    const { router } = connectedRouter('video');
+    let ran = false;
+    router.afterNextFrame('src', () => (ran = true), 30);
+    expect(ran).toBe(false);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(ran).toBe(true);
+    router.close();
+  });
+
+  it('runs at once for a source it does not know', () => {
+    const { router } = connectedRouter('video');
+    let ran = false;
+    router.afterNextFrame('unknown', () => (ran = true));
+    expect(ran).toBe(true);
+  });
+});

@@ -41,6 +41,9 @@ interface Source {
   forwarded: number;
   sinks: Set<Sink>;
   unsubscribe: () => void;
+  /** Work to run once the next frame has been forwarded (SEI), in order. */
+  afterFrame: Array<() => void>;
+  afterFrameTimer: NodeJS.Timeout | undefined;
 }
 
 type SinkState = 'idle' | 'waiting-keyframe' | 'forwarding';
@@ -121,6 +124,8 @@ export class Router {
       forwarded: 0,
       sinks: new Set(),
       unsubscribe: () => undefined,
+      afterFrame: [],
+      afterFrameTimer: undefined,
     };
     this.#sources.set(sourceId, source);
     source.unsubscribe = this.engine.onRtp(sourceId, (packet) => this.#onPacket(source, packet));
@@ -156,10 +161,33 @@ export class Router {
     const source = this.#sources.get(sourceId);
     if (!source) return;
     source.unsubscribe();
+    this.#runAfterFrame(source);
     for (const sink of source.sinks) this.#sinks.delete(sink.id);
     source.sinks.clear();
     source.gop = null;
     this.#sources.delete(sourceId);
+  }
+
+  /**
+   * Runs `work` right after the source's next frame has gone out to its subscribers (the
+   * packet with the marker bit), or after `maxWaitMs` when no frame comes (muted, stalled).
+   * SEI messages use it to travel with the frame they were sent for. In order per source.
+   */
+  afterNextFrame(sourceId: string, work: () => void, maxWaitMs = 300): void {
+    const source = this.#sources.get(sourceId);
+    if (!source) {
+      work();
+      return;
+    }
+    source.afterFrame.push(work);
+    source.afterFrameTimer ??= setTimeout(() => this.#runAfterFrame(source), maxWaitMs);
+  }
+
+  #runAfterFrame(source: Source): void {
+    clearTimeout(source.afterFrameTimer);
+    source.afterFrameTimer = undefined;
+    const work = source.afterFrame.splice(0);
+    for (const run of work) run();
   }
 
   /** Binds an outgoing track to a source. Asks for a keyframe now, so one is fresh at connect. */
@@ -290,6 +318,7 @@ export class Router {
         }
       }
     }
+    if (packet.header.marker && source.afterFrame.length > 0) this.#runAfterFrame(source);
   }
 
   /**
