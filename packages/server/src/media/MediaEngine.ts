@@ -78,6 +78,4 @@ export interface MediaEngine extends TypedEmitter<MediaEngineEvents> {
   sendRtp(outTrackId: string, packet: RtpPacketLike): void;
   /** Asks the publisher of an incoming track for a keyframe (PLI). */
   requestKeyframe(trackId: string): void;
-  /** Tells the publisher how much it may send in total (REMB), in bits per second. */
-  setPublisherBitrateLimit(transportId: string, bitsPerSecond: number): void;
 }

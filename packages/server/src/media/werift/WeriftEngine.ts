@@ -1,15 +1,14 @@
 /**
  * MediaEngine on werift (pure TypeScript WebRTC). Known pitfalls handled here:
  * - its default ICE server is a public STUN host that stalls offline: we always pass our list;
- * - it advertises REMB but never sends it: `setPublisherBitrateLimit` sends our own REMB;
+ * - it advertises REMB but never sends it, and its transport-cc leaves Chrome near 300 kbps:
+ *   congestion control will be ours (not yet: the publisher's own loss-based estimate rules);
  * - header-extension ids are not remapped between peers: we negotiate none and the router
  *   strips them from forwarded packets.
  */
 import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
-  ReceiverEstimatedMaxBitrate,
-  RtcpPayloadSpecificFeedback,
   RtpHeader,
   RtpPacket,
   useH264,
@@ -347,32 +346,6 @@ export class WeriftEngine extends SafeEmitter<MediaEngineEvents> implements Medi
     }
     incoming.pendingKeyframeRequest = false;
     incoming.transceiver.receiver.sendRtcpPLI(incoming.ssrc).catch(() => undefined);
-  }
-
-  setPublisherBitrateLimit(transportId: string, bitsPerSecond: number): void {
-    const transport = this.#transports.get(transportId);
-    if (!transport) return;
-    const ssrcs = [...transport.incoming.values()]
-      .map((i) => i.ssrc)
-      .filter((s): s is number => s !== undefined);
-    const dtls = transport.pc.dtlsTransports[0];
-    if (ssrcs.length === 0 || !dtls) return;
-    // REMB carries the bitrate as mantissa (18 bits) × 2^exp.
-    let exp = 0;
-    let mantissa = Math.max(0, Math.floor(bitsPerSecond));
-    while (mantissa >= 1 << 18) {
-      mantissa = Math.floor(mantissa / 2);
-      exp++;
-    }
-    const remb = new ReceiverEstimatedMaxBitrate({
-      senderSsrc: 1,
-      mediaSsrc: 0,
-      brExp: exp,
-      brMantissa: mantissa,
-      ssrcNum: ssrcs.length,
-      ssrcFeedbacks: ssrcs,
-    });
-    dtls.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => undefined);
   }
 }
 
