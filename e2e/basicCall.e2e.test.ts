@@ -61,7 +61,7 @@ describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () =
         localStream: unknown;
         __remoteUsers: Record<string, string>;
       };
-      // What the env.app does after leave: forget the old remote players.
+      // What the app does after leave: forget the old remote players.
       w.__remoteUsers = {};
       document.getElementById('remotes')!.innerHTML = '';
       await w.client.join({ roomId: room });

@@ -1,11 +1,11 @@
-/** H264 end to end when the publisher's env.browser sends only H264 and the others decode it. */
+/** H264 end to end when the publisher's browser sends only H264 and the others decode it. */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectFlowing, newPage, openGuidePage, useE2eEnvironment } from './harness.js';
 
 const env = useE2eEnvironment();
 
-/** Makes this env.browser offer H264 (constrained baseline, packetization-mode 1) alone for video. */
+/** Makes this browser offer H264 (constrained baseline, packetization-mode 1) alone for video. */
 const PREFER_H264 = `
   (() => {
     const add = RTCPeerConnection.prototype.addTransceiver;

@@ -20,7 +20,7 @@ const env = useE2eEnvironment();
 const room = () => 400_000 + Math.floor(Math.random() * 500_000);
 
 describe('presence', () => {
-  it('removes a tab that disappears (env.browser killed) 8-10 s after its last sign of life', async () => {
+  it('removes a tab that disappears (browser killed) 8-10 s after its last sign of life', async () => {
     const roomId = room();
     const observer = await openGuidePage(
       env.browser,
@@ -29,7 +29,7 @@ describe('presence', () => {
       'observer',
       roomId,
     );
-    // The victim runs in its own env.browser process, so it can be killed like a crashed tab.
+    // The victim runs in its own browser process, so it can be killed like a crashed tab.
     const victimServer = await chromium.launchServer({
       executablePath: CHROMIUM,
       args: [

@@ -219,7 +219,7 @@ describe('demo page controls', () => {
     expect(demo.errors).toEqual([]);
   });
 
-  it('screen share: a refusal from the SDK or the env.browser lands in the banner', async () => {
+  it('screen share: a refusal from the SDK or the browser lands in the banner', async () => {
     const demo = await openDemo();
     const { page } = demo;
     const supported = await page.evaluate(() =>
@@ -233,7 +233,7 @@ describe('demo page controls', () => {
       await page.click('#leave-btn');
       await page.locator('#join-form').waitFor({ state: 'visible' });
     }
-    // Show the button anyway and make the env.browser refuse the capture.
+    // Show the button anyway and make the browser refuse the capture.
     await page.evaluate(() => {
       const w = window as unknown as { TRTC: { isScreenShareSupported(): boolean } };
       w.TRTC.isScreenShareSupported = () => true;

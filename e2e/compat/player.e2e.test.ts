@@ -108,7 +108,7 @@ describe('stream playback', () => {
     const { bob } = await pair();
     const result = await bob.evaluate(async () => {
       const w = window as unknown as MediaWindow;
-      // What a env.browser does to unmuted sound until the user interacts with the page.
+      // What a browser does to unmuted sound until the user interacts with the page.
       const original = HTMLMediaElement.prototype.play;
       let gesture = false;
       HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
