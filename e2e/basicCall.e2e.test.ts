@@ -12,6 +12,7 @@ import {
   sleep,
   waitFor,
   useE2eEnvironment,
+  randomRoomId,
 } from './harness.js';
 
 const env = useE2eEnvironment();
@@ -21,7 +22,7 @@ const openGuide = (userId: string, roomId: number) =>
 
 describe('basic call: the TRTC v4 guide code against a self-hosted Parley', () => {
   it('three pages each receive the other two; one leaves and the others see it within 1 s; it rejoins', async () => {
-    const roomId = 100_000 + Math.floor(Math.random() * 800_000);
+    const roomId = randomRoomId();
     const alice = await openGuide('alice', roomId);
     const bob = await openGuide('bob', roomId);
     const carol = await openGuide('carol', roomId);

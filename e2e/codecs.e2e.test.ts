@@ -1,7 +1,13 @@
 /** H264 end to end when the publisher's browser sends only H264 and the others decode it. */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { expectFlowing, newPage, openGuidePage, useE2eEnvironment } from './harness.js';
+import {
+  expectFlowing,
+  newPage,
+  openGuidePage,
+  useE2eEnvironment,
+  randomRoomId,
+} from './harness.js';
 
 const env = useE2eEnvironment();
 
@@ -43,7 +49,7 @@ function videoCodecs(page: Page, direction: 'inbound-rtp' | 'outbound-rtp'): Pro
 
 describe('codecs', () => {
   it('negotiates H264 when the publisher offers only H264, and the subscriber decodes it', async () => {
-    const roomId = 500_000 + Math.floor(Math.random() * 400_000);
+    const roomId = randomRoomId();
     const { context, page: h264 } = await newPage(env.browser);
     await context.addInitScript(PREFER_H264);
     await h264.goto(

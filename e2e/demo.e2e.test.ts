@@ -9,6 +9,7 @@ import {
   startParley,
   waitFor,
   type ParleyUnderTest,
+  randomRoomId,
 } from './harness.js';
 
 let parley: ParleyUnderTest;
@@ -55,7 +56,7 @@ function imageActivity(png: Buffer): { stddev: number; lit: number } {
 
 describe('demo page', () => {
   it('shows the other participant’s video in a tile after typing and clicking Join', async () => {
-    const room = String(300_000 + Math.floor(Math.random() * 600_000));
+    const room = String(randomRoomId());
     const ada = await joinDemo(room, 'ada');
     const lin = await joinDemo(room, 'lin');
     for (const [page, other] of [

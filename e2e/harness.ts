@@ -224,6 +224,9 @@ export async function remoteMedia(page: Page): Promise<RemoteMedia[]> {
   });
 }
 
+/** A random numeric room per test: test files share one server per file. */
+export const randomRoomId = (): number => 100_000 + Math.floor(Math.random() * 3_000_000);
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a truthy value or the time is up (then throws with `what`). */

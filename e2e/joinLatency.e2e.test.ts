@@ -4,7 +4,7 @@
  * an assertion: compare it with Janus's ~90 ms median on this machine.
  */
 import { describe, expect, it } from 'vitest';
-import { median, newPage, useE2eEnvironment } from './harness.js';
+import { median, newPage, useE2eEnvironment, randomRoomId } from './harness.js';
 
 const JOINS = 12;
 
@@ -12,7 +12,7 @@ const env = useE2eEnvironment();
 
 describe('join to first painted frame', () => {
   it(`is measured over ${JOINS} joins and printed`, async () => {
-    const roomId = 200_000 + Math.floor(Math.random() * 700_000);
+    const roomId = randomRoomId();
     const { page: publisher } = await newPage(env.browser);
     await publisher.goto(
       `${env.app.origin}/guide.html?${new URLSearchParams({

@@ -13,11 +13,12 @@ import {
   sleep,
   waitFor,
   useE2eEnvironment,
+  randomRoomId,
 } from './harness.js';
 
 const env = useE2eEnvironment();
 
-const room = () => 400_000 + Math.floor(Math.random() * 500_000);
+const room = () => randomRoomId();
 
 describe('presence', () => {
   it('removes a tab that disappears (browser killed) 8-10 s after its last sign of life', async () => {

@@ -96,5 +96,4 @@ export function waitForEvent(
   return waitFor(what, async () => (await recorded(page)).find(match), timeoutMs);
 }
 
-/** A random room per test: tests share one server. */
-export const randomRoom = (): number => 100_000 + Math.floor(Math.random() * 3_000_000);
+export { randomRoomId as randomRoom } from '../harness.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { newPage, waitFor, useE2eEnvironment } from '../harness.js';
+import { newPage, waitFor, useE2eEnvironment, randomRoomId } from '../harness.js';
 
 const env = useE2eEnvironment();
 
@@ -16,7 +16,7 @@ interface DemoPage {
   errors: string[];
 }
 
-const randomRoom = () => String(300_000 + Math.floor(Math.random() * 600_000));
+const randomRoom = () => String(randomRoomId());
 
 async function openDemo(): Promise<DemoPage> {
   const { page } = await newPage(env.browser);

@@ -269,7 +269,7 @@ export function forwarded(
     .reduce((sum, s) => sum + s.forwardedPackets, 0);
 }
 
-export const randomRoom = (): number => 100_000 + Math.floor(Math.random() * 800_000);
+export { randomRoomId as randomRoom } from '../harness.js';
 
 export interface StreamMedia {
   framesDecoded: number;
