@@ -201,6 +201,11 @@ async function run(name: string): Promise<Outcome> {
         'enableAudioVolumeEvaluation with a non-numeric interval': () =>
           c(() => make('e1').enableAudioVolumeEvaluation('fast')),
         "getRemoteVideoStats('big')": () => c(() => make('e1').getRemoteVideoStats('big')),
+        'join right after destroy() (not awaited)': () => {
+          const client = make('e1');
+          void client.destroy();
+          return c(() => client.join({ roomId }));
+        },
         'join after destroy': async () => {
           const client = make('e1');
           await client.destroy();
@@ -263,6 +268,7 @@ const TABLE: Array<[string, number | null, RegExp?]> = [
   ['enableAudioVolumeEvaluation with a non-numeric interval', INVALID_PARAMETER, /interval.*fast/],
   ["getRemoteVideoStats('big')", INVALID_PARAMETER, /'main' or 'auxiliary', got big/],
   ['join after destroy', INVALID_OPERATION, /destroyed/],
+  ['join right after destroy() (not awaited)', INVALID_OPERATION, /destroyed/],
   [
     'startPublishCDNStream (not in Parley yet)',
     NOT_SUPPORTED,

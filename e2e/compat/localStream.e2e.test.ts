@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { waitFor, useE2eEnvironment } from '../harness.js';
+import { newPage, waitFor, useE2eEnvironment } from '../harness.js';
 import {
   expectGrowing,
   inbound,
@@ -269,5 +269,35 @@ describe('LocalStream capture settings', () => {
       async () => (await inbound(bob)).audioEnergy,
       0.01,
     );
+  });
+
+  it('close() during initialize() releases the camera and microphone the browser hands over late', async () => {
+    const { page } = await newPage(env.browser);
+    await page.goto(`${env.app.origin}/sdk.html`);
+    const outcome = await page.evaluate(async () => {
+      const w = window as unknown as MediaWindow;
+      // Every track the browser hands out, to check afterwards that none is left live.
+      const handed: MediaStreamTrack[] = [];
+      const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await gum(constraints);
+        handed.push(...stream.getTracks());
+        return stream;
+      };
+      const stream = w.TRTC.createStream({ userId: 'early', audio: true, video: true });
+      const initializing = stream.initialize();
+      stream.close(); // e.g. the component unmounted while the permission prompt was open
+      const code = await initializing.then(
+        () => 0,
+        (e: { getCode(): number }) => e.getCode(),
+      );
+      return {
+        code,
+        handed: handed.length,
+        live: handed.filter((t) => t.readyState === 'live').length,
+        hasVideo: stream.hasVideo(),
+      };
+    });
+    expect(outcome).toEqual({ code: 0x1001, handed: 2, live: 0, hasVideo: false });
   });
 });

@@ -222,8 +222,9 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   async destroy(): Promise<void> {
     if (this.destroyed) return;
-    await this.leave();
+    // Marked first: a join() called while the leave below runs must be refused.
     this.destroyed = true;
+    await this.leave();
     this.off('*');
   }
 

@@ -135,13 +135,22 @@ export class Publications {
     }
     // The media stops now; the m-lines go at the next negotiation, after the server has
     // removed the stream (a re-offer without them would otherwise remove it as an update).
-    for (const kind of pub.kinds) void transport.setSending(streamType, kind, null);
-    await this.options.signal.request('unpublish', { streamType });
-    await this.serialized(async () => {
-      this.assertLive(transport);
-      for (const kind of pub.kinds) transport.removeTrack(streamType, kind);
-      await this.negotiate(transport);
-    });
+    for (const kind of pub.kinds) {
+      transport
+        .setSending(streamType, kind, null)
+        .catch((error: unknown) => log.warn(`stopping the ${streamType} ${kind} failed`, error));
+    }
+    try {
+      await this.options.signal.request('unpublish', { streamType });
+    } finally {
+      // Even when the server's answer failed: the m-lines must go, or the next publish of
+      // this stream type finds its slots taken and every re-offer lists a ghost stream.
+      await this.serialized(async () => {
+        this.assertLive(transport);
+        for (const kind of pub.kinds) transport.removeTrack(streamType, kind);
+        await this.negotiate(transport);
+      });
+    }
   }
 
   /** Session over: the connection closes and every stream is released. */

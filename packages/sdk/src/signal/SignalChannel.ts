@@ -145,6 +145,13 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
     this.phase = 'connecting';
     try {
       const ws = await this.openSocket(this.openTimeoutMs);
+      if (this.phase !== 'connecting') {
+        // close() ran while the socket was opening: do not resurrect the channel.
+        closeSocket(ws, 1000, 'client closed');
+        throw RtcError.signalSetupFailed(
+          `signaling connection to ${this.url} closed by the client`,
+        );
+      }
       this.adopt(ws);
       this.phase = 'open';
       this.flushOutbox();

@@ -317,6 +317,8 @@ export class LocalStream extends Stream {
 
   /** Stops playback and the capture (the camera light goes off). */
   override close(): void {
+    // A capture still in flight sees this and releases what it gets.
+    this.closeCount++;
     super.close();
     for (const track of [this.audioTrack, this.videoTrack]) track?.stop();
     this.setTrack('audio', null);
@@ -371,7 +373,11 @@ export class LocalStream extends Stream {
     return kind === 'audio' ? this.audioTrack : this.videoTrack;
   }
 
+  /** Bumped by close(), so a capture that finishes after it knows to let go. */
+  private closeCount = 0;
+
   private async capture(): Promise<void> {
+    const closesAtStart = this.closeCount;
     const config = this.config;
     const { audioSource, videoSource } = config;
     if (audioSource !== undefined && !isTrack(audioSource, 'audio')) {
@@ -411,6 +417,16 @@ export class LocalStream extends Stream {
         for (const track of screenCapture?.getTracks() ?? []) track.stop();
         throw error;
       }
+    }
+    if (this.closeCount !== closesAtStart) {
+      // close() ran while the browser was capturing: the camera light must go off.
+      for (const track of [
+        ...(screenCapture?.getTracks() ?? []),
+        ...(devices?.getTracks() ?? []),
+      ]) {
+        track.stop();
+      }
+      throw RtcError.invalidOperation('the stream was closed while initialize() was capturing');
     }
     for (const track of devices?.getTracks() ?? []) this.deviceTracks.add(track);
     this.setTrack(
