@@ -259,8 +259,7 @@ export class ParleyServer implements SessionRegistry {
     }
     const existing = this.rooms.get(data.sdkAppId, data.room)?.participants.get(data.userId);
     if (existing) {
-      const old = [...this.#sessionsByToken.values()].find((s) => s.participant === existing);
-      await old?.kick(
+      await Session.of(existing)?.kick(
         `user ${data.userId} joined room ${String(data.room.id)} from another connection`,
       );
     }

@@ -33,7 +33,6 @@ export class Room extends SafeEmitter<RoomEvents> {
   readonly key: string;
   readonly participants = new Map<string, Participant>();
   readonly router: Router;
-  readonly createdAt = Date.now();
 
   constructor(
     readonly sdkAppId: number,

@@ -13,7 +13,6 @@ import {
   type IceCandidateInit,
   type PeerConnectionName,
   type Role,
-  type StreamInfo,
   type StreamType,
   type SubscribedTrack,
   type TrackKind,
@@ -630,6 +629,11 @@ export class Session {
   }
 
   #sessionOf(participant: Participant): Session | undefined {
+    return Session.of(participant);
+  }
+
+  /** The session driving a participant (after `register()`). */
+  static of(participant: Participant): Session | undefined {
     return sessionsByParticipant.get(participant);
   }
 
@@ -640,10 +644,6 @@ export class Session {
   /** Registers the session so others in the room can reach it. */
   register(): void {
     sessionsByParticipant.set(this.participant, this);
-  }
-
-  streamInfos(): StreamInfo[] {
-    return this.participant.info().streams;
   }
 }
 

@@ -61,12 +61,6 @@ interface Sink {
   lastOutSeq: number | undefined;
 }
 
-export interface RouterStats {
-  sources: number;
-  sinks: number;
-  forwardedPackets: number;
-}
-
 export interface SourceStats {
   sourceId: string;
   kind: TrackKind;
@@ -80,20 +74,11 @@ export class Router {
   readonly #sources = new Map<string, Source>();
   readonly #sinks = new Map<string, Sink>();
   readonly #connectedTransports = new Set<string>();
-  #forwarded = 0;
 
   constructor(
     private readonly engine: MediaEngine,
     private readonly now: Clock = Date.now,
   ) {}
-
-  get stats(): RouterStats {
-    return {
-      sources: this.#sources.size,
-      sinks: this.#sinks.size,
-      forwardedPackets: this.#forwarded,
-    };
-  }
 
   /** Per published track: who receives it and how much was forwarded (metrics, tests). */
   sourceStats(): SourceStats[] {
@@ -337,7 +322,6 @@ export class Router {
     if (sink.lastOutSeq === undefined || ((sequenceNumber - sink.lastOutSeq) & 0xffff) < 0x8000) {
       sink.lastOutSeq = sequenceNumber;
     }
-    this.#forwarded++;
     sink.source.forwarded++;
     this.engine.sendRtp(sink.id, {
       header: { ...header, sequenceNumber, timestamp: (header.timestamp + sink.tsOffset) >>> 0 },

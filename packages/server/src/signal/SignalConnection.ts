@@ -89,10 +89,6 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
     socket.on('error', (error) => this.log.warn({ err: error, conn: this.id }, 'socket error'));
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   setHandlers(requests: RequestHandler, notifications: NotificationHandler): void {
     this.#requestHandler = requests;
     this.#notificationHandler = notifications;

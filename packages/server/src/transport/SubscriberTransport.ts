@@ -36,14 +36,6 @@ export class SubscriberTransport {
     return new SubscriberTransport(engine, id, sendOffer);
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  hasTrack(outTrackId: string): boolean {
-    return this.#tracks.has(outTrackId);
-  }
-
   async addTrack(outTrackId: string, info: OutgoingTrackInfo, codec: CodecInfo): Promise<void> {
     if (this.#tracks.has(outTrackId)) return;
     this.#tracks.set(outTrackId, info);
