@@ -1,12 +1,12 @@
 // Unit tests for the pure parts of scripts/mediasoup-worker.mjs:
-// `node --test scripts/mediasoup/`
+// (vitest, unit project)
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { cacheKey, extractFromTar, prebuiltTarName } from '../mediasoup-worker.mjs';
 
