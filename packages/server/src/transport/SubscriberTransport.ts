@@ -29,6 +29,12 @@ interface Slot {
   mid: string;
   kind: TrackKind;
   entry: { consumer: MediaConsumer; info: OutgoingTrackInfo } | null;
+  /**
+   * The client has answered an offer in which this section was closed: only then may it
+   * carry a new track (with a new mid). Browsers refuse a section whose mid changes while
+   * it is still open.
+   */
+  closedForClient: boolean;
 }
 
 export class SubscriberTransport {
@@ -79,11 +85,14 @@ export class SubscriberTransport {
       return;
     }
     // Recycle a closed section of the same kind (never the first: it tags the bundle).
-    let slot = this.#slots.find((s, i) => i > 0 && s.entry === null && s.kind === info.kind);
+    let slot = this.#slots.find(
+      (s, i) => i > 0 && s.entry === null && s.closedForClient && s.kind === info.kind,
+    );
     if (slot) {
       slot.mid = String(this.#nextMid++);
+      slot.closedForClient = false;
     } else {
-      slot = { mid: String(this.#nextMid++), kind: info.kind, entry: null };
+      slot = { mid: String(this.#nextMid++), kind: info.kind, entry: null, closedForClient: false };
       this.#slots.push(slot);
     }
     slot.entry = { consumer, info };
@@ -152,6 +161,9 @@ export class SubscriberTransport {
     this.#fresh = false;
     if (this.#closed) return;
     await this.transport.connect(answer.dtlsParameters);
+    for (const { slot, entry, mid } of offered) {
+      if (!entry && slot.mid === mid) slot.closedForClient = true;
+    }
     for (const { entry, mid } of offered) {
       if (!entry || entry.consumer.closed || !entry.consumer.paused) continue;
       if (answer.rejected.has(mid)) continue;
