@@ -17,6 +17,8 @@ import {
   type ClientRequestResult,
 } from '@parley/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Operations } from './api/Operations.js';
+import { RoomManagerDirectory } from './api/RoomManagerDirectory.js';
 import { Authenticator } from './auth/Authenticator.js';
 import type { ParleyConfig } from './config.js';
 import { createHttpApp } from './http/HttpApp.js';
@@ -27,6 +29,7 @@ import { LogStore } from './logs/LogStore.js';
 import { LogTokens } from './logs/LogTokens.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { WeriftEngine } from './media/werift/WeriftEngine.js';
+import { RouterMediaStats } from './metrics/RouterMediaStats.js';
 import { Participant } from './room/Participant.js';
 import { RoomManager } from './room/RoomManager.js';
 import { Session, type SessionRegistry } from './room/Session.js';
@@ -44,6 +47,7 @@ export interface ParleyServerOptions {
   engine?: MediaEngine;
   sdkDir?: string;
   demoDir?: string;
+  adminDir?: string;
 }
 
 const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
@@ -54,6 +58,9 @@ export class ParleyServer implements SessionRegistry {
   readonly rooms: RoomManager;
   /** SDK log lines uploaded with `TRTC.Logger.enableUploadLog()`. */
   readonly logs: LogStore;
+  /** Server API, callbacks, metrics and admin console, over the room directory. */
+  readonly ops: Operations;
+  readonly #directory: RoomManagerDirectory;
   readonly #logTokens = new LogTokens();
   readonly #logTokenOf = new WeakMap<Session, string>();
   readonly #config: ParleyConfig;
@@ -81,7 +88,15 @@ export class ParleyServer implements SessionRegistry {
         additionalHostAddresses: ['127.0.0.1'],
       });
     this.rooms = new RoomManager(this.engine);
-    this.#auth = new Authenticator([{ sdkAppId: config.sdkAppId, secretKey: config.secretKey }]);
+    this.#auth = new Authenticator(config.apps);
+    this.#directory = new RoomManagerDirectory(this.rooms);
+    this.ops = new Operations({
+      config,
+      directory: this.#directory,
+      media: new RouterMediaStats(this.rooms, this.engine),
+      log: this.log,
+      adminDir: options.adminDir ?? here('../../../apps/admin/'),
+    });
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),
       log: this.log,
@@ -92,6 +107,7 @@ export class ParleyServer implements SessionRegistry {
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
       dev: config.devMode ? { sdkAppId: config.sdkAppId, secretKey: config.secretKey } : null,
       isReady: () => this.#ready,
+      operations: (req, res, url) => this.ops.handleHttp(req, res, url),
       log: this.log,
       logs: createLogApi({
         store: this.logs,
@@ -146,6 +162,7 @@ export class ParleyServer implements SessionRegistry {
     this.#wss.close();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     await this.logs.flushed();
+    await this.ops.close();
   }
 
   // ---- SessionRegistry ----
@@ -216,9 +233,22 @@ export class ParleyServer implements SessionRegistry {
     try {
       if (method === 'join') {
         this.#joining.add(signal);
-        return await this.#join(signal, data as ClientRequestData<'join'>).finally(() =>
-          this.#joining.delete(signal),
-        );
+        const started = performance.now();
+        const joinData = data as ClientRequestData<'join'>;
+        return await this.#join(signal, joinData)
+          .then(
+            (result) => {
+              this.ops.joinFinished((performance.now() - started) / 1000);
+              return result;
+            },
+            (error: unknown) => {
+              if (error instanceof ServerError) {
+                this.ops.joinFinished(0, { ...error.payload, sdkAppId: joinData.sdkAppId });
+              }
+              throw error;
+            },
+          )
+          .finally(() => this.#joining.delete(signal));
       }
       if (method === 'resume') return this.#resume(signal, data as ClientRequestData<'resume'>);
     } catch (error) {
@@ -257,6 +287,9 @@ export class ParleyServer implements SessionRegistry {
     if (data.privateMapKey) {
       this.#auth.verifyRoomPermission(data.sdkAppId, data.userId, data.room, data.privateMapKey);
     }
+    const refusal = this.ops.checkJoin(data.sdkAppId, data.room, data.userId, !!data.privateMapKey);
+    if (refusal)
+      throw new ServerError(ErrorCode.JOIN_ROOM_FAILED, refusal.message, refusal.extraCode);
     const existing = this.rooms.get(data.sdkAppId, data.room)?.participants.get(data.userId);
     if (existing) {
       await Session.of(existing)?.kick(
@@ -291,6 +324,7 @@ export class ParleyServer implements SessionRegistry {
     session.attach(signal);
     if (participant.visible)
       room.broadcast('peer-join', { userId: participant.userId, role }, participant);
+    this.#directory.noteJoin(participant, data.sdkVersion, signal.remoteAddress);
     room.safeEmit('participant-joined', participant);
     this.log.info({ room: room.key, user: participant.userId, role, conn: signal.id }, 'joined');
     if (participant.autoSubscribe) {
