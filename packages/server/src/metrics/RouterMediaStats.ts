@@ -133,7 +133,7 @@ export class RouterMediaStats implements MediaStatsSource {
   }
 
   #source(sourceId: string): SourceCounter | undefined {
-    let counter = this.#sources.get(sourceId);
+    const counter = this.#sources.get(sourceId);
     if (counter) return counter;
     const created: SourceCounter = {
       bytes: 0,
