@@ -71,7 +71,9 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 };
 
 export function createTencentApi(options: TencentApiOptions) {
-  const now = options.now ?? Date.now;
+  // The wall clock from a monotonic base: X-TC-Timestamp checks do not follow a Date that
+  // is stepped (or faked in tests) while the process runs.
+  const now = options.now ?? (() => performance.timeOrigin + performance.now());
   const credentials = new Map<string, { secretKey: string; sdkAppId: number }>();
   for (const app of options.apps) {
     for (const c of app.apiCredentials) {
