@@ -93,7 +93,7 @@ describe('CallbackQueue', () => {
     expect(r.received).toHaveLength(0);
     expect(q.deliveries().some((d) => d.outcome === 'failed' && d.status === 500)).toBe(true);
     r.state.failing = false;
-    await waitFor(() => r.received.length === 5);
+    await waitFor(() => r.received.length === 5 && q.depth === 0);
     expect(r.received.map((x) => x.body.EventInfo.UserId)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4']);
     expect(r.received.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(r.received.every((x) => x.signOk)).toBe(true);
