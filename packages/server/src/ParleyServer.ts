@@ -17,6 +17,8 @@ import {
   type ClientRequestResult,
 } from '@parley/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Operations } from './api/Operations.js';
+import { RoomManagerDirectory } from './api/RoomManagerDirectory.js';
 import { Authenticator } from './auth/Authenticator.js';
 import type { ParleyConfig } from './config.js';
 import { createHttpApp } from './http/HttpApp.js';
@@ -27,6 +29,7 @@ import { LogStore } from './logs/LogStore.js';
 import { LogTokens } from './logs/LogTokens.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { MediasoupEngine } from './media/mediasoup/MediasoupEngine.js';
+import { EngineMediaStats } from './metrics/EngineMediaStats.js';
 import { Participant } from './room/Participant.js';
 import type { Room } from './room/Room.js';
 import { RoomManager } from './room/RoomManager.js';
@@ -45,6 +48,7 @@ export interface ParleyServerOptions {
   engine?: MediaEngine;
   sdkDir?: string;
   demoDir?: string;
+  adminDir?: string;
 }
 
 const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
@@ -55,6 +59,9 @@ export class ParleyServer {
   readonly rooms: RoomManager;
   /** SDK log lines uploaded with `TRTC.Logger.enableUploadLog()`. */
   readonly logs: LogStore;
+  /** Server API, callbacks, metrics and admin console, over the room directory. */
+  readonly ops: Operations;
+  readonly #directory: RoomManagerDirectory;
   readonly #logTokens = new LogTokens();
   readonly #logTokenOf = new WeakMap<Session, string>();
   readonly #config: ParleyConfig;
@@ -86,7 +93,15 @@ export class ParleyServer {
       });
     this.rooms = new RoomManager(this.engine, this.log);
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
-    this.#auth = new Authenticator([{ sdkAppId: config.sdkAppId, secretKey: config.secretKey }]);
+    this.#auth = new Authenticator(config.apps);
+    this.#directory = new RoomManagerDirectory(this.rooms);
+    this.ops = new Operations({
+      config,
+      directory: this.#directory,
+      media: new EngineMediaStats(this.rooms),
+      log: this.log,
+      adminDir: options.adminDir ?? here('../../../apps/admin/'),
+    });
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),
       log: this.log,
@@ -96,6 +111,7 @@ export class ParleyServer {
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
       dev: config.devMode ? { sdkAppId: config.sdkAppId, secretKey: config.secretKey } : null,
       isReady: () => this.#ready,
+      operations: (req, res, url) => this.ops.handleHttp(req, res, url),
       log: this.log,
       logs: createLogApi({
         store: this.logs,
@@ -152,6 +168,7 @@ export class ParleyServer {
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     await this.engine.close();
     await this.logs.flushed();
+    await this.ops.close();
   }
 
   // ---- internals ----
@@ -194,9 +211,22 @@ export class ParleyServer {
     try {
       if (method === 'join') {
         this.#joining.add(signal);
-        return await this.#join(signal, data as ClientRequestData<'join'>).finally(() =>
-          this.#joining.delete(signal),
-        );
+        const started = performance.now();
+        const joinData = data as ClientRequestData<'join'>;
+        return await this.#join(signal, joinData)
+          .then(
+            (result) => {
+              this.ops.joinFinished((performance.now() - started) / 1000);
+              return result;
+            },
+            (error: unknown) => {
+              if (error instanceof ServerError) {
+                this.ops.joinFinished(0, { ...error.payload, sdkAppId: joinData.sdkAppId });
+              }
+              throw error;
+            },
+          )
+          .finally(() => this.#joining.delete(signal));
       }
       if (method === 'resume') return this.#resume(signal, data as ClientRequestData<'resume'>);
     } catch (error) {
@@ -235,6 +265,9 @@ export class ParleyServer {
     if (data.privateMapKey) {
       this.#auth.verifyRoomPermission(data.sdkAppId, data.userId, data.room, data.privateMapKey);
     }
+    const refusal = this.ops.checkJoin(data.sdkAppId, data.room, data.userId, !!data.privateMapKey);
+    if (refusal)
+      throw new ServerError(ErrorCode.JOIN_ROOM_FAILED, refusal.message, refusal.extraCode);
     const role = data.mode === 'live' ? data.role : 'anchor';
     const participant = new Participant(
       data.userId,
@@ -246,6 +279,7 @@ export class ParleyServer {
     );
     // Notifications may flow as soon as the room has the participant.
     participant.signal = signal;
+    this.#directory.noteJoin(participant, data.sdkVersion, signal.remoteAddress);
     this.#joined.add(signal);
     let joined;
     try {

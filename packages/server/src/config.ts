@@ -7,6 +7,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseConfigFile, readConfigFile, type AppConfig } from './apps/appsConfig.js';
+import { devApiCredential } from './apps/devApi.js';
 
 export interface ParleyConfig {
   port: number;
@@ -33,6 +35,16 @@ export interface ParleyConfig {
   /** How long a participant without a sign of life stays in the room. */
   sessionTimeoutMs: number;
   heartbeatMs: number;
+  /** Every application served (the first is `sdkAppId`/`secretKey` above). */
+  apps: AppConfig[];
+  /** PARLEY_ADMIN_TOKEN or the config file's adminToken: opens /admin besides API credentials. */
+  adminToken?: string;
+  /** How long an event callback is retried before it is dropped (PARLEY_CALLBACK_RETRY_MS). */
+  callbackRetryMs: number;
+  /** Longest wait between two attempts of one callback (PARLEY_CALLBACK_MAX_BACKOFF_MS). */
+  callbackMaxBackoffMs: number;
+  /** Where bans, history and the callback queue are kept (PARLEY_DATA_DIR or `.parley`). */
+  stateDir: string;
 }
 
 export class ConfigError extends Error {
@@ -132,17 +144,53 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     ...optional('workerMaxLoad', integer(env, 'PARLEY_WORKER_MAX_LOAD', 1, 1_000_000)),
     heartbeatMs: 2000,
   };
-  if (hasAppId && hasKey) {
-    const sdkAppId = integer(env, 'PARLEY_SDK_APP_ID', 1, 0xffffffff);
-    return { ...common, sdkAppId: sdkAppId!, secretKey: keyRaw!, devMode: false };
+  const stateDir = resolve(env.PARLEY_DATA_DIR || '.parley');
+  const ops = {
+    stateDir,
+    callbackRetryMs: integer(env, 'PARLEY_CALLBACK_RETRY_MS', 1000, 30 * 86_400_000) ?? 3_600_000,
+    callbackMaxBackoffMs: integer(env, 'PARLEY_CALLBACK_MAX_BACKOFF_MS', 100, 3_600_000) ?? 30_000,
+    ...(env.PARLEY_ADMIN_TOKEN ? { adminToken: env.PARLEY_ADMIN_TOKEN } : {}),
+  };
+  if (env.PARLEY_CONFIG) {
+    for (const name of ['PARLEY_SDK_APP_ID', 'PARLEY_SECRET_KEY', ...APP_ENV]) {
+      if (env[name]) {
+        throw new ConfigError(
+          `${name} is set but so is PARLEY_CONFIG: put the application in the config file instead`,
+        );
+      }
+    }
+    let file;
+    try {
+      file = readConfigFile(env.PARLEY_CONFIG);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+    const first = file.apps[0]!;
+    return {
+      ...common,
+      ...ops,
+      ...(file.adminToken && !ops.adminToken ? { adminToken: file.adminToken } : {}),
+      sdkAppId: first.sdkAppId,
+      secretKey: first.secretKey,
+      devMode: false,
+      apps: file.apps,
+    };
   }
-  const dev = loadDevCredentials(resolve(env.PARLEY_DATA_DIR || '.parley'));
+  if (hasAppId && hasKey) {
+    const sdkAppId = integer(env, 'PARLEY_SDK_APP_ID', 1, 0xffffffff)!;
+    const app = appFromEnv(env, sdkAppId, keyRaw!, undefined);
+    return { ...common, ...ops, sdkAppId, secretKey: keyRaw!, devMode: false, apps: [app] };
+  }
+  const dev = loadDevCredentials(stateDir);
+  const devApi = devApiCredential(stateDir);
   return {
     ...common,
+    ...ops,
     sdkAppId: dev.sdkAppId,
     secretKey: dev.secretKey,
     devMode: true,
     devCredentialsFile: dev.file,
+    apps: [appFromEnv(env, dev.sdkAppId, dev.secretKey, devApi)],
   };
 }
 
@@ -178,4 +226,63 @@ function listenIps(raw: string | undefined, host: string): string[] {
     .sort((a, b) => Number(b!.internal) - Number(a!.internal))
     .map((i) => i!.address);
   return ips.length > 0 ? [...new Set(ips)] : ['127.0.0.1'];
+}
+
+const APP_ENV = [
+  'PARLEY_API_SECRET_ID',
+  'PARLEY_API_SECRET_KEY',
+  'PARLEY_CALLBACK_URL',
+  'PARLEY_CALLBACK_KEY',
+];
+
+/** The single application of the environment variables, validated like a config file entry. */
+function appFromEnv(
+  env: Env,
+  sdkAppId: number,
+  secretKey: string,
+  devApi: { secretId: string; secretKey: string } | undefined,
+): AppConfig {
+  const secretId = env.PARLEY_API_SECRET_ID || undefined;
+  const apiKey = env.PARLEY_API_SECRET_KEY || undefined;
+  if ((secretId === undefined) !== (apiKey === undefined)) {
+    throw new ConfigError('set both PARLEY_API_SECRET_ID and PARLEY_API_SECRET_KEY, or neither');
+  }
+  if (env.PARLEY_CALLBACK_KEY && !env.PARLEY_CALLBACK_URL) {
+    throw new ConfigError('PARLEY_CALLBACK_KEY is set but PARLEY_CALLBACK_URL is not');
+  }
+  const apiCredentials =
+    secretId !== undefined && apiKey !== undefined
+      ? [{ secretId, secretKey: apiKey }]
+      : devApi
+        ? [devApi]
+        : [];
+  const document = {
+    apps: [
+      {
+        sdkAppId,
+        secretKey,
+        apiCredentials,
+        ...(env.PARLEY_CALLBACK_URL
+          ? {
+              callback: {
+                url: env.PARLEY_CALLBACK_URL,
+                ...(env.PARLEY_CALLBACK_KEY ? { key: env.PARLEY_CALLBACK_KEY } : {}),
+              },
+            }
+          : {}),
+      },
+    ],
+  };
+  try {
+    return parseConfigFile(document, 'the environment').apps[0]!;
+  } catch (error) {
+    // Map the file paths back to the variable names an operator set.
+    throw new ConfigError(
+      (error as Error).message
+        .replace('apps[0].apiCredentials[0].secretId', 'PARLEY_API_SECRET_ID')
+        .replace('apps[0].apiCredentials[0].secretKey', 'PARLEY_API_SECRET_KEY')
+        .replace('apps[0].callback.url', 'PARLEY_CALLBACK_URL')
+        .replace('apps[0].callback.key', 'PARLEY_CALLBACK_KEY'),
+    );
+  }
 }

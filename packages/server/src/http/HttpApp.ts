@@ -17,6 +17,8 @@ export interface HttpAppOptions {
   dev: { sdkAppId: number; secretKey: string } | null;
   isReady: () => boolean;
   log: Logger;
+  /** Server API (`POST /`), `/metrics` and `/admin`: true when it handled the request. */
+  operations?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** `/v1/logs` (see logApi.ts); 404 when absent. */
   logs?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 }
@@ -103,6 +105,16 @@ export function createHttpApp(options: HttpAppOptions) {
       res.writeHead(204);
       res.end();
       return;
+    }
+    if (options.operations) {
+      try {
+        if (await options.operations(req, res, url)) return;
+      } catch (error) {
+        log.error({ err: error, path: url.pathname }, 'operations endpoint failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+        return;
+      }
     }
     if (url.pathname === LOG_UPLOAD_PATH && options.logs) {
       try {

@@ -41,6 +41,8 @@ import {
 } from './Participant.js';
 
 export type LeaveReason = 'leave' | 'timeout' | 'kick';
+/** What a removed client is told (its `client-banned` reason). */
+export type RemovalReason = 'kick' | 'banned' | 'room-disband';
 
 export interface RoomEvents {
   'participant-joined': [participant: Participant];
@@ -190,19 +192,23 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#run(() => this.#leave(participant, reason));
   }
 
-  /** Removes a participant with a `banned` notification saying why (kick, REST RemoveUser). */
-  kick(participant: Participant, message: string): Promise<void> {
-    return this.#run(() => this.#kick(participant, 'kick', message));
+  /**
+   * Removes a participant with a `banned` notification saying why: `kick` (another join of
+   * its userId, REST RemoveUser), `banned` (a ban), `room-disband` (the room was dismissed).
+   */
+  remove(participant: Participant, why: RemovalReason, message: string): Promise<void> {
+    return this.#run(() => this.#kick(participant, why, message));
   }
 
   async #kick(
     participant: Participant,
-    reason: 'kick',
+    why: RemovalReason,
     message: string,
     keepOpen = false,
   ): Promise<void> {
-    participant.signal?.notify('banned', { reason, message });
-    await this.#leave(participant, reason, keepOpen);
+    if (participant.left) return;
+    participant.signal?.notify('banned', { reason: why, message });
+    await this.#leave(participant, 'kick', keepOpen);
   }
 
   async #leave(participant: Participant, reason: LeaveReason, keepOpen = false): Promise<void> {

@@ -1,0 +1,222 @@
+/**
+ * RoomDirectory over the RoomManager and its Rooms. This file is the only one of the
+ * operations side that knows the room layer's classes. Removals go through the room like any
+ * other change (its operations run one at a time).
+ */
+import type { RoomRef, StreamInfo } from '@parley/protocol';
+import type { Participant } from '../room/Participant.js';
+import type { Room } from '../room/Room.js';
+import type { RoomManager } from '../room/RoomManager.js';
+import { SafeEmitter } from '../util/TypedEmitter.js';
+import type {
+  DirectoryEvents,
+  DirectoryLeaveReason,
+  ParticipantState,
+  RemovalReason,
+  RoomDirectory,
+  RoomState,
+  StreamState,
+} from './RoomDirectory.js';
+
+interface JoinNote {
+  joinedAt: number;
+  clientIp: string;
+  sdkVersion: string;
+}
+
+const streamState = (info: StreamInfo): StreamState => ({
+  streamType: info.streamType,
+  hasAudio: info.hasAudio,
+  hasVideo: info.hasVideo,
+  audioMuted: info.audioMuted,
+  videoMuted: info.videoMuted,
+});
+
+/** IPv4-mapped IPv6 (`::ffff:1.2.3.4`) as the IPv4 address people know. */
+const plainIp = (address: string): string => address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+
+export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implements RoomDirectory {
+  readonly #createdAt = new WeakMap<Room, number>();
+  readonly #notes = new WeakMap<Participant, JoinNote>();
+  /** Why we are removing a participant, so its participant-left says so. */
+  readonly #removals = new WeakMap<Participant, DirectoryLeaveReason>();
+  readonly #dismissing = new WeakSet<Room>();
+
+  constructor(private readonly rooms: RoomManager) {
+    super();
+    rooms.on('room-created', (room) => this.#watch(room));
+    rooms.on('room-closed', (room) =>
+      this.safeEmit('room-closed', {
+        ...this.#base(room),
+        dismissed: this.#dismissing.has(room),
+      }),
+    );
+    for (const room of rooms.rooms()) this.#watch(room);
+  }
+
+  /**
+   * Called by the join handler just before the room emits participant-joined: what only the
+   * join request knows.
+   */
+  noteJoin(participant: Participant, sdkVersion: string, clientIp: string): void {
+    this.#notes.set(participant, { joinedAt: Date.now(), sdkVersion, clientIp: plainIp(clientIp) });
+  }
+
+  listRooms(sdkAppId?: number): RoomState[] {
+    const result: RoomState[] = [];
+    for (const room of this.rooms.rooms()) {
+      if (sdkAppId === undefined || room.sdkAppId === sdkAppId) result.push(this.#state(room));
+    }
+    return result;
+  }
+
+  getRoom(sdkAppId: number, ref: RoomRef): RoomState | undefined {
+    const room = this.rooms.get(sdkAppId, ref);
+    return room ? this.#state(room) : undefined;
+  }
+
+  async removeUsers(
+    sdkAppId: number,
+    ref: RoomRef,
+    userIds: readonly string[],
+    reason: RemovalReason,
+    message: string,
+  ): Promise<string[]> {
+    const room = this.rooms.get(sdkAppId, ref);
+    if (!room) return [];
+    const removed: string[] = [];
+    await Promise.all(
+      userIds.map(async (userId) => {
+        const participant = room.participants.get(userId);
+        if (!participant) return;
+        removed.push(userId);
+        await this.#remove(
+          room,
+          participant,
+          reason,
+          reason === 'kick' ? 'kick' : 'banned',
+          message,
+        );
+      }),
+    );
+    return removed;
+  }
+
+  async dismissRoom(sdkAppId: number, ref: RoomRef, message: string): Promise<string[] | null> {
+    const room = this.rooms.get(sdkAppId, ref);
+    if (!room) return null;
+    this.#dismissing.add(room);
+    const participants = [...room.participants.values()];
+    await Promise.all(
+      participants.map((p) => this.#remove(room, p, 'room-disband', 'disband', message)),
+    );
+    return participants.map((p) => p.userId);
+  }
+
+  async #remove(
+    room: Room,
+    participant: Participant,
+    clientReason: 'kick' | 'banned' | 'room-disband',
+    leaveReason: DirectoryLeaveReason,
+    message: string,
+  ): Promise<void> {
+    this.#removals.set(participant, leaveReason);
+    // Peers see peer-leave with reason kick (the v4 event has no other removal reason).
+    await room.remove(participant, clientReason, message);
+  }
+
+  #base(room: Room) {
+    return { sdkAppId: room.sdkAppId, room: room.ref, at: Date.now() };
+  }
+
+  #watch(room: Room): void {
+    this.#createdAt.set(room, Date.now());
+    this.safeEmit('room-created', this.#base(room));
+    room.on('participant-joined', (participant) => {
+      const note = this.#noteOf(participant);
+      this.safeEmit('participant-joined', {
+        ...this.#base(room),
+        userId: participant.userId,
+        role: participant.role,
+        clientIp: note.clientIp,
+        sdkVersion: note.sdkVersion,
+      });
+    });
+    room.on('participant-left', (participant, reason) => {
+      this.safeEmit('participant-left', {
+        ...this.#base(room),
+        userId: participant.userId,
+        role: participant.role,
+        reason: this.#removals.get(participant) ?? reason,
+      });
+    });
+    room.on('role-changed', (participant, previous) =>
+      this.safeEmit('role-changed', {
+        ...this.#base(room),
+        userId: participant.userId,
+        role: participant.role,
+        previous,
+      }),
+    );
+    room.on('stream-published', (info) =>
+      this.safeEmit('stream-published', {
+        ...this.#base(room),
+        userId: info.userId,
+        stream: streamState(info),
+      }),
+    );
+    room.on('stream-updated', (info) =>
+      this.safeEmit('stream-updated', {
+        ...this.#base(room),
+        userId: info.userId,
+        stream: streamState(info),
+      }),
+    );
+    room.on('stream-unpublished', (userId, streamType) => {
+      const participant = room.participants.get(userId);
+      // A session that is closing removes its streams before it leaves the room.
+      const leaving = participant ? participant.left : true;
+      this.safeEmit('stream-unpublished', { ...this.#base(room), userId, streamType, leaving });
+    });
+  }
+
+  #noteOf(participant: Participant): JoinNote {
+    let note = this.#notes.get(participant);
+    if (!note) {
+      note = {
+        joinedAt: Date.now(),
+        sdkVersion: '',
+        clientIp: plainIp(participant.signal?.remoteAddress ?? ''),
+      };
+      this.#notes.set(participant, note);
+    }
+    return note;
+  }
+
+  #state(room: Room): RoomState {
+    return {
+      sdkAppId: room.sdkAppId,
+      room: room.ref,
+      createdAt: this.#createdAt.get(room) ?? Date.now(),
+      participants: [...room.participants.values()].map((p) => this.#participantState(p)),
+    };
+  }
+
+  #participantState(participant: Participant): ParticipantState {
+    const note = this.#noteOf(participant);
+    const streams: StreamState[] = [];
+    for (const type of participant.streams.keys()) {
+      const info = participant.streamInfo(type);
+      if (info) streams.push(streamState(info));
+    }
+    return {
+      userId: participant.userId,
+      role: participant.role,
+      joinedAt: note.joinedAt,
+      streams,
+      clientIp: note.clientIp,
+      sdkVersion: note.sdkVersion,
+      connected: participant.signal !== null,
+    };
+  }
+}
