@@ -6,7 +6,7 @@
  */
 import { createJanusRoom, joinParticipant, type Target } from './lib/clients.js';
 import { MediaPump } from './lib/peer.js';
-import { machineTicks, nowUs, percentile, sleep, tree, usage } from './lib/proc.js';
+import { machineTicks, nowUs, percentile, processCpu, sleep, TICKS_PER_SECOND, tree, usage } from './lib/proc.js';
 import { PARLEY_APP_ID, PARLEY_KEY, type ServerUnderTest } from './lib/servers.js';
 import { ClientWorker } from './lib/workers.js';
 import { fmt, table } from './lib/report.js';
@@ -109,7 +109,7 @@ export async function forwarding(
       const pids = [process.pid, ...workers.map((w) => w.pid)];
       const cpu0 = usage(server.pid).cpuSeconds;
       const perProcess0 = new Map(tree(server.pid).map((p) => [p.pid, p.ticks]));
-      const clients0 = pids.map((pid) => usage(pid).cpuSeconds);
+      const clients0 = pids.map(processCpu);
       const m0 = machineTicks();
       const sent0 = pump.packetsSent.audio + pump.packetsSent.video;
       const t0 = nowUs();
@@ -121,7 +121,7 @@ export async function forwarding(
         0,
         ...tree(server.pid).map((p) => p.ticks - (perProcess0.get(p.pid) ?? 0)),
       );
-      const clients1 = pids.map((pid) => usage(pid).cpuSeconds);
+      const clients1 = pids.map(processCpu);
       const m1 = machineTicks();
       const published = pump.packetsSent.audio + pump.packetsSent.video - sent0;
 
@@ -153,7 +153,7 @@ export async function forwarding(
         serverCores: (cpu1.cpuSeconds - cpu0) / seconds,
         clientCores: clientDeltas.reduce((a, b) => a + b, 0),
         busiestClientCore: Math.max(...clientDeltas),
-        busiestServerCore: busiestServerTicks / 100 / seconds,
+        busiestServerCore: busiestServerTicks / TICKS_PER_SECOND / seconds,
         machineBusyPercent: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
         latencyP50Ms: percentile(latencies, 50),
         latencyP99Ms: percentile(latencies, 99),

@@ -178,7 +178,7 @@ async function parleyParticipant(
     if (pc?.remoteDescription) void addCandidate(pc, c);
     else (early[name] ??= []).push(c);
   };
-  await signal.request('join', {
+  const joined = await signal.request('join', {
     protocolVersion: PROTOCOL_VERSION,
     sdkVersion: 'bench',
     sdkAppId: target.sdkAppId,
@@ -210,7 +210,9 @@ async function parleyParticipant(
     for (const c of early.publisher ?? []) await addCandidate(pc, c);
     await waitConnected(pc);
   }
-  if (subscribed) await withTimeout(subscribed, 15_000, `${userId} subscribing`);
+  // Wait for the subscription only when the room already has someone publishing.
+  const publishing = (joined.participants as { streams: unknown[] }[]).some((p) => p.streams.length);
+  if (subscribed && publishing) await withTimeout(subscribed, 15_000, `${userId} subscribing`);
   return participant;
 }
 

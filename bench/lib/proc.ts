@@ -1,7 +1,7 @@
 /** CPU time and memory of a process tree, from /proc (Linux). */
 import { readFileSync, readdirSync } from 'node:fs';
 
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 const PAGE_KB = 4;
 
 interface Stat {
@@ -90,3 +90,8 @@ export function percentile(values: number[], p: number): number {
 export const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** CPU seconds of one process alone (not its children). */
+export function processCpu(pid: number): number {
+  return (readStat(pid)?.ticks ?? 0) / TICKS_PER_SECOND;
+}

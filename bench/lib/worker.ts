@@ -14,6 +14,8 @@ export type WorkerRequest =
       publish: boolean;
       subscribe: boolean;
       feeds?: number[];
+      /** Per-user feeds (Janus), instead of `feeds`. */
+      feedsByUser?: Record<string, number[]>;
       /** Join this many at a time. */
       parallel: number;
     }
@@ -51,7 +53,13 @@ async function handle(req: WorkerRequest): Promise<void> {
       const runOne = async (): Promise<void> => {
         for (let user = queue.shift(); user; user = queue.shift()) {
           try {
-            const p = await joinParticipant(req.target, user, req.publish, req.subscribe, req.feeds);
+            const p = await joinParticipant(
+              req.target,
+              user,
+              req.publish,
+              req.subscribe,
+              req.feedsByUser?.[user] ?? req.feeds,
+            );
             participants.set(user, p);
             if (p.feedId !== undefined) feeds[user] = p.feedId;
             if (p.publisher) {

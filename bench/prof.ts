@@ -1,0 +1,16 @@
+import { joinParticipant } from './lib/clients.js';
+import { MediaPump } from './lib/peer.js';
+import { startParley, PARLEY_APP_ID, PARLEY_KEY } from './lib/servers.js';
+import { usage, sleep } from './lib/proc.js';
+const server = await startParley();
+const p = await joinParticipant({ server: 'Parley', url: server.url, sdkAppId: PARLEY_APP_ID, secretKey: PARLEY_KEY, roomId: 5 }, 'p', true, false);
+const pump = new MediaPump(false);
+pump.targets.add(p.publisher!);
+pump.start(60000);
+await sleep(1000);
+const c0 = usage(process.pid).cpuSeconds;
+await sleep(5000);
+console.log('publisher process cores', (usage(process.pid).cpuSeconds - c0) / 5, pump.packetsSent);
+pump.stop();
+await server.stop();
+process.exit(0);
