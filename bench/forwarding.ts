@@ -6,7 +6,7 @@
  */
 import { createJanusRoom, joinParticipant, type Target } from './lib/clients.js';
 import { MediaPump } from './lib/peer.js';
-import { machineTicks, nowUs, percentile, processCpu, sleep, TICKS_PER_SECOND, tree, usage } from './lib/proc.js';
+import { machineTicks, nowUs, percentile, processCpu, runQueueWait, sleep, TICKS_PER_SECOND, tree, usage } from './lib/proc.js';
 import { PARLEY_APP_ID, PARLEY_KEY, type ServerUnderTest } from './lib/servers.js';
 import { ClientWorker } from './lib/workers.js';
 import { fmt, table } from './lib/report.js';
@@ -27,6 +27,8 @@ export interface ForwardingStep {
   /** Busiest single process of the server tree, cores (all its threads). */
   busiestServerCore: number;
   machineBusyPercent: number;
+  /** Seconds per second the server's threads waited for a CPU (other load starving it). */
+  serverRunQueueWait: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencySamples: number;
@@ -60,6 +62,8 @@ export const DEFAULT_FORWARDING: ForwardingOptions = {
 };
 
 const LOSS_LIMIT_PERCENT = 0.1;
+/** Run-queue wait (s/s) of the server above which a step measured the machine's other load. */
+export const STARVED = 0.15;
 
 export async function forwarding(
   server: ServerUnderTest,
@@ -73,7 +77,7 @@ export async function forwarding(
   if (target.server === 'Janus') await createJanusRoom(target.url, roomId);
   const publisher = await joinParticipant(target, 'publisher', true, false);
   const pump = new MediaPump(true);
-  pump.targets.add(publisher.publisher!);
+  pump.add(publisher.publisher!, 0);
   pump.start(8 * 60_000);
   const feeds = publisher.feedId !== undefined ? [publisher.feedId] : [];
   const workers = Array.from({ length: options.workers }, () => new ClientWorker());
@@ -111,6 +115,7 @@ export async function forwarding(
       const perProcess0 = new Map(tree(server.pid).map((p) => [p.pid, p.ticks]));
       const clients0 = pids.map(processCpu);
       const m0 = machineTicks();
+      const wait0 = runQueueWait(server.pid);
       const sent0 = pump.packetsSent.audio + pump.packetsSent.video;
       const t0 = nowUs();
       await sleep(options.windowMs);
@@ -123,6 +128,7 @@ export async function forwarding(
       );
       const clients1 = pids.map(processCpu);
       const m1 = machineTicks();
+      const serverWait = (runQueueWait(server.pid) - wait0) / seconds;
       const published = pump.packetsSent.audio + pump.packetsSent.video - sent0;
 
       const receivers = reports.flatMap((r) => r.receivers);
@@ -155,6 +161,7 @@ export async function forwarding(
         busiestClientCore: Math.max(...clientDeltas),
         busiestServerCore: busiestServerTicks / TICKS_PER_SECOND / seconds,
         machineBusyPercent: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
+        serverRunQueueWait: serverWait,
         latencyP50Ms: percentile(latencies, 50),
         latencyP99Ms: percentile(latencies, 99),
         latencySamples: latencies.length,
@@ -211,8 +218,10 @@ function limitReason(s: ForwardingStep): string | null {
   const what = lossy
     ? `${fmt(s.lossPercent, 2)} % loss${s.joinFailures ? `, ${s.joinFailures} failed joins` : ''}`
     : 'CPU full before any loss';
-  const side =
-    serverFull && !clientFull
+  const starved = s.serverRunQueueWait > STARVED;
+  const side = starved
+    ? `other load on the machine starved the server (its threads waited ${fmt(s.serverRunQueueWait, 2)} s/s for a CPU)`
+    : serverFull && !clientFull
       ? 'server side (a server process at a full core)'
       : clientFull && !serverFull
         ? 'client side (a client process at a full core)'
@@ -225,7 +234,7 @@ function limitReason(s: ForwardingStep): string | null {
 export function printForwarding(r: ForwardingResult): void {
   table(
     `forwarding — ${r.server}: 1 publisher (Opus + 720p VP8) → N subscribers (limit ${r.limit})`,
-    ['N', 'loss %', 'µs CPU/pkt', 'server cores', 'client cores', 'machine %', 'lat p50 ms', 'lat p99 ms', 'RSS MB', 'KB/sub'],
+    ['N', 'loss %', 'µs CPU/pkt', 'server cores', 'client cores', 'machine %', 'srv wait s/s', 'lat p50 ms', 'lat p99 ms', 'RSS MB', 'KB/sub'],
     r.steps.map((s) => [
       s.subscribers,
       fmt(s.lossPercent, 2),
@@ -233,6 +242,7 @@ export function printForwarding(r: ForwardingResult): void {
       fmt(s.serverCores, 2),
       fmt(s.clientCores, 2),
       fmt(s.machineBusyPercent, 0),
+      fmt(s.serverRunQueueWait, 2),
       fmt(s.latencyP50Ms, 2),
       fmt(s.latencyP99Ms, 2),
       fmt(s.rssMb, 1),

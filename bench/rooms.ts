@@ -3,8 +3,9 @@
  * three), rooms added until packets are lost or a CPU is full. The figure: participants per
  * server core, at the largest loss-free step (participants / server cores used there).
  */
+import { STARVED } from './forwarding.js';
 import { createJanusRoom, type Target } from './lib/clients.js';
-import { machineTicks, nowUs, processCpu, sleep, TICKS_PER_SECOND, tree, usage } from './lib/proc.js';
+import { machineTicks, nowUs, processCpu, runQueueWait, sleep, TICKS_PER_SECOND, tree, usage } from './lib/proc.js';
 import { PARLEY_APP_ID, PARLEY_KEY, type ServerUnderTest } from './lib/servers.js';
 import { ClientWorker } from './lib/workers.js';
 import { fmt, table } from './lib/report.js';
@@ -26,6 +27,8 @@ export interface RoomsStep {
   clientCores: number;
   busiestClientCore: number;
   machineBusyPercent: number;
+  /** Seconds per second the server's threads waited for a CPU (other load starving it). */
+  serverRunQueueWait: number;
   participantsPerCore: number;
   rssMb: number;
 }
@@ -80,6 +83,7 @@ export async function rooms(
       const perProcess0 = new Map(tree(server.pid).map((p) => [p.pid, p.ticks]));
       const clients0 = pids.map(processCpu);
       const m0 = machineTicks();
+      const wait0 = runQueueWait(server.pid);
       const t0 = nowUs();
       await sleep(options.windowMs);
       const reports = await Promise.all(workers.map((w) => w.call<'report'>({ type: 'report' })));
@@ -91,6 +95,7 @@ export async function rooms(
       );
       const clientDeltas = pids.map((pid, i) => (processCpu(pid) - clients0[i]!) / seconds);
       const m1 = machineTicks();
+      const serverWait = (runQueueWait(server.pid) - wait0) / seconds;
 
       const receivers = reports.flatMap((r) => r.receivers);
       let forwarded = 0;
@@ -116,6 +121,7 @@ export async function rooms(
         clientCores: clientDeltas.reduce((a, b) => a + b, 0),
         busiestClientCore: Math.max(...clientDeltas),
         machineBusyPercent: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
+        serverRunQueueWait: serverWait,
         participantsPerCore: participants / Math.max(1e-6, serverCores),
         rssMb: cpu1.rssKb / 1024,
       };
@@ -132,7 +138,9 @@ export async function rooms(
       const bothFull = step.serverCores + step.clientCores >= 1.85;
       if (bad || serverFull || clientFull || bothFull) {
         const side =
-          serverFull && !clientFull
+          step.serverRunQueueWait > STARVED
+            ? `other load on the machine starved the server (its threads waited ${fmt(step.serverRunQueueWait, 2)} s/s for a CPU)`
+            : serverFull && !clientFull
             ? 'server side (a server process at a full core)'
             : clientFull && !serverFull
               ? 'client side (a client process at a full core)'
@@ -158,7 +166,7 @@ export async function rooms(
     };
     table(
       `rooms — ${server.name}: 4-person rooms, everyone publishes Opus + 720p VP8 (limit ${limit})`,
-      ['rooms', 'participants', 'loss %', 'silent', 'server cores', 'client cores', 'machine %', 'participants/core', 'RSS MB'],
+      ['rooms', 'participants', 'loss %', 'silent', 'server cores', 'client cores', 'machine %', 'srv wait s/s', 'participants/core', 'RSS MB'],
       steps.map((s) => [
         s.rooms,
         s.participants,
@@ -167,6 +175,7 @@ export async function rooms(
         fmt(s.serverCores, 2),
         fmt(s.clientCores, 2),
         fmt(s.machineBusyPercent, 0),
+        fmt(s.serverRunQueueWait, 2),
         fmt(s.participantsPerCore, 0),
         fmt(s.rssMb, 1),
       ]),

@@ -11,9 +11,12 @@ import {
   RtpPacket,
   type RTCRtpTransceiver,
 } from 'werift';
+import type { Socket } from 'node:dgram';
 import { loadMedia } from './media.js';
 import { nowUs } from './proc.js';
 
+/** Receive buffer of client sockets (the machine's rmem_max is 4 MiB). */
+const CLIENT_RCVBUF = 4 * 1024 * 1024;
 const OPUS_PT = 111;
 const VP8_PT = 96;
 
@@ -138,6 +141,18 @@ export class ReceiveCounter {
 
   attach(transceiver: RTCRtpTransceiver): void {
     const dtls = transceiver.receiver.dtlsTransport;
+    // A client is a measuring device: give its sockets room for bursts (a keyframe to every
+    // subscriber at once) so that what it counts as lost was lost before it, not in it.
+    const ice = dtls.iceTransport.connection as unknown as {
+      protocols?: { transport?: { socket?: Socket } }[];
+    };
+    for (const p of ice.protocols ?? []) {
+      try {
+        p.transport?.socket?.setRecvBufferSize(CLIENT_RCVBUF);
+      } catch {
+        // not bound yet: keep the default
+      }
+    }
     dtls.iceTransport.connection.onData.subscribe((data: Buffer) => {
       if (data.length < 12 || data[0]! >> 6 !== 2) return;
       const pt = data[1]! & 0x7f;
@@ -200,53 +215,66 @@ export function addPublisherTracks(pc: RTCPeerConnection): PublisherTracks {
 }
 
 /**
- * Sends the media loop in real time to every attached publisher. With `record`, keeps the
- * send time of each packet by payload key (the last 3 sends, as the loop repeats payloads).
+ * Sends the media loop in real time to every attached publisher, each from its own point in
+ * the loop (`phaseMs`), so that publishers' keyframes do not all fall on the same instant.
+ * With `record`, keeps the send time of each packet by payload key (the last 3 sends, as the
+ * loop repeats its payloads).
  */
 export class MediaPump {
-  readonly targets = new Set<PublisherTracks>();
+  readonly #targets = new Map<PublisherTracks, Cursor>();
   readonly sent = new Map<number, number[]>();
   packetsSent = { audio: 0, video: 0 };
   #timer: NodeJS.Timeout | undefined;
   #stopAt = 0;
+  #start = 0;
 
   constructor(private readonly record: boolean) {}
+
+  /** Adds a publisher; `phaseMs` (default random) is where in the loop it starts. */
+  add(target: PublisherTracks, phaseMs = Math.random() * loadMedia().loopMs): void {
+    const media = loadMedia();
+    const elapsed = this.#start ? performance.now() - this.#start : 0;
+    // Its clock: loop time = elapsed + offset; start at the first packet at or after phaseMs.
+    const offset = phaseMs - elapsed;
+    let next = media.packets.findIndex((p) => p.atMs >= phaseMs);
+    if (next < 0) next = 0;
+    this.#targets.set(target, { offset, next, loop: 0, seq: { audio: 1000, video: 5000 } });
+  }
 
   /** Runs until stop() or `maxMs` (a bound so it always ends). */
   start(maxMs: number): void {
     const media = loadMedia();
     const packets = media.packets;
     const keys = packets.map((p) => payloadKey(p.payload));
-    const start = performance.now();
-    this.#stopAt = start + maxMs;
-    let next = 0;
-    let loop = 0;
-    const seq = { audio: 1000, video: 5000 };
+    this.#start = performance.now();
+    this.#stopAt = this.#start + maxMs;
     const tick = () => {
       const now = performance.now();
       if (now > this.#stopAt) return;
-      while (start + loop * media.loopMs + packets[next]!.atMs <= now) {
-        const p = packets[next]!;
-        const header = new RtpHeader({
-          payloadType: p.kind === 'audio' ? OPUS_PT : VP8_PT,
-          sequenceNumber: seq[p.kind]++ & 0xffff,
-          timestamp:
-            (p.rtpTs + loop * (p.kind === 'audio' ? 48 : 90) * media.loopMs) % 4294967296,
-          marker: p.marker,
-          ssrc: p.kind === 'audio' ? 1111 : 2222,
-        });
-        const packet = new RtpPacket(header, p.payload);
-        if (this.record) {
-          const times = this.sent.get(keys[next]!) ?? [];
-          times.push(nowUs());
-          if (times.length > 3) times.shift();
-          this.sent.set(keys[next]!, times);
-        }
-        for (const t of this.targets) t[p.kind].writeRtp(packet);
-        this.packetsSent[p.kind]++;
-        if (++next === packets.length) {
-          next = 0;
-          loop++;
+      for (const [target, c] of this.#targets) {
+        const loopTime = now - this.#start + c.offset;
+        while (c.loop * media.loopMs + packets[c.next]!.atMs <= loopTime) {
+          const p = packets[c.next]!;
+          const header = new RtpHeader({
+            payloadType: p.kind === 'audio' ? OPUS_PT : VP8_PT,
+            sequenceNumber: c.seq[p.kind]++ & 0xffff,
+            timestamp:
+              (p.rtpTs + c.loop * (p.kind === 'audio' ? 48 : 90) * media.loopMs) % 4294967296,
+            marker: p.marker,
+            ssrc: p.kind === 'audio' ? 1111 : 2222,
+          });
+          if (this.record) {
+            const times = this.sent.get(keys[c.next]!) ?? [];
+            times.push(nowUs());
+            if (times.length > 3) times.shift();
+            this.sent.set(keys[c.next]!, times);
+          }
+          target[p.kind].writeRtp(new RtpPacket(header, p.payload));
+          this.packetsSent[p.kind]++;
+          if (++c.next === packets.length) {
+            c.next = 0;
+            c.loop++;
+          }
         }
       }
       this.#timer = setTimeout(tick, 2);
@@ -267,4 +295,12 @@ export class MediaPump {
     clearTimeout(this.#timer);
     this.#stopAt = 0;
   }
+}
+
+interface Cursor {
+  /** Loop time minus time since the pump started, ms. */
+  offset: number;
+  next: number;
+  loop: number;
+  seq: { audio: number; video: number };
 }

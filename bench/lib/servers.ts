@@ -4,7 +4,7 @@
  * interface than its loopback, so no packet can go anywhere but between the two.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from './proc.js';
@@ -64,25 +64,31 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts a server in its namespace, its output to a log file: a pipe to this busy process could
+ * fill up and block a server that writes its logs synchronously.
+ */
 function inServerNs(cmd: string, args: string[], env: Record<string, string>, logName: string): ChildProcess {
+  const log = join(mkdtempSync(join(tmpdir(), `${logName}-log-`)), `${logName}.log`);
+  const fd = openSync(log, 'w');
   const child = spawn('ip', ['netns', 'exec', SERVER_NS, cmd, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd, fd],
   });
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  closeSync(fd);
   child.on('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') {
-      process.stderr.write(`[${logName}] exited ${code ?? signal}; last output:\n${tail}\n`);
+      const tail = readFileSync(log, 'utf8').slice(-3000);
+      process.stderr.write(`[${logName}] exited ${code ?? signal}; last output (${log}):\n${tail}\n`);
     }
   });
+  lastLog.set(logName, log);
   return child;
 }
+
+/** Log file of the last server started under this name. */
+export const lastLog = new Map<string, string>();
 
 async function waitHttp(url: string, what: string, timeoutMs = 20_000): Promise<void> {
   assertClientNamespace();

@@ -6,7 +6,10 @@
 import { closeJanusSessions, joinParticipant, type Participant, type Target } from './clients.js';
 import { MediaPump, type CounterSnapshot } from './peer.js';
 
-export type WorkerRequest =
+export type WorkerRequest = WorkerRequestBody & { id: number };
+export type WorkerReply = WorkerReplyBody & { id: number };
+
+export type WorkerRequestBody =
   | {
       type: 'join';
       target: Target;
@@ -32,7 +35,7 @@ export interface ReceiverReport {
   video: number;
 }
 
-export type WorkerReply =
+export type WorkerReplyBody =
   | { type: 'joined'; ok: number; failed: string[]; feeds: Record<string, number> }
   | { type: 'marked' }
   | { type: 'report'; receivers: ReceiverReport[]; samples: number[] }
@@ -42,9 +45,10 @@ const participants = new Map<string, Participant>();
 const marks = new Map<string, CounterSnapshot>();
 let pump: MediaPump | undefined;
 
-const reply = (message: WorkerReply) => process.send!(message);
+
 
 async function handle(req: WorkerRequest): Promise<void> {
+  const reply = (message: WorkerReplyBody) => process.send!({ ...message, id: req.id });
   switch (req.type) {
     case 'join': {
       const failed: string[] = [];
@@ -67,7 +71,7 @@ async function handle(req: WorkerRequest): Promise<void> {
                 pump = new MediaPump(false);
                 pump.start(15 * 60_000);
               }
-              pump.targets.add(p.publisher);
+              pump.add(p.publisher);
             }
           } catch (error) {
             failed.push(`${user}: ${(error as Error).message}`);
