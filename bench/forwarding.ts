@@ -6,7 +6,17 @@
  */
 import { createJanusRoom, joinParticipant, type Target } from './lib/clients.js';
 import { MediaPump } from './lib/peer.js';
-import { machineTicks, nowUs, percentile, processCpu, runQueueWait, sleep, TICKS_PER_SECOND, tree, usage } from './lib/proc.js';
+import {
+  machineTicks,
+  nowUs,
+  percentile,
+  processCpu,
+  runQueueWait,
+  sleep,
+  TICKS_PER_SECOND,
+  tree,
+  usage,
+} from './lib/proc.js';
 import { PARLEY_APP_ID, PARLEY_KEY, type ServerUnderTest } from './lib/servers.js';
 import { ClientWorker } from './lib/workers.js';
 import { fmt, table } from './lib/report.js';
@@ -55,7 +65,7 @@ export interface ForwardingOptions {
 }
 
 export const DEFAULT_FORWARDING: ForwardingOptions = {
-  steps: [1, 10, 25, 50, 100, 150, 200],
+  steps: [1, 10, 25, 50, 75, 100, 150, 200],
   settleMs: 2500,
   windowMs: 4000,
   workers: 2,
@@ -72,7 +82,13 @@ export async function forwarding(
   const roomId = 7000 + Math.floor(Math.random() * 1000);
   const target: Target =
     server.name === 'Parley'
-      ? { server: 'Parley', url: server.url, sdkAppId: PARLEY_APP_ID, secretKey: PARLEY_KEY, roomId }
+      ? {
+          server: 'Parley',
+          url: server.url,
+          sdkAppId: PARLEY_APP_ID,
+          secretKey: PARLEY_KEY,
+          roomId,
+        }
       : { server: 'Janus', url: server.url, roomId };
   if (target.server === 'Janus') await createJanusRoom(target.url, roomId);
   const publisher = await joinParticipant(target, 'publisher', true, false);
@@ -155,7 +171,7 @@ export async function forwarding(
         forwarded,
         lost,
         lossPercent: (100 * lost) / Math.max(1, published * n),
-        cpuUsPerPacket: ((cpu1.cpuSeconds - cpu0) * 1e6) / Math.max(1, forwarded),
+        cpuUsPerPacket: forwarded ? ((cpu1.cpuSeconds - cpu0) * 1e6) / forwarded : NaN,
         serverCores: (cpu1.cpuSeconds - cpu0) / seconds,
         clientCores: clientDeltas.reduce((a, b) => a + b, 0),
         busiestClientCore: Math.max(...clientDeltas),
@@ -234,7 +250,19 @@ function limitReason(s: ForwardingStep): string | null {
 export function printForwarding(r: ForwardingResult): void {
   table(
     `forwarding — ${r.server}: 1 publisher (Opus + 720p VP8) → N subscribers (limit ${r.limit})`,
-    ['N', 'loss %', 'µs CPU/pkt', 'server cores', 'client cores', 'machine %', 'srv wait s/s', 'lat p50 ms', 'lat p99 ms', 'RSS MB', 'KB/sub'],
+    [
+      'N',
+      'loss %',
+      'µs CPU/pkt',
+      'server cores',
+      'client cores',
+      'machine %',
+      'srv wait s/s',
+      'lat p50 ms',
+      'lat p99 ms',
+      'RSS MB',
+      'KB/sub',
+    ],
     r.steps.map((s) => [
       s.subscribers,
       fmt(s.lossPercent, 2),

@@ -12,7 +12,12 @@ import { genUserSig } from '@parley/usersig';
 import { createJanusRoom } from './lib/clients.js';
 import { percentile } from './lib/proc.js';
 import { fmt, table } from './lib/report.js';
-import { PARLEY_APP_ID, PARLEY_KEY, type ServerUnderTest } from './lib/servers.js';
+import {
+  assertClientNamespace,
+  PARLEY_APP_ID,
+  PARLEY_KEY,
+  type ServerUnderTest,
+} from './lib/servers.js';
 
 const CHROMIUM_ARGS = [
   '--headless=new',
@@ -37,11 +42,13 @@ export interface JoinResult {
   maxMs: number;
 }
 
-export const launchChromium = (): Promise<Browser> =>
-  chromium.launch({
+export const launchChromium = (): Promise<Browser> => {
+  assertClientNamespace();
+  return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
   });
+};
 
 const FIXTURES = [
   new URL('../e2e/fixtures/', import.meta.url).pathname,
@@ -71,7 +78,11 @@ async function appOrigin(parley: string): Promise<{ origin: string; close(): Pro
   };
 }
 
-export async function join(server: ServerUnderTest, browser: Browser, joins = 20): Promise<JoinResult> {
+export async function join(
+  server: ServerUnderTest,
+  browser: Browser,
+  joins = 20,
+): Promise<JoinResult> {
   const app = await appOrigin(server.name === 'Parley' ? server.url : 'http://unused');
   const roomId = 900_000 + Math.floor(Math.random() * 90_000);
   const publisherContext = await browser.newContext();
@@ -141,7 +152,10 @@ export async function join(server: ServerUnderTest, browser: Browser, joins = 20
       await publisher.goto(`${app.origin}/janus.html`);
       await publisher.evaluate(
         ({ base, room }) =>
-          (window as unknown as { publish(b: string, r: number): Promise<void> }).publish(base, room),
+          (window as unknown as { publish(b: string, r: number): Promise<void> }).publish(
+            base,
+            room,
+          ),
         { base: server.url, room: roomId },
       );
       // Let the publisher's ICE and DTLS complete, as the Parley publisher's has by now.
@@ -169,7 +183,15 @@ export async function join(server: ServerUnderTest, browser: Browser, joins = 20
     table(
       `join — ${server.name}: subscriber join → first painted frame in Chromium (${times.length} joins)`,
       ['server', 'p50 ms', 'p95 ms', 'min ms', 'max ms'],
-      [[server.name, fmt(result.p50Ms, 0), fmt(result.p95Ms, 0), fmt(result.minMs, 0), fmt(result.maxMs, 0)]],
+      [
+        [
+          server.name,
+          fmt(result.p50Ms, 0),
+          fmt(result.p95Ms, 0),
+          fmt(result.minMs, 0),
+          fmt(result.maxMs, 0),
+        ],
+      ],
     );
     return result;
   } finally {

@@ -5,7 +5,16 @@
  */
 import { STARVED } from './forwarding.js';
 import { createJanusRoom, type Target } from './lib/clients.js';
-import { machineTicks, nowUs, processCpu, runQueueWait, sleep, TICKS_PER_SECOND, tree, usage } from './lib/proc.js';
+import {
+  machineTicks,
+  nowUs,
+  processCpu,
+  runQueueWait,
+  sleep,
+  TICKS_PER_SECOND,
+  tree,
+  usage,
+} from './lib/proc.js';
 import { PARLEY_APP_ID, PARLEY_KEY, type ServerUnderTest } from './lib/servers.js';
 import { ClientWorker } from './lib/workers.js';
 import { fmt, table } from './lib/report.js';
@@ -50,7 +59,7 @@ export interface RoomsOptions {
 }
 
 export const DEFAULT_ROOMS: RoomsOptions = {
-  steps: [1, 3, 6, 9, 12, 16, 20],
+  steps: [1, 2, 3, 4, 6, 8, 12, 16, 20],
   settleMs: 3000,
   windowMs: 4000,
   workers: 2,
@@ -141,12 +150,12 @@ export async function rooms(
           step.serverRunQueueWait > STARVED
             ? `other load on the machine starved the server (its threads waited ${fmt(step.serverRunQueueWait, 2)} s/s for a CPU)`
             : serverFull && !clientFull
-            ? 'server side (a server process at a full core)'
-            : clientFull && !serverFull
-              ? 'client side (a client process at a full core)'
-              : bothFull || (serverFull && clientFull)
-                ? `both cores busy, mostly the ${step.serverCores >= step.clientCores ? 'server' : 'clients'}`
-                : 'no CPU full';
+              ? 'server side (a server process at a full core)'
+              : clientFull && !serverFull
+                ? 'client side (a client process at a full core)'
+                : bothFull || (serverFull && clientFull)
+                  ? `both cores busy, mostly the ${step.serverCores >= step.clientCores ? 'server' : 'clients'}`
+                  : 'no CPU full';
         limit =
           `at ${k} rooms: ${bad ? `${fmt(step.lossPercent, 2)} % loss, ${step.silentReceivers} silent, ${step.joinFailures} failed joins` : 'CPU full before any loss'}; ` +
           `${side}; server ${fmt(step.serverCores, 2)} cores, clients ${fmt(step.clientCores, 2)} cores`;
@@ -166,7 +175,18 @@ export async function rooms(
     };
     table(
       `rooms — ${server.name}: 4-person rooms, everyone publishes Opus + 720p VP8 (limit ${limit})`,
-      ['rooms', 'participants', 'loss %', 'silent', 'server cores', 'client cores', 'machine %', 'srv wait s/s', 'participants/core', 'RSS MB'],
+      [
+        'rooms',
+        'participants',
+        'loss %',
+        'silent',
+        'server cores',
+        'client cores',
+        'machine %',
+        'srv wait s/s',
+        'participants/core',
+        'RSS MB',
+      ],
       steps.map((s) => [
         s.rooms,
         s.participants,
@@ -187,7 +207,11 @@ export async function rooms(
 }
 
 /** Four participants in one room, all in one client process; returns failed joins. */
-async function joinRoom(server: ServerUnderTest, worker: ClientWorker, roomId: number): Promise<string[]> {
+async function joinRoom(
+  server: ServerUnderTest,
+  worker: ClientWorker,
+  roomId: number,
+): Promise<string[]> {
   const users = Array.from({ length: PER_ROOM }, (_, i) => `r${roomId}u${i}`);
   if (server.name === 'Parley') {
     const target: Target = {
@@ -219,7 +243,9 @@ async function joinRoom(server: ServerUnderTest, worker: ClientWorker, roomId: n
   });
   const feedsByUser: Record<string, number[]> = {};
   for (const u of users) {
-    feedsByUser[`${u}s`] = users.filter((o) => o !== u && pub.feeds[o] !== undefined).map((o) => pub.feeds[o]!);
+    feedsByUser[`${u}s`] = users
+      .filter((o) => o !== u && pub.feeds[o] !== undefined)
+      .map((o) => pub.feeds[o]!);
   }
   const sub = await worker.call<'joined'>({
     type: 'join',

@@ -11,6 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { forwarding, type ForwardingResult } from './forwarding.js';
 import { join, launchChromium, type JoinResult } from './join.js';
+import { closeJanusSessions } from './lib/clients.js';
 import { loadMedia } from './lib/media.js';
 import { fmt, table, writeResult } from './lib/report.js';
 import {
@@ -63,7 +64,10 @@ async function outside(names: BenchName[]): Promise<number> {
   }
   ensureTools();
   console.log('building Parley (npm run build)…');
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['run', 'build', '--silent'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const media = loadMedia();
   console.log(
     `media: ${media.packets.length} RTP packets per ${media.loopMs / 1000} s loop, VP8 720p30 ` +
@@ -75,7 +79,17 @@ async function outside(names: BenchName[]): Promise<number> {
     // others on a shared machine would otherwise starve servers and clients alike).
     const child = spawn(
       'setsid',
-      ['ip', 'netns', 'exec', CLIENT_NS, process.execPath, '--import', 'tsx', new URL(import.meta.url).pathname, ...names],
+      [
+        'ip',
+        'netns',
+        'exec',
+        CLIENT_NS,
+        process.execPath,
+        '--import',
+        'tsx',
+        new URL(import.meta.url).pathname,
+        ...names,
+      ],
       { cwd: ROOT, stdio: 'inherit', env: { ...process.env, PARLEY_BENCH_INSIDE: '1' } },
     );
     setTimeout(() => {
@@ -113,6 +127,7 @@ async function withServer<T>(
     console.error(`${server.name}: ${(error as Error).stack ?? String(error)}`);
     return undefined;
   } finally {
+    await closeJanusSessions();
     await server.stop();
   }
 }
@@ -171,23 +186,49 @@ function summary(
     const at = (r: ForwardingResult | undefined) => r?.steps.find((s) => s.subscribers === common);
     const p = at(fwd.Parley);
     const j = at(fwd.Janus);
-    add('forwarding: loss-free capacity, subscribers', fwd.Parley?.capacity, fwd.Janus?.capacity, 0);
-    add(`forwarding: CPU µs per forwarded packet (N = ${common})`, p?.cpuUsPerPacket, j?.cpuUsPerPacket);
+    add(
+      'forwarding: loss-free capacity, subscribers',
+      fwd.Parley?.capacity,
+      fwd.Janus?.capacity,
+      0,
+    );
+    add(
+      `forwarding: CPU µs per forwarded packet (N = ${common})`,
+      p?.cpuUsPerPacket,
+      j?.cpuUsPerPacket,
+    );
     add(`forwarding: server cores used (N = ${common})`, p?.serverCores, j?.serverCores, 2);
     add(`forwarding: added latency p50, ms (N = ${common})`, p?.latencyP50Ms, j?.latencyP50Ms, 2);
     add(`forwarding: added latency p99, ms (N = ${common})`, p?.latencyP99Ms, j?.latencyP99Ms, 2);
-    add(`forwarding: memory per subscriber, KB (N = ${common})`, p?.rssPerSubscriberKb, j?.rssPerSubscriberKb, 0);
+    add(
+      `forwarding: memory per subscriber, KB (N = ${common})`,
+      p?.rssPerSubscriberKb,
+      j?.rssPerSubscriberKb,
+      0,
+    );
     add(`forwarding: packets lost (N = ${common})`, p?.lost, j?.lost, 0);
     add(`forwarding: packet loss % (N = ${common})`, p?.lossPercent, j?.lossPercent, 3);
-    for (const r of [fwd.Parley, fwd.Janus]) if (r) notes.push(`${r.server} forwarding limit ${r.limit}`);
+    for (const r of [fwd.Parley, fwd.Janus])
+      if (r) notes.push(`${r.server} forwarding limit ${r.limit}`);
   }
   if (rms.Parley || rms.Janus) {
-    add('rooms: participants per server core (4-person rooms)', rms.Parley?.participantsPerCore, rms.Janus?.participantsPerCore, 0);
+    add(
+      'rooms: participants per server core (4-person rooms)',
+      rms.Parley?.participantsPerCore,
+      rms.Janus?.participantsPerCore,
+      0,
+    );
     add('rooms: loss-free capacity, participants', rms.Parley?.capacity, rms.Janus?.capacity, 0);
-    for (const r of [rms.Parley, rms.Janus]) if (r) notes.push(`${r.server} rooms limit ${r.limit}`);
+    for (const r of [rms.Parley, rms.Janus])
+      if (r) notes.push(`${r.server} rooms limit ${r.limit}`);
   }
   if (jn.Parley || jn.Janus) {
-    add(`join → first painted frame p50, ms (${jn.Parley?.joins ?? jn.Janus?.joins} joins)`, jn.Parley?.p50Ms, jn.Janus?.p50Ms, 0);
+    add(
+      `join → first painted frame p50, ms (${jn.Parley?.joins ?? jn.Janus?.joins} joins)`,
+      jn.Parley?.p50Ms,
+      jn.Janus?.p50Ms,
+      0,
+    );
     add('join → first painted frame p95, ms', jn.Parley?.p95Ms, jn.Janus?.p95Ms, 0);
   }
   table(

@@ -18,8 +18,6 @@ import {
 
 import { assertClientNamespace } from './servers.js';
 
-assertClientNamespace();
-
 export type Target =
   | { server: 'Parley'; url: string; sdkAppId: number; secretKey: string; roomId: number }
   | { server: 'Janus'; url: string; roomId: number };
@@ -120,11 +118,13 @@ interface Candidate {
 
 async function addCandidate(pc: RTCPeerConnection, c: Candidate): Promise<void> {
   if (!c.candidate) return;
-  await pc.addIceCandidate({
-    candidate: c.candidate,
-    sdpMid: c.sdpMid ?? undefined,
-    sdpMLineIndex: c.sdpMLineIndex ?? undefined,
-  }).catch(() => undefined);
+  await pc
+    .addIceCandidate({
+      candidate: c.candidate,
+      sdpMid: c.sdpMid ?? undefined,
+      sdpMLineIndex: c.sdpMLineIndex ?? undefined,
+    })
+    .catch(() => undefined);
 }
 
 async function parleyParticipant(
@@ -211,7 +211,9 @@ async function parleyParticipant(
     await waitConnected(pc);
   }
   // Wait for the subscription only when the room already has someone publishing.
-  const publishing = (joined.participants as { streams: unknown[] }[]).some((p) => p.streams.length);
+  const publishing = (joined.participants as { streams: unknown[] }[]).some(
+    (p) => p.streams.length,
+  );
   if (subscribed && publishing) await withTimeout(subscribed, 15_000, `${userId} subscribing`);
   return participant;
 }
@@ -322,6 +324,7 @@ export async function closeJanusSessions(): Promise<void> {
 
 /** Creates a VideoRoom (any participant count, no bitrate cap). */
 export async function createJanusRoom(url: string, roomId: number): Promise<void> {
+  assertClientNamespace();
   const session = await janusSession(url);
   const handle = await session.attach(() => undefined);
   await handle.message({
@@ -363,7 +366,14 @@ async function janusPublisher(target: Extract<Target, { server: 'Janus' }>, name
   const offer = await setLocalAndGather(pc, await pc.createOffer());
   const answered = events.next((e) => Boolean(e.jsep), `${name}: Janus answer`);
   await handle.message(
-    { request: 'joinandconfigure', room: target.roomId, ptype: 'publisher', display: name, audio: true, video: true },
+    {
+      request: 'joinandconfigure',
+      room: target.roomId,
+      ptype: 'publisher',
+      display: name,
+      audio: true,
+      video: true,
+    },
     { type: 'offer', sdp: offer },
   );
   const event = await answered;
@@ -381,7 +391,11 @@ async function janusPublisher(target: Extract<Target, { server: 'Janus' }>, name
   };
 }
 
-async function janusSubscriber(target: Extract<Target, { server: 'Janus' }>, feeds: number[], name: string) {
+async function janusSubscriber(
+  target: Extract<Target, { server: 'Janus' }>,
+  feeds: number[],
+  name: string,
+) {
   const session = await janusSession(target.url);
   const events = janusEvents();
   const handle = await session.attach(events.onEvent);
@@ -422,6 +436,7 @@ export async function joinParticipant(
   subscribe: boolean,
   feeds: number[] = [],
 ): Promise<Participant> {
+  assertClientNamespace();
   if (target.server === 'Parley') return parleyParticipant(target, userId, publish, subscribe);
   const parts: { close(): Promise<void> }[] = [];
   const participant: Participant = {

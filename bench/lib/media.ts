@@ -61,7 +61,7 @@ function ivfFrames(file: string): Buffer[] {
   const data = readFileSync(file);
   if (data.toString('ascii', 0, 4) !== 'DKIF') throw new Error(`${file} is not IVF`);
   const frames: Buffer[] = [];
-  for (let at = data.readUInt16LE(6); at + 12 <= data.length; ) {
+  for (let at = data.readUInt16LE(6); at + 12 <= data.length;) {
     const size = data.readUInt32LE(at);
     frames.push(data.subarray(at + 12, at + 12 + size));
     at += 12 + size;
@@ -74,7 +74,7 @@ function oggPackets(file: string): Buffer[] {
   const data = readFileSync(file);
   const packets: Buffer[] = [];
   let pending: Buffer[] = [];
-  for (let at = 0; at + 27 <= data.length; ) {
+  for (let at = 0; at + 27 <= data.length;) {
     if (data.toString('ascii', at, at + 4) !== 'OggS') throw new Error(`bad Ogg page at ${at}`);
     const segments = data[at + 26]!;
     let body = at + 27 + segments;
@@ -89,7 +89,11 @@ function oggPackets(file: string): Buffer[] {
     }
     at = body;
   }
-  return packets.filter((p) => !p.subarray(0, 8).equals(Buffer.from('OpusHead')) && !p.subarray(0, 8).equals(Buffer.from('OpusTags')));
+  return packets.filter(
+    (p) =>
+      !p.subarray(0, 8).equals(Buffer.from('OpusHead')) &&
+      !p.subarray(0, 8).equals(Buffer.from('OpusTags')),
+  );
 }
 
 /** VP8 RTP payloads (RFC 7741): a 1-byte descriptor, S set on the first packet of a frame. */

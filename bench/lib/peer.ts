@@ -91,7 +91,9 @@ export function waitConnected(pc: RTCPeerConnection, timeoutMs = 15_000): Promis
 
 /** Identifies a media packet by its payload: length and last 4 bytes (high-entropy media). */
 export function payloadKey(payload: Buffer): number {
-  return payload.length < 4 ? -1 : payload.length * 4294967296 + payload.readUInt32BE(payload.length - 4);
+  return payload.length < 4
+    ? -1
+    : payload.length * 4294967296 + payload.readUInt32BE(payload.length - 4);
 }
 
 /** Payload of a clear RTP packet (after SRTP decryption). */

@@ -34,7 +34,20 @@ export function netnsUp(): void {
   netnsDown();
   ip('netns', 'add', SERVER_NS);
   ip('netns', 'add', CLIENT_NS);
-  ip('link', 'add', 'pbv-cli', 'netns', CLIENT_NS, 'type', 'veth', 'peer', 'name', 'pbv-srv', 'netns', SERVER_NS);
+  ip(
+    'link',
+    'add',
+    'pbv-cli',
+    'netns',
+    CLIENT_NS,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'pbv-srv',
+    'netns',
+    SERVER_NS,
+  );
   for (const [ns, dev, addr] of [
     [CLIENT_NS, 'pbv-cli', CLIENT_IP],
     [SERVER_NS, 'pbv-srv', SERVER_IP],
@@ -68,7 +81,12 @@ export interface ServerUnderTest {
  * Starts a server in its namespace, its output to a log file: a pipe to this busy process could
  * fill up and block a server that writes its logs synchronously.
  */
-function inServerNs(cmd: string, args: string[], env: Record<string, string>, logName: string): ChildProcess {
+function inServerNs(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  logName: string,
+): ChildProcess {
   const log = join(mkdtempSync(join(tmpdir(), `${logName}-log-`)), `${logName}.log`);
   const fd = openSync(log, 'w');
   const child = spawn('ip', ['netns', 'exec', SERVER_NS, cmd, ...args], {
@@ -80,7 +98,9 @@ function inServerNs(cmd: string, args: string[], env: Record<string, string>, lo
   child.on('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') {
       const tail = readFileSync(log, 'utf8').slice(-3000);
-      process.stderr.write(`[${logName}] exited ${code ?? signal}; last output (${log}):\n${tail}\n`);
+      process.stderr.write(
+        `[${logName}] exited ${code ?? signal}; last output (${log}):\n${tail}\n`,
+      );
     }
   });
   lastLog.set(logName, log);

@@ -45,8 +45,6 @@ const participants = new Map<string, Participant>();
 const marks = new Map<string, CounterSnapshot>();
 let pump: MediaPump | undefined;
 
-
-
 async function handle(req: WorkerRequest): Promise<void> {
   const reply = (message: WorkerReplyBody) => process.send!({ ...message, id: req.id });
   switch (req.type) {
@@ -97,7 +95,11 @@ async function handle(req: WorkerRequest): Promise<void> {
       for (const [user, p] of participants) {
         if (!p.counter) continue;
         const now = p.counter.snapshot();
-        const then = marks.get(user) ?? { received: 0, expected: 0, byKind: { audio: 0, video: 0 } };
+        const then = marks.get(user) ?? {
+          received: 0,
+          expected: 0,
+          byKind: { audio: 0, video: 0 },
+        };
         receivers.push({
           user,
           received: now.received - then.received,
