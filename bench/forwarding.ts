@@ -24,6 +24,8 @@ import { fmt, table } from './lib/report.js';
 export interface ForwardingStep {
   subscribers: number;
   joinFailures: number;
+  /** The publisher's peer connection at the end of the window (not `connected`: it dropped). */
+  publisherState: string;
   /** Packets the publisher sent in the window (audio + video). */
   published: number;
   forwarded: number;
@@ -167,6 +169,7 @@ export async function forwarding(
       const step: ForwardingStep = {
         subscribers: n,
         joinFailures: failures.length,
+        publisherState: publisher.publisherState?.() ?? 'unknown',
         published,
         forwarded,
         lost,
@@ -232,7 +235,8 @@ function limitReason(s: ForwardingStep): string | null {
   const machineFull = own >= 1.85;
   if (!lossy && !clientFull && !serverFull && !machineFull) return null;
   const what = lossy
-    ? `${fmt(s.lossPercent, 2)} % loss${s.joinFailures ? `, ${s.joinFailures} failed joins` : ''}`
+    ? `${fmt(s.lossPercent, 2)} % loss${s.joinFailures ? `, ${s.joinFailures} failed joins` : ''}` +
+      (s.publisherState !== 'connected' ? `, publisher connection ${s.publisherState}` : '')
     : 'CPU full before any loss';
   const starved = s.serverRunQueueWait > STARVED;
   const side = starved

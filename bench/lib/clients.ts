@@ -27,6 +27,8 @@ export interface Participant {
   counter?: ReceiveCounter;
   /** Janus feed id of the publisher. */
   feedId?: number;
+  /** Connection state of the publishing peer connection. */
+  publisherState?: () => string;
   close(): Promise<void>;
 }
 
@@ -198,6 +200,7 @@ async function parleyParticipant(
     const pc = createPeer(false);
     pcs.publisher = pc;
     participant.publisher = addPublisherTracks(pc);
+    participant.publisherState = () => pc.connectionState;
     const offer = await setLocalAndGather(pc, await pc.createOffer());
     const tracks = pc.getTransceivers().map((t) => ({
       mid: t.mid!,
@@ -383,6 +386,7 @@ async function janusPublisher(target: Extract<Target, { server: 'Janus' }>, name
   const data = (event.plugindata as Json).data as Json;
   return {
     publisher,
+    publisherState: () => pc.connectionState,
     feedId: data.id as number,
     close: async () => {
       await handle.detach();
@@ -448,6 +452,7 @@ export async function joinParticipant(
     const p = await janusPublisher(target, userId);
     parts.push(p);
     participant.publisher = p.publisher;
+    participant.publisherState = p.publisherState;
     participant.feedId = p.feedId;
   }
   if (subscribe && feeds.length) {
