@@ -4,6 +4,7 @@
  * added latency through the server (send → arrival, sampled packets, one clock), memory per
  * subscriber and packets lost, with which side (server or clients) hit the limit.
  */
+import { cpus } from 'node:os';
 import { createJanusRoom, joinParticipant, type Target } from './lib/clients.js';
 import { MediaPump } from './lib/peer.js';
 import {
@@ -11,7 +12,6 @@ import {
   nowUs,
   percentile,
   processCpu,
-  runQueueWait,
   sleep,
   TICKS_PER_SECOND,
   tree,
@@ -39,8 +39,8 @@ export interface ForwardingStep {
   /** Busiest single process of the server tree, cores (all its threads). */
   busiestServerCore: number;
   machineBusyPercent: number;
-  /** Seconds per second the server's threads waited for a CPU (other load starving it). */
-  serverRunQueueWait: number;
+  /** Cores the rest of the machine used meanwhile (other work than this bench). */
+  otherCores: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencySamples: number;
@@ -74,8 +74,8 @@ export const DEFAULT_FORWARDING: ForwardingOptions = {
 };
 
 const LOSS_LIMIT_PERCENT = 0.1;
-/** Run-queue wait (s/s) of the server above which a step measured the machine's other load. */
-export const STARVED = 0.15;
+/** Cores used by other work on the machine above which a step measured that work too. */
+export const OTHER_LOAD = 0.3;
 
 export async function forwarding(
   server: ServerUnderTest,
@@ -133,7 +133,6 @@ export async function forwarding(
       const perProcess0 = new Map(tree(server.pid).map((p) => [p.pid, p.ticks]));
       const clients0 = pids.map(processCpu);
       const m0 = machineTicks();
-      const wait0 = runQueueWait(server.pid);
       const sent0 = pump.packetsSent.audio + pump.packetsSent.video;
       const t0 = nowUs();
       await sleep(options.windowMs);
@@ -146,7 +145,6 @@ export async function forwarding(
       );
       const clients1 = pids.map(processCpu);
       const m1 = machineTicks();
-      const serverWait = (runQueueWait(server.pid) - wait0) / seconds;
       const published = pump.packetsSent.audio + pump.packetsSent.video - sent0;
 
       const receivers = reports.flatMap((r) => r.receivers);
@@ -180,13 +178,17 @@ export async function forwarding(
         busiestClientCore: Math.max(...clientDeltas),
         busiestServerCore: busiestServerTicks / TICKS_PER_SECOND / seconds,
         machineBusyPercent: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
-        serverRunQueueWait: serverWait,
+        otherCores: 0,
         latencyP50Ms: percentile(latencies, 50),
         latencyP99Ms: percentile(latencies, 99),
         latencySamples: latencies.length,
         rssMb: cpu1.rssKb / 1024,
         rssPerSubscriberKb: (cpu1.rssKb - baselineRssMb * 1024) / n,
       };
+      step.otherCores = Math.max(
+        0,
+        (step.machineBusyPercent / 100) * cpus().length - step.serverCores - step.clientCores,
+      );
       steps.push(step);
       console.log(
         `  ${server.name} N=${n}: loss ${fmt(step.lossPercent, 2)} %, ${fmt(step.cpuUsPerPacket)} µs/pkt, ` +
@@ -238,9 +240,9 @@ function limitReason(s: ForwardingStep): string | null {
     ? `${fmt(s.lossPercent, 2)} % loss${s.joinFailures ? `, ${s.joinFailures} failed joins` : ''}` +
       (s.publisherState !== 'connected' ? `, publisher connection ${s.publisherState}` : '')
     : 'CPU full before any loss';
-  const starved = s.serverRunQueueWait > STARVED;
+  const starved = s.otherCores > OTHER_LOAD && s.machineBusyPercent >= 95;
   const side = starved
-    ? `other load on the machine starved the server (its threads waited ${fmt(s.serverRunQueueWait, 2)} s/s for a CPU)`
+    ? `the machine was full with other work (${fmt(s.otherCores, 2)} cores of it): not a clean limit`
     : serverFull && !clientFull
       ? 'server side (a server process at a full core)'
       : clientFull && !serverFull
@@ -261,7 +263,7 @@ export function printForwarding(r: ForwardingResult): void {
       'server cores',
       'client cores',
       'machine %',
-      'srv wait s/s',
+      'other cores',
       'lat p50 ms',
       'lat p99 ms',
       'RSS MB',
@@ -274,7 +276,7 @@ export function printForwarding(r: ForwardingResult): void {
       fmt(s.serverCores, 2),
       fmt(s.clientCores, 2),
       fmt(s.machineBusyPercent, 0),
-      fmt(s.serverRunQueueWait, 2),
+      fmt(s.otherCores, 2),
       fmt(s.latencyP50Ms, 2),
       fmt(s.latencyP99Ms, 2),
       fmt(s.rssMb, 1),

@@ -3,13 +3,13 @@
  * three), rooms added until packets are lost or a CPU is full. The figure: participants per
  * server core, at the largest loss-free step (participants / server cores used there).
  */
-import { STARVED } from './forwarding.js';
+import { cpus } from 'node:os';
+import { OTHER_LOAD } from './forwarding.js';
 import { createJanusRoom, type Target } from './lib/clients.js';
 import {
   machineTicks,
   nowUs,
   processCpu,
-  runQueueWait,
   sleep,
   TICKS_PER_SECOND,
   tree,
@@ -36,8 +36,8 @@ export interface RoomsStep {
   clientCores: number;
   busiestClientCore: number;
   machineBusyPercent: number;
-  /** Seconds per second the server's threads waited for a CPU (other load starving it). */
-  serverRunQueueWait: number;
+  /** Cores the rest of the machine used meanwhile (other work than this bench). */
+  otherCores: number;
   participantsPerCore: number;
   rssMb: number;
 }
@@ -92,7 +92,6 @@ export async function rooms(
       const perProcess0 = new Map(tree(server.pid).map((p) => [p.pid, p.ticks]));
       const clients0 = pids.map(processCpu);
       const m0 = machineTicks();
-      const wait0 = runQueueWait(server.pid);
       const t0 = nowUs();
       await sleep(options.windowMs);
       const reports = await Promise.all(workers.map((w) => w.call<'report'>({ type: 'report' })));
@@ -104,7 +103,6 @@ export async function rooms(
       );
       const clientDeltas = pids.map((pid, i) => (processCpu(pid) - clients0[i]!) / seconds);
       const m1 = machineTicks();
-      const serverWait = (runQueueWait(server.pid) - wait0) / seconds;
 
       const receivers = reports.flatMap((r) => r.receivers);
       let forwarded = 0;
@@ -130,10 +128,14 @@ export async function rooms(
         clientCores: clientDeltas.reduce((a, b) => a + b, 0),
         busiestClientCore: Math.max(...clientDeltas),
         machineBusyPercent: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
-        serverRunQueueWait: serverWait,
+        otherCores: 0,
         participantsPerCore: participants / Math.max(1e-6, serverCores),
         rssMb: cpu1.rssKb / 1024,
       };
+      step.otherCores = Math.max(
+        0,
+        (step.machineBusyPercent / 100) * cpus().length - step.serverCores - step.clientCores,
+      );
       steps.push(step);
       console.log(
         `  ${server.name} ${k} rooms (${participants}): loss ${fmt(step.lossPercent, 2)} %, ` +
@@ -147,8 +149,8 @@ export async function rooms(
       const bothFull = step.serverCores + step.clientCores >= 1.85;
       if (bad || serverFull || clientFull || bothFull) {
         const side =
-          step.serverRunQueueWait > STARVED
-            ? `other load on the machine starved the server (its threads waited ${fmt(step.serverRunQueueWait, 2)} s/s for a CPU)`
+          step.otherCores > OTHER_LOAD && step.machineBusyPercent >= 95
+            ? `the machine was full with other work (${fmt(step.otherCores, 2)} cores of it): not a clean limit`
             : serverFull && !clientFull
               ? 'server side (a server process at a full core)'
               : clientFull && !serverFull
@@ -183,7 +185,7 @@ export async function rooms(
         'server cores',
         'client cores',
         'machine %',
-        'srv wait s/s',
+        'other cores',
         'participants/core',
         'RSS MB',
       ],
@@ -195,7 +197,7 @@ export async function rooms(
         fmt(s.serverCores, 2),
         fmt(s.clientCores, 2),
         fmt(s.machineBusyPercent, 0),
-        fmt(s.serverRunQueueWait, 2),
+        fmt(s.otherCores, 2),
         fmt(s.participantsPerCore, 0),
         fmt(s.rssMb, 1),
       ]),

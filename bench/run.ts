@@ -7,7 +7,7 @@
  * `npm start` does, encodes the media once, makes the two network namespaces and runs itself
  * again inside the clients' one. Inside: starts each server fresh for each bench.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { forwarding, type ForwardingResult } from './forwarding.js';
 import { join, launchChromium, type JoinResult } from './join.js';
@@ -208,6 +208,22 @@ function summary(
     );
     add(`forwarding: packets lost (N = ${common})`, p?.lost, j?.lost, 0);
     add(`forwarding: packet loss % (N = ${common})`, p?.lossPercent, j?.lossPercent, 3);
+    const past = (r: ForwardingResult | undefined) =>
+      r?.steps.find((s) => s.subscribers > r.capacity);
+    const pp = past(fwd.Parley);
+    const jp = past(fwd.Janus);
+    add(
+      `forwarding: loss % one step past capacity (N = ${pp?.subscribers ?? '–'} / ${jp?.subscribers ?? '–'})`,
+      pp?.lossPercent,
+      jp?.lossPercent,
+      2,
+    );
+    add(
+      `forwarding: other work on the machine, cores (N = ${common})`,
+      p?.otherCores,
+      j?.otherCores,
+      2,
+    );
     for (const r of [fwd.Parley, fwd.Janus])
       if (r) notes.push(`${r.server} forwarding limit ${r.limit}`);
   }
@@ -256,12 +272,8 @@ function summary(
 }
 
 function janusVersion(): string {
-  try {
-    const out = execFileSync('janus', ['--version'], { encoding: 'utf8' });
-    return out.match(/\(([\d.]+)\)/)?.[1] ?? '';
-  } catch {
-    return '';
-  }
+  const out = spawnSync('janus', ['--version'], { encoding: 'utf8' });
+  return `${out.stdout}${out.stderr}`.match(/\(([\d.]+)\)/)?.[1] ?? '';
 }
 
 const names = requested();

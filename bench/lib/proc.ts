@@ -95,22 +95,3 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function processCpu(pid: number): number {
   return (readStat(pid)?.ticks ?? 0) / TICKS_PER_SECOND;
 }
-
-/**
- * Seconds the threads of a process tree spent runnable but waiting for a CPU (schedstat):
- * high when other work on the machine starves the bench, which then measures the machine.
- */
-export function runQueueWait(root: number): number {
-  let ns = 0;
-  for (const s of tree(root)) {
-    try {
-      for (const task of readdirSync(`/proc/${s.pid}/task`)) {
-        const fields = readFileSync(`/proc/${s.pid}/task/${task}/schedstat`, 'utf8').split(' ');
-        ns += Number(fields[1]);
-      }
-    } catch {
-      // gone
-    }
-  }
-  return ns / 1e9;
-}
