@@ -7,7 +7,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           // e2e/types: the TRTC v4 type-compatibility checks (tsc, no browser).
-          include: ['packages/*/src/**/*.test.ts', 'e2e/types/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'e2e/types/**/*.test.ts',
+            'scripts/**/*.test.mjs',
+          ],
           environment: 'node',
           testTimeout: 20_000,
         },

@@ -39,12 +39,13 @@ export interface ParleyUnderTest {
   close(): Promise<void>;
 }
 
-export async function startParley(): Promise<ParleyUnderTest> {
+export async function startParley(env: Record<string, string> = {}): Promise<ParleyUnderTest> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-')),
     PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'warn',
+    ...env,
   });
   const server = new ParleyServer({
     config,
@@ -104,10 +105,10 @@ export interface E2eEnvironment {
  * Registers the usual lifecycle for a test file: a Parley server, an application origin and
  * a browser for the whole file; pages closed after each test. Read the fields inside tests.
  */
-export function useE2eEnvironment(): E2eEnvironment {
+export function useE2eEnvironment(serverEnv: Record<string, string> = {}): E2eEnvironment {
   const env = {} as E2eEnvironment;
   beforeAll(async () => {
-    env.parley = await startParley();
+    env.parley = await startParley(serverEnv);
     env.app = await startAppOrigin(env.parley.origin);
     env.browser = await launchBrowser();
   });

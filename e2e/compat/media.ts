@@ -250,21 +250,25 @@ export async function expectStill(what: string, read: () => Promise<number>): Pr
   if (after !== before) throw new Error(`${what} still moving: ${before} → ${after}`);
 }
 
-/** The room's router (server side), for what the server forwards. */
-export function routerOf(parley: ParleyUnderTest, roomId: number) {
+/** The room (server side), for what the server forwards. */
+export function roomOf(parley: ParleyUnderTest, roomId: number) {
   const room = [...parley.server.rooms.rooms()].find((r) => r.key.endsWith(`/n/${roomId}`));
   if (!room) throw new Error(`room ${roomId} is not open on the server`);
-  return room.router;
+  return room;
 }
 
-/** Packets the server forwarded from the sources of one kind. */
-export function forwarded(
+/** Per published track on the server: its subscribers and what was forwarded to them. */
+export function sourceStats(parley: ParleyUnderTest, roomId: number) {
+  return roomOf(parley, roomId).sourceStats();
+}
+
+/** Packets the server forwarded (to the subscribers it has now) from the tracks of one kind. */
+export async function forwarded(
   parley: ParleyUnderTest,
   roomId: number,
   kind: 'audio' | 'video',
-): number {
-  return routerOf(parley, roomId)
-    .sourceStats()
+): Promise<number> {
+  return (await sourceStats(parley, roomId))
     .filter((s) => s.kind === kind)
     .reduce((sum, s) => sum + s.forwardedPackets, 0);
 }

@@ -12,7 +12,7 @@ import {
   publishLocal,
   randomRoom,
   receivedByStream,
-  routerOf,
+  sourceStats,
   waitForEvent,
   type MediaWindow,
 } from './media.js';
@@ -95,7 +95,7 @@ describe('screen sharing', () => {
     );
     frames = await decoding(bob, ['alice/main'], frames);
     expect(await connections(alice)).toEqual(['connected']);
-    expect(routerOf(env.parley, roomId).sourceStats()).toHaveLength(2);
+    expect(await sourceStats(env.parley, roomId)).toHaveLength(2);
 
     // Share again, then stop the camera: the screen keeps going on the same connection.
     since = Date.now();
@@ -125,11 +125,7 @@ describe('screen sharing', () => {
     );
     await decoding(bob, ['alice/auxiliary'], frames);
     expect(await connections(alice)).toEqual(['connected']);
-    expect(
-      routerOf(env.parley, roomId)
-        .sourceStats()
-        .map((s) => s.kind),
-    ).toEqual(['video']);
+    expect((await sourceStats(env.parley, roomId)).map((s) => s.kind)).toEqual(['video']);
 
     // Nothing left: now the connection closes.
     await alice.evaluate(async () => {
@@ -137,7 +133,7 @@ describe('screen sharing', () => {
       await w.client.unpublish(w.screen);
     });
     expect(await connections(alice)).toEqual(['closed']);
-    expect(routerOf(env.parley, roomId).sourceStats()).toEqual([]);
+    expect(await sourceStats(env.parley, roomId)).toEqual([]);
   });
 
   it('a second client share_<userId> publishes the screen as its main stream', async () => {

@@ -13,7 +13,7 @@ import {
   joinedPage,
   publishLocal,
   randomRoom,
-  routerOf,
+  sourceStats,
   waitForEvent,
   type MediaWindow,
 } from './media.js';
@@ -32,12 +32,8 @@ function subscribeAlice(page: Page, options?: { audio?: boolean; video?: boolean
 }
 
 /** Sinks (subscribers) per kind on the server for the room's sources. */
-const sinks = (roomId: number) =>
-  Object.fromEntries(
-    routerOf(env.parley, roomId)
-      .sourceStats()
-      .map((s) => [s.kind, s.sinks]),
-  );
+const sinks = async (roomId: number) =>
+  Object.fromEntries((await sourceStats(env.parley, roomId)).map((s) => [s.kind, s.sinks]));
 
 describe('subscribe options and unsubscribe', () => {
   it('{audio: false} receives only video; subscribe() again adds audio; unsubscribe() stops both at the server', async () => {
@@ -66,19 +62,19 @@ describe('subscribe options and unsubscribe', () => {
     expect(subscribed.userId).toBe('alice');
     await expectGrowing('bob decoding video', async () => (await inbound(bob)).framesDecoded, 5);
     expect((await inbound(bob)).audioBytes, 'no audio received').toBe(0);
-    expect(sinks(roomId)).toEqual({ audio: 0, video: 1 });
+    expect(await sinks(roomId)).toEqual({ audio: 0, video: 1 });
 
     // The v4 defaults: both.
     expect(await subscribeAlice(bob)).toEqual({ audio: true, video: true });
     await expectGrowing('bob receiving audio', async () => (await inbound(bob)).audioBytes);
     await expectGrowing('bob hearing audio energy', async () => (await inbound(bob)).audioEnergy);
-    expect(sinks(roomId)).toEqual({ audio: 1, video: 1 });
+    expect(await sinks(roomId)).toEqual({ audio: 1, video: 1 });
 
     await bob.evaluate(async () => {
       const w = window as unknown as MediaWindow;
       await w.client.unsubscribe(w.remotes['alice/main']!);
     });
-    expect(sinks(roomId)).toEqual({ audio: 0, video: 0 });
+    expect(await sinks(roomId)).toEqual({ audio: 0, video: 0 });
     await expectStill('the server forwarding audio', async () =>
       forwarded(env.parley, roomId, 'audio'),
     );
@@ -116,7 +112,7 @@ describe('subscribe options and unsubscribe', () => {
       async () => (await inbound(bob)).audioBytes,
     );
     expect(await subscribeAlice(bob, { audio: false })).toEqual({ audio: false, video: true });
-    expect(sinks(roomId)).toEqual({ audio: 0, video: 1 });
+    expect(await sinks(roomId)).toEqual({ audio: 0, video: 1 });
     await expectStill('bob receiving audio', async () => (await inbound(bob)).audioBytes);
     await expectGrowing('bob decoding video', async () => (await inbound(bob)).framesDecoded, 5);
   });

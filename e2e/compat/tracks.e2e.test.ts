@@ -12,7 +12,7 @@ import {
   joinedPage,
   publishLocal,
   randomRoom,
-  routerOf,
+  sourceStats,
   waitForEvent,
   type MediaWindow,
 } from './media.js';
@@ -57,12 +57,10 @@ describe('track changes on a published stream', () => {
       ),
     ).toBe(true);
     // Only the stream changed: still one stream, never removed and added again.
-    expect(
-      routerOf(env.parley, roomId)
-        .sourceStats()
-        .map((s) => s.kind)
-        .sort(),
-    ).toEqual(['audio', 'video']);
+    expect((await sourceStats(env.parley, roomId)).map((s) => s.kind).sort()).toEqual([
+      'audio',
+      'video',
+    ]);
 
     since = Date.now();
     await alice.evaluate(async () => {
@@ -81,11 +79,7 @@ describe('track changes on a published stream', () => {
     expect(removed).toMatchObject({ userId: 'alice', hasAudio: true });
     await expectStill('bob receiving video', async () => (await inbound(bob)).videoBytes);
     await expectGrowing('bob still receiving audio', async () => (await inbound(bob)).audioBytes);
-    expect(
-      routerOf(env.parley, roomId)
-        .sourceStats()
-        .map((s) => s.kind),
-    ).toEqual(['audio']);
+    expect((await sourceStats(env.parley, roomId)).map((s) => s.kind)).toEqual(['audio']);
     const events = await bob.evaluate(() =>
       (window as unknown as MediaWindow).__events.map((e) => e.name),
     );

@@ -23,7 +23,12 @@
  *     `subscribe` (or at join / on a new stream when autoSubscribe is on) the server sends
  *     request `offer` with the SDP and the mid → (userId, streamType, kind) map; the SDK
  *     answers with its answer SDP. The server serializes these renegotiations.
- *  4. ICE is trickled both ways with notification `candidate`, naming the connection.
+ *  4. ICE: the server is ICE-lite; its candidates are in its SDP. The SDK still trickles its
+ *     own with notification `candidate` (the server learns the client's address from its
+ *     connectivity checks and ignores them). If the server loses a connection's media (a
+ *     media worker died), it sends `media-reset` for the publisher (the SDK republishes on a
+ *     new connection) and an `offer` with `restart: true` for the subscriber (the SDK answers
+ *     it on a new connection); the room, streams and subscriptions stay as they were.
  *  5. The SDK sends `ping` every `heartbeatMs`. A socket that drops without `leave` keeps the
  *     participant for `sessionTimeoutMs`; the SDK reconnects and sends `resume` with the
  *     token from the join result, and the peer connections carry on untouched.
@@ -215,7 +220,12 @@ export const clientNotifications = {
 /** Requests the server sends, with the result the SDK answers. */
 export const serverRequests = {
   offer: {
-    data: z.object({ sdp, tracks: z.array(SubscribedTrackSchema).max(200) }),
+    data: z.object({
+      sdp,
+      tracks: z.array(SubscribedTrackSchema).max(200),
+      /** This offer is for a new connection replacing the current one (media worker lost). */
+      restart: z.boolean().optional(),
+    }),
     result: z.object({ sdp }),
   },
 } as const;
@@ -233,6 +243,11 @@ export const serverNotifications = {
     message: z.string().max(2000),
   }),
   'sei-message': z.object({ userId, payloadType: seiPayloadType, data: seiData }),
+  /**
+   * The server lost this connection's media (its worker died, or the transport failed): the
+   * SDK makes a new publisher connection and publishes its streams again (same track map).
+   */
+  'media-reset': z.object({ pc: z.literal('publisher'), reason: z.string().max(500) }),
 } as const;
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : never;

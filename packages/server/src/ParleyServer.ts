@@ -26,10 +26,11 @@ import { createLogger, type Logger } from './logger.js';
 import { LogStore } from './logs/LogStore.js';
 import { LogTokens } from './logs/LogTokens.js';
 import type { MediaEngine } from './media/MediaEngine.js';
-import { WeriftEngine } from './media/werift/WeriftEngine.js';
+import { MediasoupEngine } from './media/mediasoup/MediasoupEngine.js';
 import { Participant } from './room/Participant.js';
+import type { Room } from './room/Room.js';
 import { RoomManager } from './room/RoomManager.js';
-import { Session, type SessionRegistry } from './room/Session.js';
+import { Session } from './room/Session.js';
 import { ServerError } from './signal/ServerError.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 
@@ -48,7 +49,7 @@ export interface ParleyServerOptions {
 
 const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 
-export class ParleyServer implements SessionRegistry {
+export class ParleyServer {
   readonly log: Logger;
   readonly engine: MediaEngine;
   readonly rooms: RoomManager;
@@ -61,9 +62,9 @@ export class ParleyServer implements SessionRegistry {
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #sessionsByToken = new Map<string, Session>();
-  readonly #transports = new Map<string, Session>();
-  readonly #sinks = new Map<string, Session>();
   readonly #connections = new Set<SignalConnection>();
+  /** Sockets that carry a session (joined or resumed). */
+  readonly #joined = new WeakSet<SignalConnection>();
   /** Sockets whose join is being handled: a second join or resume on them is refused. */
   readonly #joining = new WeakSet<SignalConnection>();
   #sweeper: NodeJS.Timeout | undefined;
@@ -75,18 +76,21 @@ export class ParleyServer implements SessionRegistry {
     this.log = options.log ?? createLogger();
     this.engine =
       options.engine ??
-      new WeriftEngine({
+      new MediasoupEngine({
+        workers: config.workers,
+        listenIps: config.rtcListenIps,
         ...(config.announcedIp ? { announcedIp: config.announcedIp } : {}),
         ...(config.rtcPortRange ? { portRange: config.rtcPortRange } : {}),
-        additionalHostAddresses: ['127.0.0.1'],
+        ...(config.workerMaxLoad ? { spillLoad: config.workerMaxLoad } : {}),
+        log: this.log,
       });
-    this.rooms = new RoomManager(this.engine);
+    this.rooms = new RoomManager(this.engine, this.log);
+    this.rooms.on('room-created', (room) => this.#watchRoom(room));
     this.#auth = new Authenticator([{ sdkAppId: config.sdkAppId, secretKey: config.secretKey }]);
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),
       log: this.log,
     });
-    this.#wireEngine();
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
@@ -125,6 +129,7 @@ export class ParleyServer implements SessionRegistry {
   }
 
   async listen(): Promise<{ port: number; host: string }> {
+    await this.engine.start();
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.#config.port, this.#config.host, () => {
@@ -145,41 +150,21 @@ export class ParleyServer implements SessionRegistry {
     for (const connection of this.#connections) connection.terminate();
     this.#wss.close();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    await this.engine.close();
     await this.logs.flushed();
-  }
-
-  // ---- SessionRegistry ----
-
-  registerTransport(transportId: string, session: Session): void {
-    this.#transports.set(transportId, session);
-  }
-  unregisterTransport(transportId: string): void {
-    this.#transports.delete(transportId);
-  }
-  registerSink(sinkId: string, session: Session): void {
-    this.#sinks.set(sinkId, session);
-  }
-  unregisterSink(sinkId: string): void {
-    this.#sinks.delete(sinkId);
-  }
-  sessionClosed(session: Session): void {
-    this.#sessionsByToken.delete(session.participant.resumeToken);
-    const logToken = this.#logTokenOf.get(session);
-    if (logToken !== undefined) this.#logTokens.retire(logToken);
   }
 
   // ---- internals ----
 
-  #wireEngine(): void {
-    this.engine.on('candidate', (transportId, candidate) =>
-      this.#transports.get(transportId)?.onEngineCandidate(transportId, candidate),
-    );
-    this.engine.on('transportstate', (transportId, state) =>
-      this.#transports.get(transportId)?.onTransportState(transportId, state),
-    );
-    this.engine.on('keyframerequest', (sinkId) =>
-      this.#sinks.get(sinkId)?.onKeyframeRequest(sinkId),
-    );
+  /** Forgets the sessions of participants that left (for whatever reason). */
+  #watchRoom(room: Room): void {
+    room.on('participant-left', (participant) => {
+      const session = this.#sessionsByToken.get(participant.resumeToken);
+      if (!session || session.participant !== participant) return;
+      this.#sessionsByToken.delete(participant.resumeToken);
+      const logToken = this.#logTokenOf.get(session);
+      if (logToken !== undefined) this.#logTokens.retire(logToken);
+    });
   }
 
   #onSocket(ws: WebSocket, remoteAddress: string): void {
@@ -187,7 +172,7 @@ export class ParleyServer implements SessionRegistry {
     this.#connections.add(signal);
     signal.on('close', () => this.#connections.delete(signal));
     const joinTimer = setTimeout(() => {
-      if (!this.#sessionFor(signal)) signal.close(4008, `no join within ${JOIN_TIMEOUT_MS} ms`);
+      if (!this.#joined.has(signal)) signal.close(4008, `no join within ${JOIN_TIMEOUT_MS} ms`);
     }, JOIN_TIMEOUT_MS);
     signal.on('close', () => clearTimeout(joinTimer));
     // Before join only `join` and `resume` are accepted.
@@ -196,13 +181,6 @@ export class ParleyServer implements SessionRegistry {
         this.#preJoinRequest(signal, method, data) as Promise<ClientRequestResult<K>>,
       () => undefined,
     );
-  }
-
-  #sessionFor(signal: SignalConnection): Session | undefined {
-    for (const session of this.#sessionsByToken.values()) {
-      if (session.participant.signal === signal) return session;
-    }
-    return undefined;
   }
 
   async #preJoinRequest(
@@ -257,14 +235,6 @@ export class ParleyServer implements SessionRegistry {
     if (data.privateMapKey) {
       this.#auth.verifyRoomPermission(data.sdkAppId, data.userId, data.room, data.privateMapKey);
     }
-    const existing = this.rooms.get(data.sdkAppId, data.room)?.participants.get(data.userId);
-    if (existing) {
-      await Session.of(existing)?.kick(
-        `user ${data.userId} joined room ${String(data.room.id)} from another connection`,
-      );
-    }
-    // Only now: the kick may have emptied and closed the room the old session was in.
-    const room = this.rooms.getOrCreate(data.sdkAppId, data.room);
     const role = data.mode === 'live' ? data.role : 'anchor';
     const participant = new Participant(
       data.userId,
@@ -274,35 +244,42 @@ export class ParleyServer implements SessionRegistry {
       data.autoSubscribe,
       data.mode,
     );
-    const session = new Session(
-      { engine: this.engine, rooms: this.rooms, registry: this, log: this.log },
-      room,
-      participant,
-    );
-    session.register();
+    // Notifications may flow as soon as the room has the participant.
+    participant.signal = signal;
+    this.#joined.add(signal);
+    let joined;
+    try {
+      joined = await this.rooms.join(
+        data.sdkAppId,
+        data.room,
+        participant,
+        `user ${data.userId} joined room ${String(data.room.id)} from another connection`,
+      );
+    } catch (error) {
+      this.#joined.delete(signal);
+      throw error;
+    }
+    const { room, snapshot } = joined;
+    const session = new Session(room, participant, this.log);
     const logToken = this.#logTokens.issue({
       sdkAppId: data.sdkAppId,
       room: data.room,
       userId: data.userId,
     });
     this.#logTokenOf.set(session, logToken);
-    room.participants.set(participant.userId, participant);
     this.#sessionsByToken.set(participant.resumeToken, session);
     session.attach(signal);
-    if (participant.visible)
-      room.broadcast('peer-join', { userId: participant.userId, role }, participant);
-    room.safeEmit('participant-joined', participant);
     this.log.info({ room: room.key, user: participant.userId, role, conn: signal.id }, 'joined');
     if (participant.autoSubscribe) {
       // After the join answer has gone out, so the SDK knows the streams before their offer.
       setImmediate(() => {
-        session
-          .subscribeToAll()
+        room
+          .subscribeToAll(participant)
           .catch((error: unknown) => this.log.warn({ err: error }, 'auto-subscribe failed'));
       });
     }
     return {
-      ...room.snapshotFor(participant),
+      ...snapshot,
       sessionId: participant.sessionId,
       resumeToken: participant.resumeToken,
       heartbeatMs: this.#config.heartbeatMs,
@@ -322,6 +299,7 @@ export class ParleyServer implements SessionRegistry {
       );
     }
     session.attach(signal);
+    this.#joined.add(signal);
     this.log.info(
       { room: session.room.key, user: session.participant.userId, conn: signal.id },
       'resumed',

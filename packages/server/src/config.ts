@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export interface ParleyConfig {
@@ -18,6 +19,12 @@ export interface ParleyConfig {
   devCredentialsFile?: string;
   announcedIp?: string;
   rtcPortRange?: [number, number];
+  /** Local addresses media listens on (each one an ICE candidate). */
+  rtcListenIps: string[];
+  /** Media worker processes (mediasoup), one per core by default. */
+  workers: number;
+  /** A worker's load (transports + producers + consumers) past which a room spans another. */
+  workerMaxLoad?: number;
   /**
    * PARLEY_DATA_DIR when it is set explicitly: uploaded SDK logs are also appended to files
    * under `<dataDir>/logs/`. (Dev credentials use `.parley` when it is unset.)
@@ -110,6 +117,7 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     );
   }
   const dataDir = env.PARLEY_DATA_DIR ? resolve(env.PARLEY_DATA_DIR) : undefined;
+  const rtcListenIps = listenIps(env.PARLEY_RTC_LISTEN_IPS, host);
   const common = {
     port,
     host,
@@ -119,6 +127,9 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
       ? { rtcPortRange: [minPort, maxPort] as [number, number] }
       : {}),
     sessionTimeoutMs: integer(env, 'PARLEY_SESSION_TIMEOUT_MS', 1000, 600_000) ?? 9000,
+    rtcListenIps,
+    workers: integer(env, 'PARLEY_WORKERS', 1, 256) ?? availableParallelism(),
+    ...optional('workerMaxLoad', integer(env, 'PARLEY_WORKER_MAX_LOAD', 1, 1_000_000)),
     heartbeatMs: 2000,
   };
   if (hasAppId && hasKey) {
@@ -133,4 +144,38 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     devMode: true,
     devCredentialsFile: dev.file,
   };
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/**
+ * Where media listens: PARLEY_RTC_LISTEN_IPS, else HOST when it names one address, else every
+ * IPv4 address of this machine (loopback first, so a browser on the same machine connects at
+ * once).
+ */
+function listenIps(raw: string | undefined, host: string): string[] {
+  if (raw) {
+    const ips = raw
+      .split(',')
+      .map((ip) => ip.trim())
+      .filter(Boolean);
+    for (const ip of ips) {
+      if (!IPV4.test(ip)) {
+        throw new ConfigError(
+          `PARLEY_RTC_LISTEN_IPS must list IPv4 addresses, got ${JSON.stringify(ip)}`,
+        );
+      }
+    }
+    if (ips.length > 0) return ips;
+  }
+  if (IPV4.test(host) && host !== '0.0.0.0') return [host];
+  const ips = Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined && i.family === 'IPv4')
+    .sort((a, b) => Number(b!.internal) - Number(a!.internal))
+    .map((i) => i!.address);
+  return ips.length > 0 ? [...new Set(ips)] : ['127.0.0.1'];
 }

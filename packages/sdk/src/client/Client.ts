@@ -507,7 +507,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     switch (request.method) {
       case 'offer':
         return session.subscriber
-          .handleOffer(request.data.sdp, request.data.tracks)
+          .handleOffer(request.data.sdp, request.data.tracks, request.data.restart ?? false)
           .then((sdp) => ({ sdp }));
     }
   }
@@ -536,6 +536,12 @@ export class Client extends TypedEmitter<ClientEvents> {
         if (notification.data.pc === 'publisher')
           session.publisher?.addRemoteCandidate(notification.data.candidate);
         else session.subscriber.addRemoteCandidate(notification.data.candidate);
+        return;
+      case 'media-reset':
+        log.warn(`the server reset the publisher connection: ${notification.data.reason}`);
+        session.publications
+          .restart()
+          .catch((error: unknown) => log.warn('publishing again after a reset failed', error));
         return;
       case 'sei-message': {
         const { userId, payloadType, data } = notification.data;

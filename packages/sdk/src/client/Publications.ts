@@ -153,6 +153,41 @@ export class Publications {
     }
   }
 
+  /**
+   * The server lost the publisher connection's media: publish every published stream again
+   * on a new connection (same streams, same mute state); the others see no change.
+   */
+  restart(): Promise<void> {
+    return this.serialized(async () => {
+      const old = this.current;
+      if (!old || this.options.ended()) return;
+      const pubs = [...this.byType.values()].filter((p) => p.published);
+      const transport = this.options.createTransport();
+      this.current = transport;
+      old.close();
+      for (const pub of pubs) {
+        const { stream, streamType } = pub;
+        const mediaStream = stream.getMediaStream();
+        stream.setPublisher(this.hooks(pub, transport));
+        if (!mediaStream) continue;
+        for (const kind of pub.kinds) {
+          const track = kind === 'audio' ? stream.getAudioTrack() : stream.getVideoTrack();
+          if (!track) continue;
+          transport.addTrack(
+            streamType,
+            track,
+            mediaStream,
+            !stream.isMuted(kind),
+            limits(stream, kind),
+          );
+        }
+      }
+      await this.negotiate(transport);
+      await transport.waitConnected(this.options.connectTimeoutMs);
+      log.info('published again on a new connection');
+    });
+  }
+
   /** Session over: the connection closes and every stream is released. */
   close(): void {
     this.current?.close();

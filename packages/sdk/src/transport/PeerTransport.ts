@@ -118,6 +118,21 @@ export class PeerTransport {
     for (const waiter of [...this.connectWaiters]) waiter(this.transportError('was closed'));
   }
 
+  /**
+   * Drops the peer connection but keeps the transport open: the next use makes a new one
+   * (the server lost this connection's media and offers, or is offered, a fresh one).
+   */
+  protected resetPc(): void {
+    const pc = this.pc;
+    this.pc = null;
+    this.remoteCandidates = [];
+    if (!pc) return;
+    pc.onicecandidate = null;
+    pc.onconnectionstatechange = null;
+    pc.ontrack = null;
+    pc.close();
+  }
+
   /** The peer connection, created with the handlers wired on first use. */
   protected ensurePc(): RTCPeerConnection {
     if (this.pc) return this.pc;

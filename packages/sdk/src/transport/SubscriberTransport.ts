@@ -45,8 +45,11 @@ export class SubscriberTransport extends PeerTransport {
    * Applies a server offer and returns the answer SDP. Queued behind earlier offers: a
    * renegotiation must never start before the previous one has finished.
    */
-  handleOffer(sdp: string, tracks: readonly SubscribedTrack[]): Promise<string> {
-    const run = (): Promise<string> => this.applyOffer(sdp, tracks);
+  handleOffer(sdp: string, tracks: readonly SubscribedTrack[], restart = false): Promise<string> {
+    const run = (): Promise<string> => {
+      if (restart) this.restart();
+      return this.applyOffer(sdp, tracks);
+    };
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
@@ -55,6 +58,17 @@ export class SubscriberTransport extends PeerTransport {
   /** Who a receiving mid carries, per the latest offer (maps stats to remote users). */
   ownerOfMid(mid: string): SubscribedTrack | undefined {
     return this.midMap.get(mid);
+  }
+
+  /** The server replaced the connection: every track of the old one is gone. */
+  private restart(): void {
+    this.log.info('the server replaced the subscriber connection');
+    for (const [mid, bound] of [...this.bound]) {
+      this.bound.delete(mid);
+      this.trackHandler.onRemoteTrackRemoved(bound.info, bound.track);
+    }
+    this.midMap.clear();
+    this.resetPc();
   }
 
   override close(): void {

@@ -1,81 +1,137 @@
 /**
- * The media engine: ICE, DTLS, SRTP and SDP, nothing else. Parley's routing logic
- * (who receives what, keyframes, sequence rewriting) lives in `routing/` and only sees
- * this interface, so the engine can be swapped (werift today, libdatachannel later) or
- * moved behind a worker-thread channel: control calls are async, id-based and take
- * plain serializable arguments. Only the packet path (`onRtp`/`sendRtp`) is in-process.
+ * The media engine boundary: producers and consumers on WebRTC transports inside a per-room
+ * media router, as mediasoup models them, in Parley's own types (media/types.ts). Rooms and
+ * the SDP code see only this; the engine (mediasoup, media/mediasoup/) decides which worker
+ * process carries what, spans a room over workers when it outgrows one, and replaces workers
+ * that die. Every object carries its own events and `close()`; a parent's close (or its
+ * worker's death) closes its children, each emitting `close` with the reason.
  */
-import type { IceCandidateInit, TrackKind } from '@parley/protocol';
-import type { TypedEmitter } from '../util/TypedEmitter.js';
+import type { TrackKind } from '@parley/protocol';
+import type { EventMap, TypedEmitter } from '../util/TypedEmitter.js';
+import type {
+  CloseReason,
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  RtpCapabilities,
+  RtpParameters,
+  RtpStreamStats,
+  TransportState,
+} from './types.js';
 
-/** One RTP packet. Engines pass their own packet objects; the router only uses these fields. */
-export interface RtpPacketLike {
-  header: {
-    payloadType: number;
-    sequenceNumber: number;
-    timestamp: number;
-    ssrc: number;
-    marker: boolean;
-  };
-  payload: Buffer;
+export interface ClosableEvents {
+  close: [reason: CloseReason];
 }
 
-/** A codec as negotiated, in SDP terms. */
-export interface CodecInfo {
-  mimeType: string;
-  clockRate: number;
-  channels?: number;
-  /** fmtp line, e.g. H264 profile-level-id. */
-  parameters?: string;
+interface Closable<E extends ClosableEvents & EventMap<E>> extends TypedEmitter<E> {
+  readonly id: string;
+  readonly closed: boolean;
+  close(): void;
 }
 
-export type TransportRole = 'publisher' | 'subscriber';
-export type TransportState =
-  'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+export interface ProducerEvents extends ClosableEvents {
+  /** The engine's view of the incoming stream's quality changed (0–10). */
+  score: [score: number];
+}
 
-/** A track the client sends us, announced after its offer is accepted. */
-export interface IncomingTrack {
-  trackId: string;
-  mid: string;
+/** A track a client sends. */
+export interface MediaProducer extends Closable<ProducerEvents> {
+  readonly kind: TrackKind;
+  readonly paused: boolean;
+  /** Paused: nothing is forwarded to any consumer (mute that does not trust the client). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Runs `work` right after the next complete video frame went out (or after `maxWaitMs`). */
+  afterNextFrame(work: () => void, maxWaitMs?: number): void;
+  stats(): Promise<RtpStreamStats>;
+}
+
+export interface ConsumerEvents extends ClosableEvents {
+  /** Spatial/temporal layer now sent (simulcast/SVC); null when none. */
+  layerschange: [layers: { spatial: number; temporal?: number } | null];
+}
+
+/** A producer forwarded to one client's subscriber transport. */
+export interface MediaConsumer extends Closable<ConsumerEvents> {
+  readonly kind: TrackKind;
+  readonly producerId: string;
+  /** What the client receives: codecs, its SSRCs, header extensions (for the SDP offer). */
+  readonly rtpParameters: RtpParameters;
+  readonly paused: boolean;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  requestKeyframe(): Promise<void>;
+  /** Preferred layers (simulcast/SVC): the engine sends the best one the downlink allows. */
+  setPreferredLayers(layers: { spatial: number; temporal?: number }): Promise<void>;
+  stats(): Promise<RtpStreamStats>;
+}
+
+export interface TransportEvents extends ClosableEvents {
+  statechange: [state: TransportState];
+}
+
+export interface ProduceOptions {
   kind: TrackKind;
-  codec: CodecInfo;
+  rtpParameters: RtpParameters;
+  paused?: boolean;
+}
+
+export interface ConsumeOptions {
+  producerId: string;
+  /** What the receiving client can decode. */
+  rtpCapabilities: RtpCapabilities;
+  paused?: boolean;
+}
+
+/** One client's ICE + DTLS transport (ICE-lite on the server side). */
+export interface MediaTransport extends Closable<TransportEvents> {
+  readonly state: TransportState;
+  readonly iceParameters: IceParameters;
+  readonly iceCandidates: readonly IceCandidate[];
+  readonly dtlsParameters: DtlsParameters;
+  /** The remote DTLS parameters, once (the first SDP that carries them). */
+  connect(remote: DtlsParameters): Promise<void>;
+  readonly connected: boolean;
+  produce(options: ProduceOptions): Promise<MediaProducer>;
+  consume(options: ConsumeOptions): Promise<MediaConsumer>;
+  /** New local ICE credentials (the client restarts ICE with them). */
+  restartIce(): Promise<IceParameters>;
+  stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }>;
+}
+
+export interface MediaRouterEvents extends ClosableEvents {
+  /**
+   * Objects of this router were lost with a worker that died (the router itself lives on, on
+   * a replacement worker when it was its home): the room must rebuild what it lists.
+   */
+  workerlost: [lost: { transportIds: string[]; producerIds: string[] }];
+}
+
+/** The media of one room; may span several workers. */
+export interface MediaRouter extends Closable<MediaRouterEvents> {
+  readonly rtpCapabilities: RtpCapabilities;
+  createTransport(role: 'publisher' | 'subscriber'): Promise<MediaTransport>;
+  /** Worker process ids this room uses now (tests, metrics). */
+  readonly workerPids: readonly number[];
+}
+
+export interface WorkerInfo {
+  pid: number;
+  /** Consumers + producers + transports it carries: the placement load. */
+  load: number;
+  routers: number;
 }
 
 export interface MediaEngineEvents {
-  /** A local ICE candidate to trickle to the client. */
-  candidate: [transportId: string, candidate: IceCandidateInit];
-  transportstate: [transportId: string, state: TransportState];
-  /** The subscriber asked for a keyframe on an outgoing track (PLI/FIR). */
-  keyframerequest: [outTrackId: string];
+  /** A worker died (it has been replaced already when `replacedBy` is set). */
+  workerdied: [info: { pid: number; error: string; replacedBy: number | null }];
 }
 
 export interface MediaEngine extends TypedEmitter<MediaEngineEvents> {
   readonly name: string;
-  /** Transports open now (metrics, leak checks). */
-  readonly transportCount: number;
-  createTransport(transportId: string, role: TransportRole): Promise<void>;
-  closeTransport(transportId: string): Promise<void>;
-  addRemoteCandidate(transportId: string, candidate: IceCandidateInit): Promise<void>;
-
-  /** Publisher side: accept the client's offer; returns the answer and the tracks it carries. */
-  acceptOffer(transportId: string, sdp: string): Promise<{ sdp: string; tracks: IncomingTrack[] }>;
-
-  /** Subscriber side: add an outgoing track (reusing a free m-line when there is one). */
-  addOutgoingTrack(
-    transportId: string,
-    outTrackId: string,
-    kind: TrackKind,
-    codec: CodecInfo,
-  ): Promise<void>;
-  removeOutgoingTrack(transportId: string, outTrackId: string): Promise<void>;
-  /** Creates and applies the next offer; `mids` maps each outgoing track to its m-line. */
-  createOffer(transportId: string): Promise<{ sdp: string; mids: Record<string, string> }>;
-  acceptAnswer(transportId: string, sdp: string): Promise<void>;
-
-  /** Packets of an incoming track. Returns an unsubscribe function. */
-  onRtp(trackId: string, listener: (packet: RtpPacketLike) => void): () => void;
-  /** Sends a packet on an outgoing track; dropped while its transport is not connected. */
-  sendRtp(outTrackId: string, packet: RtpPacketLike): void;
-  /** Asks the publisher of an incoming track for a keyframe (PLI). */
-  requestKeyframe(trackId: string): void;
+  /** Starts the workers. */
+  start(): Promise<void>;
+  createRouter(): Promise<MediaRouter>;
+  workers(): WorkerInfo[];
+  close(): Promise<void>;
 }

@@ -1,19 +1,19 @@
 /**
- * One user in a room: role, published streams with their media state flags, and what it
- * subscribes to. Domain state only; the Session drives it.
+ * One user in a room: role, published streams with their media state flags, what it
+ * subscribes to, and its media transports. State only: the Room changes it, one operation at
+ * a time.
  */
 import type { ParticipantInfo, Role, StreamInfo, StreamType, TrackKind } from '@parley/protocol';
-import type { CodecInfo } from '../media/MediaEngine.js';
+import type { MediaConsumer, MediaProducer, MediaTransport } from '../media/MediaEngine.js';
 import type { SignalConnection } from '../signal/SignalConnection.js';
 import type { SubscriberTransport } from '../transport/SubscriberTransport.js';
 
 export interface PublishedTrack {
-  /** Router source id (the engine's incoming track id). */
-  sourceId: string;
   /** Its m-line in the publisher's SDP: a re-offer that no longer lists it removes it. */
   mid: string;
-  codec: CodecInfo;
   muted: boolean;
+  /** Null while the track is being restored (its media worker was lost; the client republishes). */
+  producer: MediaProducer | null;
 }
 
 export interface PublishedStream {
@@ -26,8 +26,7 @@ export interface Subscription {
   streamType: StreamType;
   audio: boolean;
   video: boolean;
-  /** Router sink ids (= outgoing track ids) by kind. */
-  sinks: Map<TrackKind, string>;
+  consumers: Map<TrackKind, MediaConsumer>;
 }
 
 export const subscriptionKey = (userId: string, streamType: StreamType): string =>
@@ -36,11 +35,15 @@ export const subscriptionKey = (userId: string, streamType: StreamType): string 
 export class Participant {
   readonly streams = new Map<StreamType, PublishedStream>();
   readonly subscriptions = new Map<string, Subscription>();
-  publisherTransportId: string | null = null;
+  publisher: MediaTransport | null = null;
   subscriber: SubscriberTransport | null = null;
   signal: SignalConnection | null = null;
   /** When the participant last showed a sign of life, while its socket is gone. */
   disconnectedAt: number | null = null;
+  /** Set once it has left the room (for whatever reason). */
+  left = false;
+  /** Version of the last publish answer (SDP o= line). */
+  publishVersion = 0;
 
   constructor(
     readonly userId: string,

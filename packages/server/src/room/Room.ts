@@ -1,20 +1,44 @@
 /**
- * A room: the participants of one (sdkAppId, roomId) and the router that carries their media.
- * Emits room events that other parts (REST callbacks, metrics) can hook without touching
- * signaling.
+ * A room: the participants of one (sdkAppId, roomId) and the media router that carries their
+ * media. The room is a serialized actor: every change (join, publish, subscribe, mute, role,
+ * leave, kick, recovery after a lost media worker) runs through `#run`, one at a time, so the
+ * room's invariants never see two half-done operations. Nothing in the queue waits for a
+ * client: renegotiations of subscriber connections run beside it (SubscriberTransport folds
+ * changes made meanwhile into its next offer) and engine calls are time-limited.
+ *
+ * Emits room events that other parts (REST callbacks, metrics) hook without touching signaling.
  */
 import {
+  ErrorCode,
   roomKey,
+  type ClientRequestData,
   type Role,
   type RoomRef,
+  type RoomSnapshot,
   type ServerNotificationData,
   type ServerNotificationMethod,
   type StreamInfo,
+  type StreamType,
+  type TrackKind,
 } from '@parley/protocol';
-import type { MediaEngine } from '../media/MediaEngine.js';
-import { Router } from '../routing/Router.js';
+import type { Logger } from 'pino';
+import type {
+  MediaEngine,
+  MediaProducer,
+  MediaRouter,
+  MediaTransport,
+} from '../media/MediaEngine.js';
+import type { RtpStreamStats } from '../media/types.js';
+import { PublishOffer, SdpError } from '../sdp/PublishOffer.js';
+import { ServerError } from '../signal/ServerError.js';
+import { SubscriberTransport } from '../transport/SubscriberTransport.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
-import type { Participant } from './Participant.js';
+import {
+  subscriptionKey,
+  type Participant,
+  type PublishedStream,
+  type Subscription,
+} from './Participant.js';
 
 export type LeaveReason = 'leave' | 'timeout' | 'kick';
 
@@ -29,19 +53,689 @@ export interface RoomEvents {
   closed: [];
 }
 
+/** A join that found the room already closed by its last leave: the caller takes a new room. */
+export class RoomClosedError extends Error {
+  constructor() {
+    super('the room closed');
+    this.name = 'RoomClosedError';
+  }
+}
+
+export interface SourceStats {
+  userId: string;
+  streamType: StreamType;
+  kind: TrackKind;
+  muted: boolean;
+  /** Subscribers that receive it. */
+  sinks: number;
+  /** Packets sent to subscribers (summed over them). */
+  forwardedPackets: number;
+  received: RtpStreamStats | null;
+}
+
+const KINDS: readonly TrackKind[] = ['audio', 'video'];
+/** Media sections a publish offer may carry (main + auxiliary, audio + video, and spares). */
+const MAX_PUBLISH_SECTIONS = 8;
+
 export class Room extends SafeEmitter<RoomEvents> {
   readonly key: string;
   readonly participants = new Map<string, Participant>();
-  readonly router: Router;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #media: Promise<MediaRouter> | null = null;
+  /** Subscriber connections to renegotiate when the current operation ends. */
+  readonly #dirty = new Set<Participant>();
+  readonly #log: Logger;
 
   constructor(
     readonly sdkAppId: number,
     readonly ref: RoomRef,
-    engine: MediaEngine,
+    private readonly engine: MediaEngine,
+    log: Logger,
   ) {
     super();
     this.key = roomKey(sdkAppId, ref);
-    this.router = new Router(engine);
+    this.#log = log.child({ room: this.key });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The room's media router, if it has one yet (tests, metrics). */
+  async mediaRouter(): Promise<MediaRouter | null> {
+    return this.#media ? this.#media.catch(() => null) : null;
+  }
+
+  // ---- the actor ----
+
+  /** Runs `op` after every operation queued before it; then renegotiates what it changed. */
+  #run<T>(op: () => Promise<T> | T): Promise<T> {
+    const result = this.#queue.then(async () => {
+      try {
+        return await op();
+      } finally {
+        this.#flush();
+      }
+    });
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  #flush(): void {
+    for (const participant of this.#dirty) {
+      const subscriber = participant.subscriber;
+      if (!subscriber || participant.left) continue;
+      subscriber.negotiate().catch((error: unknown) => {
+        // The client is offered again when it resumes; a timeout ends the session anyway.
+        const level = participant.signal === null || participant.left ? 'debug' : 'warn';
+        this.#log[level](
+          { err: error, user: participant.userId },
+          'subscriber renegotiation failed',
+        );
+      });
+    }
+    this.#dirty.clear();
+  }
+
+  #media_(): Promise<MediaRouter> {
+    if (!this.#media) {
+      const media = this.engine.createRouter();
+      this.#media = media;
+      media.then(
+        (router) => {
+          router.on('workerlost', (lost) => {
+            void this.#run(() => this.#recover(lost)).catch((error: unknown) =>
+              this.#log.error({ err: error }, 'recovery after a lost media worker failed'),
+            );
+          });
+          router.once('close', (reason) => {
+            if (reason !== 'closed') this.#log.error({ reason }, 'room media router closed');
+          });
+        },
+        () => {
+          if (this.#media === media) this.#media = null;
+        },
+      );
+    }
+    return this.#media;
+  }
+
+  // ---- membership ----
+
+  /**
+   * Adds a participant; one already there with the same userId is kicked first (two joins
+   * racing on two sockets: the later one wins, the earlier gets `banned` kick).
+   */
+  join(participant: Participant, kickMessage: string): Promise<RoomSnapshot> {
+    return this.#run(async () => {
+      if (this.#closed) throw new RoomClosedError();
+      const existing = this.participants.get(participant.userId);
+      // The room stays open even if that one was alone in it: its replacement enters now.
+      if (existing) await this.#kick(existing, 'kick', kickMessage, true);
+      this.participants.set(participant.userId, participant);
+      if (participant.visible) {
+        this.broadcast(
+          'peer-join',
+          { userId: participant.userId, role: participant.role },
+          participant,
+        );
+      }
+      this.safeEmit('participant-joined', participant);
+      return this.snapshotFor(participant);
+    });
+  }
+
+  leave(participant: Participant, reason: LeaveReason): Promise<void> {
+    return this.#run(() => this.#leave(participant, reason));
+  }
+
+  /** Removes a participant with a `banned` notification saying why (kick, REST RemoveUser). */
+  kick(participant: Participant, message: string): Promise<void> {
+    return this.#run(() => this.#kick(participant, 'kick', message));
+  }
+
+  async #kick(
+    participant: Participant,
+    reason: 'kick',
+    message: string,
+    keepOpen = false,
+  ): Promise<void> {
+    participant.signal?.notify('banned', { reason, message });
+    await this.#leave(participant, reason, keepOpen);
+  }
+
+  async #leave(participant: Participant, reason: LeaveReason, keepOpen = false): Promise<void> {
+    if (participant.left) return;
+    participant.left = true;
+    this.#log.info({ user: participant.userId, reason }, 'participant left');
+    for (const stream of [...participant.streams.values()]) this.#removeStream(participant, stream);
+    for (const sub of participant.subscriptions.values()) {
+      for (const consumer of sub.consumers.values()) consumer.close();
+    }
+    participant.subscriptions.clear();
+    participant.subscriber?.close();
+    participant.subscriber = null;
+    participant.publisher?.close();
+    participant.publisher = null;
+    this.#dirty.delete(participant);
+    if (this.participants.get(participant.userId) === participant) {
+      this.participants.delete(participant.userId);
+      if (participant.visible) {
+        this.broadcast('peer-leave', { userId: participant.userId, reason });
+      }
+      this.safeEmit('participant-left', participant, reason);
+    }
+    const signal = participant.signal;
+    participant.signal = null;
+    if (signal && reason !== 'leave') signal.close(reason === 'kick' ? 4040 : 4041, reason);
+    // After a leave the socket has nothing left to do; give the answer time to go out first.
+    if (signal && reason === 'leave') setTimeout(() => signal.close(1000, 'left'), 500).unref();
+    if (this.participants.size === 0 && !keepOpen) this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const media = this.#media;
+    this.#media = null;
+    void media?.then((router) => router.close()).catch(() => undefined);
+    this.safeEmit('closed');
+  }
+
+  // ---- publishing ----
+
+  publish(participant: Participant, data: ClientRequestData<'publish'>): Promise<{ sdp: string }> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      if (participant.role === 'audience') {
+        throw ServerError.wrongState(
+          'an audience member cannot publish; switchRole("anchor") first',
+        );
+      }
+      const mids = new Set(data.tracks.map((t) => t.mid));
+      if (mids.size !== data.tracks.length) throw ServerError.invalid('publish lists a mid twice');
+      if (!/^v=0\r?\n/.test(data.sdp) || !/\r?\nm=(audio|video) /.test(data.sdp)) {
+        throw ServerError.invalid('publish sdp is not an SDP offer with audio or video sections');
+      }
+      const sections = data.sdp.match(/\r?\nm=/g)?.length ?? 0;
+      if (sections > MAX_PUBLISH_SECTIONS) {
+        throw ServerError.invalid(
+          `publish sdp has ${sections} media sections; at most ${MAX_PUBLISH_SECTIONS} are accepted`,
+        );
+      }
+      const media = await this.#media_();
+      let offer: PublishOffer;
+      try {
+        offer = new PublishOffer(data.sdp, media.rtpCapabilities.codecs);
+      } catch (error) {
+        if (error instanceof SdpError)
+          throw ServerError.invalid(`publish offer refused: ${error.message}`);
+        throw error;
+      }
+      const transport = participant.publisher ?? (await this.#createPublisher(participant, media));
+      this.#assertIn(participant);
+      await transport.connect(offer.dtlsParameters);
+      const changed = await this.#applyTrackMap(participant, transport, data.tracks, offer);
+      if (participant.streams.size === 0) {
+        this.#closePublisher(participant);
+        throw ServerError.invalid(
+          `the offer carries none of the declared tracks (mids ${[...mids].join(', ')})`,
+        );
+      }
+      const accepted = new Set<string>();
+      for (const stream of participant.streams.values()) {
+        for (const track of stream.tracks.values()) accepted.add(track.mid);
+      }
+      const answer = offer.answer(transport, accepted, ++participant.publishVersion);
+      for (const [streamType, change] of changed) {
+        const info = participant.streamInfo(streamType);
+        if (!info) continue;
+        const isNew = change === 'added';
+        this.#log.info({ stream: info }, isNew ? 'stream published' : 'stream updated');
+        if (participant.visible && change !== 'restored') {
+          this.broadcast(isNew ? 'stream-added' : 'stream-updated', { stream: info }, participant);
+        }
+        if (change !== 'restored')
+          this.safeEmit(isNew ? 'stream-published' : 'stream-updated', info);
+        await this.#refreshSubscribers(participant, streamType, isNew);
+      }
+      return { sdp: answer };
+    });
+  }
+
+  async #createPublisher(participant: Participant, media: MediaRouter): Promise<MediaTransport> {
+    const transport = await media.createTransport('publisher');
+    if (participant.left) {
+      transport.close();
+      throw ServerError.wrongState('this session has ended');
+    }
+    participant.publisher = transport;
+    transport.on('statechange', (state) => {
+      this.#log.debug({ user: participant.userId, state }, 'publisher transport state');
+      if (state === 'failed') {
+        void this.#run(() => this.#resetPublisher(participant, transport, 'its connection failed'));
+      }
+    });
+    return transport;
+  }
+
+  /**
+   * Makes the published streams match a publish request's track map: offered m-lines the map
+   * lists that are new become producers (replacing a stream's previous track of that kind),
+   * tracks whose mid the map no longer lists are removed (LocalStream.removeTrack, or the
+   * m-lines of an unpublished stream), and the mute flags of the others follow the map.
+   */
+  async #applyTrackMap(
+    participant: Participant,
+    transport: MediaTransport,
+    declared: ClientRequestData<'publish'>['tracks'],
+    offer: PublishOffer,
+  ): Promise<Map<StreamType, 'added' | 'updated' | 'restored'>> {
+    const changed = new Map<StreamType, 'added' | 'updated' | 'restored'>();
+    const mark = (type: StreamType, change: 'added' | 'updated' | 'restored'): void => {
+      const previous = changed.get(type);
+      if (previous === 'added' || (previous === 'updated' && change === 'restored')) return;
+      changed.set(type, change);
+    };
+    // Tracks the map dropped or moved, first (their producers go before new ones come).
+    for (const stream of [...participant.streams.values()]) {
+      for (const [kind, track] of [...stream.tracks]) {
+        if (track.producer === null) {
+          // Being restored on a new connection: its mid there may differ.
+          const restored = declared.find((t) => t.streamType === stream.type && t.kind === kind);
+          if (restored) track.mid = restored.mid;
+        }
+        const entry = declared.find((t) => t.mid === track.mid);
+        const stillOffered =
+          track.producer === null || offer.tracks.some((t) => t.mid === track.mid);
+        if (!entry || entry.kind !== kind || entry.streamType !== stream.type || !stillOffered) {
+          this.#closeTrack(participant, stream, kind);
+          mark(stream.type, 'updated');
+        }
+      }
+      if (stream.tracks.size === 0) {
+        this.#removeStream(participant, stream);
+        changed.delete(stream.type);
+      }
+    }
+    for (const offered of offer.tracks) {
+      const entry = declared.find((t) => t.mid === offered.mid);
+      if (!entry || entry.kind !== offered.kind) continue;
+      let stream = participant.streams.get(entry.streamType);
+      const current = stream?.tracks.get(offered.kind);
+      if (current && current.mid === offered.mid && current.producer) {
+        if (current.muted !== entry.muted) {
+          current.muted = entry.muted;
+          await (entry.muted ? current.producer.pause() : current.producer.resume());
+          mark(entry.streamType, 'updated');
+        }
+        continue;
+      }
+      const producer = await transport.produce({
+        kind: offered.kind,
+        rtpParameters: offered.rtpParameters,
+        paused: entry.muted,
+      });
+      if (!stream) {
+        stream = { type: entry.streamType, tracks: new Map() };
+        participant.streams.set(entry.streamType, stream);
+        mark(entry.streamType, 'added');
+      } else if (current && current.producer === null && current.muted === entry.muted) {
+        // Restored after a lost media worker: the others saw no change.
+        mark(entry.streamType, 'restored');
+      } else {
+        mark(entry.streamType, 'updated');
+      }
+      if (current) this.#closeTrack(participant, stream, offered.kind);
+      stream.tracks.set(offered.kind, { mid: offered.mid, muted: entry.muted, producer });
+    }
+    return changed;
+  }
+
+  /** Closes one published track and the consumers fed by it. */
+  #closeTrack(participant: Participant, stream: PublishedStream, kind: TrackKind): void {
+    const track = stream.tracks.get(kind);
+    if (!track) return;
+    stream.tracks.delete(kind);
+    track.producer?.close();
+    this.#dropConsumers(participant.userId, stream.type, [kind]);
+  }
+
+  /** Removes the consumers of a publisher's stream from every subscriber. */
+  #dropConsumers(userId: string, streamType: StreamType, kinds: readonly TrackKind[]): void {
+    const key = subscriptionKey(userId, streamType);
+    for (const other of this.participants.values()) {
+      const sub = other.subscriptions.get(key);
+      if (sub) this.#dropSubscriptionConsumers(other, sub, kinds);
+    }
+  }
+
+  #dropSubscriptionConsumers(
+    participant: Participant,
+    sub: Subscription,
+    kinds: readonly TrackKind[],
+  ): void {
+    for (const kind of kinds) {
+      const consumer = sub.consumers.get(kind);
+      if (!consumer) continue;
+      sub.consumers.delete(kind);
+      if (participant.subscriber?.remove(consumer)) this.#dirty.add(participant);
+      else consumer.close();
+    }
+  }
+
+  unpublish(participant: Participant, streamType: StreamType): Promise<Record<string, never>> {
+    return this.#run(() => {
+      this.#assertIn(participant);
+      const stream = participant.streams.get(streamType);
+      if (!stream) throw ServerError.wrongState(`no ${streamType} stream is published`);
+      this.#removeStream(participant, stream);
+      return {};
+    });
+  }
+
+  #removeStream(participant: Participant, stream: PublishedStream): void {
+    for (const kind of [...stream.tracks.keys()]) this.#closeTrack(participant, stream, kind);
+    participant.streams.delete(stream.type);
+    const key = subscriptionKey(participant.userId, stream.type);
+    for (const other of this.participants.values()) other.subscriptions.delete(key);
+    if (participant.visible) {
+      this.broadcast(
+        'stream-removed',
+        { userId: participant.userId, streamType: stream.type },
+        participant,
+      );
+    }
+    this.safeEmit('stream-unpublished', participant.userId, stream.type);
+    this.#log.info({ user: participant.userId, streamType: stream.type }, 'stream unpublished');
+    if (participant.streams.size === 0) this.#closePublisher(participant);
+  }
+
+  #closePublisher(participant: Participant): void {
+    participant.publisher?.close();
+    participant.publisher = null;
+  }
+
+  mute(participant: Participant, data: ClientRequestData<'mute'>): Promise<Record<string, never>> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      const track = participant.streams.get(data.streamType)?.tracks.get(data.kind);
+      if (!track) {
+        throw ServerError.wrongState(`no published ${data.streamType} ${data.kind} track to mute`);
+      }
+      if (track.muted === data.muted) return {};
+      track.muted = data.muted;
+      // The client stops sending too; pausing here also holds for one that does not.
+      if (track.producer) await (data.muted ? track.producer.pause() : track.producer.resume());
+      const info = participant.streamInfo(data.streamType);
+      if (info) {
+        if (participant.visible) this.broadcast('stream-updated', { stream: info }, participant);
+        this.safeEmit('stream-updated', info);
+      }
+      return {};
+    });
+  }
+
+  // ---- subscribing ----
+
+  subscribe(
+    participant: Participant,
+    data: ClientRequestData<'subscribe'>,
+  ): Promise<Record<string, never>> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      const target = this.participants.get(data.userId);
+      if (target === participant) throw ServerError.invalid('cannot subscribe to your own stream');
+      const stream = target?.visible ? target.streams.get(data.streamType) : undefined;
+      if (!target || !stream) {
+        throw new ServerError(
+          ErrorCode.REMOTE_STREAM_NOT_EXIST,
+          `user ${data.userId} publishes no ${data.streamType} stream in this room`,
+        );
+      }
+      const sub = this.#subscription(participant, data.userId, data.streamType);
+      sub.audio = data.audio;
+      sub.video = data.video;
+      await this.#syncSubscription(participant, sub, stream);
+      return {};
+    });
+  }
+
+  unsubscribe(
+    participant: Participant,
+    data: ClientRequestData<'unsubscribe'>,
+  ): Promise<Record<string, never>> {
+    return this.#run(() => {
+      this.#assertIn(participant);
+      const key = subscriptionKey(data.userId, data.streamType);
+      const sub = participant.subscriptions.get(key);
+      if (!sub) return {};
+      participant.subscriptions.delete(key);
+      this.#dropSubscriptionConsumers(participant, sub, KINDS);
+      return {};
+    });
+  }
+
+  /** Subscribes to everything visible in the room (autoSubscribe at join). */
+  subscribeToAll(participant: Participant): Promise<void> {
+    return this.#run(async () => {
+      if (participant.left) return;
+      for (const other of this.participants.values()) {
+        if (other === participant || !other.visible) continue;
+        for (const stream of other.streams.values()) {
+          const sub = this.#subscription(participant, other.userId, stream.type);
+          await this.#syncSubscription(participant, sub, stream);
+        }
+      }
+    });
+  }
+
+  #subscription(participant: Participant, userId: string, streamType: StreamType): Subscription {
+    const key = subscriptionKey(userId, streamType);
+    let sub = participant.subscriptions.get(key);
+    if (!sub) {
+      sub = { userId, streamType, audio: true, video: true, consumers: new Map() };
+      participant.subscriptions.set(key, sub);
+    }
+    return sub;
+  }
+
+  /** After a stream of a publisher was added or changed: bring every subscriber up to date. */
+  async #refreshSubscribers(
+    publisher: Participant,
+    streamType: StreamType,
+    isNew: boolean,
+  ): Promise<void> {
+    const stream = publisher.streams.get(streamType);
+    if (!stream || !publisher.visible) return;
+    const key = subscriptionKey(publisher.userId, streamType);
+    for (const other of [...this.participants.values()]) {
+      if (other === publisher || other.left) continue;
+      let sub = other.subscriptions.get(key);
+      if (!sub && isNew && other.autoSubscribe)
+        sub = this.#subscription(other, publisher.userId, streamType);
+      if (!sub) continue;
+      try {
+        await this.#syncSubscription(other, sub, stream);
+      } catch (error) {
+        this.#log.warn({ err: error, user: other.userId }, 'subscription update failed');
+      }
+    }
+  }
+
+  /** Makes the consumers of a subscription match what it asks for and what is published. */
+  async #syncSubscription(
+    participant: Participant,
+    sub: Subscription,
+    stream: PublishedStream,
+  ): Promise<void> {
+    for (const kind of KINDS) {
+      const producer = stream.tracks.get(kind)?.producer ?? null;
+      const wanted = producer !== null && (kind === 'audio' ? sub.audio : sub.video);
+      const current = sub.consumers.get(kind);
+      if (current && (!wanted || current.producerId !== producer?.id || current.closed)) {
+        this.#dropSubscriptionConsumers(participant, sub, [kind]);
+      }
+      if (!wanted || !producer || sub.consumers.has(kind)) continue;
+      const subscriber = await this.#ensureSubscriber(participant);
+      const media = await this.#media_();
+      const consumer = await subscriber.transport.consume({
+        producerId: producer.id,
+        rtpCapabilities: media.rtpCapabilities,
+        paused: true,
+      });
+      sub.consumers.set(kind, consumer);
+      subscriber.add(consumer, { kind, userId: sub.userId, streamType: sub.streamType });
+      this.#dirty.add(participant);
+    }
+  }
+
+  async #ensureSubscriber(
+    participant: Participant,
+    replacing = false,
+  ): Promise<SubscriberTransport> {
+    this.#assertIn(participant);
+    if (participant.subscriber) return participant.subscriber;
+    const media = await this.#media_();
+    const subscriber = await SubscriberTransport.create(
+      media,
+      participant.sessionId,
+      async (offer) => {
+        const signal = participant.signal;
+        if (!signal) throw new Error('no signal connection to send the offer on');
+        return (await signal.request('offer', offer)).sdp;
+      },
+      replacing,
+    );
+    if (participant.left) {
+      subscriber.close();
+      throw ServerError.wrongState('this session has ended');
+    }
+    participant.subscriber = subscriber;
+    subscriber.transport.on('statechange', (state) => {
+      this.#log.debug({ user: participant.userId, state }, 'subscriber transport state');
+      if (state === 'failed') {
+        void this.#run(() => this.#resetSubscriber(participant, subscriber));
+      }
+    });
+    return subscriber;
+  }
+
+  /** After a resume: the client may have missed an offer while its socket was down. */
+  resumed(participant: Participant): void {
+    void this.#run(() => {
+      if (participant.subscriber) this.#dirty.add(participant);
+    });
+  }
+
+  // ---- recovery ----
+
+  /** A media worker died: rebuild what was on it; clients reconnect without re-joining. */
+  async #recover(lost: { transportIds: string[]; producerIds: string[] }): Promise<void> {
+    const transports = new Set(lost.transportIds);
+    const producers = new Set(lost.producerIds);
+    this.#log.warn(
+      { transports: transports.size, producers: producers.size },
+      'rebuilding media after a lost worker',
+    );
+    for (const participant of this.participants.values()) {
+      for (const stream of participant.streams.values()) {
+        for (const [kind, track] of stream.tracks) {
+          if (track.producer && producers.has(track.producer.id)) {
+            track.producer = null;
+            this.#dropConsumers(participant.userId, stream.type, [kind]);
+          }
+        }
+      }
+      const publisher = participant.publisher;
+      if (publisher && transports.has(publisher.id)) {
+        await this.#resetPublisher(participant, publisher, 'its media worker was lost');
+      }
+    }
+    for (const participant of [...this.participants.values()]) {
+      const subscriber = participant.subscriber;
+      if (subscriber && transports.has(subscriber.id))
+        await this.#resetSubscriber(participant, subscriber);
+    }
+  }
+
+  /** The publisher connection is gone: its producers with it; the client publishes again. */
+  async #resetPublisher(
+    participant: Participant,
+    transport: MediaTransport,
+    why: string,
+  ): Promise<void> {
+    if (participant.publisher !== transport || participant.left) return;
+    participant.publisher = null;
+    transport.close();
+    for (const stream of participant.streams.values()) {
+      for (const [kind, track] of stream.tracks) {
+        if (!track.producer) continue;
+        track.producer.close();
+        track.producer = null;
+        this.#dropConsumers(participant.userId, stream.type, [kind]);
+      }
+    }
+    this.#log.warn({ user: participant.userId, why }, 'publisher connection reset');
+    participant.signal?.notify('media-reset', { pc: 'publisher', reason: why });
+  }
+
+  /** The subscriber connection is gone: a new one carries the same subscriptions. */
+  async #resetSubscriber(participant: Participant, subscriber: SubscriberTransport): Promise<void> {
+    if (participant.subscriber !== subscriber || participant.left) return;
+    participant.subscriber = null;
+    subscriber.close();
+    for (const sub of participant.subscriptions.values()) sub.consumers.clear();
+    await this.#ensureSubscriber(participant, true);
+    for (const sub of participant.subscriptions.values()) {
+      const stream = this.participants.get(sub.userId)?.streams.get(sub.streamType);
+      if (stream) await this.#syncSubscription(participant, sub, stream);
+    }
+    this.#dirty.add(participant);
+  }
+
+  // ---- live mode roles ----
+
+  /**
+   * Anchor ↔ audience (live mode). To audience: the streams are unpublished (the others get
+   * stream-removed while the user is still visible), then peer-leave. To anchor: peer-join,
+   * and stream-added for anything published meanwhile.
+   */
+  switchRole(participant: Participant, role: Role): Promise<Record<string, never>> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      if (participant.mode !== 'live')
+        throw ServerError.wrongState('switchRole is only available in live mode');
+      const previous = participant.role;
+      if (previous === role) return {};
+      const { userId } = participant;
+      if (role === 'audience') {
+        for (const stream of [...participant.streams.values()])
+          this.#removeStream(participant, stream);
+        participant.role = 'audience';
+        this.broadcast('peer-leave', { userId, reason: 'leave' }, participant);
+      } else {
+        participant.role = 'anchor';
+        this.broadcast('peer-join', { userId, role }, participant);
+        for (const type of participant.streams.keys()) {
+          const info = participant.streamInfo(type);
+          if (info) this.broadcast('stream-added', { stream: info }, participant);
+          await this.#refreshSubscribers(participant, type, true);
+        }
+      }
+      this.#log.info({ user: userId, role, previous }, 'role switched');
+      this.safeEmit('role-changed', participant, previous);
+      return {};
+    });
+  }
+
+  // ---- helpers ----
+
+  #assertIn(participant: Participant): void {
+    if (participant.left || this.participants.get(participant.userId) !== participant) {
+      throw ServerError.wrongState('this session has ended');
+    }
   }
 
   /** Sends a notification to every connected participant except `except`. */
@@ -56,7 +750,7 @@ export class Room extends SafeEmitter<RoomEvents> {
   }
 
   /** The others as a joining participant sees them: audience members stay hidden. */
-  snapshotFor(viewer: Participant) {
+  snapshotFor(viewer: Participant): RoomSnapshot {
     return {
       participants: [...this.participants.values()]
         .filter((p) => p !== viewer && p.visible)
@@ -64,8 +758,39 @@ export class Room extends SafeEmitter<RoomEvents> {
     };
   }
 
-  close(): void {
-    this.router.close();
-    this.safeEmit('closed');
+  /** The video producer SEI rides with (main first). */
+  videoProducerOf(participant: Participant): MediaProducer | null {
+    return (
+      participant.streams.get('main')?.tracks.get('video')?.producer ??
+      participant.streams.get('auxiliary')?.tracks.get('video')?.producer ??
+      null
+    );
+  }
+
+  /** Per published track: who receives it and how much was forwarded (metrics, tests). */
+  async sourceStats(): Promise<SourceStats[]> {
+    const result: SourceStats[] = [];
+    for (const publisher of this.participants.values()) {
+      for (const stream of publisher.streams.values()) {
+        for (const [kind, track] of stream.tracks) {
+          const key = subscriptionKey(publisher.userId, stream.type);
+          const consumers = [...this.participants.values()].flatMap((p) => {
+            const consumer = p.subscriptions.get(key)?.consumers.get(kind);
+            return consumer && !consumer.closed ? [consumer] : [];
+          });
+          const sent = await Promise.all(consumers.map((c) => c.stats().catch(() => null)));
+          result.push({
+            userId: publisher.userId,
+            streamType: stream.type,
+            kind,
+            muted: track.muted,
+            sinks: consumers.length,
+            forwardedPackets: sent.reduce((sum, s) => sum + (s?.packets ?? 0), 0),
+            received: track.producer ? await track.producer.stats().catch(() => null) : null,
+          });
+        }
+      }
+    }
+    return result;
   }
 }

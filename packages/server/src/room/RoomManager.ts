@@ -1,8 +1,13 @@
-/** Finds or creates rooms by (sdkAppId, roomId) and removes them when the last one leaves. */
-import { roomKey, type RoomRef } from '@parley/protocol';
+/**
+ * Finds or creates rooms by (sdkAppId, roomId); a room closes itself when its last
+ * participant leaves and is forgotten here.
+ */
+import { roomKey, type RoomRef, type RoomSnapshot } from '@parley/protocol';
+import type { Logger } from 'pino';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
-import { Room } from './Room.js';
+import type { Participant } from './Participant.js';
+import { Room, RoomClosedError } from './Room.js';
 
 export interface RoomManagerEvents {
   'room-created': [room: Room];
@@ -12,7 +17,10 @@ export interface RoomManagerEvents {
 export class RoomManager extends SafeEmitter<RoomManagerEvents> {
   readonly #rooms = new Map<string, Room>();
 
-  constructor(private readonly engine: MediaEngine) {
+  constructor(
+    private readonly engine: MediaEngine,
+    private readonly log: Logger,
+  ) {
     super();
   }
 
@@ -24,23 +32,37 @@ export class RoomManager extends SafeEmitter<RoomManagerEvents> {
     return this.#rooms.get(roomKey(sdkAppId, ref));
   }
 
-  getOrCreate(sdkAppId: number, ref: RoomRef): Room {
+  #getOrCreate(sdkAppId: number, ref: RoomRef): Room {
     const key = roomKey(sdkAppId, ref);
     let room = this.#rooms.get(key);
-    if (!room) {
-      room = new Room(sdkAppId, ref, this.engine);
-      this.#rooms.set(key, room);
-      this.safeEmit('room-created', room);
+    if (!room || room.closed) {
+      const created = new Room(sdkAppId, ref, this.engine, this.log);
+      this.#rooms.set(key, created);
+      created.once('closed', () => {
+        if (this.#rooms.get(key) === created) this.#rooms.delete(key);
+        this.safeEmit('room-closed', created);
+      });
+      this.safeEmit('room-created', created);
+      room = created;
     }
     return room;
   }
 
-  /** Closes the room if nobody is left in it. */
-  releaseIfEmpty(room: Room): void {
-    if (room.participants.size > 0 || this.#rooms.get(room.key) !== room) return;
-    this.#rooms.delete(room.key);
-    room.close();
-    this.safeEmit('room-closed', room);
+  /** Joins `participant` to its room, taking a fresh room when the one found just closed. */
+  async join(
+    sdkAppId: number,
+    ref: RoomRef,
+    participant: Participant,
+    kickMessage: string,
+  ): Promise<{ room: Room; snapshot: RoomSnapshot }> {
+    for (;;) {
+      const room = this.#getOrCreate(sdkAppId, ref);
+      try {
+        return { room, snapshot: await room.join(participant, kickMessage) };
+      } catch (error) {
+        if (!(error instanceof RoomClosedError)) throw error;
+      }
+    }
   }
 
   rooms(): IterableIterator<Room> {

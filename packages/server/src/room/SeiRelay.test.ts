@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@parley/protocol';
 import type { MediaEngine } from '../media/MediaEngine.js';
+import { createLogger } from '../logger.js';
 import type { SignalConnection } from '../signal/SignalConnection.js';
 import { Participant } from './Participant.js';
 import { Room } from './Room.js';
 import { SEI_MESSAGES_PER_SECOND, SeiRelay } from './SeiRelay.js';
 
 function setup() {
-  const room = new Room(1, { kind: 'number', id: 1 }, {} as MediaEngine);
+  const room = new Room(1, { kind: 'number', id: 1 }, {} as MediaEngine, createLogger('silent'));
   const inbox = new Map<string, unknown[]>();
   const add = (userId: string, role: 'anchor' | 'audience' = 'anchor') => {
     const p = new Participant(userId, role, userId, userId, false, 'live');
@@ -24,7 +25,9 @@ function setup() {
 const withVideo = (p: Participant) =>
   p.streams.set('main', {
     type: 'main',
-    tracks: new Map([['video', { sourceId: 's', mid: '1', codec: {} as never, muted: false }]]),
+    // No producer: the message goes out at once (the frame timing is the engine's, tested
+    // end to end in e2e/compat).
+    tracks: new Map([['video', { mid: '1', muted: false, producer: null }]]),
   });
 
 describe('SeiRelay', () => {

@@ -33,11 +33,9 @@ export class SeiRelay {
       );
     }
     const message = { userId: sender.userId, payloadType: data.payloadType, data: data.data };
-    const video =
-      sender.streams.get('main')?.tracks.get('video') ??
-      sender.streams.get('auxiliary')?.tracks.get('video');
     const send = () => room.broadcast('sei-message', message, sender);
-    if (video) room.router.afterNextFrame(video.sourceId, send);
+    const video = room.videoProducerOf(sender);
+    if (video) video.afterNextFrame(send);
     else send();
     return {};
   }

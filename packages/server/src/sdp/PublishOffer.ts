@@ -1,0 +1,217 @@
+/**
+ * A publisher's offer, read into what the engine needs to produce each track (RTP
+ * parameters: the chosen codec with its RTX, header extensions, SSRCs or simulcast RIDs),
+ * and the answer that accepts those tracks on the server's transport.
+ */
+import type { TrackKind } from '@parley/protocol';
+import * as sdpTransform from 'sdp-transform';
+import type { MediaTransport } from '../media/MediaEngine.js';
+import type {
+  CodecCapability,
+  DtlsParameters,
+  RtpCodec,
+  RtpEncoding,
+  RtpParameters,
+} from '../media/types.js';
+import {
+  codecAttributes,
+  fmtpToParameters,
+  remoteDtlsParameters,
+  sessionHeader,
+  SUPPORTED_FEEDBACK,
+  supportedExtensions,
+  transportAttributes,
+  type MediaSection,
+} from './sdpCommon.js';
+
+export interface OfferedTrack {
+  mid: string;
+  kind: TrackKind;
+  rtpParameters: RtpParameters;
+}
+
+export class SdpError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SdpError';
+  }
+}
+
+const H264_PROFILE = (parameters: Record<string, string | number>): string =>
+  String(parameters['profile-level-id'] ?? '42001f')
+    .slice(0, 4)
+    .toLowerCase();
+
+export class PublishOffer {
+  readonly #description: sdpTransform.SessionDescription;
+  /** Accepted tracks, in m-line order. */
+  readonly tracks: OfferedTrack[] = [];
+  readonly dtlsParameters: DtlsParameters;
+
+  /** @throws SdpError with a message for the client when the offer cannot be used. */
+  constructor(sdp: string, capabilities: readonly CodecCapability[]) {
+    try {
+      this.#description = sdpTransform.parse(sdp);
+    } catch {
+      throw new SdpError('the publish offer is not valid SDP');
+    }
+    if (this.#description.media.length === 0)
+      throw new SdpError('the publish offer has no media sections');
+    try {
+      this.dtlsParameters = remoteDtlsParameters(this.#description);
+    } catch (error) {
+      throw new SdpError(
+        `the publish offer has no usable DTLS parameters: ${(error as Error).message}`,
+      );
+    }
+    for (const section of this.#description.media) {
+      if (
+        section.port === 0 ||
+        section.direction === 'inactive' ||
+        section.direction === 'recvonly'
+      )
+        continue;
+      if (section.type !== 'audio' && section.type !== 'video') continue;
+      if (section.mid === undefined)
+        throw new SdpError(`a ${section.type} section of the publish offer has no mid`);
+      const rtpParameters = readTrack(section, capabilities);
+      if (rtpParameters)
+        this.tracks.push({ mid: String(section.mid), kind: section.type, rtpParameters });
+    }
+  }
+
+  /** The answer: every offered section, accepted (recvonly) when listed in `accepted`. */
+  answer(transport: MediaTransport, accepted: ReadonlySet<string>, version: number): string {
+    const media: MediaSection[] = this.#description.media.map((offered) => {
+      const mid = offered.mid === undefined ? undefined : String(offered.mid);
+      const track =
+        mid !== undefined && accepted.has(mid) ? this.tracks.find((t) => t.mid === mid) : undefined;
+      if (!track) {
+        const first = offered.rtp[0];
+        const rejected = {
+          type: offered.type,
+          port: 0,
+          protocol: offered.protocol,
+          payloads: String(first?.payload ?? 0),
+          rtp: first ? [first] : [],
+          fmtp: [],
+          ...(mid !== undefined ? { mid } : {}),
+          direction: 'inactive' as const,
+          connection: { version: 4, ip: '0.0.0.0' },
+        };
+        // A section the client keeps open (a parked transceiver) stays in the bundle, idle:
+        // rejecting the bundle's first section would move the whole transport.
+        if (offered.port === 0 || mid === undefined) return rejected;
+        return {
+          ...rejected,
+          port: 7,
+          ...transportAttributes(transport, 'passive'),
+        } as MediaSection;
+      }
+      const codecs = track.rtpParameters.codecs;
+      return {
+        type: offered.type,
+        port: 7,
+        protocol: 'UDP/TLS/RTP/SAVPF',
+        payloads: codecs.map((c) => c.payloadType).join(' '),
+        mid: track.mid,
+        direction: 'recvonly',
+        ...transportAttributes(transport, 'passive'),
+        ...codecAttributes(codecs),
+        ext: track.rtpParameters.headerExtensions.map((e) => ({ value: e.id, uri: e.uri })),
+        ...(offered.rids && offered.simulcast
+          ? {
+              rids: offered.rids.map((r) => ({ id: r.id, direction: 'recv' })),
+              simulcast: { dir1: 'recv', list1: offered.simulcast.list1 },
+            }
+          : {}),
+      } as MediaSection;
+    });
+    const bundled = media
+      .filter((m) => m.port !== 0 && m.mid !== undefined)
+      .map((m) => String(m.mid));
+    return sdpTransform.write({
+      ...sessionHeader(this.#description.origin?.sessionId?.toString() ?? '0', version),
+      ...(bundled.length > 0 ? { groups: [{ type: 'BUNDLE', mids: bundled.join(' ') }] } : {}),
+      media,
+    } as sdpTransform.SessionDescription);
+  }
+}
+
+/**
+ * The RTP parameters of one offered section: the first codec (in the client's preference
+ * order... VP8 first when offered, as every browser decodes it) that the router carries, its
+ * RTX, the supported feedback and header extensions, and the sender's SSRCs or RIDs.
+ */
+function readTrack(
+  section: MediaSection,
+  capabilities: readonly CodecCapability[],
+): RtpParameters | null {
+  const kind = section.type as TrackKind;
+  const fmtpOf = (pt: number) =>
+    fmtpToParameters(section.fmtp.find((f) => f.payload === pt)?.config);
+  const offered: RtpCodec[] = section.rtp.map((r) => ({
+    mimeType: `${kind}/${r.codec}`,
+    payloadType: r.payload,
+    clockRate: r.rate ?? 90000,
+    ...(kind === 'audio' ? { channels: Number(r.encoding ?? 1) } : {}),
+    parameters: fmtpOf(r.payload),
+    rtcpFeedback: (section.rtcpFb ?? [])
+      .filter((f) => String(f.payload) === String(r.payload) || String(f.payload) === '*')
+      .map((f) => ({ type: f.type, ...(f.subtype ? { parameter: f.subtype } : {}) }))
+      .filter((f) => SUPPORTED_FEEDBACK.has(f.parameter ? `${f.type} ${f.parameter}` : f.type)),
+  }));
+  const carried = (codec: RtpCodec) =>
+    capabilities.some((cap) => {
+      if (cap.kind !== kind || cap.mimeType.toLowerCase() !== codec.mimeType.toLowerCase())
+        return false;
+      if (cap.clockRate !== codec.clockRate) return false;
+      if (codec.mimeType.toLowerCase() !== 'video/h264') return true;
+      const params = codec.parameters ?? {};
+      const capParams = cap.parameters ?? {};
+      return (
+        Number(params['packetization-mode'] ?? 0) ===
+          Number(capParams['packetization-mode'] ?? 0) &&
+        H264_PROFILE(params) === H264_PROFILE(capParams)
+      );
+    });
+  const candidates = offered.filter(
+    (c) => !/\/(rtx|red|ulpfec|flexfec-03|cn|telephone-event)$/i.test(c.mimeType) && carried(c),
+  );
+  const vp8 = candidates.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
+  const chosen = vp8 ?? candidates[0];
+  if (!chosen) return null;
+  const codecs: RtpCodec[] = [chosen];
+  const rtx = offered.find(
+    (c) =>
+      c.mimeType.toLowerCase() === `${kind}/rtx` &&
+      Number(c.parameters?.apt) === chosen.payloadType,
+  );
+  if (rtx) codecs.push({ ...rtx, rtcpFeedback: [] });
+
+  const encodings: RtpEncoding[] = [];
+  const cname = section.ssrcs?.find((s) => s.attribute === 'cname')?.value;
+  if (section.rids && section.rids.length > 0 && section.simulcast) {
+    for (const rid of section.rids)
+      if (rid.direction === 'send') encodings.push({ rid: String(rid.id) });
+  } else {
+    const fid = section.ssrcGroups?.find((g) => g.semantics === 'FID');
+    const [primary, repair] = fid
+      ? fid.ssrcs.split(' ').map(Number)
+      : [Number(section.ssrcs?.[0]?.id)];
+    if (primary === undefined || !Number.isFinite(primary)) {
+      throw new SdpError(`the ${kind} section (mid ${String(section.mid)}) names no SSRC`);
+    }
+    encodings.push({
+      ssrc: primary,
+      ...(rtx && repair !== undefined ? { rtx: { ssrc: repair } } : {}),
+    });
+  }
+  return {
+    mid: String(section.mid),
+    codecs,
+    headerExtensions: supportedExtensions(section),
+    encodings,
+    rtcp: { ...(cname ? { cname } : {}), reducedSize: true },
+  };
+}
