@@ -149,7 +149,8 @@ export async function startParley(): Promise<ServerUnderTest> {
     ['packages/server/dist/main.js'],
     {
       PORT: String(PARLEY_PORT),
-      HOST: '0.0.0.0',
+      // Media listens on the veth address only (Janus in its namespace has only that one too).
+      HOST: SERVER_IP,
       PARLEY_SDK_APP_ID: String(PARLEY_APP_ID),
       PARLEY_SECRET_KEY: PARLEY_KEY,
       PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-bench-')),
