@@ -13,8 +13,8 @@ import {
   percentile,
   processCpu,
   sleep,
-  TICKS_PER_SECOND,
-  tree,
+  threadTicks,
+  busiestThread,
   usage,
 } from './lib/proc.js';
 import { PARLEY_APP_ID, PARLEY_KEY, type ServerUnderTest } from './lib/servers.js';
@@ -36,7 +36,7 @@ export interface ForwardingStep {
   clientCores: number;
   /** Busiest single client process, cores. */
   busiestClientCore: number;
-  /** Busiest single process of the server tree, cores (all its threads). */
+  /** Busiest single thread of the server tree, cores (a single-threaded loop at 1 is full). */
   busiestServerCore: number;
   machineBusyPercent: number;
   /** Cores the rest of the machine used meanwhile (other work than this bench). */
@@ -130,7 +130,7 @@ export async function forwarding(
       await Promise.all(workers.map((w) => w.call<'marked'>({ type: 'mark', sampling: true })));
       const pids = [process.pid, ...workers.map((w) => w.pid)];
       const cpu0 = usage(server.pid).cpuSeconds;
-      const perProcess0 = new Map(tree(server.pid).map((p) => [p.pid, p.ticks]));
+      const threads0 = threadTicks(server.pid);
       const clients0 = pids.map(processCpu);
       const m0 = machineTicks();
       const sent0 = pump.packetsSent.audio + pump.packetsSent.video;
@@ -139,10 +139,7 @@ export async function forwarding(
       const reports = await Promise.all(workers.map((w) => w.call<'report'>({ type: 'report' })));
       const seconds = (nowUs() - t0) / 1e6;
       const cpu1 = usage(server.pid);
-      const busiestServerTicks = Math.max(
-        0,
-        ...tree(server.pid).map((p) => p.ticks - (perProcess0.get(p.pid) ?? 0)),
-      );
+      const busiestServerCore = busiestThread(threads0, threadTicks(server.pid), seconds);
       const clients1 = pids.map(processCpu);
       const m1 = machineTicks();
       const published = pump.packetsSent.audio + pump.packetsSent.video - sent0;
@@ -176,7 +173,7 @@ export async function forwarding(
         serverCores: (cpu1.cpuSeconds - cpu0) / seconds,
         clientCores: clientDeltas.reduce((a, b) => a + b, 0),
         busiestClientCore: Math.max(...clientDeltas),
-        busiestServerCore: busiestServerTicks / TICKS_PER_SECOND / seconds,
+        busiestServerCore,
         machineBusyPercent: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
         otherCores: 0,
         latencyP50Ms: percentile(latencies, 50),
@@ -228,7 +225,7 @@ export async function forwarding(
 function limitReason(s: ForwardingStep): string | null {
   const own = s.serverCores + s.clientCores;
   const sides =
-    `server ${fmt(s.serverCores, 2)} cores (busiest process ${fmt(s.busiestServerCore, 2)}), ` +
+    `server ${fmt(s.serverCores, 2)} cores (busiest thread ${fmt(s.busiestServerCore, 2)}), ` +
     `clients ${fmt(s.clientCores, 2)} cores (busiest process ${fmt(s.busiestClientCore, 2)}), ` +
     `machine ${fmt(s.machineBusyPercent, 0)} % busy`;
   const lossy = s.lossPercent > LOSS_LIMIT_PERCENT || s.joinFailures > 0;
@@ -244,7 +241,7 @@ function limitReason(s: ForwardingStep): string | null {
   const side = starved
     ? `the machine was full with other work (${fmt(s.otherCores, 2)} cores of it): not a clean limit`
     : serverFull && !clientFull
-      ? 'server side (a server process at a full core)'
+      ? 'server side (a server thread at a full core)'
       : clientFull && !serverFull
         ? 'client side (a client process at a full core)'
         : machineFull || (serverFull && clientFull)

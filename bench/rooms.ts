@@ -11,8 +11,8 @@ import {
   nowUs,
   processCpu,
   sleep,
-  TICKS_PER_SECOND,
-  tree,
+  threadTicks,
+  busiestThread,
   usage,
 } from './lib/proc.js';
 import { PARLEY_APP_ID, PARLEY_KEY, type ServerUnderTest } from './lib/servers.js';
@@ -32,6 +32,7 @@ export interface RoomsStep {
   lost: number;
   lossPercent: number;
   serverCores: number;
+  /** Busiest single thread of the server tree, cores (a single-threaded loop at 1 is full). */
   busiestServerCore: number;
   clientCores: number;
   busiestClientCore: number;
@@ -89,7 +90,7 @@ export async function rooms(
       await Promise.all(workers.map((w) => w.call<'marked'>({ type: 'mark', sampling: false })));
       const pids = [process.pid, ...workers.map((w) => w.pid)];
       const cpu0 = usage(server.pid).cpuSeconds;
-      const perProcess0 = new Map(tree(server.pid).map((p) => [p.pid, p.ticks]));
+      const threads0 = threadTicks(server.pid);
       const clients0 = pids.map(processCpu);
       const m0 = machineTicks();
       const t0 = nowUs();
@@ -97,10 +98,7 @@ export async function rooms(
       const reports = await Promise.all(workers.map((w) => w.call<'report'>({ type: 'report' })));
       const seconds = (nowUs() - t0) / 1e6;
       const cpu1 = usage(server.pid);
-      const busiestServer = Math.max(
-        0,
-        ...tree(server.pid).map((p) => p.ticks - (perProcess0.get(p.pid) ?? 0)),
-      );
+      const busiestServerCore = busiestThread(threads0, threadTicks(server.pid), seconds);
       const clientDeltas = pids.map((pid, i) => (processCpu(pid) - clients0[i]!) / seconds);
       const m1 = machineTicks();
 
@@ -124,7 +122,7 @@ export async function rooms(
         lost,
         lossPercent: (100 * lost) / Math.max(1, forwarded + lost),
         serverCores,
-        busiestServerCore: busiestServer / TICKS_PER_SECOND / seconds,
+        busiestServerCore,
         clientCores: clientDeltas.reduce((a, b) => a + b, 0),
         busiestClientCore: Math.max(...clientDeltas),
         machineBusyPercent: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
@@ -152,7 +150,7 @@ export async function rooms(
           step.otherCores > OTHER_LOAD && step.machineBusyPercent >= 95
             ? `the machine was full with other work (${fmt(step.otherCores, 2)} cores of it): not a clean limit`
             : serverFull && !clientFull
-              ? 'server side (a server process at a full core)'
+              ? 'server side (a server thread at a full core)'
               : clientFull && !serverFull
                 ? 'client side (a client process at a full core)'
                 : bothFull || (serverFull && clientFull)

@@ -95,3 +95,37 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function processCpu(pid: number): number {
   return (readStat(pid)?.ticks ?? 0) / TICKS_PER_SECOND;
 }
+
+/** CPU ticks of every thread of a process tree, by "pid/tid". */
+export function threadTicks(root: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of tree(root)) {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${s.pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        const text = readFileSync(`/proc/${s.pid}/task/${tid}/stat`, 'utf8');
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        out.set(`${s.pid}/${tid}`, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // gone
+      }
+    }
+  }
+  return out;
+}
+
+/** Cores used by the busiest thread between two `threadTicks` readings `seconds` apart. */
+export function busiestThread(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  seconds: number,
+): number {
+  let max = 0;
+  for (const [id, ticks] of after) max = Math.max(max, ticks - (before.get(id) ?? 0));
+  return max / TICKS_PER_SECOND / seconds;
+}
