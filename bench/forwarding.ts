@@ -64,9 +64,12 @@ export interface ForwardingOptions {
   settleMs: number;
   windowMs: number;
   workers: number;
+  /** No new step starts after this long (the whole run must fit in 10 minutes). */
+  budgetMs: number;
 }
 
 export const DEFAULT_FORWARDING: ForwardingOptions = {
+  budgetMs: 110_000,
   steps: [1, 10, 25, 50, 75, 100, 150, 200],
   settleMs: 2500,
   windowMs: 4000,
@@ -105,7 +108,12 @@ export async function forwarding(
     await sleep(2000);
     const baselineRssMb = usage(server.pid).rssKb / 1024;
     let current = 0;
+    const started = Date.now();
     for (const n of options.steps) {
+      if (Date.now() - started > options.budgetMs) {
+        limit = `not reached: time budget spent before N = ${n}`;
+        break;
+      }
       // New subscribers, dealt round-robin to the client processes.
       const batches: string[][] = workers.map(() => []);
       for (let i = current; i < n; i++) batches[i % workers.length]!.push(`sub${i}`);

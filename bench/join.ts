@@ -34,7 +34,10 @@ const CHROMIUM_ARGS = [
 
 export interface JoinResult {
   server: string;
+  /** Joins that painted a frame. */
   joins: number;
+  /** Joins with no frame painted within 10 s (left out of the percentiles). */
+  failed: number;
   timesMs: number[];
   p50Ms: number;
   p95Ms: number;
@@ -137,9 +140,13 @@ export async function join(
               });
             });
             const start = performance.now();
-            await client.join({ roomId });
-            results.push((await painted) - start);
-            await client.leave();
+            try {
+              await client.join({ roomId });
+              results.push((await painted) - start);
+            } catch {
+              results.push(-1);
+            }
+            await client.leave().catch(() => undefined);
             document.getElementById('players')!.innerHTML = '';
             await new Promise((r) => setTimeout(r, 300));
           }
@@ -171,9 +178,12 @@ export async function join(
         { base: server.url, room: roomId, joins },
       );
     }
+    const failed = times.filter((t) => t < 0).length;
+    times = times.filter((t) => t >= 0);
     const result: JoinResult = {
       server: server.name,
       joins: times.length,
+      failed,
       timesMs: times.map((t) => Math.round(t * 10) / 10),
       p50Ms: percentile(times, 50),
       p95Ms: percentile(times, 95),

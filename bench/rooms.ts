@@ -57,9 +57,12 @@ export interface RoomsOptions {
   settleMs: number;
   windowMs: number;
   workers: number;
+  /** No new step starts after this long (the whole run must fit in 10 minutes). */
+  budgetMs: number;
 }
 
 export const DEFAULT_ROOMS: RoomsOptions = {
+  budgetMs: 90_000,
   steps: [1, 2, 3, 4, 6, 8, 12, 16, 20],
   settleMs: 3000,
   windowMs: 4000,
@@ -76,7 +79,12 @@ export async function rooms(
   let limit = `none up to ${options.steps[options.steps.length - 1]} rooms`;
   try {
     let current = 0;
+    const started = Date.now();
     for (const k of options.steps) {
+      if (Date.now() - started > options.budgetMs) {
+        limit = `not reached: time budget spent before ${k} rooms`;
+        break;
+      }
       const joins: Promise<string[]>[] = [];
       for (let r = current; r < k; r++) {
         const worker = workers[r % workers.length]!;
