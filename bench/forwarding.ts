@@ -252,7 +252,7 @@ function limitReason(s: ForwardingStep): string | null {
       ? 'server side (a server thread at a full core)'
       : clientFull && !serverFull
         ? 'client side (a client process at a full core)'
-        : machineFull || (serverFull && clientFull)
+        : machineFull || s.machineBusyPercent >= 95 || (serverFull && clientFull)
           ? `both cores busy, ${s.serverCores >= s.clientCores ? 'mostly the server' : 'mostly the clients'}`
           : 'no CPU full: the server drops packets';
   return `${what}; ${side}; ${sides}`;

@@ -161,7 +161,7 @@ export async function rooms(
               ? 'server side (a server thread at a full core)'
               : clientFull && !serverFull
                 ? 'client side (a client process at a full core)'
-                : bothFull || (serverFull && clientFull)
+                : bothFull || step.machineBusyPercent >= 95 || (serverFull && clientFull)
                   ? `both cores busy, mostly the ${step.serverCores >= step.clientCores ? 'server' : 'clients'}`
                   : 'no CPU full';
         limit =
