@@ -1,0 +1,224 @@
+/**
+ * The servers under test, each in its own network namespace made here (`pb-srv`), reached
+ * from the clients' namespace (`pb-cli`) over a veth pair. Neither namespace has any other
+ * interface than its loopback, so no packet can go anywhere but between the two.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sleep } from './proc.js';
+
+export const SERVER_NS = 'pb-srv';
+export const CLIENT_NS = 'pb-cli';
+export const SERVER_IP = '10.123.45.2';
+export const CLIENT_IP = '10.123.45.1';
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/**
+ * Throws unless this process runs in the clients' namespace, where the only interfaces are
+ * the loopback and the veth to the servers: every bench packet then stays on this machine.
+ */
+export function assertClientNamespace(): void {
+  const names = Object.keys(networkInterfaces()).sort();
+  if (names.join(',') !== 'lo,pbv-cli') {
+    throw new Error(
+      `the bench must run inside the network namespace ${CLIENT_NS} (interfaces here: ${names.join(', ')})`,
+    );
+  }
+}
+
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+
+export function netnsUp(): void {
+  netnsDown();
+  ip('netns', 'add', SERVER_NS);
+  ip('netns', 'add', CLIENT_NS);
+  ip(
+    'link',
+    'add',
+    'pbv-cli',
+    'netns',
+    CLIENT_NS,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'pbv-srv',
+    'netns',
+    SERVER_NS,
+  );
+  for (const [ns, dev, addr] of [
+    [CLIENT_NS, 'pbv-cli', CLIENT_IP],
+    [SERVER_NS, 'pbv-srv', SERVER_IP],
+  ] as const) {
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    ip('-n', ns, 'addr', 'add', `${addr}/30`, 'dev', dev);
+    ip('-n', ns, 'link', 'set', dev, 'up');
+  }
+}
+
+export function netnsDown(): void {
+  for (const ns of [SERVER_NS, CLIENT_NS]) {
+    try {
+      ip('netns', 'del', ns);
+    } catch {
+      // not there
+    }
+  }
+}
+
+export interface ServerUnderTest {
+  name: 'Parley' | 'Janus';
+  /** Root of the server's process tree (its children are counted with it). */
+  pid: number;
+  /** Base URL: Parley's HTTP origin, or Janus's HTTP API (…/janus). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server in its namespace, its output to a log file: a pipe to this busy process could
+ * fill up and block a server that writes its logs synchronously.
+ */
+function inServerNs(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  logName: string,
+): ChildProcess {
+  const log = join(mkdtempSync(join(tmpdir(), `${logName}-log-`)), `${logName}.log`);
+  const fd = openSync(log, 'w');
+  const child = spawn('ip', ['netns', 'exec', SERVER_NS, cmd, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') {
+      const tail = readFileSync(log, 'utf8').slice(-3000);
+      process.stderr.write(
+        `[${logName}] exited ${code ?? signal}; last output (${log}):\n${tail}\n`,
+      );
+    }
+  });
+  lastLog.set(logName, log);
+  return child;
+}
+
+/** Log file of the last server started under this name. */
+export const lastLog = new Map<string, string>();
+
+async function waitHttp(url: string, what: string, timeoutMs = 20_000): Promise<void> {
+  assertClientNamespace();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await sleep(200);
+    }
+  }
+  throw new Error(`${what} did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+}
+
+export const PARLEY_APP_ID = 1400000001;
+export const PARLEY_KEY = 'bench-secret-key-0123456789abcdef';
+const PARLEY_PORT = 18080;
+
+/** `node packages/server/dist/main.js`, as `npm start` runs it after the build. */
+export async function startParley(): Promise<ServerUnderTest> {
+  const child = inServerNs(
+    process.execPath,
+    ['packages/server/dist/main.js'],
+    {
+      PORT: String(PARLEY_PORT),
+      // Media listens on the veth address only (Janus in its namespace has only that one too).
+      HOST: SERVER_IP,
+      PARLEY_SDK_APP_ID: String(PARLEY_APP_ID),
+      PARLEY_SECRET_KEY: PARLEY_KEY,
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-bench-')),
+      PARLEY_LOG_LEVEL: 'warn',
+    },
+    'parley',
+  );
+  const url = `http://${SERVER_IP}:${PARLEY_PORT}`;
+  await waitHttp(`${url}/`, 'Parley');
+  return { name: 'Parley', pid: child.pid!, url, stop: stopper(child) };
+}
+
+const JANUS_PORT = 18088;
+const JANUS_LIB = '/usr/lib/x86_64-linux-gnu/janus';
+
+/**
+ * Janus with only the VideoRoom plugin and the HTTP transport, configured here. In its
+ * namespace the only non-loopback interface is the veth, so libnice gathers that address.
+ */
+export async function startJanus(): Promise<ServerUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'janus-bench-'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'janus.jcfg'),
+    `general: {
+  configs_folder = "${dir}"
+  plugins_folder = "${JANUS_LIB}/plugins"
+  transports_folder = "${JANUS_LIB}/transports"
+  events_folder = "${JANUS_LIB}/events"
+  loggers_folder = "${JANUS_LIB}/loggers"
+  debug_level = 3
+  admin_secret = "bench-admin"
+  session_timeout = 120
+}
+certificates: {}
+media: {
+  rtp_port_range = "20000-40000"
+}
+nat: {
+  nice_debug = false
+  ice_ignore_list = "vmnet"
+}
+plugins: {
+  disable = "libjanus_audiobridge.so,libjanus_echotest.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_nosip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so,libjanus_lua.so,libjanus_duktape.so"
+}
+transports: {
+  disable = "libjanus_websockets.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so"
+}
+events: { broadcast = false }
+loggers: { disable = "libjanus_jsonlog.so" }
+`,
+  );
+  writeFileSync(
+    join(dir, 'janus.transport.http.jcfg'),
+    `general: {
+  json = "plain"
+  base_path = "/janus"
+  http = true
+  port = ${JANUS_PORT}
+  https = false
+}
+admin: { admin_http = false }
+cors: { allow_origin = "*" }
+`,
+  );
+  writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), `general: {}\n`);
+  const child = inServerNs('janus', ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], {}, 'janus');
+  const url = `http://${SERVER_IP}:${JANUS_PORT}/janus`;
+  await waitHttp(`${url}/info`, 'Janus');
+  return { name: 'Janus', pid: child.pid!, url, stop: stopper(child) };
+}
