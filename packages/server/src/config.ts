@@ -6,6 +6,13 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ConfigError, integer, type Env } from './configError.js';
+import { loadLimits, type LimitsConfig } from './limits/limitsConfig.js';
+import { loadTrustProxy } from './net/clientAddress.js';
+import { loadAllowedOrigins } from './net/origins.js';
+import { loadTls, type TlsCredentials } from './net/tls.js';
+
+export { ConfigError };
 
 export interface ParleyConfig {
   port: number;
@@ -26,27 +33,14 @@ export interface ParleyConfig {
   /** How long a participant without a sign of life stays in the room. */
   sessionTimeoutMs: number;
   heartbeatMs: number;
-}
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
+  /** PARLEY_TLS_CERT/PARLEY_TLS_KEY, read and checked: the server speaks HTTPS and WSS. */
+  tls?: TlsCredentials;
+  /** PARLEY_ALLOWED_ORIGINS; null: any origin (the default). */
+  allowedOrigins: string[] | null;
+  /** PARLEY_TRUST_PROXY: take the client address from X-Forwarded-For (see net/clientAddress.ts). */
+  trustProxy: boolean;
+  /** Per-IP and per-connection limits (see limits/limitsConfig.ts). */
+  limits: LimitsConfig;
 }
 
 function loadDevCredentials(dataDir: string): {
@@ -110,7 +104,12 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     );
   }
   const dataDir = env.PARLEY_DATA_DIR ? resolve(env.PARLEY_DATA_DIR) : undefined;
+  const tls = loadTls(env);
   const common = {
+    ...(tls ? { tls } : {}),
+    allowedOrigins: loadAllowedOrigins(env),
+    trustProxy: loadTrustProxy(env),
+    limits: loadLimits(env),
     port,
     host,
     ...(dataDir ? { dataDir } : {}),
