@@ -233,6 +233,11 @@ export const serverNotifications = {
     message: z.string().max(2000),
   }),
   'sei-message': z.object({ userId, payloadType: seiPayloadType, data: seiData }),
+  /**
+   * A refusal that has no request to answer (e.g. notifications over the rate limit): the
+   * SDK logs it. Requests are refused with an error response instead.
+   */
+  error: ErrorPayloadSchema,
 } as const;
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : never;

@@ -2,7 +2,6 @@
  * One Parley node: HTTP, WebSocket signaling at /signal, rooms and the media engine.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -25,6 +24,9 @@ import { bearerToken } from './http/respond.js';
 import { createLogger, type Logger } from './logger.js';
 import { LogStore } from './logs/LogStore.js';
 import { LogTokens } from './logs/LogTokens.js';
+import { NetworkEdge } from './net/NetworkEdge.js';
+import { refuseUpgrade } from './net/UpgradeGate.js';
+import { createWebServer, type WebServer } from './net/webServer.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { WeriftEngine } from './media/werift/WeriftEngine.js';
 import { Participant } from './room/Participant.js';
@@ -33,8 +35,6 @@ import { Session, type SessionRegistry } from './room/Session.js';
 import { ServerError } from './signal/ServerError.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 
-/** A socket that has not joined within this time is dropped. */
-const JOIN_TIMEOUT_MS = 10_000;
 /** Frames above the protocol limit get an error; far above it the socket is closed. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
 
@@ -58,7 +58,8 @@ export class ParleyServer implements SessionRegistry {
   readonly #logTokenOf = new WeakMap<Session, string>();
   readonly #config: ParleyConfig;
   readonly #auth: Authenticator;
-  readonly #http: Server;
+  readonly #http: WebServer;
+  readonly #edge: NetworkEdge;
   readonly #wss: WebSocketServer;
   readonly #sessionsByToken = new Map<string, Session>();
   readonly #transports = new Map<string, Session>();
@@ -87,12 +88,14 @@ export class ParleyServer implements SessionRegistry {
       log: this.log,
     });
     this.#wireEngine();
+    this.#edge = new NetworkEdge(config, this.log);
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
       dev: config.devMode ? { sdkAppId: config.sdkAppId, secretKey: config.secretKey } : null,
       isReady: () => this.#ready,
       log: this.log,
+      origins: this.#edge.origins,
       logs: createLogApi({
         store: this.logs,
         tokens: this.#logTokens,
@@ -104,23 +107,23 @@ export class ParleyServer implements SessionRegistry {
         },
       }),
     });
-    this.#http = createServer((req, res) => void app(req, res));
+    this.#http = createWebServer(config.tls, (req, res) => void app(req, res));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD });
     this.#http.on('upgrade', (req, socket, head) => {
       let path: string;
       try {
         path = new URL(req.url ?? '/', 'http://localhost').pathname;
       } catch {
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        refuseUpgrade(socket, 400, 'malformed request URL');
         return;
       }
       if (path !== '/signal') {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path.slice(0, 100)}; use /signal`);
         return;
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) =>
-        this.#onSocket(ws, req.socket.remoteAddress ?? 'unknown'),
-      );
+      const admitted = this.#edge.upgrades.admit(req, socket);
+      if (!admitted) return;
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onSocket(ws, admitted.ip));
     });
   }
 
@@ -183,12 +186,15 @@ export class ParleyServer implements SessionRegistry {
   }
 
   #onSocket(ws: WebSocket, remoteAddress: string): void {
-    const signal = new SignalConnection(ws, this.log, remoteAddress);
+    const signal = new SignalConnection(ws, this.log, remoteAddress, this.#edge.messageLimiter());
     this.#connections.add(signal);
     signal.on('close', () => this.#connections.delete(signal));
+    const { joinTimeoutMs } = this.#config.limits;
     const joinTimer = setTimeout(() => {
-      if (!this.#sessionFor(signal)) signal.close(4008, `no join within ${JOIN_TIMEOUT_MS} ms`);
-    }, JOIN_TIMEOUT_MS);
+      if (this.#sessionFor(signal)) return;
+      this.log.info({ conn: signal.id, ip: remoteAddress }, 'closing: no join in time');
+      signal.close(4008, `no join within ${joinTimeoutMs} ms`);
+    }, joinTimeoutMs);
     signal.on('close', () => clearTimeout(joinTimer));
     // Before join only `join` and `resume` are accepted.
     signal.setHandlers(
@@ -215,6 +221,7 @@ export class ParleyServer implements SessionRegistry {
     }
     try {
       if (method === 'join') {
+        this.#edge.checkJoin(signal.remoteAddress, signal.id);
         this.#joining.add(signal);
         return await this.#join(signal, data as ClientRequestData<'join'>).finally(() =>
           this.#joining.delete(signal),
@@ -334,6 +341,7 @@ export class ParleyServer implements SessionRegistry {
   #sweep(): void {
     const now = Date.now();
     this.#logTokens.sweep();
+    this.#edge.sweep();
     const timeout = this.#config.sessionTimeoutMs;
     for (const connection of this.#connections) {
       if (now - connection.lastSeen > timeout) connection.terminate();
