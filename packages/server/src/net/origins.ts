@@ -23,7 +23,7 @@ function normalizeOrigin(entry: string): string {
     url.search !== '' ||
     url.hash !== '' ||
     url.username !== '' ||
-    entry.replace(/\/$/, '') !== url.origin
+    /^[a-z]+:\/\/[^/]*\/./i.test(entry)
   ) {
     throw new ConfigError(
       `PARLEY_ALLOWED_ORIGINS: ${JSON.stringify(entry)} is not an origin: give scheme://host[:port] only, like https://app.example.com`,
