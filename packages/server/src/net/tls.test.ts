@@ -100,7 +100,6 @@ describe('a server with PARLEY_TLS_CERT and PARLEY_TLS_KEY', () => {
     const client = await TestClient.open(kit.origin, undefined, {
       scheme: 'wss',
       ca: cert.certPem,
-      servername: 'localhost',
     });
     const joined = await client.request('join', kit.joinData('secure'));
     expect(joined.ok).toBe(true);
