@@ -189,7 +189,7 @@ export class ParleyServer implements SessionRegistry {
     const signal = new SignalConnection(ws, this.log, remoteAddress, this.#edge.messageLimiter());
     this.#connections.add(signal);
     signal.on('close', () => this.#connections.delete(signal));
-    const { joinTimeoutMs } = this.#config.limits;
+    const { joinTimeoutMs } = this.#edge.limits;
     const joinTimer = setTimeout(() => {
       if (this.#sessionFor(signal)) return;
       this.log.info({ conn: signal.id, ip: remoteAddress }, 'closing: no join in time');

@@ -35,12 +35,12 @@ export interface ParleyConfig {
   heartbeatMs: number;
   /** PARLEY_TLS_CERT/PARLEY_TLS_KEY, read and checked: the server speaks HTTPS and WSS. */
   tls?: TlsCredentials;
-  /** PARLEY_ALLOWED_ORIGINS; null: any origin (the default). */
-  allowedOrigins: string[] | null;
+  /** PARLEY_ALLOWED_ORIGINS; null or absent: any origin (the default). */
+  allowedOrigins?: string[] | null;
   /** PARLEY_TRUST_PROXY: take the client address from X-Forwarded-For (see net/clientAddress.ts). */
-  trustProxy: boolean;
-  /** Per-IP and per-connection limits (see limits/limitsConfig.ts). */
-  limits: LimitsConfig;
+  trustProxy?: boolean;
+  /** Per-IP and per-connection limits (see limits/limitsConfig.ts); absent: the defaults. */
+  limits?: LimitsConfig;
 }
 
 function loadDevCredentials(dataDir: string): {

@@ -7,6 +7,7 @@ import { ErrorCode, ProtocolErrorCode } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { ParleyConfig } from '../config.js';
 import { IpLimits } from '../limits/IpLimits.js';
+import { DEFAULT_LIMITS, type LimitsConfig } from '../limits/limitsConfig.js';
 import { MessageLimiter } from '../limits/MessageLimiter.js';
 import { ServerError } from '../signal/ServerError.js';
 import { OriginPolicy } from './origins.js';
@@ -16,17 +17,19 @@ export class NetworkEdge {
   readonly origins: OriginPolicy;
   readonly ipLimits: IpLimits;
   readonly upgrades: UpgradeGate;
+  readonly limits: LimitsConfig;
 
   constructor(
-    private readonly config: ParleyConfig,
+    config: ParleyConfig,
     private readonly log: Logger,
   ) {
-    this.origins = new OriginPolicy(config.allowedOrigins);
-    this.ipLimits = new IpLimits(config.limits);
+    this.limits = config.limits ?? DEFAULT_LIMITS;
+    this.origins = new OriginPolicy(config.allowedOrigins ?? null);
+    this.ipLimits = new IpLimits(this.limits);
     this.upgrades = new UpgradeGate({
       origins: this.origins,
       ipLimits: this.ipLimits,
-      trustProxy: config.trustProxy,
+      trustProxy: config.trustProxy ?? false,
       log,
     });
     if (this.origins.open && !config.devMode) {
@@ -38,7 +41,7 @@ export class NetworkEdge {
 
   /** The limiter of a new signaling connection. */
   messageLimiter(): MessageLimiter {
-    return new MessageLimiter(this.config.limits.messagesPerSecond);
+    return new MessageLimiter(this.limits.messagesPerSecond);
   }
 
   /** Throws RATE_LIMITED when `ip` has joined too often in the last second. */
