@@ -74,6 +74,7 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
   #closed = false;
   /** Frames refused for rate since the last one accepted (logged once per streak). */
   #refusedStreak = 0;
+  #closingForRate = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -238,6 +239,8 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
     }
     const limit = `${this.limiter!.perSecond} messages per second`;
     if (verdict === 'close') {
+      if (this.#closingForRate) return false;
+      this.#closingForRate = true;
       this.log.warn({ conn: this.id, ip: this.remoteAddress }, `closing: kept exceeding ${limit}`);
       this.close(1008, `kept exceeding the limit of ${limit}`);
       return false;
