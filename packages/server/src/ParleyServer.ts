@@ -344,7 +344,10 @@ export class ParleyServer implements SessionRegistry {
     this.#edge.sweep();
     const timeout = this.#config.sessionTimeoutMs;
     for (const connection of this.#connections) {
-      if (now - connection.lastSeen > timeout) connection.terminate();
+      if (now - connection.lastSeen > timeout) {
+        this.log.info({ conn: connection.id, ip: connection.remoteAddress }, 'dropping: idle');
+        connection.terminate();
+      }
     }
     for (const session of [...this.#sessionsByToken.values()]) {
       const since = session.participant.disconnectedAt;

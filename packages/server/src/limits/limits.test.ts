@@ -192,6 +192,7 @@ describe('limits', () => {
     }
     expect(silent.closeCode).toBe(1006); // dropped without a handshake: it is presumed dead
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(log.text).toMatch(/"ip":"127\.0\.0\.2","msg":"dropping: idle"/);
     expect(alive.closeCode).toBeNull();
     expect((await alive.request('ping', {})).ok).toBe(true);
   });
