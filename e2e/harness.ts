@@ -3,13 +3,15 @@
  * serves test pages, and headless Chromium with fake camera and microphone.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ParleyServer, createLogger, loadConfig } from '@parley/server';
 import { genUserSig } from '@parley/usersig';
@@ -31,36 +33,81 @@ const CHROMIUM_ARGS = [
 
 export interface ParleyUnderTest {
   server: ParleyServer;
-  /** http://127.0.0.1:port */
+  /** http://127.0.0.1:port (https:// with TLS) */
   origin: string;
   sdkAppId: number;
   secretKey: string;
+  /** Signs a userSig for `userId` (and remembers it as a secret the log must not show). */
   userSig(userId: string, expire?: number): string;
+  /** Remembers a secret the test handed out: close() fails if the server log shows it. */
+  recordSecret(secret: string): void;
+  /** The server's log file (JSON lines, level debug), kept after the run. */
+  logFile: string;
+  /**
+   * Stops the server, then reads its whole log and throws if any recorded secret (the secret
+   * key, every userSig made by userSig(), recorded ones) is in it.
+   */
   close(): Promise<void>;
 }
 
+/**
+ * A Parley server in this process. Its log goes, at level debug, to a file of its own
+ * (`<tmp>/parley-e2e-*\/server.log`, path printed on failure), and warnings also to stdout
+ * (or PARLEY_LOG_LEVEL's level). `env` adds configuration (e.g. PARLEY_TLS_CERT).
+ */
 export async function startParley(env: Record<string, string> = {}): Promise<ParleyUnderTest> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-')),
+    PARLEY_DATA_DIR: dataDir,
     PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'warn',
     ...env,
   });
+  const logFile = join(dataDir, 'server.log');
+  const file = pino.destination({ dest: logFile, sync: true });
+  const consoleLevel = process.env.PARLEY_LOG_LEVEL ?? 'warn';
+  const streams = pino.multistream([
+    { level: 'debug', stream: file },
+    ...(consoleLevel === 'silent'
+      ? []
+      : [{ level: consoleLevel as pino.Level, stream: process.stdout }]),
+  ]);
   const server = new ParleyServer({
     config,
-    log: createLogger(process.env.PARLEY_LOG_LEVEL ?? 'warn'),
+    log: createLogger('debug', { destination: streams, secrets: [config.secretKey] }),
   });
   const { port } = await server.listen();
+  const secrets = new Set<string>([config.secretKey]);
   return {
     server,
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     sdkAppId: config.sdkAppId,
     secretKey: config.secretKey,
-    userSig: (userId, expire = 3600) =>
-      genUserSig({ sdkAppId: config.sdkAppId, key: config.secretKey, userId, expire }),
-    close: () => server.close(),
+    userSig: (userId, expire = 3600) => {
+      const sig = genUserSig({ sdkAppId: config.sdkAppId, key: config.secretKey, userId, expire });
+      secrets.add(sig);
+      return sig;
+    },
+    recordSecret: (secret) => void secrets.add(secret),
+    logFile,
+    close: async () => {
+      await server.close();
+      file.flushSync();
+      expectNoSecretsIn(logFile, secrets);
+    },
   };
+}
+
+/** Throws naming the log file when any of `secrets` is in it. */
+export function expectNoSecretsIn(logFile: string, secrets: Iterable<string>): void {
+  const text = readFileSync(logFile, 'utf8');
+  const found = [...secrets].filter((s) => s !== '' && text.includes(s));
+  if (found.length > 0) {
+    throw new Error(
+      `${found.length} secret(s) (${found.map((s) => s.slice(0, 10) + '…').join(', ')}) appear in the server log ${logFile}`,
+    );
+  }
 }
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -71,8 +118,10 @@ const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
  */
 export async function startAppOrigin(
   parleyOrigin: string,
+  /** Serve HTTPS with this certificate (PEM) instead of HTTP. */
+  tls?: { cert: string; key: string },
 ): Promise<{ origin: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
     if (!/^[\w-]+\.html$/.test(name)) {
       res.writeHead(404).end();
@@ -85,11 +134,12 @@ export async function startAppOrigin(
       },
       () => res.writeHead(404).end(),
     );
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://localhost:${port}`,
+    origin: `${tls ? 'https' : 'http'}://localhost:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -148,8 +198,8 @@ const RECORD_PEER_CONNECTIONS = `
   })();
 `;
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 const openContexts = new Set<BrowserContext>();

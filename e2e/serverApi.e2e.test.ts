@@ -15,8 +15,6 @@ import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import * as tencentcloud from 'tencentcloud-sdk-nodejs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ParleyServer, createLogger, loadConfig } from '@parley/server';
-import { genUserSig } from '@parley/usersig';
 import {
   closeAllPages,
   events,
@@ -25,6 +23,7 @@ import {
   openGuidePage,
   randomRoomId,
   startAppOrigin,
+  startParley,
   waitFor,
   type ParleyUnderTest,
 } from './harness.js';
@@ -91,9 +90,7 @@ let receiverUpAt = 0;
 
 beforeAll(async () => {
   const callbackPort = await freePort();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
+  parley = await startParley({
     PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-api-e2e-')),
     PARLEY_SDK_APP_ID: String(SDK_APP_ID),
     PARLEY_SECRET_KEY: 'usersig-key-of-the-e2e-app',
@@ -104,20 +101,8 @@ beforeAll(async () => {
     PARLEY_CALLBACK_MAX_BACKOFF_MS: '2000',
     PARLEY_ADMIN_TOKEN: ADMIN_TOKEN,
   });
-  const server = new ParleyServer({
-    config,
-    log: createLogger(process.env.PARLEY_LOG_LEVEL ?? 'warn'),
-  });
-  const { port } = await server.listen();
-  parley = {
-    server,
-    origin: `http://127.0.0.1:${port}`,
-    sdkAppId: config.sdkAppId,
-    secretKey: config.secretKey,
-    userSig: (userId, expire = 3600) =>
-      genUserSig({ sdkAppId: config.sdkAppId, key: config.secretKey, userId, expire }),
-    close: () => server.close(),
-  };
+  // The operations secrets must stay out of the server log too (checked at close).
+  for (const secret of [API.secretKey, CALLBACK_KEY, ADMIN_TOKEN]) parley.recordSecret(secret);
   // Down now, up in 30 s: the other tests run meanwhile, their events queue up.
   receiverTimer = setTimeout(() => {
     receiver = startReceiver(callbackPort);

@@ -110,4 +110,16 @@ describe('method validation', () => {
       }),
     ).toThrow(ProtocolError);
   });
+
+  it('carries refusals without a request to answer as an `error` notification', () => {
+    const data = {
+      code: ErrorCode.INVALID_OPERATION,
+      extraCode: ProtocolErrorCode.RATE_LIMITED,
+      message: 'too many messages',
+    };
+    expect(validateServerNotification({ type: 'ntf', method: 'error', data }).data).toEqual(data);
+    expect(() =>
+      validateServerNotification({ type: 'ntf', method: 'error', data: { code: 'x' } }),
+    ).toThrow(ProtocolError);
+  });
 });

@@ -70,4 +70,6 @@ export const ProtocolErrorCode = {
   SESSION_EXPIRED: -200005,
   /** The server failed internally while handling the request. */
   INTERNAL: -200006,
+  /** The client went over a rate limit (messages per second, joins per second per IP). */
+  RATE_LIMITED: -200007,
 } as const;

@@ -248,6 +248,11 @@ export const serverNotifications = {
    * SDK makes a new publisher connection and publishes its streams again (same track map).
    */
   'media-reset': z.object({ pc: z.literal('publisher'), reason: z.string().max(500) }),
+  /**
+   * A refusal that has no request to answer (e.g. notifications over the rate limit): the
+   * SDK logs it. Requests are refused with an error response instead.
+   */
+  error: ErrorPayloadSchema,
 } as const;
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : never;

@@ -2,7 +2,6 @@
  * One Parley node: HTTP, WebSocket signaling at /signal, rooms and the media engine.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -27,6 +26,9 @@ import { bearerToken } from './http/respond.js';
 import { createLogger, type Logger } from './logger.js';
 import { LogStore } from './logs/LogStore.js';
 import { LogTokens } from './logs/LogTokens.js';
+import { NetworkEdge } from './net/NetworkEdge.js';
+import { refuseUpgrade } from './net/UpgradeGate.js';
+import { createWebServer, type WebServer } from './net/webServer.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { MediasoupEngine } from './media/mediasoup/MediasoupEngine.js';
 import { EngineMediaStats } from './metrics/EngineMediaStats.js';
@@ -37,8 +39,6 @@ import { Session } from './room/Session.js';
 import { ServerError } from './signal/ServerError.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 
-/** A socket that has not joined within this time is dropped. */
-const JOIN_TIMEOUT_MS = 10_000;
 /** Frames above the protocol limit get an error; far above it the socket is closed. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
 
@@ -66,7 +66,8 @@ export class ParleyServer {
   readonly #logTokenOf = new WeakMap<Session, string>();
   readonly #config: ParleyConfig;
   readonly #auth: Authenticator;
-  readonly #http: Server;
+  readonly #http: WebServer;
+  readonly #edge: NetworkEdge;
   readonly #wss: WebSocketServer;
   readonly #sessionsByToken = new Map<string, Session>();
   readonly #connections = new Set<SignalConnection>();
@@ -106,6 +107,7 @@ export class ParleyServer {
       ...(config.dataDir ? { dir: config.dataDir } : {}),
       log: this.log,
     });
+    this.#edge = new NetworkEdge(config, this.log);
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
@@ -113,6 +115,7 @@ export class ParleyServer {
       isReady: () => this.#ready,
       operations: (req, res, url) => this.ops.handleHttp(req, res, url),
       log: this.log,
+      origins: this.#edge.origins,
       logs: createLogApi({
         store: this.logs,
         tokens: this.#logTokens,
@@ -124,23 +127,23 @@ export class ParleyServer {
         },
       }),
     });
-    this.#http = createServer((req, res) => void app(req, res));
+    this.#http = createWebServer(config.tls, (req, res) => void app(req, res));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD });
     this.#http.on('upgrade', (req, socket, head) => {
       let path: string;
       try {
         path = new URL(req.url ?? '/', 'http://localhost').pathname;
       } catch {
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        refuseUpgrade(socket, 400, 'malformed request URL');
         return;
       }
       if (path !== '/signal') {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path.slice(0, 100)}; use /signal`);
         return;
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) =>
-        this.#onSocket(ws, req.socket.remoteAddress ?? 'unknown'),
-      );
+      const admitted = this.#edge.upgrades.admit(req, socket);
+      if (!admitted) return;
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onSocket(ws, admitted.ip));
     });
   }
 
@@ -185,12 +188,15 @@ export class ParleyServer {
   }
 
   #onSocket(ws: WebSocket, remoteAddress: string): void {
-    const signal = new SignalConnection(ws, this.log, remoteAddress);
+    const signal = new SignalConnection(ws, this.log, remoteAddress, this.#edge.messageLimiter());
     this.#connections.add(signal);
     signal.on('close', () => this.#connections.delete(signal));
+    const { joinTimeoutMs } = this.#edge.limits;
     const joinTimer = setTimeout(() => {
-      if (!this.#joined.has(signal)) signal.close(4008, `no join within ${JOIN_TIMEOUT_MS} ms`);
-    }, JOIN_TIMEOUT_MS);
+      if (this.#joined.has(signal)) return;
+      this.log.info({ conn: signal.id, ip: remoteAddress }, 'closing: no join in time');
+      signal.close(4008, `no join within ${joinTimeoutMs} ms`);
+    }, joinTimeoutMs);
     signal.on('close', () => clearTimeout(joinTimer));
     // Before join only `join` and `resume` are accepted.
     signal.setHandlers(
@@ -210,6 +216,7 @@ export class ParleyServer {
     }
     try {
       if (method === 'join') {
+        this.#edge.checkJoin(signal.remoteAddress, signal.id);
         this.#joining.add(signal);
         const started = performance.now();
         const joinData = data as ClientRequestData<'join'>;
@@ -346,9 +353,13 @@ export class ParleyServer {
   #sweep(): void {
     const now = Date.now();
     this.#logTokens.sweep();
+    this.#edge.sweep();
     const timeout = this.#config.sessionTimeoutMs;
     for (const connection of this.#connections) {
-      if (now - connection.lastSeen > timeout) connection.terminate();
+      if (now - connection.lastSeen > timeout) {
+        this.log.info({ conn: connection.id, ip: connection.remoteAddress }, 'dropping: idle');
+        connection.terminate();
+      }
     }
     for (const session of [...this.#sessionsByToken.values()]) {
       const since = session.participant.disconnectedAt;

@@ -9,6 +9,13 @@ import { availableParallelism, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfigFile, readConfigFile, type AppConfig } from './apps/appsConfig.js';
 import { devApiCredential } from './apps/devApi.js';
+import { ConfigError, integer, type Env } from './configError.js';
+import { loadLimits, type LimitsConfig } from './limits/limitsConfig.js';
+import { loadTrustProxy } from './net/clientAddress.js';
+import { loadAllowedOrigins } from './net/origins.js';
+import { loadTls, type TlsCredentials } from './net/tls.js';
+
+export { ConfigError };
 
 export interface ParleyConfig {
   port: number;
@@ -45,27 +52,14 @@ export interface ParleyConfig {
   callbackMaxBackoffMs: number;
   /** Where bans, history and the callback queue are kept (PARLEY_DATA_DIR or `.parley`). */
   stateDir: string;
-}
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
+  /** PARLEY_TLS_CERT/PARLEY_TLS_KEY, read and checked: the server speaks HTTPS and WSS. */
+  tls?: TlsCredentials;
+  /** PARLEY_ALLOWED_ORIGINS; null or absent: any origin (the default). */
+  allowedOrigins?: string[] | null;
+  /** PARLEY_TRUST_PROXY: take the client address from X-Forwarded-For (see net/clientAddress.ts). */
+  trustProxy?: boolean;
+  /** Per-IP and per-connection limits (see limits/limitsConfig.ts); absent: the defaults. */
+  limits?: LimitsConfig;
 }
 
 function loadDevCredentials(dataDir: string): {
@@ -130,7 +124,12 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
   }
   const dataDir = env.PARLEY_DATA_DIR ? resolve(env.PARLEY_DATA_DIR) : undefined;
   const rtcListenIps = listenIps(env.PARLEY_RTC_LISTEN_IPS, host);
+  const tls = loadTls(env);
   const common = {
+    ...(tls ? { tls } : {}),
+    allowedOrigins: loadAllowedOrigins(env),
+    trustProxy: loadTrustProxy(env),
+    limits: loadLimits(env),
     port,
     host,
     ...(dataDir ? { dataDir } : {}),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeSelfSignedCertificate } from './test/tlsTestKit.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const children: ChildProcess[] = [];
@@ -80,6 +81,43 @@ describe('parley-server (dist/main.js)', () => {
     const run = start({ PORT: String(await freePort()), PARLEY_SDK_APP_ID: '1400000001' });
     expect(await run.exited).toBe(1);
     expect(run.output()).toMatch(/PARLEY_SDK_APP_ID is set but PARLEY_SECRET_KEY is not/);
+  });
+
+  it('refuses to start with a TLS certificate it cannot read, saying which file', async () => {
+    const { keyFile } = makeSelfSignedCertificate();
+    const run = start({
+      PORT: String(await freePort()),
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-main-')),
+      PARLEY_TLS_CERT: '/nonexistent/cert.pem',
+      PARLEY_TLS_KEY: keyFile,
+    });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(
+      /configuration error: PARLEY_TLS_CERT=\/nonexistent\/cert\.pem cannot be read \(ENOENT\)/,
+    );
+  });
+
+  it('serves HTTPS with PARLEY_TLS_CERT and PARLEY_TLS_KEY and prints an https URL', async () => {
+    const cert = makeSelfSignedCertificate();
+    const port = await freePort();
+    const run = start({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-main-')),
+      PARLEY_TLS_CERT: cert.certFile,
+      PARLEY_TLS_KEY: cert.keyFile,
+    });
+    await waitForOutput(run.output, new RegExp(`https://localhost:${port}/`));
+    const { request } = await import('node:https');
+    const status = await new Promise<number>((resolve, reject) =>
+      request(
+        { host: '127.0.0.1', port, path: '/healthz', ca: cert.certPem, servername: 'localhost' },
+        (res) => resolve(res.statusCode ?? 0),
+      )
+        .on('error', reject)
+        .end(),
+    );
+    expect(status).toBe(200);
   });
 
   it('runs with production credentials: dev mode off', async () => {

@@ -5,7 +5,6 @@ import { createLogger } from './logger.js';
 import { ParleyServer } from './ParleyServer.js';
 
 async function main(): Promise<void> {
-  const log = createLogger();
   let config;
   try {
     config = loadConfig();
@@ -16,13 +15,25 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // The secret key is scrubbed from every line even if some message were to quote it.
+  const log = createLogger(undefined, { secrets: [config.secretKey] });
   // One bad packet or message must not take every room down: log what escaped and go on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
   const server = new ParleyServer({ config, log });
   const { port } = await server.listen();
-  const url = `http://localhost:${port}/`;
-  log.info({ port, host: config.host, devMode: config.devMode }, 'parley listening');
+  const url = `${config.tls ? 'https' : 'http'}://localhost:${port}/`;
+  log.info(
+    {
+      port,
+      host: config.host,
+      devMode: config.devMode,
+      tls: config.tls ? { certFile: config.tls.certFile, validTo: config.tls.validTo } : false,
+      allowedOrigins: config.allowedOrigins ?? 'any',
+      limits: config.limits,
+    },
+    'parley listening',
+  );
   if (config.devMode) {
     process.stdout.write(
       [

@@ -554,6 +554,12 @@ export class Client extends TypedEmitter<ClientEvents> {
         this.fire(session, () => this.emit('sei-message', event));
         return;
       }
+      case 'error': {
+        // A refusal without a request to answer (e.g. too many messages): nothing to undo.
+        const { code, extraCode, message } = notification.data;
+        log.warn(`the server refused a message (${code}/${extraCode ?? '-'}): ${message}`);
+        return;
+      }
       case 'banned': {
         const { reason, message } = notification.data;
         log.warn(`removed from the room by the server (${reason}): ${message}`);

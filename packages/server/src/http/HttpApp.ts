@@ -1,6 +1,8 @@
 /**
  * The HTTP side: health, the SDK bundle, dev UserSigs, SDK log upload and the demo. Every
- * response answers CORS, because application pages live on their own origins.
+ * response answers CORS, because application pages live on their own origins; with
+ * PARLEY_ALLOWED_ORIGINS set, only for those (see net/origins.ts), and API requests from a
+ * page of any other origin are refused with 403.
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +10,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { LOG_UPLOAD_PATH, userIdProblem } from '@parley/protocol';
 import { genUserSig } from '@parley/usersig';
 import type { Logger } from 'pino';
+import { OriginPolicy } from '../net/origins.js';
 import { sendJson } from './respond.js';
 
 export interface HttpAppOptions {
@@ -21,6 +24,8 @@ export interface HttpAppOptions {
   operations?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** `/v1/logs` (see logApi.ts); 404 when absent. */
   logs?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+  /** Which page origins may use the API; default: any. */
+  origins?: OriginPolicy;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -39,11 +44,20 @@ const CONTENT_TYPES: Record<string, string> = {
 /** Dev UserSigs live a day: long enough for a demo session, short enough to not matter. */
 const DEV_USERSIG_LIFETIME_S = 86_400;
 
-function setCors(res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
-  res.setHeader('Access-Control-Max-Age', '600');
+/**
+ * Static files anyone may fetch whatever page they come from (a `<script src>` of the SDK, the
+ * demo, the health probe): a disallowed origin gets them without CORS headers. Everything
+ * else is API, refused to disallowed origins.
+ */
+function isPublicAsset(method: string | undefined, path: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  return (
+    path === '/healthz' ||
+    path === '/' ||
+    path === '/index.html' ||
+    path.startsWith('/sdk/') ||
+    /^\/[\w.-]+\.(css|js|svg|png|ico)$/.test(path)
+  );
 }
 
 /** Resolves `relative` inside `root`, or null when it would escape it. */
@@ -54,6 +68,7 @@ function safeJoin(root: string, relative: string): string | null {
 
 export function createHttpApp(options: HttpAppOptions) {
   const { log } = options;
+  const origins = options.origins ?? new OriginPolicy(null);
 
   async function sendFile(res: ServerResponse, root: string, relative: string): Promise<void> {
     const path = safeJoin(root, relative);
@@ -94,12 +109,23 @@ export function createHttpApp(options: HttpAppOptions) {
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    setCors(res);
+    const origin = req.headers.origin;
+    for (const [name, value] of Object.entries(origins.corsHeaders(origin, req.headers.host))) {
+      res.setHeader(name, value);
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
       return sendJson(res, 400, { error: 'malformed request URL' });
+    }
+    if (
+      origin !== undefined &&
+      !origins.allows(origin, req.headers.host) &&
+      !isPublicAsset(req.method, url.pathname)
+    ) {
+      log.warn({ origin, path: url.pathname }, 'http request refused: origin not allowed');
+      return sendJson(res, 403, { error: origins.refusal(origin) });
     }
     if (req.method === 'OPTIONS') {
       res.writeHead(204);

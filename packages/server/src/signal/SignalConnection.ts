@@ -28,7 +28,9 @@ import {
   type ServerRequestMethod,
   type ServerRequestResult,
 } from '@parley/protocol';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { MessageLimiter } from '../limits/MessageLimiter.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import { ServerError } from './ServerError.js';
 
@@ -70,15 +72,21 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
   #requestHandler: RequestHandler | null = null;
   #notificationHandler: NotificationHandler | null = null;
   #closed = false;
+  /** Frames refused for rate since the last one accepted (logged once per streak). */
+  #refusedStreak = 0;
+  #closingForRate = false;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly log: Logger,
     readonly remoteAddress: string,
+    /** Frames per second this client may send; none: unlimited. */
+    private readonly limiter?: MessageLimiter,
   ) {
     super();
     socket.on('message', (data, isBinary) => {
       this.lastSeen = Date.now();
+      if (this.limiter && !this.#withinRate(data)) return;
       if (isBinary) {
         this.#invalid(new ProtocolError(malformedPayload('binary frames are not accepted')));
         return;
@@ -203,16 +211,55 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
         this.log.info({ conn: this.id, method, error: error.payload }, 'request refused');
         this.#send(encodeError(id, error.payload));
       } else {
-        this.log.error({ conn: this.id, method, err: error }, 'request failed');
+        // The client gets a reference, never the exception's text (it can name internals);
+        // the log has the whole error under the same reference.
+        const ref = `${this.id}-${randomBytes(4).toString('hex')}`;
+        this.log.error({ conn: this.id, ref, method, err: error }, 'request failed');
         this.#send(
           encodeError(id, {
             code: ErrorCode.UNKNOWN,
             extraCode: ProtocolErrorCode.INTERNAL,
-            message: `server failed to handle ${method}: ${error instanceof Error ? error.message : String(error)}`,
+            message: `the server failed to handle ${method} (internal error, reference ${ref}); retry, and report the reference if it persists`,
           }),
         );
       }
     }
+  }
+
+  /**
+   * Applies the message rate limit to a frame: true to handle it. A refused request is
+   * answered with RATE_LIMITED, other refused frames with an `error` notification; a client
+   * that keeps going over the limit is closed with 1008.
+   */
+  #withinRate(data: unknown): boolean {
+    const verdict = this.limiter!.admit();
+    if (verdict === 'ok') {
+      this.#refusedStreak = 0;
+      return true;
+    }
+    const limit = `${this.limiter!.perSecond} messages per second`;
+    if (verdict === 'close') {
+      if (this.#closingForRate) return false;
+      this.#closingForRate = true;
+      this.log.warn({ conn: this.id, ip: this.remoteAddress }, `closing: kept exceeding ${limit}`);
+      this.close(1008, `kept exceeding the limit of ${limit}`);
+      return false;
+    }
+    if (this.#refusedStreak++ === 0) {
+      this.log.warn({ conn: this.id, ip: this.remoteAddress }, `over the limit of ${limit}`);
+    }
+    const payload: ErrorPayload = {
+      code: ErrorCode.INVALID_OPERATION,
+      extraCode: ProtocolErrorCode.RATE_LIMITED,
+      message: `too many messages: the limit is ${limit}; this one was dropped`,
+    };
+    const requestId = requestIdOf(data);
+    this.#send(
+      requestId === undefined
+        ? encodeNotification('error', payload)
+        : encodeError(requestId, payload),
+    );
+    return false;
   }
 
   #invalid(error: unknown): void {
@@ -238,6 +285,14 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
     this.#pending.clear();
     this.safeEmit('close', code, reason);
   }
+}
+
+/** The id of a request frame, read without parsing it (the frame is refused unparsed). */
+function requestIdOf(data: unknown): number | undefined {
+  const head = Buffer.isBuffer(data) ? data.subarray(0, 256).toString('latin1') : '';
+  if (!/"type"\s*:\s*"req"/.test(head)) return undefined;
+  const id = /^\{[^{}]{0,200}?"id"\s*:\s*(\d{1,15})/.exec(head)?.[1];
+  return id === undefined ? undefined : Number(id);
 }
 
 function malformedPayload(message: string): ErrorPayload {

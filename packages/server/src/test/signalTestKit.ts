@@ -5,7 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
+import { Writable } from 'node:stream';
+import { WebSocket, type ClientOptions } from 'ws';
 import { PROTOCOL_VERSION } from '@parley/protocol';
 import { genUserSig } from '@parley/usersig';
 import { loadConfig } from '../config.js';
@@ -23,14 +24,38 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** A log destination that keeps every line, for tests that read what the server logged. */
+export class CapturedLog extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(
+      ...chunk
+        .toString()
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+  /** Capture the server's log (all levels) here instead of discarding it. */
+  capture?: CapturedLog,
+): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-test-')),
     ...env,
   });
-  const server = new ParleyServer({ config, log: createLogger('silent') });
+  const log = capture
+    ? createLogger('trace', { destination: capture, secrets: [config.secretKey] })
+    : createLogger('silent');
+  const server = new ParleyServer({ config, log });
   const { port } = await server.listen();
   const { sdkAppId, secretKey: key } = config;
   return {
@@ -67,17 +92,53 @@ export interface Frame {
 export class TestClient {
   readonly frames: Frame[] = [];
   closeCode: number | null = null;
+  closeReason = '';
   #id = 0;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (d) => this.frames.push(JSON.parse(d.toString()) as Frame));
-    ws.on('close', (code) => (this.closeCode = code));
+    ws.on('close', (code, reason) => {
+      this.closeCode = code;
+      this.closeReason = reason.toString();
+    });
   }
 
-  static async open(origin: string): Promise<TestClient> {
-    const ws = new WebSocket(`ws://${origin}/signal`);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    return new TestClient(ws);
+  /**
+   * Opens a signaling socket to `origin` (host:port). `localAddress` (e.g. 127.0.0.2) makes
+   * the server see another client IP; `options` go to ws (headers, TLS trust).
+   */
+  static async open(
+    origin: string,
+    localAddress?: string,
+    options: ClientOptions & { scheme?: 'ws' | 'wss' } = {},
+  ): Promise<TestClient> {
+    const result = await TestClient.tryOpen(origin, localAddress, options);
+    if ('status' in result) {
+      throw new Error(`upgrade refused with ${result.status}: ${result.body}`);
+    }
+    return result;
+  }
+
+  /** Like open, but an HTTP refusal of the upgrade is returned (status and body), not thrown. */
+  static async tryOpen(
+    origin: string,
+    localAddress?: string,
+    options: ClientOptions & { scheme?: 'ws' | 'wss' } = {},
+  ): Promise<TestClient | { status: number; body: string }> {
+    const { scheme = 'ws', ...wsOptions } = options;
+    const ws = new WebSocket(`${scheme}://${origin}/signal`, {
+      ...wsOptions,
+      ...(localAddress ? { localAddress } : {}),
+    });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new TestClient(ws)));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+      });
+      ws.once('error', reject);
+    });
   }
 
   sendRaw(text: string): void {
