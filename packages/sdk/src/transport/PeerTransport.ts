@@ -169,32 +169,12 @@ export class PeerTransport {
   }
 
   /**
-   * The local description once it holds a first host candidate (or gathering is over), waiting
-   * at most `maxWaitMs`. Host candidates come within a few ms; carrying them in the SDP lets the
-   * server start its connectivity checks at once instead of on its next check tick (~20 ms).
-   * Later candidates still trickle.
+   * The local description, at once: the Parley server is ICE-lite and learns this side's
+   * address from its connectivity checks, so waiting for host candidates to ride in the SDP
+   * would only delay the connection. They still trickle (harmless, ignored by the server).
    */
-  protected async localSdpWithCandidates(maxWaitMs = 15): Promise<string> {
-    const pc = this.ensurePc();
-    const ready = () =>
-      pc.iceGatheringState === 'complete' || /\na=candidate:/.test(pc.localDescription?.sdp ?? '');
-    if (!ready()) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          pc.removeEventListener('icecandidate', check);
-          pc.removeEventListener('icegatheringstatechange', check);
-          resolve();
-        };
-        const check = () => {
-          if (ready()) done();
-        };
-        const timer = setTimeout(done, maxWaitMs);
-        pc.addEventListener('icecandidate', check);
-        pc.addEventListener('icegatheringstatechange', check);
-      });
-    }
-    return pc.localDescription?.sdp ?? '';
+  protected localSdp(): string {
+    return this.pc?.localDescription?.sdp ?? '';
   }
 
   /** Applies the candidates that arrived before the remote description. */

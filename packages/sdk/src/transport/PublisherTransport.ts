@@ -121,7 +121,7 @@ export class PublisherTransport extends PeerTransport {
     try {
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
-      const sdp = (await this.localSdpWithCandidates()) || offer.sdp || '';
+      const sdp = this.localSdp() || offer.sdp || '';
       const tracks = [...this.slots.values()].map(({ transceiver, streamType, kind }) => {
         if (transceiver.mid === null) throw new Error(`the ${kind} transceiver has no mid`);
         return { mid: transceiver.mid, kind, streamType };

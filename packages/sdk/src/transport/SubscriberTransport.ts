@@ -101,7 +101,7 @@ export class SubscriberTransport extends PeerTransport {
       }
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
-      return (await this.localSdpWithCandidates()) || answer.sdp || '';
+      return this.localSdp() || answer.sdp || '';
     } catch (error) {
       if (this.closed) throw RtcError.invalidOperation('the subscriber connection was closed');
       throw RtcError.wrap(
