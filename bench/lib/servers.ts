@@ -155,6 +155,10 @@ export async function startParley(): Promise<ServerUnderTest> {
       PARLEY_SECRET_KEY: PARLEY_KEY,
       PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-bench-')),
       PARLEY_LOG_LEVEL: 'warn',
+      // Every bench client comes from one address: the per-IP abuse limits would refuse them.
+      PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '10000',
+      PARLEY_MAX_CONNECTIONS_PER_IP: '100000',
+      PARLEY_JOINS_PER_SECOND_PER_IP: '10000',
     },
     'parley',
   );
