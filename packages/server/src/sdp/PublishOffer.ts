@@ -30,6 +30,9 @@ export interface OfferedTrack {
   rtpParameters: RtpParameters;
 }
 
+/** Start bitrate (kbit/s) for a publisher's video, in the answer's fmtp (Chrome reads it). */
+const VIDEO_START_KBPS = 1000;
+
 export class SdpError extends Error {
   constructor(message: string) {
     super(message);
@@ -108,7 +111,13 @@ export class PublishOffer {
           ...transportAttributes(transport, 'passive'),
         } as MediaSection;
       }
-      const codecs = track.rtpParameters.codecs;
+      // Chrome starts a new video sender near 300 kbit/s and climbs as congestion control
+      // allows; starting at 1 Mbit/s gives a full-size first picture on a clear path.
+      const codecs = track.rtpParameters.codecs.map((c) =>
+        track.kind === 'video' && !/\/rtx$/i.test(c.mimeType)
+          ? { ...c, parameters: { ...c.parameters, 'x-google-start-bitrate': VIDEO_START_KBPS } }
+          : c,
+      );
       return {
         type: offered.type,
         port: 7,

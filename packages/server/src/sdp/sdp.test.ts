@@ -79,6 +79,13 @@ describe('PublishOffer', () => {
     expect(video?.setup).toBe('passive');
     expect(video?.candidates?.[0]).toMatchObject({ ip: '127.0.0.1', port: 40123, type: 'host' });
     expect(video?.rtp.map((r) => r.codec)).toEqual(['VP8', 'rtx']);
+    // The publisher's video starts at 1 Mbit/s rather than Chrome's ~300 kbit/s.
+    expect(video?.fmtp.find((f) => f.payload === video.rtp[0]!.payload)?.config).toMatch(
+      /x-google-start-bitrate=1000/,
+    );
+    expect(offer.tracks[1]!.rtpParameters.codecs[0]!.parameters).not.toHaveProperty(
+      'x-google-start-bitrate',
+    );
   });
 
   it('refuses what is not SDP, and sections without SSRCs', () => {
