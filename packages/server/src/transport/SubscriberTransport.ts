@@ -74,11 +74,6 @@ export class SubscriberTransport {
     return this.#closed;
   }
 
-  /** Consumers carried now (for tests and stats). */
-  consumers(): Array<{ consumer: MediaConsumer; info: OutgoingTrackInfo }> {
-    return this.#slots.flatMap((s) => (s.entry ? [s.entry] : []));
-  }
-
   add(consumer: MediaConsumer, info: OutgoingTrackInfo): void {
     if (this.#closed) {
       consumer.close();

@@ -189,11 +189,6 @@ export class MediasoupEngine extends SafeEmitter<MediaEngineEvents> implements M
     return this.#entries.map((e) => ({ pid: e.worker.pid, load: e.load, routers: e.routers }));
   }
 
-  /** The mediasoup worker behind a pid (tests kill one to prove recovery). */
-  hasWorker(pid: number): boolean {
-    return this.#entries.some((e) => e.worker.pid === pid);
-  }
-
   listenInfos(): ms.TransportListenInfo[] {
     const { announcedIp, listenIps, enableTcp } = this.options;
     const protocols: Array<'udp' | 'tcp'> = enableTcp ? ['udp', 'tcp'] : ['udp'];
