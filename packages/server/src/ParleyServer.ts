@@ -99,7 +99,7 @@ export class ParleyServer {
     this.ops = new Operations({
       config,
       directory: this.#directory,
-      media: new EngineMediaStats(this.rooms),
+      media: new EngineMediaStats(this.rooms, { intervalMs: config.statsIntervalMs }),
       log: this.log,
       adminDir: options.adminDir ?? here('../../../apps/admin/'),
     });

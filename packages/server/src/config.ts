@@ -34,6 +34,8 @@ export interface ParleyConfig {
   workers: number;
   /** A worker's load (transports + producers + consumers) past which a room spans another. */
   workerMaxLoad?: number;
+  /** Time between media-counter snapshots (metrics) when nobody watches live rates. */
+  statsIntervalMs: number;
   /**
    * PARLEY_DATA_DIR when it is set explicitly: uploaded SDK logs are also appended to files
    * under `<dataDir>/logs/`. (Dev credentials use `.parley` when it is unset.)
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     rtcListenIps,
     workers: integer(env, 'PARLEY_WORKERS', 1, 256) ?? availableParallelism(),
     ...optional('workerMaxLoad', integer(env, 'PARLEY_WORKER_MAX_LOAD', 1, 1_000_000)),
+    statsIntervalMs: integer(env, 'PARLEY_STATS_INTERVAL_MS', 1000, 3_600_000) ?? 10_000,
     heartbeatMs: 2000,
   };
   const stateDir = resolve(env.PARLEY_DATA_DIR || '.parley');
