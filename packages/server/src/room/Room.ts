@@ -585,7 +585,15 @@ export class Room extends SafeEmitter<RoomEvents> {
       this.#assertIn(participant);
       const key = subscriptionKey(data.userId, data.streamType);
       const sub = participant.subscriptions.get(key);
-      if (!sub) return {};
+      if (!sub) {
+        // Unsubscribing from a stream it knows but no longer receives is harmless; naming one
+        // it was never told of (another room's, a made-up one) is refused.
+        if (participant.announced.has(key)) return {};
+        throw new ServerError(
+          ErrorCode.REMOTE_STREAM_NOT_EXIST,
+          `user ${data.userId} publishes no ${data.streamType} stream in this room`,
+        );
+      }
       participant.subscriptions.delete(key);
       this.#dropSubscriptionConsumers(participant, sub, KINDS);
       return {};

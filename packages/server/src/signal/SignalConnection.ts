@@ -183,7 +183,15 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
       }
       case 'res': {
         const pending = this.#pending.get(envelope.id);
-        if (!pending) return;
+        if (!pending) {
+          // A late answer (its request timed out) or a made-up id: nothing to apply.
+          this.notify('error', {
+            code: ErrorCode.INVALID_OPERATION,
+            extraCode: ProtocolErrorCode.WRONG_STATE,
+            message: `answer to request ${envelope.id} ignored: no request ${envelope.id} of this connection is waiting for one (it timed out, or was never sent)`,
+          });
+          return;
+        }
         this.#pending.delete(envelope.id);
         clearTimeout(pending.timer);
         if (!envelope.ok) {
