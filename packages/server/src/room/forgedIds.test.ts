@@ -40,9 +40,8 @@ beforeAll(async () => {
     PARLEY_JOINS_PER_SECOND_PER_IP: '1000',
     PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '1000',
   });
-  [alice, bob, mallory, carol] = await Promise.all(
-    [0, 1, 2, 3].map(() => TestClient.open(kit.origin)),
-  );
+  const open = () => TestClient.open(kit.origin);
+  [alice, bob, mallory, carol] = [await open(), await open(), await open(), await open()];
   const join = (c: TestClient, userId: string, room: typeof ROOM_A | typeof ROOM_B) =>
     c.request('join', kit.joinData(userId, { room, autoSubscribe: true }));
   expect((await join(alice, 'alice', ROOM_A)).ok).toBe(true);
