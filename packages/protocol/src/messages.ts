@@ -39,7 +39,11 @@
  *     others as `sei-message`, in the order sent. The server releases each one right after
  *     it forwards the sender's next video frame (at most 300 ms later), so it travels with
  *     that frame; it rides the signaling socket, not the bitstream.
- *  8. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
+ *  8. Room permissions: a privateMapKey (at join, or later with `update-private-map-key`) holds
+ *     privilege bits. Tracks the user may not send are refused at publish and, when a later
+ *     key withdraws the bit, withheld from everyone; streams and kinds it may not receive are
+ *     neither announced (`stream-added` etc. describe only what it may receive) nor forwarded.
+ *  9. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
  *     bearer token for `POST /v1/logs`.
  */
 import { z } from 'zod';
@@ -206,6 +210,15 @@ export const clientRequests = {
   },
   sei: {
     data: z.object({ payloadType: seiPayloadType, data: seiData }),
+    result: empty,
+  },
+  /**
+   * `callExperimentalAPI('updatePrivateMapKey')`: replaces the session's privateMapKey. The
+   * server verifies it as at join and applies its privileges at once, both ways (send bits
+   * withdrawn stop the others receiving those tracks; receive bits granted start forwarding).
+   */
+  'update-private-map-key': {
+    data: z.object({ privateMapKey: z.string().min(1).max(8192) }),
     result: empty,
   },
   leave: { data: empty, result: empty },

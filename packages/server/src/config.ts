@@ -9,7 +9,7 @@ import { availableParallelism, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfigFile, readConfigFile, type AppConfig } from './apps/appsConfig.js';
 import { devApiCredential } from './apps/devApi.js';
-import { ConfigError, integer, type Env } from './configError.js';
+import { ConfigError, flag, integer, type Env } from './configError.js';
 import { loadLimits, type LimitsConfig } from './limits/limitsConfig.js';
 import { loadTrustProxy } from './net/clientAddress.js';
 import { loadAllowedOrigins } from './net/origins.js';
@@ -95,6 +95,14 @@ function loadDevCredentials(dataDir: string): {
 }
 
 export function loadConfig(env: Env = process.env): ParleyConfig {
+  const config = loadBaseConfig(env);
+  // PARLEY_REQUIRE_PRIVATE_MAP_KEY turns room permission on for every application (a config
+  // file can also turn it on per application with requireRoomPermission).
+  if (!flag(env, 'PARLEY_REQUIRE_PRIVATE_MAP_KEY')) return config;
+  return { ...config, apps: config.apps.map((app) => ({ ...app, requireRoomPermission: true })) };
+}
+
+function loadBaseConfig(env: Env): ParleyConfig {
   const port = integer(env, 'PORT', 0, 65535) ?? 8080;
   const host = env.HOST || '0.0.0.0';
   const appIdRaw = env.PARLEY_SDK_APP_ID;
