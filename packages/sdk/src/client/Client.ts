@@ -23,6 +23,7 @@ import { logUploadUrl } from '../util/LogUploader.js';
 import { resolveSignalUrl } from '../util/serverUrl.js';
 import { AudioVolumeMeter } from './AudioVolumeMeter.js';
 import { ConnectionRecovery, DEFAULT_RECONNECT_TIMEOUT_MS } from './ConnectionRecovery.js';
+import { LossResilience } from './LossResilience.js';
 import { NetworkQualityMonitor } from './networkQuality.js';
 import { switchRole } from './roles.js';
 import { checkSeiArgs, fromBase64, toBase64 } from './sei.js';
@@ -420,6 +421,9 @@ export class Client extends TypedEmitter<ClientEvents> {
   private startSessionServices(session: Session, logToken: string | undefined): void {
     const quality = new NetworkQualityMonitor(session, (e) => this.emit('network-quality', e));
     quality.start();
+    const resilience = new LossResilience(session.subscriber);
+    resilience.start();
+    session.onClose(() => resilience.stop());
     this.volumeMeter.attach(session);
     session.onClose(() => {
       quality.stop();
