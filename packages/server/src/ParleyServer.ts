@@ -1,7 +1,6 @@
 /**
  * One Parley node: HTTP, WebSocket signaling at /signal, rooms and the media engine.
  */
-import { iceServersFor } from './turn/turnConfig.js';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +38,7 @@ import { RoomManager } from './room/RoomManager.js';
 import { Session } from './room/Session.js';
 import { ServerError } from './signal/ServerError.js';
 import { SignalConnection } from './signal/SignalConnection.js';
+import { iceServersFor } from './turn/turnConfig.js';
 
 /** Frames above the protocol limit get an error; far above it the socket is closed. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
