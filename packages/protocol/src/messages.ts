@@ -170,6 +170,17 @@ export const clientRequests = {
       sessionTimeoutMs: z.number().int().positive(),
       /** Bearer token for `POST /v1/logs` (absent from servers that do not store logs). */
       logToken: z.string().max(256).optional(),
+      /** TURN/STUN servers for this user's peer connections (the server's PARLEY_TURN_*). */
+      iceServers: z
+        .array(
+          z.object({
+            urls: z.array(z.string().min(1).max(512)).min(1).max(8),
+            username: z.string().max(512).optional(),
+            credential: z.string().max(512).optional(),
+          }),
+        )
+        .max(8)
+        .optional(),
     }),
   },
   resume: {
@@ -180,7 +191,12 @@ export const clientRequests = {
     result: RoomSnapshotSchema,
   },
   publish: {
-    data: z.object({ sdp, tracks: z.array(PublishedTrackSchema).min(1).max(8) }),
+    data: z.object({
+      sdp,
+      tracks: z.array(PublishedTrackSchema).min(1).max(8),
+      /** The offer restarts ICE (createOffer({iceRestart})): the answer brings new credentials. */
+      iceRestart: z.boolean().optional(),
+    }),
     result: z.object({ sdp }),
   },
   unpublish: {
@@ -219,6 +235,14 @@ export const clientRequests = {
    */
   'update-private-map-key': {
     data: z.object({ privateMapKey: z.string().min(1).max(8192) }),
+    result: empty,
+  },
+  /**
+   * The subscriber connection lost its path (ICE failed or long disconnected, or the network
+   * changed): the server restarts ICE on its side and offers again with new credentials.
+   */
+  'restart-ice': {
+    data: z.object({ pc: z.literal('subscriber') }).strict(),
     result: empty,
   },
   leave: { data: empty, result: empty },

@@ -38,6 +38,7 @@ import { RoomManager } from './room/RoomManager.js';
 import { Session } from './room/Session.js';
 import { ServerError } from './signal/ServerError.js';
 import { SignalConnection } from './signal/SignalConnection.js';
+import { iceServersFor } from './turn/turnConfig.js';
 
 /** Frames above the protocol limit get an error; far above it the socket is closed. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
@@ -90,6 +91,7 @@ export class ParleyServer {
         ...(config.announcedIp ? { announcedIp: config.announcedIp } : {}),
         ...(config.rtcPortRange ? { portRange: config.rtcPortRange } : {}),
         ...(config.workerMaxLoad ? { spillLoad: config.workerMaxLoad } : {}),
+        enableTcp: config.iceTcp,
         log: this.log,
       });
     this.#edge = new NetworkEdge(config, this.log);
@@ -339,6 +341,9 @@ export class ParleyServer {
       heartbeatMs: this.#config.heartbeatMs,
       sessionTimeoutMs: this.#config.sessionTimeoutMs,
       logToken,
+      ...(this.#config.turn
+        ? { iceServers: iceServersFor(this.#config.turn, participant.userId) }
+        : {}),
     };
   }
 

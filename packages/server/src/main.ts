@@ -15,8 +15,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // The secret key is scrubbed from every line even if some message were to quote it.
-  const log = createLogger(undefined, { secrets: [config.secretKey] });
+  // The secret keys are scrubbed from every line even if some message were to quote them.
+  const secrets = [config.secretKey, ...(config.turn?.secret ? [config.turn.secret] : [])];
+  const log = createLogger(undefined, { secrets });
   // One bad packet or message must not take every room down: log what escaped and go on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));

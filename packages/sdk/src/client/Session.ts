@@ -15,6 +15,7 @@ import {
 } from '../signal/SignalChannel.js';
 import { DEFAULT_RTC_CONFIGURATION } from '../transport/PeerTransport.js';
 import { PublisherTransport } from '../transport/PublisherTransport.js';
+import type { ConnectionRecovery } from './ConnectionRecovery.js';
 import { Publications } from './Publications.js';
 import { SubscriberTransport } from '../transport/SubscriberTransport.js';
 import { Disposer } from '../util/Disposer.js';
@@ -62,8 +63,8 @@ export class Session {
   deferred: Array<() => void> | null = [];
   /** Why the session ended; null while it lives. */
   ended: RtcError | null = null;
-  /** The subscriber connection failure was reported (once per session). */
-  downlinkFailed = false;
+  /** ICE restarts and the connection state while joined (set by the Client at join). */
+  recovery: ConnectionRecovery | null = null;
   private readonly rtcConfiguration: RTCConfiguration;
   /** subscribe() calls waiting for their tracks, by stream key. */
   private readonly waiters = new Map<string, Set<TrackWaiter>>();
@@ -73,7 +74,8 @@ export class Session {
     const { deps } = options;
     this.joinData = options.joinData;
     this.room = new RoomState(options.joinData.userId);
-    this.rtcConfiguration = deps.rtcConfiguration ?? DEFAULT_RTC_CONFIGURATION;
+    // A copy both transports share: the server's iceServers may still be set after join.
+    this.rtcConfiguration = { ...(deps.rtcConfiguration ?? DEFAULT_RTC_CONFIGURATION) };
     this.signal = new SignalChannel({
       url: options.url,
       onRequest: options.onServerRequest,
@@ -112,6 +114,20 @@ export class Session {
       ended: () => this.ended,
       connectTimeoutMs: options.connectTimeoutMs,
     });
+  }
+
+  /**
+   * The TURN/STUN servers the server handed out at join, for the peer connections made from
+   * now on, unless the app gave its own (setTurnServer() wins).
+   */
+  useServerIceServers(servers: RTCIceServer[]): void {
+    if ((this.rtcConfiguration.iceServers ?? []).length > 0 || servers.length === 0) return;
+    this.rtcConfiguration.iceServers = servers;
+  }
+
+  /** The iceServers the peer connections are made with. */
+  get iceServers(): RTCIceServer[] {
+    return this.rtcConfiguration.iceServers ?? [];
   }
 
   /** The publisher connection, while anything is published or being published. */

@@ -41,6 +41,7 @@ export class Session {
       'update-private-map-key': async (d) =>
         room.updatePrivilege(p, verifyPrivateMapKey(d.privateMapKey)),
       sei: async (d) => this.#sei.relay(room, p, d),
+      'restart-ice': () => room.restartSubscriberIce(p),
       ping: async () => ({}),
       leave: async () => {
         await room.leave(p, 'leave');
