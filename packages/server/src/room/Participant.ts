@@ -3,7 +3,14 @@
  * subscribes to, and its media transports. State only: the Room changes it, one operation at
  * a time.
  */
-import type { ParticipantInfo, Role, StreamInfo, StreamType, TrackKind } from '@parley/protocol';
+import type {
+  ParticipantInfo,
+  RemoteVideoType,
+  Role,
+  StreamInfo,
+  StreamType,
+  TrackKind,
+} from '@parley/protocol';
 import type { MediaConsumer, MediaProducer, MediaTransport } from '../media/MediaEngine.js';
 import type { SignalConnection } from '../signal/SignalConnection.js';
 import type { SubscriberTransport } from '../transport/SubscriberTransport.js';
@@ -14,6 +21,8 @@ export interface PublishedTrack {
   muted: boolean;
   /** Null while the track is being restored (its media worker was lost; the client republishes). */
   producer: MediaProducer | null;
+  /** Simulcast encodings it is sent as (smallest first): 2 or more means a small stream. */
+  layers: number;
 }
 
 export interface PublishedStream {
@@ -35,6 +44,8 @@ export const subscriptionKey = (userId: string, streamType: StreamType): string 
 export class Participant {
   readonly streams = new Map<StreamType, PublishedStream>();
   readonly subscriptions = new Map<string, Subscription>();
+  /** The video each subscription wants (`remote-video-type`), by subscription key; big if unset. */
+  readonly videoTypes = new Map<string, RemoteVideoType>();
   publisher: MediaTransport | null = null;
   subscriber: SubscriberTransport | null = null;
   signal: SignalConnection | null = null;
@@ -72,7 +83,7 @@ export class Participant {
       hasVideo: video !== undefined,
       audioMuted: audio?.muted ?? false,
       videoMuted: video?.muted ?? false,
-      hasSmall: false,
+      hasSmall: (video?.layers ?? 1) > 1,
     };
   }
 

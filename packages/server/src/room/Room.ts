@@ -12,6 +12,7 @@ import {
   ErrorCode,
   roomKey,
   type ClientRequestData,
+  type RemoteVideoType,
   type Role,
   type RoomRef,
   type RoomSnapshot,
@@ -76,6 +77,11 @@ export interface SourceStats {
 }
 
 const KINDS: readonly TrackKind[] = ['audio', 'video'];
+
+/** Simulcast layer ceiling for v4's stream type: the small stream is layer 0 (smallest first). */
+function preferredLayers(type: RemoteVideoType, layers: number): { spatial: number } {
+  return { spatial: type === 'small' ? 0 : Math.max(0, layers - 1) };
+}
 /** Media sections a publish offer may carry (main + auxiliary, audio + video, and spares). */
 const MAX_PUBLISH_SECTIONS = 8;
 
@@ -394,7 +400,12 @@ export class Room extends SafeEmitter<RoomEvents> {
         mark(entry.streamType, 'updated');
       }
       if (current) this.#closeTrack(participant, stream, offered.kind);
-      stream.tracks.set(offered.kind, { mid: offered.mid, muted: entry.muted, producer });
+      stream.tracks.set(offered.kind, {
+        mid: offered.mid,
+        muted: entry.muted,
+        producer,
+        layers: offered.rtpParameters.encodings.length,
+      });
     }
     return changed;
   }
@@ -523,6 +534,38 @@ export class Room extends SafeEmitter<RoomEvents> {
     });
   }
 
+  /**
+   * Big or small video of a (dual stream) publisher. Kept for the subscription, also before it
+   * exists (v4 lets apps choose before subscribe()); a publisher without a small stream is
+   * sent its only one whatever is asked.
+   */
+  setRemoteVideoType(
+    participant: Participant,
+    data: ClientRequestData<'remote-video-type'>,
+  ): Promise<Record<string, never>> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      const target = this.participants.get(data.userId);
+      if (target === participant) throw ServerError.invalid('cannot choose your own stream');
+      const stream = target?.visible ? target.streams.get(data.streamType) : undefined;
+      if (!target || !stream) {
+        throw new ServerError(
+          ErrorCode.REMOTE_STREAM_NOT_EXIST,
+          `user ${data.userId} publishes no ${data.streamType} stream in this room`,
+        );
+      }
+      const key = subscriptionKey(data.userId, data.streamType);
+      participant.videoTypes.set(key, data.type);
+      const consumer = participant.subscriptions.get(key)?.consumers.get('video');
+      const track = stream.tracks.get('video');
+      if (consumer && !consumer.closed && track) {
+        await consumer.setPreferredLayers(preferredLayers(data.type, track.layers));
+      }
+      this.#log.debug({ user: participant.userId, key, type: data.type }, 'remote video type');
+      return {};
+    });
+  }
+
   /** Subscribes to everything visible in the room (autoSubscribe at join). */
   subscribeToAll(participant: Participant): Promise<void> {
     return this.#run(async () => {
@@ -591,6 +634,12 @@ export class Room extends SafeEmitter<RoomEvents> {
         rtpCapabilities: media.rtpCapabilities,
         paused: true,
       });
+      const layers = stream.tracks.get(kind)?.layers ?? 1;
+      const type = participant.videoTypes.get(subscriptionKey(sub.userId, sub.streamType));
+      // The engine sends the best layer up to this one that the downlink carries (BWE).
+      if (kind === 'video' && layers > 1 && type === 'small') {
+        await consumer.setPreferredLayers(preferredLayers(type, layers));
+      }
       sub.consumers.set(kind, consumer);
       subscriber.add(consumer, { kind, userId: sub.userId, streamType: sub.streamType });
       this.#dirty.add(participant);

@@ -35,6 +35,7 @@ export class Session {
       subscribe: (d) => room.subscribe(p, d),
       unsubscribe: (d) => room.unsubscribe(p, d),
       mute: (d) => room.mute(p, d),
+      'remote-video-type': (d) => room.setRemoteVideoType(p, d),
       'switch-role': (d) => room.switchRole(p, d.role),
       sei: async (d) => this.#sei.relay(room, p, d),
       ping: async () => ({}),

@@ -1,0 +1,200 @@
+/**
+ * Media quality on a clean path (loopback): a 720p publisher fed a detailed picture climbs to
+ * its profile's bitrate and its viewer decodes full-size frames; with dual stream on, a
+ * viewer that asks for the small stream gets narrower frames at a lower bitrate, and the big
+ * one again when it asks back. Figures are printed for docs/media-quality.md.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openJoined, randomRoom } from './compat/compatPage.js';
+import { launchBrowser, useE2eEnvironment, waitFor } from './harness.js';
+import { mbps, videoRate, type VideoRate } from './mediaStats.js';
+import { highEntropyVideo } from './testVideo.js';
+
+const env = useE2eEnvironment();
+/** The publishers' browser: its fake camera plays the high-entropy clip. */
+let camera: Browser;
+
+beforeAll(async () => {
+  const video = highEntropyVideo();
+  camera = await launchBrowser([`--use-file-for-fake-video-capture=${video.path}`]);
+});
+afterAll(async () => {
+  await camera?.close();
+});
+
+interface RemoteStreamLike {
+  getUserId(): string;
+}
+interface PageClient {
+  enableSmallStream(): Promise<void>;
+  publish(stream: unknown): Promise<void>;
+  setRemoteVideoStreamType(stream: RemoteStreamLike, type: 'big' | 'small'): Promise<void>;
+  getRemoteMutedState(): Array<{ userId: string; hasSmall: boolean }>;
+}
+interface PageGlobals {
+  client: PageClient;
+  TRTC: {
+    isSmallStreamSupported(): boolean;
+    createStream(config: object): {
+      setVideoProfile(profile: string): void;
+      initialize(): Promise<void>;
+    };
+  };
+  __remoteStreams: Record<string, RemoteStreamLike>;
+}
+
+/** Joins `userId` and publishes camera + microphone at the 720p profile. */
+async function publish720p(roomId: number, userId: string, small: boolean): Promise<Page> {
+  const page = await openJoined(camera, env.app.origin, env.parley, { userId, roomId });
+  await page.evaluate(
+    async ({ userId, small }) => {
+      const w = window as unknown as PageGlobals;
+      if (small) await w.client.enableSmallStream();
+      const stream = w.TRTC.createStream({ userId, audio: true, video: true });
+      stream.setVideoProfile('720p');
+      await stream.initialize();
+      await w.client.publish(stream);
+    },
+    { userId, small },
+  );
+  return page;
+}
+
+const describeRate = (rate: VideoRate): string =>
+  `${mbps(rate.bps)}, ${rate.fps} fps, ${rate.frameWidth}x${rate.frameHeight}` +
+  (Object.keys(rate.layers).length > 1
+    ? ` (layers ${Object.entries(rate.layers)
+        .map(([rid, l]) => `${rid}: ${mbps(l.bps)} ${l.frameWidth}px`)
+        .join(', ')})`
+    : '');
+
+/** Polls 1 s windows until one satisfies `ok`, for up to `timeoutMs`; returns it. */
+async function rateUntil(
+  page: Page,
+  direction: 'sent' | 'received',
+  what: string,
+  ok: (rate: VideoRate) => boolean,
+  timeoutMs: number,
+): Promise<{ rate: VideoRate; afterMs: number }> {
+  const started = Date.now();
+  let last: VideoRate | null = null;
+  while (Date.now() - started < timeoutMs) {
+    last = await videoRate(page, direction, 1000);
+    if (ok(last)) return { rate: last, afterMs: Date.now() - started };
+  }
+  throw new Error(
+    `${what} not reached in ${timeoutMs} ms; last: ${last ? describeRate(last) : '-'}`,
+  );
+}
+
+describe('clean path', () => {
+  it('a 720p publisher sends >= 1.2 Mbit/s within 10 s and its viewer decodes >= 1280 px', async () => {
+    const roomId = randomRoom();
+    const viewer = await openJoined(env.browser, env.app.origin, env.parley, {
+      userId: 'viewer',
+      roomId,
+    });
+    const publisher = await publish720p(roomId, 'cam', false);
+    const sent = await rateUntil(
+      publisher,
+      'sent',
+      'publisher 1.2 Mbit/s',
+      (r) => r.bps >= 1.2e6,
+      10_000,
+    );
+    console.log(
+      `[clean path] publisher sends ${describeRate(sent.rate)} within ${sent.afterMs} ms of publish`,
+    );
+    const received = await rateUntil(
+      viewer,
+      'received',
+      'viewer 1280 px',
+      (r) => r.frameWidth >= 1280 && r.fps > 0,
+      15_000,
+    );
+    console.log(`[clean path] viewer decodes ${describeRate(received.rate)}`);
+    expect(sent.rate.bps).toBeGreaterThanOrEqual(1.2e6);
+    expect(received.rate.frameWidth).toBeGreaterThanOrEqual(1280);
+  });
+
+  it('dual stream: hasSmall, and a viewer switches to the small stream (narrower, cheaper) and back', async () => {
+    const roomId = randomRoom();
+    const viewer = await openJoined(env.browser, env.app.origin, env.parley, {
+      userId: 'viewer',
+      roomId,
+    });
+    const publisher = await publish720p(roomId, 'cam', true);
+    expect(
+      await publisher.evaluate(() =>
+        (window as unknown as PageGlobals).TRTC.isSmallStreamSupported(),
+      ),
+    ).toBe(true);
+
+    const sent = await rateUntil(
+      publisher,
+      'sent',
+      'publisher 1.2 Mbit/s',
+      (r) => r.bps >= 1.2e6,
+      10_000,
+    );
+    console.log(
+      `[dual stream] publisher sends ${describeRate(sent.rate)} within ${sent.afterMs} ms`,
+    );
+    expect(Object.keys(sent.rate.layers).sort()).toEqual(['b', 's']);
+
+    const hasSmall = await waitFor('hasSmall at the viewer', () =>
+      viewer.evaluate(() =>
+        (window as unknown as PageGlobals).client
+          .getRemoteMutedState()
+          .some((s) => s.userId === 'cam' && s.hasSmall),
+      ),
+    );
+    expect(hasSmall).toBe(true);
+
+    const big = await rateUntil(
+      viewer,
+      'received',
+      'big stream',
+      (r) => r.frameWidth >= 1280 && r.fps > 0,
+      15_000,
+    );
+    console.log(`[dual stream] viewer on the big stream: ${describeRate(big.rate)}`);
+
+    const setType = (type: 'big' | 'small') =>
+      viewer.evaluate(async (type) => {
+        const w = window as unknown as PageGlobals;
+        await w.client.setRemoteVideoStreamType(w.__remoteStreams['cam/main']!, type);
+      }, type);
+
+    await setType('small');
+    const small = await rateUntil(
+      viewer,
+      'received',
+      'small stream',
+      (r) => r.frameWidth > 0 && r.frameWidth <= 320 && r.fps > 0,
+      10_000,
+    );
+    // A full window on the small stream for its bitrate.
+    const smallRate = await videoRate(viewer, 'received', 2000);
+    console.log(
+      `[dual stream] viewer on the small stream after ${small.afterMs} ms: ${describeRate(smallRate)}`,
+    );
+    expect(smallRate.frameWidth).toBeLessThan(big.rate.frameWidth);
+    expect(smallRate.fps).toBeGreaterThan(0);
+    expect(smallRate.bps).toBeLessThan(big.rate.bps / 3);
+
+    await setType('big');
+    const back = await rateUntil(
+      viewer,
+      'received',
+      'big stream again',
+      (r) => r.frameWidth >= 1280 && r.fps > 0,
+      15_000,
+    );
+    console.log(
+      `[dual stream] viewer back on the big stream after ${back.afterMs} ms: ${describeRate(back.rate)}`,
+    );
+    expect(back.rate.frameWidth).toBeGreaterThanOrEqual(1280);
+  });
+});
