@@ -198,8 +198,28 @@ const RECORD_PEER_CONNECTIONS = `
   })();
 `;
 
-export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
+export async function launchBrowser(
+  extraArgs: string[] = [],
+  executablePath = CHROMIUM,
+): Promise<Browser> {
+  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/** Browsers whose pages get the app origin from the test process (see serveAppOriginByRoute). */
+const routedApps = new WeakMap<Browser, { appOrigin: string; parleyOrigin: string }>();
+
+/**
+ * Serves the fixtures at `appOrigin` to `browser`'s pages from this process through playwright
+ * routing, for a browser that cannot reach this machine's loopback (one in a network
+ * namespace). `http://localhost:<port>` keeps the page a secure context.
+ */
+export function serveAppOriginByRoute(
+  browser: Browser,
+  parleyOrigin: string,
+  appOrigin = 'http://localhost:7357',
+): string {
+  routedApps.set(browser, { appOrigin, parleyOrigin });
+  return appOrigin;
 }
 
 const openContexts = new Set<BrowserContext>();
@@ -216,6 +236,19 @@ export async function newPage(browser: Browser): Promise<{ context: BrowserConte
   openContexts.add(context);
   context.on('close', () => openContexts.delete(context));
   await context.addInitScript(RECORD_PEER_CONNECTIONS);
+  const routed = routedApps.get(browser);
+  if (routed) {
+    await context.route(`${routed.appOrigin}/**`, async (route) => {
+      const name = new URL(route.request().url()).pathname.slice(1);
+      if (!/^[\w-]+\.html$/.test(name)) return route.fulfill({ status: 404 });
+      const html = await readFile(join(FIXTURES, name), 'utf8').catch(() => null);
+      if (html === null) return route.fulfill({ status: 404 });
+      return route.fulfill({
+        contentType: 'text/html; charset=utf-8',
+        body: html.replaceAll('{{PARLEY}}', routed.parleyOrigin),
+      });
+    });
+  }
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
   return { context, page };
@@ -308,7 +341,7 @@ export function median(values: number[]): number {
 export async function openGuidePage(
   browser: Browser,
   appOrigin: string,
-  parley: ParleyUnderTest,
+  parley: Pick<ParleyUnderTest, 'sdkAppId' | 'userSig'>,
   userId: string,
   roomId: number,
 ): Promise<Page> {
