@@ -38,7 +38,10 @@ describe('negotiation through the engine', () => {
   it('answers a simulcast offer with both rids and produces a two-layer video, smallest first', async () => {
     const offer = new PublishOffer(SIMULCAST_OFFER, router.rtpCapabilities.codecs);
     const video = offer.tracks.find((t) => t.kind === 'video')!;
-    expect(video.rtpParameters.encodings).toEqual([{ rid: 's' }, { rid: 'b' }]);
+    expect(video.rtpParameters.encodings).toEqual([
+      { rid: 's', scalabilityMode: 'L1T3' },
+      { rid: 'b', scalabilityMode: 'L1T3' },
+    ]);
     const answer = sdpTransform.parse(
       offer.answer(publisher, new Set(offer.tracks.map((t) => t.mid)), 1),
     );
