@@ -27,6 +27,7 @@ interface RemoteStreamLike {
 }
 interface PageClient {
   enableSmallStream(): Promise<void>;
+  disableSmallStream(): Promise<void>;
   publish(stream: unknown): Promise<void>;
   setRemoteVideoStreamType(stream: RemoteStreamLike, type: 'big' | 'small'): Promise<void>;
   getRemoteMutedState(): Array<{ userId: string; hasSmall: boolean }>;
@@ -124,6 +125,14 @@ describe('clean path', () => {
       roomId,
     });
     const publisher = await publish720p(roomId, 'cam', true);
+    // v4: dual stream is chosen while the main stream is not published.
+    const refusal = await publisher.evaluate(() =>
+      (window as unknown as PageGlobals).client.disableSmallStream().then(
+        () => null,
+        (error: { getCode(): number }) => error.getCode(),
+      ),
+    );
+    expect(refusal).toBe(0x1001);
     expect(
       await publisher.evaluate(() =>
         (window as unknown as PageGlobals).TRTC.isSmallStreamSupported(),
