@@ -27,7 +27,7 @@ const withVideo = (p: Participant) =>
     type: 'main',
     // No producer: the message goes out at once (the frame timing is the engine's, tested
     // end to end in e2e/compat).
-    tracks: new Map([['video', { mid: '1', muted: false, producer: null }]]),
+    tracks: new Map([['video', { mid: '1', muted: false, producer: null, layers: 1 }]]),
   });
 
 describe('SeiRelay', () => {
