@@ -7,6 +7,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openJoined, randomRoom } from './compat/compatPage.js';
+import {
+  hasSmall,
+  publish720p,
+  setRemoteVideoType,
+  type DualStreamWindow,
+} from './compat/dualStream.js';
 import { launchBrowser, useE2eEnvironment, waitFor } from './harness.js';
 import { mbps, videoRate, type VideoRate } from './mediaStats.js';
 import { highEntropyCameraArgs } from './net/index.js';
@@ -22,42 +28,10 @@ afterAll(async () => {
   await camera?.close();
 });
 
-interface RemoteStreamLike {
-  getUserId(): string;
-}
-interface PageClient {
-  enableSmallStream(): Promise<void>;
-  disableSmallStream(): Promise<void>;
-  publish(stream: unknown): Promise<void>;
-  setRemoteVideoStreamType(stream: RemoteStreamLike, type: 'big' | 'small'): Promise<void>;
-  getRemoteMutedState(): Array<{ userId: string; hasSmall: boolean }>;
-}
-interface PageGlobals {
-  client: PageClient;
-  TRTC: {
-    isSmallStreamSupported(): boolean;
-    createStream(config: object): {
-      setVideoProfile(profile: string): void;
-      initialize(): Promise<void>;
-    };
-  };
-  __remoteStreams: Record<string, RemoteStreamLike>;
-}
-
-/** Joins `userId` and publishes camera + microphone at the 720p profile. */
-async function publish720p(roomId: number, userId: string, small: boolean): Promise<Page> {
+/** Joins `userId` on the camera browser and publishes at the 720p profile. */
+async function publishing(roomId: number, userId: string, small: boolean): Promise<Page> {
   const page = await openJoined(camera, env.app.origin, env.parley, { userId, roomId });
-  await page.evaluate(
-    async ({ userId, small }) => {
-      const w = window as unknown as PageGlobals;
-      if (small) await w.client.enableSmallStream();
-      const stream = w.TRTC.createStream({ userId, audio: true, video: true });
-      stream.setVideoProfile('720p');
-      await stream.initialize();
-      await w.client.publish(stream);
-    },
-    { userId, small },
-  );
+  await publish720p(page, userId, small);
   return page;
 }
 
@@ -95,7 +69,7 @@ describe('clean path', () => {
       userId: 'viewer',
       roomId,
     });
-    const publisher = await publish720p(roomId, 'cam', false);
+    const publisher = await publishing(roomId, 'cam', false);
     const sent = await rateUntil(
       publisher,
       'sent',
@@ -124,10 +98,10 @@ describe('clean path', () => {
       userId: 'viewer',
       roomId,
     });
-    const publisher = await publish720p(roomId, 'cam', true);
+    const publisher = await publishing(roomId, 'cam', true);
     // v4: dual stream is chosen while the main stream is not published.
     const refusal = await publisher.evaluate(() =>
-      (window as unknown as PageGlobals).client.disableSmallStream().then(
+      (window as unknown as DualStreamWindow).client.disableSmallStream().then(
         () => null,
         (error: { getCode(): number }) => error.getCode(),
       ),
@@ -135,7 +109,7 @@ describe('clean path', () => {
     expect(refusal).toBe(0x1001);
     expect(
       await publisher.evaluate(() =>
-        (window as unknown as PageGlobals).TRTC.isSmallStreamSupported(),
+        (window as unknown as DualStreamWindow).TRTC.isSmallStreamSupported(),
       ),
     ).toBe(true);
 
@@ -151,14 +125,7 @@ describe('clean path', () => {
     );
     expect(Object.keys(sent.rate.layers).sort()).toEqual(['b', 's']);
 
-    const hasSmall = await waitFor('hasSmall at the viewer', () =>
-      viewer.evaluate(() =>
-        (window as unknown as PageGlobals).client
-          .getRemoteMutedState()
-          .some((s) => s.userId === 'cam' && s.hasSmall),
-      ),
-    );
-    expect(hasSmall).toBe(true);
+    expect(await waitFor('hasSmall at the viewer', () => hasSmall(viewer, 'cam'))).toBe(true);
 
     // The downlink estimate starts at 1 Mbit/s: the engine sends the big stream's base
     // temporal layers first and all of it once its probing shows the path carries it.
@@ -173,13 +140,7 @@ describe('clean path', () => {
       `[dual stream] viewer on the big stream at full rate after ${big.afterMs} ms: ${describeRate(big.rate)}`,
     );
 
-    const setType = (type: 'big' | 'small') =>
-      viewer.evaluate(async (type) => {
-        const w = window as unknown as PageGlobals;
-        await w.client.setRemoteVideoStreamType(w.__remoteStreams['cam/main']!, type);
-      }, type);
-
-    await setType('small');
+    await setRemoteVideoType(viewer, 'cam', 'small');
     const small = await rateUntil(
       viewer,
       'received',
@@ -196,7 +157,7 @@ describe('clean path', () => {
     expect(smallRate.fps).toBeGreaterThan(0);
     expect(smallRate.bps).toBeLessThan(big.rate.bps / 3);
 
-    await setType('big');
+    await setRemoteVideoType(viewer, 'cam', 'big');
     const back = await rateUntil(
       viewer,
       'received',

@@ -82,3 +82,67 @@ export async function videoRate(
 }
 
 export const mbps = (bps: number): string => `${(bps / 1e6).toFixed(2)} Mbit/s`;
+
+export interface Playback {
+  /** Longest time no new video frame was decoded (ms, sampled every 100 ms). */
+  maxVideoStallMs: number;
+  fps: number;
+  bps: number;
+  frameWidth: number;
+  /** Share of the audio played out that was concealed (lost or late), 0–1. */
+  audioConcealedRatio: number;
+  /** Longest time no audio packet arrived (ms). */
+  maxAudioStallMs: number;
+}
+
+/** Watches what the page plays from its inbound video and audio for `durationMs`. */
+export function watchPlayback(page: Page, durationMs: number): Promise<Playback> {
+  return page.evaluate(async (durationMs) => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+    const read = async () => {
+      const now = { frames: 0, bytes: 0, width: 0, samples: 0, concealed: 0, packets: 0 };
+      for (const pc of pcs) {
+        if (pc.connectionState === 'closed') continue;
+        (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+          if (s.type !== 'inbound-rtp') return;
+          if (s.kind === 'video') {
+            now.frames += Number(s.framesDecoded) || 0;
+            now.bytes += Number(s.bytesReceived) || 0;
+            now.width = Math.max(now.width, Number(s.frameWidth) || 0);
+          } else if (s.kind === 'audio') {
+            // totalSamplesReceived counts every sample played out, concealed ones included.
+            now.samples += Number(s.totalSamplesReceived) || 0;
+            now.concealed += Number(s.concealedSamples) || 0;
+            now.packets += Number(s.packetsReceived) || 0;
+          }
+        });
+      }
+      return { ...now, at: performance.now() };
+    };
+    const first = await read();
+    let last = first;
+    let lastFrameAt = first.at;
+    let lastPacketAt = first.at;
+    let maxVideoStallMs = 0;
+    let maxAudioStallMs = 0;
+    while (performance.now() - first.at < durationMs) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = await read();
+      if (now.frames > last.frames) lastFrameAt = now.at;
+      if (now.packets > last.packets) lastPacketAt = now.at;
+      maxVideoStallMs = Math.max(maxVideoStallMs, now.at - lastFrameAt);
+      maxAudioStallMs = Math.max(maxAudioStallMs, now.at - lastPacketAt);
+      last = now;
+    }
+    const seconds = (last.at - first.at) / 1000;
+    const played = last.samples - first.samples;
+    return {
+      maxVideoStallMs: Math.round(maxVideoStallMs),
+      fps: Math.round(((last.frames - first.frames) / seconds) * 10) / 10,
+      bps: Math.round(((last.bytes - first.bytes) * 8) / seconds),
+      frameWidth: last.width,
+      audioConcealedRatio: played > 0 ? (last.concealed - first.concealed) / played : 1,
+      maxAudioStallMs: Math.round(maxAudioStallMs),
+    };
+  }, durationMs);
+}
