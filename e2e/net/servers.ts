@@ -135,6 +135,7 @@ export interface Coturn extends NsProcess {
  */
 export async function startCoturn(serverNs: string, secret: string): Promise<Coturn> {
   ensureCoturn();
+  const dir = mkdtempSync(join(tmpdir(), 'coturn-state-'));
   const proc = spawnInNs(
     serverNs,
     'turnserver',
@@ -154,10 +155,12 @@ export async function startCoturn(serverNs: string, secret: string): Promise<Cot
       '--use-auth-secret',
       `--static-auth-secret=${secret}`,
       '--simple-log',
+      `--userdb=${join(dir, 'turndb')}`,
+      `--pidfile=${join(dir, 'turnserver.pid')}`,
     ],
     {},
     'coturn',
   );
-  await waitForLog(proc, 'listener opened on', 'coturn');
+  await waitForLog(proc, 'Total General servers', 'coturn');
   return { ...proc, url: `turn:${TURN_IP}:${TURN_PORT}?transport=udp` };
 }

@@ -175,6 +175,17 @@ export const clientRequests = {
       sessionTimeoutMs: z.number().int().positive(),
       /** Bearer token for `POST /v1/logs` (absent from servers that do not store logs). */
       logToken: z.string().max(256).optional(),
+      /** TURN/STUN servers for this user's peer connections (the server's PARLEY_TURN_*). */
+      iceServers: z
+        .array(
+          z.object({
+            urls: z.array(z.string().min(1).max(512)).min(1).max(8),
+            username: z.string().max(512).optional(),
+            credential: z.string().max(512).optional(),
+          }),
+        )
+        .max(8)
+        .optional(),
     }),
   },
   resume: {

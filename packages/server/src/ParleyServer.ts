@@ -1,6 +1,7 @@
 /**
  * One Parley node: HTTP, WebSocket signaling at /signal, rooms and the media engine.
  */
+import { iceServersFor } from './turn/turnConfig.js';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +91,7 @@ export class ParleyServer {
         ...(config.announcedIp ? { announcedIp: config.announcedIp } : {}),
         ...(config.rtcPortRange ? { portRange: config.rtcPortRange } : {}),
         ...(config.workerMaxLoad ? { spillLoad: config.workerMaxLoad } : {}),
+        enableTcp: config.iceTcp,
         log: this.log,
       });
     this.rooms = new RoomManager(this.engine, this.log);
@@ -326,6 +328,9 @@ export class ParleyServer {
       heartbeatMs: this.#config.heartbeatMs,
       sessionTimeoutMs: this.#config.sessionTimeoutMs,
       logToken,
+      ...(this.#config.turn
+        ? { iceServers: iceServersFor(this.#config.turn, participant.userId) }
+        : {}),
     };
   }
 

@@ -14,6 +14,7 @@ import { loadLimits, type LimitsConfig } from './limits/limitsConfig.js';
 import { loadTrustProxy } from './net/clientAddress.js';
 import { loadAllowedOrigins } from './net/origins.js';
 import { loadTls, type TlsCredentials } from './net/tls.js';
+import { loadIceTcp, loadTurnConfig, type TurnConfig } from './turn/turnConfig.js';
 
 export { ConfigError };
 
@@ -60,6 +61,10 @@ export interface ParleyConfig {
   trustProxy?: boolean;
   /** Per-IP and per-connection limits (see limits/limitsConfig.ts); absent: the defaults. */
   limits?: LimitsConfig;
+  /** PARLEY_TURN_*: TURN servers handed to clients at join (turn/turnConfig.ts). */
+  turn?: TurnConfig;
+  /** PARLEY_ICE_TCP (default on): media also accepts ICE over TCP. */
+  iceTcp: boolean;
 }
 
 function loadDevCredentials(dataDir: string): {
@@ -130,6 +135,8 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     allowedOrigins: loadAllowedOrigins(env),
     trustProxy: loadTrustProxy(env),
     limits: loadLimits(env),
+    ...optional('turn', loadTurnConfig(env)),
+    iceTcp: loadIceTcp(env),
     port,
     host,
     ...(dataDir ? { dataDir } : {}),

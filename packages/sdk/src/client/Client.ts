@@ -144,6 +144,8 @@ export class Client extends TypedEmitter<ClientEvents> {
       this.assertLive(session);
       session.signal.enableResume(result.resumeToken, result.sessionTimeoutMs);
       session.signal.startHeartbeat(result.heartbeatMs);
+      // Before any peer connection exists (they are made on first publish or offer).
+      if (result.iceServers) session.useServerIceServers(result.iceServers);
       this.phase = 'joined';
       // Creates the RemoteStreams now (media may be on its way); their events wait.
       this.applyRoomChanges(session, session.room.applySnapshot(result));

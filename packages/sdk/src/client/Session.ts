@@ -76,7 +76,8 @@ export class Session {
     const { deps } = options;
     this.joinData = options.joinData;
     this.room = new RoomState(options.joinData.userId);
-    this.rtcConfiguration = deps.rtcConfiguration ?? DEFAULT_RTC_CONFIGURATION;
+    // A copy both transports share: the server's iceServers may still be set after join.
+    this.rtcConfiguration = { ...(deps.rtcConfiguration ?? DEFAULT_RTC_CONFIGURATION) };
     this.signal = new SignalChannel({
       url: options.url,
       onRequest: options.onServerRequest,
@@ -116,6 +117,20 @@ export class Session {
       connectTimeoutMs: options.connectTimeoutMs,
       smallStream: options.smallStream,
     });
+  }
+
+  /**
+   * The TURN/STUN servers the server handed out at join, for the peer connections made from
+   * now on, unless the app gave its own (setTurnServer() wins).
+   */
+  useServerIceServers(servers: RTCIceServer[]): void {
+    if ((this.rtcConfiguration.iceServers ?? []).length > 0 || servers.length === 0) return;
+    this.rtcConfiguration.iceServers = servers;
+  }
+
+  /** The iceServers the peer connections are made with. */
+  get iceServers(): RTCIceServer[] {
+    return this.rtcConfiguration.iceServers ?? [];
   }
 
   /** The publisher connection, while anything is published or being published. */
