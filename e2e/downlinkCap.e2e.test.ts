@@ -4,54 +4,18 @@
  * the small stream or a lower layer by itself (the viewer asks for nothing), with no freeze
  * over 1 s once adapted and audio uninterrupted; lifted, the viewer gets the big one back.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { openJoined, randomRoom } from './compat/compatPage.js';
 import { hasSmall, publish720p } from './compat/dualStream.js';
-import { closeAllPages, launchBrowser, serveAppOriginByRoute, waitFor } from './harness.js';
+import { waitFor } from './harness.js';
 import { mbps, videoRate, watchPlayback, type VideoRate } from './mediaStats.js';
-import {
-  chromiumInNs,
-  highEntropyCameraArgs,
-  NetLab,
-  startParleyIn,
-  unavailableReason,
-  type NetClient,
-  type ParleyInNs,
-} from './net/index.js';
-
-const unavailable = unavailableReason();
-if (unavailable) console.warn(`[downlink cap] skipped: ${unavailable}`);
+import { skipReason, useNetCall } from './net/netCall.js';
 
 const CAP_KBPS = 1000;
 
-describe.skipIf(unavailable !== null)('1 Mbit/s cap on a viewer downlink', () => {
-  let lab: NetLab;
-  let parley: ParleyInNs;
-  let viewerLink: NetClient;
-  const browsers: Browser[] = [];
-  let camera: { browser: Browser; origin: string };
-  let viewing: { browser: Browser; origin: string };
-
-  beforeAll(async () => {
-    lab = NetLab.create();
-    const cameraLink = lab.addClient('camera');
-    viewerLink = lab.addClient('viewer');
-    parley = await startParleyIn(lab.serverNs);
-    const inNs = async (client: NetClient, args: string[]) => {
-      const browser = await launchBrowser(args, chromiumInNs(client.ns));
-      browsers.push(browser);
-      return { browser, origin: serveAppOriginByRoute(browser, parley.origin) };
-    };
-    camera = await inNs(cameraLink, highEntropyCameraArgs());
-    viewing = await inNs(viewerLink, []);
-  });
-  afterAll(async () => {
-    await closeAllPages();
-    for (const browser of browsers) await browser.close().catch(() => undefined);
-    await parley?.close();
-    lab?.close();
-  });
+describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => {
+  const net = useNetCall();
 
   const describeRate = (r: VideoRate) =>
     `${mbps(r.bps)}, ${r.fps} fps, ${r.frameWidth}x${r.frameHeight}`;
@@ -68,11 +32,15 @@ describe.skipIf(unavailable !== null)('1 Mbit/s cap on a viewer downlink', () =>
 
   it('moves the viewer down by itself, without a freeze over 1 s or audio loss, and back up', async () => {
     const roomId = randomRoom();
-    const viewer = await openJoined(viewing.browser, viewing.origin, parley, {
+    const { viewer: viewing, publisher: camera, parley } = net;
+    const viewer = await openJoined(viewing.browser, viewing.appOrigin, parley, {
       userId: 'viewer',
       roomId,
     });
-    const cam = await openJoined(camera.browser, camera.origin, parley, { userId: 'cam', roomId });
+    const cam = await openJoined(camera.browser, camera.appOrigin, parley, {
+      userId: 'cam',
+      roomId,
+    });
     await publish720p(cam, 'cam', true);
     expect(await waitFor('hasSmall', () => hasSmall(viewer, 'cam'))).toBe(true);
     const big = await rateUntil(
@@ -83,7 +51,7 @@ describe.skipIf(unavailable !== null)('1 Mbit/s cap on a viewer downlink', () =>
     );
     console.log(`[downlink cap] before the cap, the viewer decodes ${describeRate(big.rate)}`);
 
-    viewerLink.impair.cap({ downlinkKbps: CAP_KBPS });
+    viewing.client.impair.cap({ downlinkKbps: CAP_KBPS });
     // Adapted: what arrives fits the cap (it may briefly arrive above it from the queue).
     const adapted = await rateUntil(
       viewer,
@@ -103,12 +71,13 @@ describe.skipIf(unavailable !== null)('1 Mbit/s cap on a viewer downlink', () =>
     // Moved down: the small stream (narrower) or the big one with fewer frames, under the cap.
     expect(capped.frameWidth < 1280 || capped.fps < big.rate.fps * 0.8).toBe(true);
     expect(capped.bps).toBeLessThan(CAP_KBPS * 1000);
-    expect(capped.fps).toBeGreaterThan(3);
+    // mediasoup may keep the big picture at its base temporal layer (a quarter of the frames).
+    expect(capped.fps).toBeGreaterThanOrEqual(2);
     expect(capped.maxVideoStallMs).toBeLessThan(1000);
     expect(capped.audioConcealedRatio).toBeLessThan(0.05);
     expect(capped.maxAudioStallMs).toBeLessThan(500);
 
-    viewerLink.impair.cap({});
+    viewing.client.impair.cap({});
     const back = await rateUntil(
       viewer,
       'the big stream again',
