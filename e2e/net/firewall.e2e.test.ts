@@ -23,7 +23,7 @@ async function selectedPaths(page: Page): Promise<string[]> {
       report.forEach((s: Record<string, unknown>) => {
         if (s.type !== 'transport' || typeof s.selectedCandidatePairId !== 'string') return;
         const pair = report.get(s.selectedCandidatePairId) as Record<string, string>;
-        const local = report.get(pair.localCandidateId) as Record<string, string>;
+        const local = report.get(pair.localCandidateId ?? '') as Record<string, string>;
         out.push(`${local.candidateType}/${local.relayProtocol ?? local.protocol}`);
       });
     }
