@@ -157,6 +157,26 @@ describe('clean path', () => {
     expect(smallRate.fps).toBeGreaterThan(0);
     expect(smallRate.bps).toBeLessThan(big.rate.bps / 3);
 
+    // A new small profile applies to the published small stream at once.
+    await publisher.evaluate(() =>
+      (window as unknown as DualStreamWindow).client.setSmallStreamProfile({
+        width: 320,
+        height: 180,
+        bitrate: 250,
+        frameRate: 15,
+      }),
+    );
+    const resized = await rateUntil(
+      viewer,
+      'received',
+      'the resized small stream',
+      (r) => r.frameWidth === 320 && r.fps > 0,
+      10_000,
+    );
+    console.log(
+      `[dual stream] small stream resized to 320x180 after ${resized.afterMs} ms: ${describeRate(resized.rate)}`,
+    );
+
     await setRemoteVideoType(viewer, 'cam', 'big');
     const back = await rateUntil(
       viewer,

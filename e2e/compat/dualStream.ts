@@ -13,6 +13,12 @@ export interface DualStreamWindow {
   client: {
     enableSmallStream(): Promise<void>;
     disableSmallStream(): Promise<void>;
+    setSmallStreamProfile(profile: {
+      width: number;
+      height: number;
+      bitrate: number;
+      frameRate: number;
+    }): void;
     publish(stream: unknown): Promise<void>;
     setRemoteVideoStreamType(stream: RemoteStreamLike, type: 'big' | 'small'): Promise<void>;
     getRemoteMutedState(): Array<{ userId: string; hasSmall: boolean }>;
