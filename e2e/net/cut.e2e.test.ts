@@ -63,3 +63,45 @@ describe.skipIf(skipReason !== null)('a 5 s network cut', () => {
     expect(seenByViewer.filter((e) => e.name === 'stream-removed')).toEqual([]);
   });
 });
+
+describe.skipIf(skipReason !== null)('a network change', () => {
+  const env = useNetCall();
+
+  it('restarts ICE on both connections (new credentials); media keeps flowing, nobody leaves', async () => {
+    const { parley, publisher, viewer } = env;
+    const roomId = randomRoomId();
+    const pubPage = await openGuidePage(
+      publisher.browser,
+      publisher.appOrigin,
+      parley,
+      'pub',
+      roomId,
+    );
+    const page = await openGuidePage(viewer.browser, viewer.appOrigin, parley, 'viewer', roomId);
+    await receivingFrom(page, ['pub']);
+    await receivingFrom(pubPage, ['viewer']);
+    const ufrags = () =>
+      page.evaluate(() =>
+        (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+          .filter((pc) => pc.connectionState !== 'closed')
+          .map((pc) => /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? '')?.[1] ?? ''),
+      );
+    const before = await ufrags();
+    expect(before.length).toBe(2);
+    // What the browser fires when the device gets a network back (or another one).
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    const after = await waitFor('new ICE credentials on both connections', async () => {
+      const now = await ufrags();
+      return now.length === 2 && now.every((u, i) => u !== '' && u !== before[i]) ? now : null;
+    });
+    console.log(
+      `[reconnect] network change: ufrags ${JSON.stringify(before)} → ${JSON.stringify(after)}`,
+    );
+    const a = { viewer: await inboundTotals(page), pub: await inboundTotals(pubPage) };
+    await sleep(3000);
+    expect((await inboundTotals(page)).framesDecoded).toBeGreaterThan(a.viewer.framesDecoded + 20);
+    expect((await inboundTotals(pubPage)).framesDecoded).toBeGreaterThan(a.pub.framesDecoded + 20);
+    const seen = [...(await events(pubPage)), ...(await events(page))];
+    expect(seen.filter((e) => e.name === 'peer-leave' || e.name === 'stream-removed')).toEqual([]);
+  });
+});

@@ -22,8 +22,8 @@ async function selectedPaths(page: Page): Promise<string[]> {
       const report = await pc.getStats();
       report.forEach((s: Record<string, unknown>) => {
         if (s.type !== 'transport' || typeof s.selectedCandidatePairId !== 'string') return;
-        const pair = report.get(s.selectedCandidatePairId) as Record<string, string>;
-        const local = report.get(pair.localCandidateId ?? '') as Record<string, string>;
+        const pair = report.get(s.selectedCandidatePairId) as { localCandidateId: string };
+        const local = report.get(pair.localCandidateId) as Record<string, string>;
         out.push(`${local.candidateType}/${local.relayProtocol ?? local.protocol}`);
       });
     }

@@ -196,7 +196,12 @@ export const clientRequests = {
     result: RoomSnapshotSchema,
   },
   publish: {
-    data: z.object({ sdp, tracks: z.array(PublishedTrackSchema).min(1).max(8) }),
+    data: z.object({
+      sdp,
+      tracks: z.array(PublishedTrackSchema).min(1).max(8),
+      /** The offer restarts ICE (createOffer({iceRestart})): the answer brings new credentials. */
+      iceRestart: z.boolean().optional(),
+    }),
     result: z.object({ sdp }),
   },
   unpublish: {
@@ -230,6 +235,14 @@ export const clientRequests = {
   },
   sei: {
     data: z.object({ payloadType: seiPayloadType, data: seiData }),
+    result: empty,
+  },
+  /**
+   * The subscriber connection lost its path (ICE failed or long disconnected, or the network
+   * changed): the server restarts ICE on its side and offers again with new credentials.
+   */
+  'restart-ice': {
+    data: z.object({ pc: z.literal('subscriber') }).strict(),
     result: empty,
   },
   leave: { data: empty, result: empty },

@@ -22,6 +22,8 @@ import { createLogger, logUpload } from '../util/Logger.js';
 import { logUploadUrl } from '../util/LogUploader.js';
 import { resolveSignalUrl } from '../util/serverUrl.js';
 import { AudioVolumeMeter } from './AudioVolumeMeter.js';
+import { ConnectionRecovery, DEFAULT_RECONNECT_TIMEOUT_MS } from './ConnectionRecovery.js';
+import { LossResilience } from './LossResilience.js';
 import { NetworkQualityMonitor } from './networkQuality.js';
 import { switchRole } from './roles.js';
 import { checkSeiArgs, fromBase64, toBase64 } from './sei.js';
@@ -90,6 +92,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   private destroyed = false;
   /** From setTurnServer(): the iceServers of the next session's peer connections. */
   private iceServers: RTCIceServer[] = [];
+  /** createClient's reconnectTimeoutMs, checked at join. */
+  private reconnectTimeoutMs = DEFAULT_RECONNECT_TIMEOUT_MS;
   private readonly volumeMeter = new AudioVolumeMeter((event) => this.emit('audio-volume', event));
   /** Dual stream: whether the main video is published with a small stream, and its profile. */
   private readonly smallStream = new SmallStreamSettings();
@@ -132,6 +136,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       throw RtcError.invalidOperation('this client has already joined a room; call leave() first');
     }
     const joinData = buildJoinData(this.config, options, VERSION);
+    this.reconnectTimeoutMs = checkReconnectTimeout(this.config.reconnectTimeoutMs);
     const url = resolveSignalUrl(this.config.serverUrl, this.deps.defaultSignalUrl);
     const session = this.createSession(url, joinData);
     this.session = session;
@@ -150,6 +155,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       // Creates the RemoteStreams now (media may be on its way); their events wait.
       this.applyRoomChanges(session, session.room.applySnapshot(result));
       this.setConnectionState('CONNECTED');
+      this.startRecovery(session);
       this.startSessionServices(session, result.logToken);
       log.info(
         `${joinData.userId} joined room ${String(joinData.room.id)} (session ${result.sessionId})`,
@@ -474,6 +480,9 @@ export class Client extends TypedEmitter<ClientEvents> {
   private startSessionServices(session: Session, logToken: string | undefined): void {
     const quality = new NetworkQualityMonitor(session, (e) => this.emit('network-quality', e));
     quality.start();
+    const resilience = new LossResilience(session.subscriber);
+    resilience.start();
+    session.onClose(() => resilience.stop());
     this.volumeMeter.attach(session);
     session.onClose(() => {
       quality.stop();
@@ -510,11 +519,12 @@ export class Client extends TypedEmitter<ClientEvents> {
     session.signal.on('reconnecting', ({ reason }) => {
       if (!live() || this.phase !== 'joined') return;
       log.warn(`signaling connection lost (${reason}); reconnecting`);
-      this.setConnectionState('RECONNECTING');
+      session.recovery?.signal(false);
     });
     session.signal.on('resumed', ({ snapshot }) => {
       if (!live()) return;
-      this.setConnectionState('CONNECTED');
+      // CONNECTED unless a media connection is still broken (it then restarts ICE now).
+      session.recovery?.signal(true);
       this.applyRoomChanges(session, session.room.applySnapshot(snapshot));
     });
     session.signal.on('failed', (error) => {
@@ -741,34 +751,64 @@ export class Client extends TypedEmitter<ClientEvents> {
     transport: PublisherTransport,
     state: RTCPeerConnectionState,
   ): void {
-    if (
-      state !== 'failed' ||
-      session.publisher !== transport ||
-      session.publishedStreams().length === 0 ||
-      session.ended
-    )
-      return;
-    this.emit(
-      'error',
-      new RtcError({
-        code: ErrorCode.UPLINK_RECONNECTION_FAILED,
-        message:
-          'the publisher connection failed (ICE); unpublish and publish again, or leave and rejoin',
-      }),
-    );
+    // Also while a publish is under way: the connection comes up before publish() resolves.
+    if (session.publisher !== transport || session.ended) return;
+    session.recovery?.peerState('publisher', state);
   }
 
   private onSubscriberState(session: Session, state: RTCPeerConnectionState): void {
-    if (state !== 'failed' || session.downlinkFailed || session.ended || this.session !== session)
-      return;
-    session.downlinkFailed = true;
-    this.emit(
-      'error',
-      new RtcError({
-        code: ErrorCode.DOWNLINK_RECONNECTION_FAILED,
-        message: 'the subscriber connection failed (ICE); leave and rejoin the room',
-      }),
+    if (session.ended || this.session !== session) return;
+    session.recovery?.peerState('subscriber', state);
+  }
+
+  /** Restarts ICE, reports RECONNECTING/CONNECTED, and gives up after reconnectTimeoutMs. */
+  private startRecovery(session: Session): void {
+    const live = (): boolean =>
+      this.session === session && !session.ended && this.phase === 'joined';
+    const recovery = new ConnectionRecovery(
+      {
+        restart: async (pc) => {
+          if (!live()) return;
+          if (pc === 'publisher') await session.publications.restartIce();
+          else await session.signal.request('restart-ice', { pc: 'subscriber' });
+        },
+        stateChanged: (state) => {
+          if (live()) this.setConnectionState(state);
+        },
+        gaveUp: (pc) => {
+          if (!live()) return;
+          // Everything was unpublished meanwhile: nothing is lost.
+          if (pc === 'publisher' && session.publishedStreams().length === 0) return;
+          const error = new RtcError({
+            code:
+              pc === 'publisher'
+                ? ErrorCode.UPLINK_RECONNECTION_FAILED
+                : ErrorCode.DOWNLINK_RECONNECTION_FAILED,
+            message: `the ${pc} connection stayed broken for ${this.reconnectTimeoutMs} ms despite ICE restarts; join again`,
+          });
+          log.error(error.message);
+          if (session.signal.state === 'open') {
+            session.signal
+              .request('leave', {}, { timeoutMs: LEAVE_TIMEOUT_MS })
+              .catch(() => undefined);
+          }
+          this.endSession(session, error);
+          this.emit('error', error);
+        },
+      },
+      { giveUpMs: this.reconnectTimeoutMs, log: (m) => log.info(m) },
     );
+    session.recovery = recovery;
+    // A new network (Wi-Fi ↔ cellular, a new address): the old paths are likely dead.
+    const onNetworkChange = (): void => recovery.networkChanged();
+    const connection = networkInformation();
+    if (typeof window !== 'undefined') window.addEventListener('online', onNetworkChange);
+    connection?.addEventListener('change', onNetworkChange);
+    session.onClose(() => {
+      recovery.close();
+      if (typeof window !== 'undefined') window.removeEventListener('online', onNetworkChange);
+      connection?.removeEventListener('change', onNetworkChange);
+    });
   }
 
   // ---- helpers ------------------------------------------------------------------------------
@@ -814,6 +854,24 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.connectionState = state;
     this.emit('connection-state-changed', { prevState, state });
   }
+}
+
+/** createClient's reconnectTimeoutMs: 5 s to 10 min, default 30 s. */
+function checkReconnectTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_RECONNECT_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 5000 || value > 600_000) {
+    throw RtcError.invalidParameter(
+      `reconnectTimeoutMs must be an integer from 5000 to 600000 (ms), got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** navigator.connection (Network Information API) where the browser has it. */
+function networkInformation(): EventTarget | null {
+  if (typeof navigator === 'undefined') return null;
+  const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
+  return connection && typeof connection.addEventListener === 'function' ? connection : null;
 }
 
 /** A lost socket during join means the signaling channel could not be set up. */

@@ -288,9 +288,18 @@ export class Publications {
       );
   }
 
+  /** Restarts ICE on the publisher connection (its path broke or the network changed). */
+  restartIce(): Promise<void> {
+    return this.serialized(async () => {
+      const transport = this.current;
+      if (!transport || transport.closed || this.byType.size === 0) return;
+      await this.negotiate(transport, true);
+    });
+  }
+
   /** One offer/answer round with the full map of what is published. */
-  private async negotiate(transport: PublisherTransport): Promise<void> {
-    const offer = await transport.createOffer();
+  private async negotiate(transport: PublisherTransport, iceRestart = false): Promise<void> {
+    const offer = await transport.createOffer({ iceRestart });
     this.assertLive(transport);
     const tracks = offer.tracks.map((t) => {
       const pub = this.byType.get(t.streamType);
@@ -299,7 +308,11 @@ export class Publications {
       return { mid: t.mid, kind: t.kind, streamType: t.streamType, muted };
     });
     // Sent at once, without waiting for ICE gathering: candidates trickle after it.
-    const answer = await this.options.signal.request('publish', { sdp: offer.sdp, tracks });
+    const answer = await this.options.signal.request('publish', {
+      sdp: offer.sdp,
+      tracks,
+      ...(iceRestart ? { iceRestart: true } : {}),
+    });
     this.assertLive(transport);
     await transport.setAnswer(answer.sdp);
   }

@@ -15,6 +15,7 @@ import {
 } from '../signal/SignalChannel.js';
 import { DEFAULT_RTC_CONFIGURATION } from '../transport/PeerTransport.js';
 import { PublisherTransport } from '../transport/PublisherTransport.js';
+import type { ConnectionRecovery } from './ConnectionRecovery.js';
 import { Publications } from './Publications.js';
 import { SubscriberTransport } from '../transport/SubscriberTransport.js';
 import { Disposer } from '../util/Disposer.js';
@@ -65,8 +66,8 @@ export class Session {
   deferred: Array<() => void> | null = [];
   /** Why the session ended; null while it lives. */
   ended: RtcError | null = null;
-  /** The subscriber connection failure was reported (once per session). */
-  downlinkFailed = false;
+  /** ICE restarts and the connection state while joined (set by the Client at join). */
+  recovery: ConnectionRecovery | null = null;
   private readonly rtcConfiguration: RTCConfiguration;
   /** subscribe() calls waiting for their tracks, by stream key. */
   private readonly waiters = new Map<string, Set<TrackWaiter>>();

@@ -58,6 +58,13 @@ export interface ClientConfig {
    * either way.
    */
   enableSEI?: boolean;
+  /**
+   * Parley extra: how long (ms) a media connection may stay broken, ICE restarts included,
+   * before the client gives up with UPLINK/DOWNLINK_RECONNECTION_FAILED and DISCONNECTED.
+   * 5000–600000, default 30000. (The signaling channel's limit is the server's session
+   * timeout: SIGNAL_CHANNEL_RECONNECTION_FAILED.)
+   */
+  reconnectTimeoutMs?: number;
 }
 
 export interface JoinOptions {

@@ -126,12 +126,15 @@ export class PublisherTransport extends PeerTransport {
   /**
    * Creates the offer for the current transceivers and sets it locally. The offer carries the
    * first host candidates when they come within a few ms; the rest trickle to the handler.
-   * Returns the mid → (streamType, kind) map of every published track.
+   * Returns the mid → (streamType, kind) map of every published track. `iceRestart`: new ICE
+   * credentials, so the connection finds a new path (see ConnectionRecovery).
    */
-  async createOffer(): Promise<{ sdp: string; tracks: OfferedTrack[] }> {
+  async createOffer(
+    options: { iceRestart?: boolean } = {},
+  ): Promise<{ sdp: string; tracks: OfferedTrack[] }> {
     const pc = this.ensurePc();
     try {
-      const offer = await pc.createOffer();
+      const offer = await pc.createOffer(options.iceRestart ? { iceRestart: true } : undefined);
       await pc.setLocalDescription(offer);
       const sdp = this.localSdp() || offer.sdp || '';
       const tracks = [...this.slots.values()].map(({ transceiver, streamType, kind }) => {

@@ -35,6 +35,7 @@ export class SubscriberTransport extends PeerTransport {
   private readonly bound = new Map<string, { info: SubscribedTrack; track: MediaStreamTrack }>();
   /** Offers are applied one after another: the tail of that chain. */
   private queue: Promise<unknown> = Promise.resolve();
+  private jitterTarget: number | null = null;
 
   constructor(options: SubscriberTransportOptions) {
     super('subscriber', options);
@@ -53,6 +54,15 @@ export class SubscriberTransport extends PeerTransport {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Sets every receiver's jitterBufferTarget (ms; null: the browser's own), where the browser
+   * has it (Chromium 114+); for receivers added later too.
+   */
+  setJitterBufferTarget(ms: number | null): void {
+    this.jitterTarget = ms;
+    for (const receiver of this.pc?.getReceivers() ?? []) applyJitterTarget(receiver, ms);
   }
 
   /** Who a receiving mid carries, per the latest offer (maps stats to remote users). */
@@ -113,6 +123,7 @@ export class SubscriberTransport extends PeerTransport {
   }
 
   private onTrack(event: RTCTrackEvent): void {
+    if (this.jitterTarget !== null) applyJitterTarget(event.receiver, this.jitterTarget);
     const mid = event.transceiver.mid;
     if (mid === null) return;
     if (!this.midMap.has(mid)) {
@@ -131,5 +142,15 @@ export class SubscriberTransport extends PeerTransport {
     }
     this.bound.set(mid, { info, track });
     this.trackHandler.onRemoteTrack(info, track);
+  }
+}
+
+function applyJitterTarget(receiver: RTCRtpReceiver, ms: number | null): void {
+  const r = receiver as RTCRtpReceiver & { jitterBufferTarget?: number | null };
+  if (!('jitterBufferTarget' in r)) return;
+  try {
+    r.jitterBufferTarget = ms;
+  } catch {
+    // out of the browser's range: keep its own
   }
 }

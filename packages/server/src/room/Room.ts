@@ -285,8 +285,11 @@ export class Room extends SafeEmitter<RoomEvents> {
           throw ServerError.invalid(`publish offer refused: ${error.message}`);
         throw error;
       }
-      const transport = participant.publisher ?? (await this.#createPublisher(participant, media));
+      const existing = participant.publisher;
+      const transport = existing ?? (await this.#createPublisher(participant, media));
       this.#assertIn(participant);
+      // The client restarts ICE (its path changed or failed): new server credentials too.
+      if (data.iceRestart && existing) await transport.restartIce();
       await transport.connect(offer.dtlsParameters);
       const changed = await this.#applyTrackMap(participant, transport, data.tracks, offer);
       if (participant.streams.size === 0) {
@@ -313,6 +316,24 @@ export class Room extends SafeEmitter<RoomEvents> {
         await this.#refreshSubscribers(participant, streamType, isNew);
       }
       return { sdp: answer };
+    });
+  }
+
+  /**
+   * Restarts ICE on the participant's subscriber connection and offers it again with the new
+   * credentials (the client lost its path). Nothing else changes.
+   */
+  restartSubscriberIce(participant: Participant): Promise<Record<string, never>> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      const subscriber = participant.subscriber;
+      if (!subscriber || subscriber.closed) {
+        throw ServerError.wrongState('there is no subscriber connection to restart');
+      }
+      await subscriber.transport.restartIce();
+      this.#log.info({ user: participant.userId }, 'subscriber ICE restarted');
+      this.#dirty.add(participant);
+      return {};
     });
   }
 

@@ -38,6 +38,7 @@ export class Session {
       'remote-video-type': (d) => room.setRemoteVideoType(p, d),
       'switch-role': (d) => room.switchRole(p, d.role),
       sei: async (d) => this.#sei.relay(room, p, d),
+      'restart-ice': () => room.restartSubscriberIce(p),
       ping: async () => ({}),
       leave: async () => {
         await room.leave(p, 'leave');

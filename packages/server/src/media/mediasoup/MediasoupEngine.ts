@@ -329,7 +329,14 @@ class MsRoomRouter extends SafeEmitter<MediaRouterEvents> implements MediaRouter
     }
     const inner = await timed(
       'transport.consume',
-      transport.consume({ producerId, rtpCapabilities, paused: options.paused ?? false }),
+      // enableRtx for audio too (mediasoup's default is video only): the subscriber may NACK
+      // lost Opus packets and get them again, which on a lossy downlink is most of them.
+      transport.consume({
+        producerId,
+        rtpCapabilities,
+        paused: options.paused ?? false,
+        enableRtx: true,
+      }),
     );
     return { inner, producerId };
   }
