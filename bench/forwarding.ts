@@ -46,6 +46,10 @@ export interface ForwardingStep {
   latencySamples: number;
   rssMb: number;
   rssPerSubscriberKb: number;
+  /** Of which the server's main process (Parley: Node; Janus: all of it), per subscriber. */
+  mainRssPerSubscriberKb: number;
+  /** Parley: V8 heap in use in the Node process (from /metrics), MB; undefined for Janus. */
+  heapUsedMb: number | undefined;
 }
 
 export interface ForwardingResult {
@@ -106,7 +110,8 @@ export async function forwarding(
   let limit = `none up to N = ${options.steps[options.steps.length - 1]}`;
   try {
     await sleep(2000);
-    const baselineRssMb = usage(server.pid).rssKb / 1024;
+    const baseline = usage(server.pid);
+    const baselineRssMb = baseline.rssKb / 1024;
     let current = 0;
     const started = Date.now();
     for (const n of options.steps) {
@@ -189,6 +194,8 @@ export async function forwarding(
         latencySamples: latencies.length,
         rssMb: cpu1.rssKb / 1024,
         rssPerSubscriberKb: (cpu1.rssKb - baselineRssMb * 1024) / n,
+        mainRssPerSubscriberKb: (cpu1.rootRssKb - baseline.rootRssKb) / n,
+        heapUsedMb: target.server === 'Parley' ? await nodeHeapUsedMb(target.url) : undefined,
       };
       step.otherCores = Math.max(
         0,
@@ -273,6 +280,8 @@ export function printForwarding(r: ForwardingResult): void {
       'lat p99 ms',
       'RSS MB',
       'KB/sub',
+      'main KB/sub',
+      'heap MB',
     ],
     r.steps.map((s) => [
       s.subscribers,
@@ -286,6 +295,21 @@ export function printForwarding(r: ForwardingResult): void {
       fmt(s.latencyP99Ms, 2),
       fmt(s.rssMb, 1),
       fmt(s.rssPerSubscriberKb, 0),
+      fmt(s.mainRssPerSubscriberKb, 0),
+      fmt(s.heapUsedMb, 1),
     ]),
   );
+}
+
+/** The Node process's V8 heap in use, from Parley's Prometheus metrics. */
+async function nodeHeapUsedMb(url: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) });
+    const line = (await res.text())
+      .split('\n')
+      .find((l) => l.startsWith('nodejs_heap_size_used_bytes'));
+    return line ? Number(line.split(' ').pop()) / 2 ** 20 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -215,21 +215,26 @@ describe('TRTC server API 3.0 through Tencent’s Node SDK', () => {
     expect(users.UserList![0]).toMatchObject({ Finished: false, ClientIp: '127.0.0.1' });
     expect(users.UserList![0]!.SdkVersion).not.toBe('');
 
-    // /metrics during the call.
-    await waitFor('media counted in /metrics', async () => {
-      const text = await (await fetch(`${parley.origin}/metrics`)).text();
-      const value = (name: string) =>
-        Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-      return (
-        value('parley_participants') >= 3 &&
-        value('parley_publishers') >= 3 &&
-        value('parley_subscribers') >= 3 &&
-        value('parley_bitrate_in_bits_per_second') > 50_000 &&
-        value('parley_bitrate_out_bits_per_second') > 50_000 &&
-        /parley_join_latency_seconds_count \d+/.test(text) &&
-        /nodejs_eventloop_lag_seconds \S+/.test(text)
-      );
-    });
+    // /metrics during the call (media counters are read every 10 s by default, and a bitrate
+    // needs two readings).
+    await waitFor(
+      'media counted in /metrics',
+      async () => {
+        const text = await (await fetch(`${parley.origin}/metrics`)).text();
+        const value = (name: string) =>
+          Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+        return (
+          value('parley_participants') >= 3 &&
+          value('parley_publishers') >= 3 &&
+          value('parley_subscribers') >= 3 &&
+          value('parley_bitrate_in_bits_per_second') > 50_000 &&
+          value('parley_bitrate_out_bits_per_second') > 50_000 &&
+          /parley_join_latency_seconds_count \d+/.test(text) &&
+          /nodejs_eventloop_lag_seconds \S+/.test(text)
+        );
+      },
+      30_000,
+    );
 
     await client.RemoveUser({ SdkAppId: SDK_APP_ID, RoomId: roomId, UserIds: ['bob'] });
     expect(await waitFor('bob banned', () => banned(bob))).toMatchObject({ reason: 'kick' });

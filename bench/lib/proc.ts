@@ -58,6 +58,8 @@ export interface TreeUsage {
   /** CPU seconds (user + system) of the tree so far. */
   cpuSeconds: number;
   rssKb: number;
+  /** RSS of the root process alone (for Parley: the Node process; the rest are its workers). */
+  rootRssKb: number;
   processes: number;
 }
 
@@ -66,6 +68,7 @@ export function usage(root: number): TreeUsage {
   return {
     cpuSeconds: stats.reduce((sum, s) => sum + s.ticks, 0) / TICKS_PER_SECOND,
     rssKb: stats.reduce((sum, s) => sum + s.rssKb, 0),
+    rootRssKb: stats.find((s) => s.pid === root)?.rssKb ?? 0,
     processes: stats.length,
   };
 }

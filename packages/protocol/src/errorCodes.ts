@@ -56,6 +56,12 @@ export const AccountErrorCode = {
 /** extraCode of JOIN_ROOM_FAILED when the room refuses (privateMapKey missing or lacking a privilege). */
 export const ROOM_PERMISSION_DENIED = -100006;
 
+/**
+ * extraCode of a refusal because a configured limit is reached: members per room, publishers
+ * per room, rooms per server or per application. (Rate limits use RATE_LIMITED instead.)
+ */
+export const ROOM_LIMIT_REACHED = -100031;
+
 /** Parley's own extraCodes for protocol-level refusals (not in v4; never collide with its ranges). */
 export const ProtocolErrorCode = {
   /** The SDK speaks a protocol version this server does not. */

@@ -44,7 +44,11 @@
  *     subscriber wants ('big' by default, kept for the subscription, also before it exists);
  *     the server also sends the small one by itself while the subscriber's downlink cannot
  *     carry the big one.
- *  9. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
+ *  9. Room permissions: a privateMapKey (at join, or later with `update-private-map-key`) holds
+ *     privilege bits. Tracks the user may not send are refused at publish and, when a later
+ *     key withdraws the bit, withheld from everyone; streams and kinds it may not receive are
+ *     neither announced (`stream-added` etc. describe only what it may receive) nor forwarded.
+ * 10. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
  *     bearer token for `POST /v1/logs`.
  */
 import { z } from 'zod';
@@ -243,6 +247,15 @@ export const clientRequests = {
    */
   'restart-ice': {
     data: z.object({ pc: z.literal('subscriber') }).strict(),
+    result: empty,
+  },
+  /**
+   * `callExperimentalAPI('updatePrivateMapKey')`: replaces the session's privateMapKey. The
+   * server verifies it as at join and applies its privileges at once, both ways (send bits
+   * withdrawn stop the others receiving those tracks; receive bits granted start forwarding).
+   */
+  'update-private-map-key': {
+    data: z.object({ privateMapKey: z.string().min(1).max(8192) }),
     result: empty,
   },
   leave: { data: empty, result: empty },

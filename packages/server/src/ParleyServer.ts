@@ -94,14 +94,15 @@ export class ParleyServer {
         enableTcp: config.iceTcp,
         log: this.log,
       });
-    this.rooms = new RoomManager(this.engine, this.log);
+    this.#edge = new NetworkEdge(config, this.log);
+    this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
     this.#auth = new Authenticator(config.apps);
     this.#directory = new RoomManagerDirectory(this.rooms);
     this.ops = new Operations({
       config,
       directory: this.#directory,
-      media: new EngineMediaStats(this.rooms),
+      media: new EngineMediaStats(this.rooms, { intervalMs: config.statsIntervalMs }),
       log: this.log,
       adminDir: options.adminDir ?? here('../../../apps/admin/'),
     });
@@ -109,7 +110,6 @@ export class ParleyServer {
       ...(config.dataDir ? { dir: config.dataDir } : {}),
       log: this.log,
     });
-    this.#edge = new NetworkEdge(config, this.log);
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
@@ -271,9 +271,9 @@ export class ParleyServer {
     this.#auth.verifyUser(data.sdkAppId, data.userId, data.userSig);
     const roomProblem = roomIdProblem(data.room);
     if (roomProblem) throw ServerError.invalid(roomProblem);
-    if (data.privateMapKey) {
-      this.#auth.verifyRoomPermission(data.sdkAppId, data.userId, data.room, data.privateMapKey);
-    }
+    const grant = data.privateMapKey
+      ? this.#auth.verifyRoomPermission(data.sdkAppId, data.userId, data.room, data.privateMapKey)
+      : null;
     const refusal = this.ops.checkJoin(data.sdkAppId, data.room, data.userId, !!data.privateMapKey);
     if (refusal)
       throw new ServerError(ErrorCode.JOIN_ROOM_FAILED, refusal.message, refusal.extraCode);
@@ -286,6 +286,7 @@ export class ParleyServer {
       data.autoSubscribe,
       data.mode,
     );
+    if (grant) participant.privilege = grant.privilege;
     // Notifications may flow as soon as the room has the participant.
     participant.signal = signal;
     this.#directory.noteJoin(participant, data.sdkVersion, signal.remoteAddress);
@@ -303,7 +304,19 @@ export class ParleyServer {
       throw error;
     }
     const { room, snapshot } = joined;
-    const session = new Session(room, participant, this.log);
+    const session = new Session(
+      room,
+      participant,
+      this.log,
+      (privateMapKey) =>
+        this.#auth.verifyRoomPermission(
+          data.sdkAppId,
+          data.userId,
+          data.room,
+          privateMapKey,
+          ErrorCode.INVALID_PARAMETER,
+        ).privilege,
+    );
     const logToken = this.#logTokens.issue({
       sdkAppId: data.sdkAppId,
       room: data.room,
@@ -360,10 +373,12 @@ export class ParleyServer {
     this.#logTokens.sweep();
     this.#edge.sweep();
     const timeout = this.#config.sessionTimeoutMs;
+    const idleMs = this.#edge.limits.idleTimeoutMs ?? timeout;
     for (const connection of this.#connections) {
-      if (now - connection.lastSeen > timeout) {
+      if (now - connection.lastSeen > idleMs && !connection.closing) {
         this.log.info({ conn: connection.id, ip: connection.remoteAddress }, 'dropping: idle');
-        connection.terminate();
+        // A live peer learns why; a dead one is dropped by close()'s own deadline.
+        connection.close(4009, `idle: no message for ${idleMs} ms`);
       }
     }
     for (const session of [...this.#sessionsByToken.values()]) {

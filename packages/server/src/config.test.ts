@@ -34,6 +34,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('PARLEY_REQUIRE_PRIVATE_MAP_KEY=1 requires room permission of every application', () => {
+    const env = { PARLEY_SDK_APP_ID: '1400000001', PARLEY_SECRET_KEY: 'k' };
+    expect(loadConfig(env).apps[0]?.requireRoomPermission).toBe(false);
+    expect(
+      loadConfig({ ...env, PARLEY_REQUIRE_PRIVATE_MAP_KEY: '1' }).apps[0]?.requireRoomPermission,
+    ).toBe(true);
+    expect(() => loadConfig({ ...env, PARLEY_REQUIRE_PRIVATE_MAP_KEY: 'yes' })).toThrow(
+      /PARLEY_REQUIRE_PRIVATE_MAP_KEY must be 1 or 0, got "yes"/,
+    );
+  });
+
   it('refuses to start with only one of the two credentials, saying which is missing', () => {
     expect(() => loadConfig({ PARLEY_SDK_APP_ID: '1400000001' })).toThrow(
       /PARLEY_SECRET_KEY is not/,

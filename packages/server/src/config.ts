@@ -9,7 +9,7 @@ import { availableParallelism, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfigFile, readConfigFile, type AppConfig } from './apps/appsConfig.js';
 import { devApiCredential } from './apps/devApi.js';
-import { ConfigError, integer, type Env } from './configError.js';
+import { ConfigError, flag, integer, type Env } from './configError.js';
 import { loadLimits, type LimitsConfig } from './limits/limitsConfig.js';
 import { loadTrustProxy } from './net/clientAddress.js';
 import { loadAllowedOrigins } from './net/origins.js';
@@ -35,6 +35,8 @@ export interface ParleyConfig {
   workers: number;
   /** A worker's load (transports + producers + consumers) past which a room spans another. */
   workerMaxLoad?: number;
+  /** Time between media-counter snapshots (metrics) when nobody watches live rates. */
+  statsIntervalMs: number;
   /**
    * PARLEY_DATA_DIR when it is set explicitly: uploaded SDK logs are also appended to files
    * under `<dataDir>/logs/`. (Dev credentials use `.parley` when it is unset.)
@@ -98,6 +100,14 @@ function loadDevCredentials(dataDir: string): {
 }
 
 export function loadConfig(env: Env = process.env): ParleyConfig {
+  const config = loadBaseConfig(env);
+  // PARLEY_REQUIRE_PRIVATE_MAP_KEY turns room permission on for every application (a config
+  // file can also turn it on per application with requireRoomPermission).
+  if (!flag(env, 'PARLEY_REQUIRE_PRIVATE_MAP_KEY')) return config;
+  return { ...config, apps: config.apps.map((app) => ({ ...app, requireRoomPermission: true })) };
+}
+
+function loadBaseConfig(env: Env): ParleyConfig {
   const port = integer(env, 'PORT', 0, 65535) ?? 8080;
   const host = env.HOST || '0.0.0.0';
   const appIdRaw = env.PARLEY_SDK_APP_ID;
@@ -148,6 +158,7 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     rtcListenIps,
     workers: integer(env, 'PARLEY_WORKERS', 1, 256) ?? availableParallelism(),
     ...optional('workerMaxLoad', integer(env, 'PARLEY_WORKER_MAX_LOAD', 1, 1_000_000)),
+    statsIntervalMs: integer(env, 'PARLEY_STATS_INTERVAL_MS', 1000, 3_600_000) ?? 10_000,
     heartbeatMs: 2000,
   };
   const stateDir = resolve(env.PARLEY_DATA_DIR || '.parley');

@@ -20,3 +20,11 @@ export function integer(env: Env, name: string, min: number, max: number): numbe
   }
   return value;
 }
+
+/** A 1/0 (true/false) switch in `env[name]`, false when unset; ConfigError otherwise. */
+export function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0, got ${JSON.stringify(raw)}`);
+}

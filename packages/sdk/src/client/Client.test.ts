@@ -222,6 +222,43 @@ describe('Client against a scripted server', () => {
     });
   });
 
+  it("callExperimentalAPI('updatePrivateMapKey') sends the key and rejects with the server's refusal", async () => {
+    server.handlers.join = () => joinResult();
+    const c = client();
+    await expect(
+      c.callExperimentalAPI('updatePrivateMapKey', { privateMapKey: 'k1' }),
+    ).rejects.toMatchObject({ code: ErrorCode.INVALID_OPERATION });
+    await c.join({ roomId: 1, privateMapKey: 'k0' });
+    await c.callExperimentalAPI('updatePrivateMapKey', { privateMapKey: 'k1' });
+    expect(server.last.requests('update-private-map-key').map((r) => r.data)).toEqual([
+      { privateMapKey: 'k1' },
+    ]);
+    server.handlers['update-private-map-key'] = () => ({
+      error: { code: 0x1000, extraCode: -100006, message: 'privateMapKey refused: expired' },
+    });
+    const refused = await rejection(
+      c.callExperimentalAPI('updatePrivateMapKey', { privateMapKey: 'k2' }),
+    );
+    expect([refused.getCode(), refused.getExtraCode(), refused.message]).toEqual([
+      0x1000,
+      -100006,
+      'privateMapKey refused: expired',
+    ]);
+    for (const options of [{}, { privateMapKey: '' }, { privateMapKey: 5 }]) {
+      expect(
+        (await rejection(c.callExperimentalAPI('updatePrivateMapKey', options))).getCode(),
+      ).toBe(ErrorCode.INVALID_PARAMETER);
+    }
+    expect(
+      (
+        await rejection(
+          c.callExperimentalAPI('somethingElse' as 'updatePrivateMapKey', { privateMapKey: 'k' }),
+        )
+      ).getCode(),
+    ).toBe(ErrorCode.INVALID_PARAMETER);
+    expect(server.last.requests('update-private-map-key')).toHaveLength(2);
+  });
+
   it('rejects a refused userSig with the server code, extraCode and message verbatim', async () => {
     server.handlers.join = () => ({
       error: { code: 0x4001, extraCode: 70001, message: 'userSig expired at 2024-01-01T00:00:00Z' },

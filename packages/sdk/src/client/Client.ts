@@ -210,9 +210,31 @@ export class Client extends TypedEmitter<ClientEvents> {
   async stopMixTranscode(): Promise<void> {
     throw notSupportedYet('stopMixTranscode', 'mixing is planned');
   }
-  /** Not in Parley yet. Rejects with NOT_SUPPORTED. */
-  async callExperimentalAPI(name: ExperimentalAPIName, _options: object): Promise<unknown> {
-    throw notSupportedYet(`callExperimentalAPI('${String(name)}')`, 'no experimental APIs');
+  /**
+   * `updatePrivateMapKey` ({privateMapKey}): replaces this user's room permission in the
+   * joined room. The server verifies the key as at join and applies its privileges at once
+   * (tracks it may no longer send stop reaching the others; streams it may now receive are
+   * announced and forwarded). Rejects with the server's refusal (INVALID_PARAMETER, extraCode
+   * -100006) and keeps the previous key when the new one is not valid.
+   */
+  async callExperimentalAPI(name: ExperimentalAPIName, options: object): Promise<unknown> {
+    if (name !== 'updatePrivateMapKey') {
+      throw RtcError.invalidParameter(
+        `callExperimentalAPI: unknown name ${JSON.stringify(name)}; the one supported is 'updatePrivateMapKey'`,
+      );
+    }
+    const key: unknown =
+      typeof options === 'object' && options !== null && 'privateMapKey' in options
+        ? options.privateMapKey
+        : undefined;
+    if (typeof key !== 'string' || key === '') {
+      throw RtcError.invalidParameter(
+        "callExperimentalAPI('updatePrivateMapKey', {privateMapKey}): privateMapKey must be a non-empty string",
+      );
+    }
+    const session = this.joinedSession("callExperimentalAPI('updatePrivateMapKey')");
+    await session.signal.request('update-private-map-key', { privateMapKey: key });
+    return undefined;
   }
   /** Not in Parley yet (4.8 API; use autoSubscribe and subscribe options). Throws NOT_SUPPORTED. */
   setDefaultMuteRemoteStreams(_muted: boolean): void {

@@ -3,7 +3,7 @@
  * its limits. The room layer asks it through JoinGate and turns a refusal into
  * JOIN_ROOM_FAILED.
  */
-import { ROOM_PERMISSION_DENIED, type RoomRef } from '@parley/protocol';
+import { ROOM_LIMIT_REACHED, ROOM_PERMISSION_DENIED, type RoomRef } from '@parley/protocol';
 import type { AppConfig } from '../apps/appsConfig.js';
 import type { BanList } from './BanList.js';
 import type { JoinGate, JoinRefusal, RoomDirectory } from './RoomDirectory.js';
@@ -13,7 +13,7 @@ export const JoinRefusalCode = {
   /** The user is banned from the room (the message names the ban and its end). */
   BANNED: -100030,
   /** The app's maxRooms or maxUsersPerRoom is reached. */
-  LIMIT_REACHED: -100031,
+  LIMIT_REACHED: ROOM_LIMIT_REACHED,
 } as const;
 
 export class JoinPolicy implements JoinGate {
@@ -45,7 +45,7 @@ export class JoinPolicy implements JoinGate {
     if (app.requireRoomPermission && !hasPrivateMapKey) {
       return {
         extraCode: ROOM_PERMISSION_DENIED,
-        message: `application ${sdkAppId} requires a privateMapKey to enter a room (room permission is on)`,
+        message: `privateMapKey is missing: application ${sdkAppId} requires one to enter a room (room permission is on); pass join({privateMapKey})`,
       };
     }
     const { maxRooms, maxUsersPerRoom } = app.limits;

@@ -6,6 +6,7 @@ import {
   AccountErrorCode,
   ErrorCode,
   ROOM_PERMISSION_DENIED,
+  type ErrorCodeValue,
   type RoomRef,
 } from '@parley/protocol';
 import { timingSafeEqual } from 'node:crypto';
@@ -15,6 +16,12 @@ import { ServerError } from '../signal/ServerError.js';
 export interface AppCredentials {
   sdkAppId: number;
   secretKey: string;
+}
+
+/** What a verified privateMapKey grants: its privilege bits, until `expireAt` (Unix s). */
+export interface RoomGrant {
+  privilege: number;
+  expireAt: number;
 }
 
 export class Authenticator {
@@ -56,15 +63,22 @@ export class Authenticator {
     }
   }
 
-  /** Throws JOIN_ROOM_FAILED (-100006) unless the privateMapKey lets the user enter this room. */
+  /**
+   * The privileges a privateMapKey grants this user in this room, once its signature, user,
+   * application, room, expiry and enter bit are checked. Throws `code` (JOIN_ROOM_FAILED at
+   * join, INVALID_PARAMETER for an update) with extraCode -100006 and what was wrong.
+   */
   verifyRoomPermission(
     sdkAppId: number,
     userId: string,
     room: RoomRef,
     privateMapKey: string,
-  ): void {
+    code: ErrorCodeValue = ErrorCode.JOIN_ROOM_FAILED,
+  ): RoomGrant {
     const key = this.#apps.get(sdkAppId);
-    if (key === undefined) return;
+    if (key === undefined) {
+      throw new ServerError(code, `unknown sdkAppId ${sdkAppId}`, ROOM_PERMISSION_DENIED);
+    }
     const result = verifyPrivateMapKey({
       sdkAppId,
       key,
@@ -75,17 +89,18 @@ export class Authenticator {
     });
     if (!result.ok) {
       throw new ServerError(
-        ErrorCode.JOIN_ROOM_FAILED,
+        code,
         `privateMapKey refused: ${result.message}`,
         ROOM_PERMISSION_DENIED,
       );
     }
     if ((result.privilege & Privilege.ENTER_ROOM) === 0) {
       throw new ServerError(
-        ErrorCode.JOIN_ROOM_FAILED,
-        `privateMapKey does not grant entering room ${String(room.id)} (privilege ${result.privilege} lacks bit 2)`,
+        code,
+        `privateMapKey does not grant entering room ${String(room.id)} (privilege ${result.privilege} lacks "enter room" (2))`,
         ROOM_PERMISSION_DENIED,
       );
     }
+    return { privilege: result.privilege, expireAt: result.expireAt };
   }
 }

@@ -4,13 +4,19 @@
  * the server logs it, and a client on another IP (another loopback address) is unaffected.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, MAX_MESSAGE_BYTES, ProtocolErrorCode } from '@parley/protocol';
+import {
+  ErrorCode,
+  MAX_MESSAGE_BYTES,
+  ProtocolErrorCode,
+  ROOM_LIMIT_REACHED,
+} from '@parley/protocol';
 import {
   CapturedLog,
   startTestServer,
   TestClient,
   type TestServer,
 } from '../test/signalTestKit.js';
+import { AUDIO_TRACK, audioOffer } from '../test/offers.js';
 
 /** The offender and a bystander: distinct client IPs on loopback. */
 const OFFENDER = '127.0.0.2';
@@ -179,8 +185,8 @@ describe('limits', () => {
     expect((await joiner.request('ping', {})).ok).toBe(true);
   });
 
-  it('idle sockets (PARLEY_SESSION_TIMEOUT_MS): no frame for that long and the socket is dropped', async () => {
-    await serve({ PARLEY_SESSION_TIMEOUT_MS: '1000' });
+  it('idle sockets (PARLEY_IDLE_TIMEOUT_MS): no frame for that long and the socket is closed with 4009', async () => {
+    await serve({ PARLEY_IDLE_TIMEOUT_MS: '1000' });
     const silent = await open(OFFENDER);
     expect((await silent.request('join', kit!.joinData('silent'))).ok).toBe(true);
     const alive = await open(BYSTANDER);
@@ -190,10 +196,93 @@ describe('limits', () => {
       await alive.request('ping', {});
       await sleep(200);
     }
-    expect(silent.closeCode).toBe(1006); // dropped without a handshake: it is presumed dead
+    expect(silent.closeCode).toBe(4009);
+    expect(silent.closeReason).toBe('idle: no message for 1000 ms');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(log.text).toMatch(/"ip":"127\.0\.0\.2","msg":"dropping: idle"/);
     expect(alive.closeCode).toBeNull();
     expect((await alive.request('ping', {})).ok).toBe(true);
+  });
+
+  it('members per room (PARLEY_MAX_MEMBERS_PER_ROOM): the join over it is refused, a rejoin and other rooms are not', async () => {
+    await serve({ PARLEY_MAX_MEMBERS_PER_ROOM: '2' });
+    const room = { kind: 'number', id: 7001 };
+    const a = await open(BYSTANDER);
+    const b = await open(BYSTANDER);
+    expect((await a.request('join', kit!.joinData('m1', { room }))).ok).toBe(true);
+    expect((await b.request('join', kit!.joinData('m2', { room }))).ok).toBe(true);
+    const third = await open(OFFENDER);
+    const refused = await third.request('join', kit!.joinData('m3', { room }));
+    expect(refused.error).toEqual({
+      code: ErrorCode.JOIN_ROOM_FAILED,
+      extraCode: ROOM_LIMIT_REACHED,
+      message:
+        'room 7001 is full: it has 2 members, the limit of this server (PARLEY_MAX_MEMBERS_PER_ROOM) is 2',
+    });
+    expect(a.notifications('peer-join').map((f) => f.data?.userId)).toEqual(['m2']);
+    // The same user joining again replaces itself: not a new member.
+    const again = await open(BYSTANDER);
+    expect((await again.request('join', kit!.joinData('m2', { room }))).ok).toBe(true);
+    expect(
+      (await third.request('join', kit!.joinData('m3', { room: { kind: 'number', id: 7002 } }))).ok,
+    ).toBe(true);
+    expect((await a.request('ping', {})).ok).toBe(true);
+  });
+
+  it('publishers per room (PARLEY_MAX_PUBLISHERS_PER_ROOM): the first publish over it is refused, the others keep theirs', async () => {
+    await serve({ PARLEY_MAX_PUBLISHERS_PER_ROOM: '1' });
+    const sdp = await audioOffer();
+    const first = await open(BYSTANDER);
+    const second = await open(OFFENDER);
+    expect((await first.request('join', kit!.joinData('p1'))).ok).toBe(true);
+    expect((await second.request('join', kit!.joinData('p2'))).ok).toBe(true);
+    expect((await first.request('publish', { sdp, tracks: AUDIO_TRACK })).ok).toBe(true);
+    const refused = await second.request('publish', { sdp, tracks: AUDIO_TRACK });
+    expect(refused.error).toEqual({
+      code: ErrorCode.INVALID_OPERATION,
+      extraCode: ROOM_LIMIT_REACHED,
+      message:
+        'room 4242 has 1 members publishing, the limit of this server (PARLEY_MAX_PUBLISHERS_PER_ROOM) is 1; publish when one stops',
+    });
+    expect(second.notifications('stream-added')).toHaveLength(1); // p1's, still there
+    expect(first.notifications('stream-added')).toHaveLength(0);
+    // A publisher re-offering is not a new one.
+    expect((await first.request('publish', { sdp, tracks: AUDIO_TRACK })).ok).toBe(true);
+    expect((await first.request('unpublish', { streamType: 'main' })).ok).toBe(true);
+    expect((await second.request('publish', { sdp, tracks: AUDIO_TRACK })).ok).toBe(true);
+  });
+
+  it('rooms per server (PARLEY_MAX_ROOMS): a join that would open one more room is refused; joins into open rooms are not', async () => {
+    await serve({ PARLEY_MAX_ROOMS: '2' });
+    const a = await open(BYSTANDER);
+    const b = await open(BYSTANDER);
+    expect(
+      (await a.request('join', kit!.joinData('r1', { room: { kind: 'number', id: 1 } }))).ok,
+    ).toBe(true);
+    expect(
+      (await b.request('join', kit!.joinData('r2', { room: { kind: 'string', id: 'two' } }))).ok,
+    ).toBe(true);
+    const c = await open(OFFENDER);
+    const refused = await c.request(
+      'join',
+      kit!.joinData('r3', { room: { kind: 'number', id: 3 } }),
+    );
+    expect(refused.error).toEqual({
+      code: ErrorCode.JOIN_ROOM_FAILED,
+      extraCode: ROOM_LIMIT_REACHED,
+      message:
+        'this server has 2 rooms open, its limit (PARLEY_MAX_ROOMS) is 2: room 3 cannot be opened now; retry later',
+    });
+    expect(kit!.server.rooms.size).toBe(2);
+    expect(
+      (await c.request('join', kit!.joinData('r3', { room: { kind: 'number', id: 1 } }))).ok,
+    ).toBe(true);
+    // Once a room closes, a new one may open.
+    expect((await b.request('leave', {})).ok).toBe(true);
+    await sleep(50);
+    const d = await open(OFFENDER);
+    expect(
+      (await d.request('join', kit!.joinData('r4', { room: { kind: 'number', id: 3 } }))).ok,
+    ).toBe(true);
   });
 });

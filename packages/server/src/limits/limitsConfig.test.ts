@@ -12,6 +12,10 @@ describe('loadLimits', () => {
         PARLEY_JOINS_PER_SECOND_PER_IP: '7',
         PARLEY_MESSAGES_PER_SECOND: '8',
         PARLEY_JOIN_TIMEOUT_MS: '900',
+        PARLEY_IDLE_TIMEOUT_MS: '2000',
+        PARLEY_MAX_MEMBERS_PER_ROOM: '9',
+        PARLEY_MAX_PUBLISHERS_PER_ROOM: '3',
+        PARLEY_MAX_ROOMS: '11',
       }),
     ).toEqual({
       connectionsPerSecondPerIp: 5,
@@ -19,6 +23,10 @@ describe('loadLimits', () => {
       joinsPerSecondPerIp: 7,
       messagesPerSecond: 8,
       joinTimeoutMs: 900,
+      idleTimeoutMs: 2000,
+      maxMembersPerRoom: 9,
+      maxPublishersPerRoom: 3,
+      maxRooms: 11,
     });
   });
 
@@ -28,5 +36,10 @@ describe('loadLimits', () => {
       /PARLEY_MAX_CONNECTIONS_PER_IP must be an integer from 1 to 1000000, got "lots"/,
     );
     expect(() => loadLimits({ PARLEY_JOIN_TIMEOUT_MS: '5' })).toThrow(/PARLEY_JOIN_TIMEOUT_MS/);
+    expect(() => loadLimits({ PARLEY_MAX_MEMBERS_PER_ROOM: '0' })).toThrow(
+      /PARLEY_MAX_MEMBERS_PER_ROOM must be an integer from 1/,
+    );
+    expect(() => loadLimits({ PARLEY_MAX_ROOMS: '-1' })).toThrow(/PARLEY_MAX_ROOMS/);
+    expect(() => loadLimits({ PARLEY_IDLE_TIMEOUT_MS: '10' })).toThrow(/PARLEY_IDLE_TIMEOUT_MS/);
   });
 });

@@ -31,5 +31,9 @@ export interface RoomMediaStats {
 export interface MediaStatsSource {
   /** A snapshot of every live room's counters. */
   collect(): RoomMediaStats[];
+  /** When that snapshot was taken (ms since the epoch; 0 before the first). */
+  readonly collectedAt: number;
+  /** Someone is looking at live rates: refresh often for a while. */
+  watch(): void;
   close(): void;
 }

@@ -52,6 +52,8 @@ export class Metrics {
   readonly #errorsTotal: Counter<'source' | 'code'>;
   readonly #apiCalls: Counter<'action' | 'code'>;
   readonly #callbacks: Counter<'outcome'>;
+  /** `collectedAt` of the media snapshot last sampled. */
+  #sampledAt = 0;
   #totals = { bytesIn: 0, bytesOut: 0, lost: 0, nack: 0, pli: 0, bitrateIn: 0, bitrateOut: 0 };
 
   constructor(
@@ -184,8 +186,9 @@ export class Metrics {
     return this.#errors.slice(-limit).reverse();
   }
 
-  /** The last sampled rates of a participant. */
+  /** The last sampled rates of a participant (and a sign that someone watches them live). */
   rates(sdkAppId: number, room: Parameters<typeof roomKey>[1], userId: string): ParticipantRates {
+    this.media.watch();
     return (
       this.#rates.get(`${roomKey(sdkAppId, room)}|${userId}`) ?? {
         bitrateIn: 0,
@@ -210,7 +213,10 @@ export class Metrics {
   }
 
   #sample(): void {
-    const now = Date.now();
+    // Rates are differences between two media snapshots, so only a new snapshot changes them.
+    const now = this.media.collectedAt;
+    if (now === this.#sampledAt) return;
+    this.#sampledAt = now;
     const seen = new Set<string>();
     const totals = {
       bytesIn: 0,

@@ -11,6 +11,7 @@ import type {
   StreamType,
   TrackKind,
 } from '@parley/protocol';
+import { Privilege, has, receiveBit, sendBit } from './privileges.js';
 import type { MediaConsumer, MediaProducer, MediaTransport } from '../media/MediaEngine.js';
 import type { SignalConnection } from '../signal/SignalConnection.js';
 import type { SubscriberTransport } from '../transport/SubscriberTransport.js';
@@ -23,6 +24,11 @@ export interface PublishedTrack {
   producer: MediaProducer | null;
   /** Simulcast encodings it is sent as (smallest first): 2 or more means a small stream. */
   layers: number;
+  /**
+   * A later privateMapKey withdrew the right to send it: nobody receives it nor is told of it
+   * until a key grants the bit again. (The client keeps publishing; nothing is forwarded.)
+   */
+  withheld: boolean;
 }
 
 export interface PublishedStream {
@@ -55,6 +61,17 @@ export class Participant {
   left = false;
   /** Version of the last publish answer (SDP o= line). */
   publishVersion = 0;
+  /**
+   * privateMapKey privilege bits (see privileges.ts); every right when the user joined without
+   * a key and none was required.
+   */
+  privilege: number = Privilege.ALL;
+  /**
+   * What this participant has been told of each other user's stream (by subscriptionKey), as
+   * last sent: the room compares against it to send stream-added/updated/removed only when
+   * this participant's view of a stream changed.
+   */
+  readonly announced = new Map<string, StreamInfo>();
 
   constructor(
     readonly userId: string,
@@ -71,11 +88,35 @@ export class Participant {
     return this.role === 'anchor';
   }
 
+  canSend(streamType: StreamType, kind: TrackKind): boolean {
+    return has(this.privilege, sendBit(streamType, kind));
+  }
+
+  canReceive(streamType: StreamType, kind: TrackKind): boolean {
+    return has(this.privilege, receiveBit(streamType, kind));
+  }
+
+  /** The stream as the others may know it: withheld tracks left out; null when none is left. */
   streamInfo(type: StreamType): StreamInfo | null {
+    return this.viewFor(null, type);
+  }
+
+  /**
+   * The stream as `viewer` may know it: only the tracks it may receive (all of them for
+   * null); null when that leaves none, so such a stream is not announced to it at all.
+   */
+  viewFor(viewer: Participant | null, type: StreamType): StreamInfo | null {
     const stream = this.streams.get(type);
     if (!stream) return null;
-    const audio = stream.tracks.get('audio');
-    const video = stream.tracks.get('video');
+    const visible = (kind: TrackKind) => {
+      const track = stream.tracks.get(kind);
+      return track && !track.withheld && (viewer === null || viewer.canReceive(type, kind))
+        ? track
+        : undefined;
+    };
+    const audio = visible('audio');
+    const video = visible('video');
+    if (!audio && !video) return null;
     return {
       userId: this.userId,
       streamType: type,
@@ -87,10 +128,11 @@ export class Participant {
     };
   }
 
-  info(): ParticipantInfo {
+  /** This participant as `viewer` may know it (see viewFor); null: as the room sees it. */
+  info(viewer: Participant | null = null): ParticipantInfo {
     const streams: StreamInfo[] = [];
     for (const type of this.streams.keys()) {
-      const info = this.streamInfo(type);
+      const info = this.viewFor(viewer, type);
       if (info) streams.push(info);
     }
     return { userId: this.userId, role: this.role, streams };

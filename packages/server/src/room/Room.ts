@@ -10,6 +10,8 @@
  */
 import {
   ErrorCode,
+  ROOM_LIMIT_REACHED,
+  ROOM_PERMISSION_DENIED,
   roomKey,
   type ClientRequestData,
   type RemoteVideoType,
@@ -40,6 +42,7 @@ import {
   type PublishedStream,
   type Subscription,
 } from './Participant.js';
+import { privilegeName, sendBit } from './privileges.js';
 
 export type LeaveReason = 'leave' | 'timeout' | 'kick';
 /** What a removed client is told (its `client-banned` reason). */
@@ -76,12 +79,27 @@ export interface SourceStats {
   received: RtpStreamStats | null;
 }
 
+/** The room limits of limits/limitsConfig.ts. */
+export interface RoomLimits {
+  maxMembersPerRoom: number;
+  maxPublishersPerRoom: number;
+}
+
+const NO_LIMITS: RoomLimits = { maxMembersPerRoom: Infinity, maxPublishersPerRoom: Infinity };
+
 const KINDS: readonly TrackKind[] = ['audio', 'video'];
 
 /** Simulcast layer ceiling for v4's stream type: the small stream is layer 0 (smallest first). */
 function preferredLayers(type: RemoteVideoType, layers: number): { spatial: number } {
   return { spatial: type === 'small' ? 0 : Math.max(0, layers - 1) };
 }
+
+const sameInfo = (a: StreamInfo, b: StreamInfo): boolean =>
+  a.hasAudio === b.hasAudio &&
+  a.hasVideo === b.hasVideo &&
+  a.audioMuted === b.audioMuted &&
+  a.videoMuted === b.videoMuted &&
+  a.hasSmall === b.hasSmall;
 /** Media sections a publish offer may carry (main + auxiliary, audio + video, and spares). */
 const MAX_PUBLISH_SECTIONS = 8;
 
@@ -100,6 +118,7 @@ export class Room extends SafeEmitter<RoomEvents> {
     readonly ref: RoomRef,
     private readonly engine: MediaEngine,
     log: Logger,
+    private readonly limits: RoomLimits = NO_LIMITS,
   ) {
     super();
     this.key = roomKey(sdkAppId, ref);
@@ -179,6 +198,14 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#run(async () => {
       if (this.#closed) throw new RoomClosedError();
       const existing = this.participants.get(participant.userId);
+      const { maxMembersPerRoom } = this.limits;
+      if (!existing && this.participants.size >= maxMembersPerRoom) {
+        throw new ServerError(
+          ErrorCode.JOIN_ROOM_FAILED,
+          `room ${String(this.ref.id)} is full: it has ${this.participants.size} members, the limit of this server (PARLEY_MAX_MEMBERS_PER_ROOM) is ${maxMembersPerRoom}`,
+          ROOM_LIMIT_REACHED,
+        );
+      }
       // The room stays open even if that one was alone in it: its replacement enters now.
       if (existing) await this.#kick(existing, 'kick', kickMessage, true);
       this.participants.set(participant.userId, participant);
@@ -267,6 +294,8 @@ export class Room extends SafeEmitter<RoomEvents> {
       }
       const mids = new Set(data.tracks.map((t) => t.mid));
       if (mids.size !== data.tracks.length) throw ServerError.invalid('publish lists a mid twice');
+      this.#checkSendRights(participant, data.tracks);
+      this.#checkPublisherLimit(participant);
       if (!/^v=0\r?\n/.test(data.sdp) || !/\r?\nm=(audio|video) /.test(data.sdp)) {
         throw ServerError.invalid('publish sdp is not an SDP offer with audio or video sections');
       }
@@ -308,12 +337,9 @@ export class Room extends SafeEmitter<RoomEvents> {
         if (!info) continue;
         const isNew = change === 'added';
         this.#log.info({ stream: info }, isNew ? 'stream published' : 'stream updated');
-        if (participant.visible && change !== 'restored') {
-          this.broadcast(isNew ? 'stream-added' : 'stream-updated', { stream: info }, participant);
-        }
         if (change !== 'restored')
           this.safeEmit(isNew ? 'stream-published' : 'stream-updated', info);
-        await this.#refreshSubscribers(participant, streamType, isNew);
+        await this.#refreshViewers(participant, streamType, change === 'updated');
       }
       return { sdp: answer };
     });
@@ -335,6 +361,41 @@ export class Room extends SafeEmitter<RoomEvents> {
       this.#dirty.add(participant);
       return {};
     });
+  }
+
+  /**
+   * Refuses a publish that adds a track its privateMapKey does not let it send. Tracks already
+   * published keep their place in the map (a key that withdrew the bit withheld them instead).
+   */
+  #checkSendRights(
+    participant: Participant,
+    declared: ClientRequestData<'publish'>['tracks'],
+  ): void {
+    for (const entry of declared) {
+      if (participant.canSend(entry.streamType, entry.kind)) continue;
+      const current = participant.streams.get(entry.streamType)?.tracks.get(entry.kind);
+      if (current && (current.mid === entry.mid || current.producer === null)) continue;
+      throw new ServerError(
+        ErrorCode.INVALID_OPERATION,
+        `the privateMapKey does not grant ${privilegeName(sendBit(entry.streamType, entry.kind))}: cannot publish a ${entry.streamType} ${entry.kind} track (privilege ${participant.privilege})`,
+        ROOM_PERMISSION_DENIED,
+      );
+    }
+  }
+
+  /** Refuses the first publish of a member when the room has its fill of publishers. */
+  #checkPublisherLimit(participant: Participant): void {
+    if (participant.streams.size > 0) return;
+    const { maxPublishersPerRoom } = this.limits;
+    let publishers = 0;
+    for (const p of this.participants.values()) if (p.streams.size > 0) publishers++;
+    if (publishers >= maxPublishersPerRoom) {
+      throw new ServerError(
+        ErrorCode.INVALID_OPERATION,
+        `room ${String(this.ref.id)} has ${publishers} members publishing, the limit of this server (PARLEY_MAX_PUBLISHERS_PER_ROOM) is ${maxPublishersPerRoom}; publish when one stops`,
+        ROOM_LIMIT_REACHED,
+      );
+    }
   }
 
   async #createPublisher(participant: Participant, media: MediaRouter): Promise<MediaTransport> {
@@ -426,6 +487,8 @@ export class Room extends SafeEmitter<RoomEvents> {
         muted: entry.muted,
         producer,
         layers: offered.rtpParameters.encodings.length,
+        // Only a track restored after a lost worker can lack its bit (see #checkSendRights).
+        withheld: !participant.canSend(entry.streamType, offered.kind),
       });
     }
     return changed;
@@ -477,13 +540,15 @@ export class Room extends SafeEmitter<RoomEvents> {
     for (const kind of [...stream.tracks.keys()]) this.#closeTrack(participant, stream, kind);
     participant.streams.delete(stream.type);
     const key = subscriptionKey(participant.userId, stream.type);
-    for (const other of this.participants.values()) other.subscriptions.delete(key);
-    if (participant.visible) {
-      this.broadcast(
-        'stream-removed',
-        { userId: participant.userId, streamType: stream.type },
-        participant,
-      );
+    for (const other of this.participants.values()) {
+      other.subscriptions.delete(key);
+      // Those told of it, only: others never knew it (their privileges hid it).
+      if (other.announced.delete(key)) {
+        other.signal?.notify('stream-removed', {
+          userId: participant.userId,
+          streamType: stream.type,
+        });
+      }
     }
     this.safeEmit('stream-unpublished', participant.userId, stream.type);
     this.#log.info({ user: participant.userId, streamType: stream.type }, 'stream unpublished');
@@ -507,10 +572,8 @@ export class Room extends SafeEmitter<RoomEvents> {
       // The client stops sending too; pausing here also holds for one that does not.
       if (track.producer) await (data.muted ? track.producer.pause() : track.producer.resume());
       const info = participant.streamInfo(data.streamType);
-      if (info) {
-        if (participant.visible) this.broadcast('stream-updated', { stream: info }, participant);
-        this.safeEmit('stream-updated', info);
-      }
+      if (info) this.safeEmit('stream-updated', info);
+      await this.#refreshViewers(participant, data.streamType);
       return {};
     });
   }
@@ -525,7 +588,9 @@ export class Room extends SafeEmitter<RoomEvents> {
       this.#assertIn(participant);
       const target = this.participants.get(data.userId);
       if (target === participant) throw ServerError.invalid('cannot subscribe to your own stream');
-      const stream = target?.visible ? target.streams.get(data.streamType) : undefined;
+      // A stream this participant may receive nothing of does not exist for it.
+      const visible = target?.visible && target.viewFor(participant, data.streamType) !== null;
+      const stream = visible ? target.streams.get(data.streamType) : undefined;
       if (!target || !stream) {
         throw new ServerError(
           ErrorCode.REMOTE_STREAM_NOT_EXIST,
@@ -548,7 +613,15 @@ export class Room extends SafeEmitter<RoomEvents> {
       this.#assertIn(participant);
       const key = subscriptionKey(data.userId, data.streamType);
       const sub = participant.subscriptions.get(key);
-      if (!sub) return {};
+      if (!sub) {
+        // Unsubscribing from a stream it knows but no longer receives is harmless; naming one
+        // it was never told of (another room's, a made-up one) is refused.
+        if (participant.announced.has(key)) return {};
+        throw new ServerError(
+          ErrorCode.REMOTE_STREAM_NOT_EXIST,
+          `user ${data.userId} publishes no ${data.streamType} stream in this room`,
+        );
+      }
       participant.subscriptions.delete(key);
       this.#dropSubscriptionConsumers(participant, sub, KINDS);
       return {};
@@ -568,7 +641,8 @@ export class Room extends SafeEmitter<RoomEvents> {
       this.#assertIn(participant);
       const target = this.participants.get(data.userId);
       if (target === participant) throw ServerError.invalid('cannot choose your own stream');
-      const stream = target?.visible ? target.streams.get(data.streamType) : undefined;
+      const visible = target?.visible && target.viewFor(participant, data.streamType) !== null;
+      const stream = visible ? target.streams.get(data.streamType) : undefined;
       if (!target || !stream) {
         throw new ServerError(
           ErrorCode.REMOTE_STREAM_NOT_EXIST,
@@ -594,6 +668,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       for (const other of this.participants.values()) {
         if (other === participant || !other.visible) continue;
         for (const stream of other.streams.values()) {
+          if (other.viewFor(participant, stream.type) === null) continue;
           const sub = this.#subscription(participant, other.userId, stream.type);
           await this.#syncSubscription(participant, sub, stream);
         }
@@ -611,26 +686,62 @@ export class Room extends SafeEmitter<RoomEvents> {
     return sub;
   }
 
-  /** After a stream of a publisher was added or changed: bring every subscriber up to date. */
-  async #refreshSubscribers(
+  /**
+   * After a stream of a publisher was added or changed: bring every other participant's view
+   * of it and subscription to it up to date. `force`: tell them stream-updated even when their
+   * view did not change (a track was replaced).
+   */
+  async #refreshViewers(
     publisher: Participant,
     streamType: StreamType,
-    isNew: boolean,
+    force = false,
   ): Promise<void> {
-    const stream = publisher.streams.get(streamType);
-    if (!stream || !publisher.visible) return;
+    for (const viewer of [...this.participants.values()]) {
+      if (viewer === publisher || viewer.left) continue;
+      await this.#syncViewer(viewer, publisher, streamType, force);
+    }
+  }
+
+  /**
+   * Makes what `viewer` was told of one stream match what it may now know (its privileges,
+   * the publisher's withheld tracks and role): stream-added, -updated or -removed as needed,
+   * a subscription dropped with the stream or made for it (autoSubscribe), and its consumers.
+   */
+  async #syncViewer(
+    viewer: Participant,
+    publisher: Participant,
+    streamType: StreamType,
+    force = false,
+  ): Promise<void> {
     const key = subscriptionKey(publisher.userId, streamType);
-    for (const other of [...this.participants.values()]) {
-      if (other === publisher || other.left) continue;
-      let sub = other.subscriptions.get(key);
-      if (!sub && isNew && other.autoSubscribe)
-        sub = this.#subscription(other, publisher.userId, streamType);
-      if (!sub) continue;
-      try {
-        await this.#syncSubscription(other, sub, stream);
-      } catch (error) {
-        this.#log.warn({ err: error, user: other.userId }, 'subscription update failed');
+    const view = publisher.visible ? publisher.viewFor(viewer, streamType) : null;
+    const before = viewer.announced.get(key);
+    if (view === null) {
+      if (before) {
+        viewer.announced.delete(key);
+        viewer.signal?.notify('stream-removed', { userId: publisher.userId, streamType });
       }
+      const sub = viewer.subscriptions.get(key);
+      if (sub) {
+        viewer.subscriptions.delete(key);
+        this.#dropSubscriptionConsumers(viewer, sub, KINDS);
+      }
+      return;
+    }
+    viewer.announced.set(key, view);
+    if (!before) viewer.signal?.notify('stream-added', { stream: view });
+    else if (force || !sameInfo(before, view))
+      viewer.signal?.notify('stream-updated', { stream: view });
+    let sub = viewer.subscriptions.get(key);
+    if (!sub && !before && viewer.autoSubscribe) {
+      sub = this.#subscription(viewer, publisher.userId, streamType);
+    }
+    const stream = publisher.streams.get(streamType);
+    if (!sub || !stream) return;
+    try {
+      await this.#syncSubscription(viewer, sub, stream);
+    } catch (error) {
+      this.#log.warn({ err: error, user: viewer.userId }, 'subscription update failed');
     }
   }
 
@@ -641,8 +752,14 @@ export class Room extends SafeEmitter<RoomEvents> {
     stream: PublishedStream,
   ): Promise<void> {
     for (const kind of KINDS) {
-      const producer = stream.tracks.get(kind)?.producer ?? null;
-      const wanted = producer !== null && (kind === 'audio' ? sub.audio : sub.video);
+      const track = stream.tracks.get(kind);
+      const producer = track?.producer ?? null;
+      // Nothing is forwarded of a withheld track, nor of a kind the subscriber may not receive.
+      const wanted =
+        producer !== null &&
+        !track!.withheld &&
+        participant.canReceive(sub.streamType, kind) &&
+        (kind === 'audio' ? sub.audio : sub.video);
       const current = sub.consumers.get(kind);
       if (current && (!wanted || current.producerId !== producer?.id || current.closed)) {
         this.#dropSubscriptionConsumers(participant, sub, [kind]);
@@ -771,6 +888,47 @@ export class Room extends SafeEmitter<RoomEvents> {
     this.#dirty.add(participant);
   }
 
+  // ---- room permissions ----
+
+  /**
+   * Applies new privateMapKey privileges at once, both ways: own tracks whose send bit is gone
+   * are withheld (the others lose them; the sender is told why), those whose bit came back
+   * return; streams of the others are announced, forwarded or taken away as the receive bits
+   * now allow.
+   */
+  updatePrivilege(participant: Participant, privilege: number): Promise<Record<string, never>> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      const previous = participant.privilege;
+      participant.privilege = privilege;
+      for (const stream of [...participant.streams.values()]) {
+        let changed = false;
+        for (const [kind, track] of stream.tracks) {
+          const withheld = !participant.canSend(stream.type, kind);
+          if (withheld === track.withheld) continue;
+          track.withheld = withheld;
+          changed = true;
+          if (withheld) {
+            participant.signal?.notify('error', {
+              code: ErrorCode.INVALID_OPERATION,
+              extraCode: ROOM_PERMISSION_DENIED,
+              message: `the new privateMapKey does not grant ${privilegeName(sendBit(stream.type, kind))}: your ${stream.type} ${kind} track is no longer forwarded to anyone`,
+            });
+          }
+        }
+        if (changed) await this.#refreshViewers(participant, stream.type);
+      }
+      for (const other of [...this.participants.values()]) {
+        if (other === participant) continue;
+        for (const type of [...other.streams.keys()]) {
+          await this.#syncViewer(participant, other, type);
+        }
+      }
+      this.#log.info({ user: participant.userId, privilege, previous }, 'privileges updated');
+      return {};
+    });
+  }
+
   // ---- live mode roles ----
 
   /**
@@ -794,10 +952,8 @@ export class Room extends SafeEmitter<RoomEvents> {
       } else {
         participant.role = 'anchor';
         this.broadcast('peer-join', { userId, role }, participant);
-        for (const type of participant.streams.keys()) {
-          const info = participant.streamInfo(type);
-          if (info) this.broadcast('stream-added', { stream: info }, participant);
-          await this.#refreshSubscribers(participant, type, true);
+        for (const type of [...participant.streams.keys()]) {
+          await this.#refreshViewers(participant, type);
         }
       }
       this.#log.info({ user: userId, role, previous }, 'role switched');
@@ -825,13 +981,37 @@ export class Room extends SafeEmitter<RoomEvents> {
     }
   }
 
-  /** The others as a joining participant sees them: audience members stay hidden. */
+  /**
+   * The others as a joining (or resuming) participant may see them: audience members stay
+   * hidden, streams show only what it may receive. What it is told is noted as announced.
+   */
   snapshotFor(viewer: Participant): RoomSnapshot {
-    return {
-      participants: [...this.participants.values()]
-        .filter((p) => p !== viewer && p.visible)
-        .map((p) => p.info()),
-    };
+    viewer.announced.clear();
+    const participants = [...this.participants.values()]
+      .filter((p) => p !== viewer && p.visible)
+      .map((p) => {
+        const info = p.info(viewer);
+        for (const stream of info.streams) {
+          viewer.announced.set(subscriptionKey(p.userId, stream.streamType), stream);
+        }
+        return info;
+      });
+    return { participants };
+  }
+
+  /** Sends a notification to each participant told of a video track of `publisher` (SEI). */
+  notifyVideoViewers<K extends ServerNotificationMethod>(
+    publisher: Participant,
+    method: K,
+    data: ServerNotificationData<K>,
+  ): void {
+    for (const viewer of this.participants.values()) {
+      if (viewer === publisher) continue;
+      const seesVideo = (['main', 'auxiliary'] as const).some(
+        (type) => viewer.announced.get(subscriptionKey(publisher.userId, type))?.hasVideo,
+      );
+      if (seesVideo) viewer.signal?.notify(method, data);
+    }
   }
 
   /** The video producer SEI rides with (main first). */

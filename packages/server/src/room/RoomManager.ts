@@ -2,12 +2,24 @@
  * Finds or creates rooms by (sdkAppId, roomId); a room closes itself when its last
  * participant leaves and is forgotten here.
  */
-import { roomKey, type RoomRef, type RoomSnapshot } from '@parley/protocol';
+import {
+  ErrorCode,
+  ROOM_LIMIT_REACHED,
+  roomKey,
+  type RoomRef,
+  type RoomSnapshot,
+} from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import type { Participant } from './Participant.js';
-import { Room, RoomClosedError } from './Room.js';
+import { ServerError } from '../signal/ServerError.js';
+import { Room, RoomClosedError, type RoomLimits } from './Room.js';
+
+/** The room limits of limits/limitsConfig.ts, with the server's count of rooms. */
+export interface RoomManagerLimits extends RoomLimits {
+  maxRooms: number;
+}
 
 export interface RoomManagerEvents {
   'room-created': [room: Room];
@@ -20,6 +32,7 @@ export class RoomManager extends SafeEmitter<RoomManagerEvents> {
   constructor(
     private readonly engine: MediaEngine,
     private readonly log: Logger,
+    private readonly limits?: RoomManagerLimits,
   ) {
     super();
   }
@@ -36,7 +49,15 @@ export class RoomManager extends SafeEmitter<RoomManagerEvents> {
     const key = roomKey(sdkAppId, ref);
     let room = this.#rooms.get(key);
     if (!room || room.closed) {
-      const created = new Room(sdkAppId, ref, this.engine, this.log);
+      const maxRooms = this.limits?.maxRooms ?? Infinity;
+      if (this.#rooms.size >= maxRooms) {
+        throw new ServerError(
+          ErrorCode.JOIN_ROOM_FAILED,
+          `this server has ${this.#rooms.size} rooms open, its limit (PARLEY_MAX_ROOMS) is ${maxRooms}: room ${String(ref.id)} cannot be opened now; retry later`,
+          ROOM_LIMIT_REACHED,
+        );
+      }
+      const created = new Room(sdkAppId, ref, this.engine, this.log, this.limits);
       this.#rooms.set(key, created);
       created.once('closed', () => {
         if (this.#rooms.get(key) === created) this.#rooms.delete(key);

@@ -27,8 +27,15 @@ const withVideo = (p: Participant) =>
     type: 'main',
     // No producer: the message goes out at once (the frame timing is the engine's, tested
     // end to end in e2e/compat).
-    tracks: new Map([['video', { mid: '1', muted: false, producer: null, layers: 1 }]]),
+    tracks: new Map([
+      ['video', { mid: '1', muted: false, producer: null, layers: 1, withheld: false }],
+    ]),
   });
+
+/** Each participant is told of the room as it would be at join (what SEI follows). */
+const announceAll = (room: Room) => {
+  for (const p of room.participants.values()) room.snapshotFor(p);
+};
 
 describe('SeiRelay', () => {
   it('sends the message to everyone else in the room, audience included', () => {
@@ -37,6 +44,7 @@ describe('SeiRelay', () => {
     add('other');
     add('viewer', 'audience');
     withVideo(sender);
+    announceAll(room);
     new SeiRelay().relay(room, sender, { payloadType: 243, data: 'AQID' });
     const expected = {
       method: 'sei-message',
@@ -45,6 +53,19 @@ describe('SeiRelay', () => {
     expect(inbox.get('other')).toEqual([expected]);
     expect(inbox.get('viewer')).toEqual([expected]);
     expect(inbox.get('sender')).toEqual([]);
+  });
+
+  it('does not send it to a viewer whose privateMapKey withholds the video it rides with', () => {
+    const { room, inbox, add } = setup();
+    const sender = add('sender');
+    const blind = add('blind');
+    blind.privilege = 255 & ~32; // no "receive video"
+    add('other');
+    withVideo(sender);
+    announceAll(room);
+    new SeiRelay().relay(room, sender, { payloadType: 243, data: 'AQID' });
+    expect(inbox.get('blind')).toEqual([]);
+    expect(inbox.get('other')).toHaveLength(1);
   });
 
   it('refuses a sender without published video, and beyond the rate', () => {

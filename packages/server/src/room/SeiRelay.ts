@@ -33,7 +33,8 @@ export class SeiRelay {
       );
     }
     const message = { userId: sender.userId, payloadType: data.payloadType, data: data.data };
-    const send = () => room.broadcast('sei-message', message, sender);
+    // Only to those that may see the sender's video: SEI rides with it.
+    const send = () => room.notifyVideoViewers(sender, 'sei-message', message);
     const video = room.videoProducerOf(sender);
     if (video) video.afterNextFrame(send);
     else send();

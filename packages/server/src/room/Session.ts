@@ -26,6 +26,8 @@ export class Session {
     readonly room: Room,
     readonly participant: Participant,
     log: Logger,
+    /** Verifies a new privateMapKey for this user and room: its privilege bits, or throws. */
+    verifyPrivateMapKey: (privateMapKey: string) => number,
   ) {
     this.#log = log.child({ room: room.key, user: participant.userId });
     const p = participant;
@@ -37,6 +39,8 @@ export class Session {
       mute: (d) => room.mute(p, d),
       'remote-video-type': (d) => room.setRemoteVideoType(p, d),
       'switch-role': (d) => room.switchRole(p, d.role),
+      'update-private-map-key': async (d) =>
+        room.updatePrivilege(p, verifyPrivateMapKey(d.privateMapKey)),
       sei: async (d) => this.#sei.relay(room, p, d),
       'restart-ice': () => room.restartSubscriberIce(p),
       ping: async () => ({}),

@@ -72,6 +72,7 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
   #requestHandler: RequestHandler | null = null;
   #notificationHandler: NotificationHandler | null = null;
   #closed = false;
+  #closing = false;
   /** Frames refused for rate since the last one accepted (logged once per streak). */
   #refusedStreak = 0;
   #closingForRate = false;
@@ -128,8 +129,14 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
     });
   }
 
+  /** close() was called (the close handshake may still be under way). */
+  get closing(): boolean {
+    return this.#closing || this.#closed;
+  }
+
   close(code = 1000, reason = ''): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
     this.socket.close(code, reason.slice(0, 120));
     // A peer that never completes the close handshake must not keep us waiting.
     setTimeout(() => this.socket.terminate(), 2000).unref();
@@ -176,7 +183,15 @@ export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
       }
       case 'res': {
         const pending = this.#pending.get(envelope.id);
-        if (!pending) return;
+        if (!pending) {
+          // A late answer (its request timed out) or a made-up id: nothing to apply.
+          this.notify('error', {
+            code: ErrorCode.INVALID_OPERATION,
+            extraCode: ProtocolErrorCode.WRONG_STATE,
+            message: `answer to request ${envelope.id} ignored: no request ${envelope.id} of this connection is waiting for one (it timed out, or was never sent)`,
+          });
+          return;
+        }
         this.#pending.delete(envelope.id);
         clearTimeout(pending.timer);
         if (!envelope.ok) {
