@@ -45,8 +45,11 @@ export async function openCompatPage(browser: Browser, appOrigin: string): Promi
   return page;
 }
 
+/** What a page needs of a Parley server: its app id and user signatures. */
+export type ParleyAccount = Pick<ParleyUnderTest, 'sdkAppId' | 'userSig'>;
+
 /** Creates `window.client`, joins and (optionally) publishes the camera. */
-export async function joinAs(page: Page, parley: ParleyUnderTest, spec: JoinSpec): Promise<void> {
+export async function joinAs(page: Page, parley: ParleyAccount, spec: JoinSpec): Promise<void> {
   await page.evaluate(
     async ({ spec, sdkAppId, userSig }) => {
       const w = window as unknown as CompatWindow;
@@ -68,7 +71,7 @@ export async function joinAs(page: Page, parley: ParleyUnderTest, spec: JoinSpec
 export async function openJoined(
   browser: Browser,
   appOrigin: string,
-  parley: ParleyUnderTest,
+  parley: ParleyAccount,
   spec: JoinSpec,
 ): Promise<Page> {
   const page = await openCompatPage(browser, appOrigin);

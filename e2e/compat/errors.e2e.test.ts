@@ -46,6 +46,10 @@ async function run(name: string): Promise<Outcome> {
         | 'getRemoteVideoStats'
         | 'startPublishCDNStream'
         | 'setProxyServer'
+        | 'enableSmallStream'
+        | 'disableSmallStream'
+        | 'setSmallStreamProfile'
+        | 'setRemoteVideoStreamType'
         | 'on',
         Fn
       >;
@@ -104,6 +108,32 @@ async function run(name: string): Promise<Outcome> {
         },
         'setProxyServer (not in Parley yet)': () =>
           c(() => make('e1').setProxyServer('wss://proxy.example')),
+        'enableSmallStream after publish': async () => {
+          const client = await joined('e1');
+          await client.publish(await camera('e1'));
+          return c(() => client.enableSmallStream());
+        },
+        'disableSmallStream after publish': async () => {
+          const client = await joined('e1');
+          await client.enableSmallStream();
+          await client.publish(await camera('e1'));
+          return c(() => client.disableSmallStream());
+        },
+        'enableSmallStream before join': () => c(() => make('e1').enableSmallStream()),
+        'setSmallStreamProfile with width 0': () =>
+          c(() =>
+            make('e1').setSmallStreamProfile({ width: 0, height: 90, bitrate: 100, frameRate: 15 }),
+          ),
+        'setRemoteVideoStreamType before join': () =>
+          c(() => make('e1').setRemoteVideoStreamType({}, 'small')),
+        "setRemoteVideoStreamType 'medium'": async () => {
+          const { sub, stream } = await goneStream();
+          return c(() => sub.setRemoteVideoStreamType(stream, 'medium'));
+        },
+        'setRemoteVideoStreamType of a stream that is gone': async () => {
+          const { sub, stream } = await goneStream();
+          return c(() => sub.setRemoteVideoStreamType(stream, 'small'));
+        },
         'join twice': async () => {
           const client = await joined('e1');
           return c(() => client.join({ roomId }));
@@ -275,10 +305,22 @@ const TABLE: Array<[string, number | null, RegExp?]> = [
     /startPublishCDNStream\(\) is not supported by Parley yet/,
   ],
   ['setProxyServer (not in Parley yet)', NOT_SUPPORTED, /setProxyServer\(\).*serverUrl/],
+  ['enableSmallStream after publish', INVALID_OPERATION, /before publish\(\) or after unpublish/],
+  ['disableSmallStream after publish', INVALID_OPERATION, /before publish\(\) or after unpublish/],
+  ['enableSmallStream before join', null],
+  ['setSmallStreamProfile with width 0', INVALID_PARAMETER, /width must be a number .* got 0/],
+  ['setRemoteVideoStreamType before join', INVALID_PARAMETER, /RemoteStream/],
+  ["setRemoteVideoStreamType 'medium'", INVALID_PARAMETER, /'big' or 'small', got "medium"/],
+  [
+    'setRemoteVideoStreamType of a stream that is gone',
+    REMOTE_STREAM_NOT_EXIST,
+    /"pub".*no longer exists/,
+  ],
 ];
 
 /** v4 throws these synchronously (they return nothing); every other method rejects. */
-const SYNC_METHODS = /^(sendSEIMessage|enableAudioVolumeEvaluation|setProxyServer)/;
+const SYNC_METHODS =
+  /^(sendSEIMessage|enableAudioVolumeEvaluation|setProxyServer|setSmallStreamProfile)/;
 
 describe('Client argument and state errors', () => {
   for (const [name, code, message] of TABLE) {

@@ -49,12 +49,12 @@ describe('TRTC namespace', () => {
         isVp8DecodeSupported: true,
       },
     });
-    // No simulcast yet: apps keep to the big stream.
+    // Chromium sends simulcast: the small stream (dual stream) is available.
     expect(
       await page.evaluate(() =>
         (window as unknown as { TRTC: Namespace }).TRTC.isSmallStreamSupported(),
       ),
-    ).toBe(false);
+    ).toBe(true);
   });
 
   it('lists the fake camera and microphone', async () => {

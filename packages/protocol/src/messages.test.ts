@@ -29,6 +29,21 @@ describe('switch-role', () => {
   });
 });
 
+describe('remote-video-type', () => {
+  it('takes big or small for a user and stream type', () => {
+    const data = { userId: 'u1', streamType: 'main', type: 'small' };
+    expect(validateClientRequest(req('remote-video-type', data)).data).toEqual(data);
+    for (const bad of [
+      { ...data, type: 'medium' },
+      { ...data, userId: '' },
+      { ...data, streamType: 'screen' },
+      { userId: 'u1', streamType: 'main' },
+    ]) {
+      expect(refused(() => validateClientRequest(req('remote-video-type', bad)))).toBe(true);
+    }
+  });
+});
+
 describe('sei', () => {
   it(`carries 1 to ${MAX_SEI_BYTES} bytes of canonical base64 with payload type 5 or 243`, () => {
     for (const bytes of [1, 2, 3, 999, MAX_SEI_BYTES]) {

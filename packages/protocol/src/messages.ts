@@ -39,11 +39,16 @@
  *     others as `sei-message`, in the order sent. The server releases each one right after
  *     it forwards the sender's next video frame (at most 300 ms later), so it travels with
  *     that frame; it rides the signaling socket, not the bitstream.
- *  8. Room permissions: a privateMapKey (at join, or later with `update-private-map-key`) holds
+ *  8. Dual stream: a publisher that sends its main video as two simulcast encodings (rids,
+ *     smallest first) has `hasSmall` in its StreamInfo. `remote-video-type` says which one a
+ *     subscriber wants ('big' by default, kept for the subscription, also before it exists);
+ *     the server also sends the small one by itself while the subscriber's downlink cannot
+ *     carry the big one.
+ *  9. Room permissions: a privateMapKey (at join, or later with `update-private-map-key`) holds
  *     privilege bits. Tracks the user may not send are refused at publish and, when a later
  *     key withdraws the bit, withheld from everyone; streams and kinds it may not receive are
  *     neither announced (`stream-added` etc. describe only what it may receive) nor forwarded.
- *  9. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
+ * 10. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
  *     bearer token for `POST /v1/logs`.
  */
 import { z } from 'zod';
@@ -80,6 +85,10 @@ export type StreamType = z.infer<typeof StreamTypeSchema>;
 
 export const TrackKindSchema = z.enum(['audio', 'video']);
 export type TrackKind = z.infer<typeof TrackKindSchema>;
+
+/** Which layer of a simulcast (dual stream) video a subscriber wants: v4's big or small stream. */
+export const RemoteVideoTypeSchema = z.enum(['big', 'small']);
+export type RemoteVideoType = z.infer<typeof RemoteVideoTypeSchema>;
 
 export const RoleSchema = z.enum(['anchor', 'audience']);
 export type Role = z.infer<typeof RoleSchema>;
@@ -222,6 +231,10 @@ export const clientRequests = {
   },
   'switch-role': {
     data: z.object({ role: RoleSchema }),
+    result: empty,
+  },
+  'remote-video-type': {
+    data: z.object({ userId, streamType: StreamTypeSchema, type: RemoteVideoTypeSchema }),
     result: empty,
   },
   sei: {

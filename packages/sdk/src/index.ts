@@ -112,5 +112,5 @@ export type {
   MixUserItem,
   ProxyServer,
   PublishCDNStreamOptions,
-  SmallStreamProfile,
 } from './notYet.js';
+export type { SmallStreamProfile } from './client/smallStream.js';

@@ -68,13 +68,5 @@ export interface MixUserItem {
   hasAuxiliary: boolean;
 }
 
-/** `setSmallStreamProfile()`: the low-resolution simulcast layer. */
-export interface SmallStreamProfile {
-  width: number;
-  height: number;
-  bitrate: number;
-  frameRate: number;
-}
-
 /** `callExperimentalAPI()` names. */
 export type ExperimentalAPIName = 'updatePrivateMapKey';

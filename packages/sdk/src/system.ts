@@ -57,11 +57,22 @@ export function isScreenShareSupported(): boolean {
 }
 
 /**
- * Simulcast (the small stream) is not implemented yet, so this is false and apps keep to
- * the big stream; it becomes a capability probe once the SDK can publish a small stream.
+ * Whether this browser can publish a small stream: the SDK sends it as a second simulcast
+ * encoding (transceiver `sendEncodings` with rids), in VP8, which every WebRTC browser has.
  */
 export function isSmallStreamSupported(): boolean {
-  return false;
+  if (
+    typeof RTCPeerConnection === 'undefined' ||
+    typeof RTCRtpTransceiver === 'undefined' ||
+    typeof RTCRtpSender === 'undefined' ||
+    typeof RTCPeerConnection.prototype.addTransceiver !== 'function' ||
+    typeof RTCRtpSender.prototype.setParameters !== 'function' ||
+    typeof RTCRtpSender.getCapabilities !== 'function'
+  ) {
+    return false;
+  }
+  const codecs = RTCRtpSender.getCapabilities('video')?.codecs ?? [];
+  return codecs.some((c) => c.mimeType.toLowerCase() === 'video/vp8');
 }
 
 async function devices(kind?: MediaDeviceKind): Promise<MediaDeviceInfo[]> {

@@ -50,8 +50,13 @@ import {
   type MixTranscodeConfig,
   type ProxyServer,
   type PublishCDNStreamOptions,
-  type SmallStreamProfile,
 } from '../notYet.js';
+import { isSmallStreamSupported } from '../system.js';
+import {
+  checkSmallStreamProfile,
+  SmallStreamSettings,
+  type SmallStreamProfile,
+} from './smallStream.js';
 import { streamKey, type RoomChange } from './RoomState.js';
 import { Session, describeStream, type ClientDependencies } from './Session.js';
 import type {
@@ -90,6 +95,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   /** createClient's reconnectTimeoutMs, checked at join. */
   private reconnectTimeoutMs = DEFAULT_RECONNECT_TIMEOUT_MS;
   private readonly volumeMeter = new AudioVolumeMeter((event) => this.emit('audio-volume', event));
+  /** Dual stream: whether the main video is published with a small stream, and its profile. */
+  private readonly smallStream = new SmallStreamSettings();
 
   /** @internal Use `TRTC.createClient()`. */
   constructor(config: ClientConfig, deps: ClientDependencies = {}) {
@@ -202,22 +209,6 @@ export class Client extends TypedEmitter<ClientEvents> {
   /** Not in Parley yet (mixing is a later issue). Rejects with NOT_SUPPORTED. */
   async stopMixTranscode(): Promise<void> {
     throw notSupportedYet('stopMixTranscode', 'mixing is planned');
-  }
-  /** Not in Parley yet (dual stream comes with simulcast). Rejects with NOT_SUPPORTED. */
-  async enableSmallStream(): Promise<void> {
-    throw notSupportedYet('enableSmallStream', 'dual stream comes with simulcast');
-  }
-  /** Not in Parley yet (dual stream comes with simulcast). Rejects with NOT_SUPPORTED. */
-  async disableSmallStream(): Promise<void> {
-    throw notSupportedYet('disableSmallStream', 'dual stream comes with simulcast');
-  }
-  /** Not in Parley yet (dual stream comes with simulcast). Throws NOT_SUPPORTED. */
-  setSmallStreamProfile(_options: SmallStreamProfile): void {
-    throw notSupportedYet('setSmallStreamProfile', 'dual stream comes with simulcast');
-  }
-  /** Not in Parley yet (dual stream comes with simulcast). Rejects with NOT_SUPPORTED. */
-  async setRemoteVideoStreamType(_stream: RemoteStream, _type: 'big' | 'small'): Promise<void> {
-    throw notSupportedYet('setRemoteVideoStreamType', 'dual stream comes with simulcast');
   }
   /**
    * `updatePrivateMapKey` ({privateMapKey}): replaces this user's room permission in the
@@ -343,6 +334,74 @@ export class Client extends TypedEmitter<ClientEvents> {
     await session.signal.request('unsubscribe', {
       userId: stream.getUserId(),
       streamType: stream.getType(),
+    });
+  }
+
+  // ---- dual stream (big + small, sent as simulcast) ---------------------------------------
+
+  /**
+   * Publishes the main video with a small stream too (v4: call it before publish() or after
+   * unpublish()). Rejects NOT_SUPPORTED where the browser cannot simulcast
+   * (`TRTC.isSmallStreamSupported()`), INVALID_OPERATION while the main stream is published.
+   */
+  async enableSmallStream(): Promise<void> {
+    this.assertNotDestroyed();
+    if (!isSmallStreamSupported()) {
+      throw RtcError.notSupported('this browser cannot publish a small stream (no simulcast)');
+    }
+    this.assertMainUnpublished('enableSmallStream');
+    this.smallStream.enabled = true;
+    log.info('small stream enabled');
+  }
+
+  /** Publishes the main video without a small stream again (before publish or after unpublish). */
+  async disableSmallStream(): Promise<void> {
+    this.assertNotDestroyed();
+    this.assertMainUnpublished('disableSmallStream');
+    this.smallStream.enabled = false;
+    log.info('small stream disabled');
+  }
+
+  /**
+   * The small stream's size, bitrate (kbps) and frame rate (v4 default 160×120, 100 kbps,
+   * 15 fps). Best called before publish(); a published small stream follows at once. Keep the
+   * big stream's aspect ratio: the small one is the same picture scaled down to fit.
+   */
+  setSmallStreamProfile(profile: SmallStreamProfile): void {
+    this.assertNotDestroyed();
+    this.smallStream.profile = checkSmallStreamProfile(profile);
+    this.session?.publications.applySmallStreamProfile();
+  }
+
+  /**
+   * Receives a remote stream's big or small video. Takes effect when its publisher sends a
+   * small stream (`getRemoteMutedState()` `hasSmall`); kept for the stream, so it may be
+   * called before subscribe(). Without this the server still sends the small one while the
+   * downlink cannot carry the big one.
+   */
+  async setRemoteVideoStreamType(stream: RemoteStream, type: 'big' | 'small'): Promise<void> {
+    if (!(stream instanceof RemoteStream)) {
+      throw RtcError.invalidParameter(
+        'setRemoteVideoStreamType() needs a RemoteStream from a stream-added event',
+      );
+    }
+    if (type !== 'big' && type !== 'small') {
+      throw RtcError.invalidParameter(
+        `setRemoteVideoStreamType() type must be 'big' or 'small', got ${JSON.stringify(type)}`,
+      );
+    }
+    const session = this.joinedSession('setRemoteVideoStreamType');
+    this.assertStreamExists(session, stream);
+    const info = session.room
+      .streams()
+      .find((s) => s.userId === stream.getUserId() && s.streamType === stream.getType());
+    if (!info?.hasSmall) {
+      log.warn(`${describeStream(stream)} has no small stream; it is sent its big one`);
+    }
+    await session.signal.request('remote-video-type', {
+      userId: stream.getUserId(),
+      streamType: stream.getType(),
+      type,
     });
   }
 
@@ -475,6 +534,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       onSubscriberState: (state) => this.onSubscriberState(session, state),
       onPublisherState: (transport, state) => this.onPublisherState(session, transport, state),
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      smallStream: () => this.smallStream.active(),
     });
     const live = (): boolean => this.session === session && !session.ended;
     session.signal.on('notification', (n) => this.onNotification(session, n));
@@ -794,6 +854,15 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   private assertLive(session: Session): void {
     if (session.ended) throw session.ended;
+  }
+
+  /** Dual stream is chosen while the main stream is not published (v4's rule). */
+  private assertMainUnpublished(method: string): void {
+    if (this.session?.publications.occupant('main')) {
+      throw RtcError.invalidOperation(
+        `${method}() must be called before publish() or after unpublish() of the main stream`,
+      );
+    }
   }
 
   private assertNotDestroyed(): void {

@@ -11,6 +11,7 @@ import type { SignalChannel } from '../signal/SignalChannel.js';
 import type { LocalStream, LocalStreamPublisher } from '../stream/LocalStream.js';
 import type { EncodingLimits, PublisherTransport } from '../transport/PublisherTransport.js';
 import { createLogger } from '../util/Logger.js';
+import { smallEncoding, type SmallEncoding, type SmallStreamProfile } from './smallStream.js';
 
 const log = createLogger('publications');
 
@@ -21,6 +22,8 @@ export interface PublicationsOptions {
   /** Why the session ended, or null while it lives. */
   ended(): RtcError | null;
   connectTimeoutMs: number;
+  /** The small stream profile while dual stream is enabled, else null (main video only). */
+  smallStream(): SmallStreamProfile | null;
 }
 
 interface Publication {
@@ -94,6 +97,7 @@ export class Publications {
             mediaStream,
             !stream.isMuted(kind),
             limits(stream, kind),
+            this.small(stream, streamType, kind),
           );
           pub.kinds.add(kind);
         }
@@ -179,6 +183,8 @@ export class Publications {
             mediaStream,
             !stream.isMuted(kind),
             limits(stream, kind),
+            // As it was published: dual stream cannot be turned on or off while published.
+            this.small(stream, streamType, kind),
           );
         }
       }
@@ -186,6 +192,26 @@ export class Publications {
       await transport.waitConnected(this.options.connectTimeoutMs);
       log.info('published again on a new connection');
     });
+  }
+
+  /** The small stream profile changed: the published small encoding follows it. */
+  applySmallStreamProfile(): void {
+    const pub = this.byType.get('main');
+    const transport = this.current;
+    if (!pub || !transport || !transport.hasSmallStream('main')) return;
+    const small = this.small(pub.stream, 'main', 'video');
+    if (small) void transport.setSmallEncoding(small, 'main');
+  }
+
+  /** The small encoding of a main camera video while dual stream is on. */
+  private small(
+    stream: LocalStream,
+    streamType: StreamType,
+    kind: TrackKind,
+  ): SmallEncoding | undefined {
+    if (kind !== 'video' || streamType !== 'main' || stream.isScreen()) return undefined;
+    const profile = this.options.smallStream();
+    return profile ? smallEncoding(stream.getVideoProfile(), profile) : undefined;
   }
 
   /** Session over: the connection closes and every stream is released. */
@@ -211,8 +237,10 @@ export class Publications {
         if (pub.published && live()) this.applyMute(pub, transport, kind);
       },
       onProfileChanged: (kind) => {
-        if (pub.kinds.has(kind) && live())
-          void transport.setEncodingLimits(kind, limits(stream, kind), streamType);
+        if (!pub.kinds.has(kind) || !live()) return;
+        void transport.setEncodingLimits(kind, limits(stream, kind), streamType);
+        const small = this.small(stream, streamType, kind);
+        if (small) void transport.setSmallEncoding(small, streamType);
       },
       replaceTrack: async (kind, track) => {
         if (!pub.kinds.has(kind) || !live()) return;
@@ -224,7 +252,8 @@ export class Publications {
           const mediaStream = stream.getMediaStream();
           if (pub.kinds.has(kind) || !mediaStream) return false;
           const send = !stream.isMuted(kind);
-          transport.addTrack(streamType, track, mediaStream, send, limits(stream, kind));
+          const small = this.small(stream, streamType, kind);
+          transport.addTrack(streamType, track, mediaStream, send, limits(stream, kind), small);
           pub.kinds.add(kind);
           return true;
         }),

@@ -21,6 +21,7 @@ import { SubscriberTransport } from '../transport/SubscriberTransport.js';
 import { Disposer } from '../util/Disposer.js';
 import { RemoteStreams } from './RemoteStreams.js';
 import { RoomState, streamKey } from './RoomState.js';
+import type { SmallStreamProfile } from './smallStream.js';
 
 /** Injected collaborators and limits; `TRTC.createClient` passes only the defaults. */
 export interface ClientDependencies {
@@ -44,6 +45,8 @@ export interface SessionOptions {
   onPublisherState(transport: PublisherTransport, state: RTCPeerConnectionState): void;
   /** How long publish() waits for the publisher connection. */
   connectTimeoutMs: number;
+  /** The small stream profile while dual stream is enabled, else null. */
+  smallStream(): SmallStreamProfile | null;
 }
 
 interface TrackWaiter {
@@ -113,6 +116,7 @@ export class Session {
       },
       ended: () => this.ended,
       connectTimeoutMs: options.connectTimeoutMs,
+      smallStream: options.smallStream,
     });
   }
 

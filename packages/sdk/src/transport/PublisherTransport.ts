@@ -13,6 +13,7 @@
 import type { StreamType, TrackKind } from '@parley/protocol';
 import { ErrorCode } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
+import { BIG_RID, SMALL_RID, type SmallEncoding } from '../client/smallStream.js';
 import { PeerTransport, type PeerTransportOptions } from './PeerTransport.js';
 
 export interface OfferedTrack {
@@ -42,7 +43,8 @@ export class PublisherTransport extends PeerTransport {
   /**
    * Adds a sendonly transceiver for `track` of the `streamType` stream, sending it at once or,
    * with `send` false (the track is muted), nothing until `setSending`. Negotiated by the next
-   * `createOffer`.
+   * `createOffer`. With `small`, a video is sent as two simulcast encodings: the small one
+   * first, then the big one (`limits`); their number is fixed for the transceiver's life.
    */
   addTrack(
     streamType: StreamType,
@@ -50,6 +52,7 @@ export class PublisherTransport extends PeerTransport {
     stream: MediaStream,
     send: boolean,
     limits?: EncodingLimits,
+    small?: SmallEncoding,
   ): void {
     const kind = track.kind as TrackKind;
     const key = slotKey(streamType, kind);
@@ -57,10 +60,19 @@ export class PublisherTransport extends PeerTransport {
       throw RtcError.invalidOperation(`the ${streamType} stream already publishes ${kind}`);
     }
     const pc = this.ensurePc();
+    let sendEncodings: RTCRtpEncodingParameters[] | undefined = limits
+      ? [{ ...limits }]
+      : undefined;
+    if (small && kind === 'video') {
+      sendEncodings = [
+        { rid: SMALL_RID, ...small },
+        { rid: BIG_RID, scaleResolutionDownBy: 1, ...limits },
+      ];
+    }
     const transceiver = pc.addTransceiver(send ? track : kind, {
       direction: 'sendonly',
       streams: [stream],
-      ...(limits ? { sendEncodings: [{ ...limits }] } : {}),
+      ...(sendEncodings ? { sendEncodings } : {}),
     });
     this.slots.set(key, { transceiver, streamType, kind });
   }
@@ -167,7 +179,8 @@ export class PublisherTransport extends PeerTransport {
     if (!sender || this.closed) return;
     try {
       const parameters = sender.getParameters();
-      const encoding = parameters.encodings[0];
+      // The big encoding is the last one (the only one without a small stream).
+      const encoding = parameters.encodings[parameters.encodings.length - 1];
       if (!encoding) {
         parameters.encodings = [{ ...limits }];
       } else {
@@ -177,6 +190,27 @@ export class PublisherTransport extends PeerTransport {
       await sender.setParameters(parameters);
     } catch (error) {
       if (!this.closed) this.log.warn(`could not cap the ${kind} sender`, error);
+    }
+  }
+
+  /** Whether the main (or `streamType`) video is sent with a small stream. */
+  hasSmallStream(streamType: StreamType = 'main'): boolean {
+    const sender = this.getSender('video', streamType);
+    return (sender?.getParameters().encodings.length ?? 0) > 1;
+  }
+
+  /** Changes the small encoding of a video sent with a small stream (no renegotiation). */
+  async setSmallEncoding(small: SmallEncoding, streamType: StreamType = 'main'): Promise<void> {
+    const sender = this.getSender('video', streamType);
+    if (!sender || this.closed) return;
+    try {
+      const parameters = sender.getParameters();
+      const encoding = parameters.encodings.find((e) => e.rid === SMALL_RID);
+      if (!encoding || parameters.encodings.length < 2) return;
+      Object.assign(encoding, small);
+      await sender.setParameters(parameters);
+    } catch (error) {
+      if (!this.closed) this.log.warn('could not change the small stream', error);
     }
   }
 

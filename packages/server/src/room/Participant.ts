@@ -3,7 +3,14 @@
  * subscribes to, and its media transports. State only: the Room changes it, one operation at
  * a time.
  */
-import type { ParticipantInfo, Role, StreamInfo, StreamType, TrackKind } from '@parley/protocol';
+import type {
+  ParticipantInfo,
+  RemoteVideoType,
+  Role,
+  StreamInfo,
+  StreamType,
+  TrackKind,
+} from '@parley/protocol';
 import { Privilege, has, receiveBit, sendBit } from './privileges.js';
 import type { MediaConsumer, MediaProducer, MediaTransport } from '../media/MediaEngine.js';
 import type { SignalConnection } from '../signal/SignalConnection.js';
@@ -15,6 +22,8 @@ export interface PublishedTrack {
   muted: boolean;
   /** Null while the track is being restored (its media worker was lost; the client republishes). */
   producer: MediaProducer | null;
+  /** Simulcast encodings it is sent as (smallest first): 2 or more means a small stream. */
+  layers: number;
   /**
    * A later privateMapKey withdrew the right to send it: nobody receives it nor is told of it
    * until a key grants the bit again. (The client keeps publishing; nothing is forwarded.)
@@ -41,6 +50,8 @@ export const subscriptionKey = (userId: string, streamType: StreamType): string 
 export class Participant {
   readonly streams = new Map<StreamType, PublishedStream>();
   readonly subscriptions = new Map<string, Subscription>();
+  /** The video each subscription wants (`remote-video-type`), by subscription key; big if unset. */
+  readonly videoTypes = new Map<string, RemoteVideoType>();
   publisher: MediaTransport | null = null;
   subscriber: SubscriberTransport | null = null;
   signal: SignalConnection | null = null;
@@ -113,7 +124,7 @@ export class Participant {
       hasVideo: video !== undefined,
       audioMuted: audio?.muted ?? false,
       videoMuted: video?.muted ?? false,
-      hasSmall: false,
+      hasSmall: (video?.layers ?? 1) > 1,
     };
   }
 

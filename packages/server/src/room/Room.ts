@@ -14,6 +14,7 @@ import {
   ROOM_PERMISSION_DENIED,
   roomKey,
   type ClientRequestData,
+  type RemoteVideoType,
   type Role,
   type RoomRef,
   type RoomSnapshot,
@@ -87,6 +88,11 @@ export interface RoomLimits {
 const NO_LIMITS: RoomLimits = { maxMembersPerRoom: Infinity, maxPublishersPerRoom: Infinity };
 
 const KINDS: readonly TrackKind[] = ['audio', 'video'];
+
+/** Simulcast layer ceiling for v4's stream type: the small stream is layer 0 (smallest first). */
+function preferredLayers(type: RemoteVideoType, layers: number): { spatial: number } {
+  return { spatial: type === 'small' ? 0 : Math.max(0, layers - 1) };
+}
 
 const sameInfo = (a: StreamInfo, b: StreamInfo): boolean =>
   a.hasAudio === b.hasAudio &&
@@ -480,6 +486,7 @@ export class Room extends SafeEmitter<RoomEvents> {
         mid: offered.mid,
         muted: entry.muted,
         producer,
+        layers: offered.rtpParameters.encodings.length,
         // Only a track restored after a lost worker can lack its bit (see #checkSendRights).
         withheld: !participant.canSend(entry.streamType, offered.kind),
       });
@@ -621,6 +628,39 @@ export class Room extends SafeEmitter<RoomEvents> {
     });
   }
 
+  /**
+   * Big or small video of a (dual stream) publisher. Kept for the subscription, also before it
+   * exists (v4 lets apps choose before subscribe()); a publisher without a small stream is
+   * sent its only one whatever is asked.
+   */
+  setRemoteVideoType(
+    participant: Participant,
+    data: ClientRequestData<'remote-video-type'>,
+  ): Promise<Record<string, never>> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      const target = this.participants.get(data.userId);
+      if (target === participant) throw ServerError.invalid('cannot choose your own stream');
+      const visible = target?.visible && target.viewFor(participant, data.streamType) !== null;
+      const stream = visible ? target.streams.get(data.streamType) : undefined;
+      if (!target || !stream) {
+        throw new ServerError(
+          ErrorCode.REMOTE_STREAM_NOT_EXIST,
+          `user ${data.userId} publishes no ${data.streamType} stream in this room`,
+        );
+      }
+      const key = subscriptionKey(data.userId, data.streamType);
+      participant.videoTypes.set(key, data.type);
+      const consumer = participant.subscriptions.get(key)?.consumers.get('video');
+      const track = stream.tracks.get('video');
+      if (consumer && !consumer.closed && track) {
+        await consumer.setPreferredLayers(preferredLayers(data.type, track.layers));
+      }
+      this.#log.debug({ user: participant.userId, key, type: data.type }, 'remote video type');
+      return {};
+    });
+  }
+
   /** Subscribes to everything visible in the room (autoSubscribe at join). */
   subscribeToAll(participant: Participant): Promise<void> {
     return this.#run(async () => {
@@ -732,6 +772,12 @@ export class Room extends SafeEmitter<RoomEvents> {
         rtpCapabilities: media.rtpCapabilities,
         paused: true,
       });
+      const layers = stream.tracks.get(kind)?.layers ?? 1;
+      const type = participant.videoTypes.get(subscriptionKey(sub.userId, sub.streamType));
+      // The engine sends the best layer up to this one that the downlink carries (BWE).
+      if (kind === 'video' && layers > 1 && type === 'small') {
+        await consumer.setPreferredLayers(preferredLayers(type, layers));
+      }
       sub.consumers.set(kind, consumer);
       subscriber.add(consumer, { kind, userId: sub.userId, streamType: sub.streamType });
       this.#dirty.add(participant);

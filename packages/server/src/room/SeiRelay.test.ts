@@ -27,7 +27,9 @@ const withVideo = (p: Participant) =>
     type: 'main',
     // No producer: the message goes out at once (the frame timing is the engine's, tested
     // end to end in e2e/compat).
-    tracks: new Map([['video', { mid: '1', muted: false, producer: null, withheld: false }]]),
+    tracks: new Map([
+      ['video', { mid: '1', muted: false, producer: null, layers: 1, withheld: false }],
+    ]),
   });
 
 /** Each participant is told of the room as it would be at join (what SEI follows). */

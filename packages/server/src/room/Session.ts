@@ -37,6 +37,7 @@ export class Session {
       subscribe: (d) => room.subscribe(p, d),
       unsubscribe: (d) => room.unsubscribe(p, d),
       mute: (d) => room.mute(p, d),
+      'remote-video-type': (d) => room.setRemoteVideoType(p, d),
       'switch-role': (d) => room.switchRole(p, d.role),
       'update-private-map-key': async (d) =>
         room.updatePrivilege(p, verifyPrivateMapKey(d.privateMapKey)),

@@ -201,8 +201,12 @@ function readTrack(
   const encodings: RtpEncoding[] = [];
   const cname = section.ssrcs?.find((s) => s.attribute === 'cname')?.value;
   if (section.rids && section.rids.length > 0 && section.simulcast) {
+    // Chrome sends each simulcast encoding of VP8 with 3 temporal layers; the SDP does not say
+    // so. Declared as L1T1 the engine would forward temporal layer 0 only (a quarter of the
+    // frames); L1T3 is harmless for a stream with fewer (its packets all count as layer 0).
     for (const rid of section.rids)
-      if (rid.direction === 'send') encodings.push({ rid: String(rid.id) });
+      if (rid.direction === 'send')
+        encodings.push({ rid: String(rid.id), scalabilityMode: 'L1T3' });
   } else {
     const fid = section.ssrcGroups?.find((g) => g.semantics === 'FID');
     const [primary, repair] = fid

@@ -328,7 +328,8 @@ export class MsTransport extends Wrapped<TransportEvents> implements MediaTransp
         kind: options.kind,
         rtpParameters: toMsRtpParameters(options.rtpParameters),
         paused: options.paused ?? false,
-        // Chrome answers a PLI within a frame; asking again sooner than this is noise.
+        // No extra delay: the engine already sends one PLI/FIR per SSRC while a keyframe is
+        // pending (later requests from subscribers fold into it; re-asked after 1 s unanswered).
         keyFrameRequestDelay: 0,
       }),
     );

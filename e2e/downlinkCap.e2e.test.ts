@@ -1,0 +1,91 @@
+/**
+ * A viewer whose downlink is capped at 1 Mbit/s (tc on its edge, e2e/net) under a 720p dual
+ * stream publisher: the server's estimate of that downlink falls and it moves the viewer to
+ * the small stream or a lower layer by itself (the viewer asks for nothing), with no freeze
+ * over 1 s once adapted and audio uninterrupted; lifted, the viewer gets the big one back.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openJoined, randomRoom } from './compat/compatPage.js';
+import { hasSmall, publish720p } from './compat/dualStream.js';
+import { waitFor } from './harness.js';
+import { mbps, videoRate, watchPlayback, type VideoRate } from './mediaStats.js';
+import { skipReason, useNetCall } from './net/netCall.js';
+
+const CAP_KBPS = 1000;
+
+describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => {
+  const net = useNetCall();
+
+  const describeRate = (r: VideoRate) =>
+    `${mbps(r.bps)}, ${r.fps} fps, ${r.frameWidth}x${r.frameHeight}`;
+
+  async function rateUntil(page: Page, what: string, ok: (r: VideoRate) => boolean, ms: number) {
+    const started = Date.now();
+    let last: VideoRate | null = null;
+    while (Date.now() - started < ms) {
+      last = await videoRate(page, 'received', 1000);
+      if (ok(last)) return { rate: last, afterMs: Date.now() - started };
+    }
+    throw new Error(`${what} not reached in ${ms} ms; last: ${last ? describeRate(last) : '-'}`);
+  }
+
+  it('moves the viewer down by itself, without a freeze over 1 s or audio loss, and back up', async () => {
+    const roomId = randomRoom();
+    const { viewer: viewing, publisher: camera, parley } = net;
+    const viewer = await openJoined(viewing.browser, viewing.appOrigin, parley, {
+      userId: 'viewer',
+      roomId,
+    });
+    const cam = await openJoined(camera.browser, camera.appOrigin, parley, {
+      userId: 'cam',
+      roomId,
+    });
+    await publish720p(cam, 'cam', true);
+    expect(await waitFor('hasSmall', () => hasSmall(viewer, 'cam'))).toBe(true);
+    const big = await rateUntil(
+      viewer,
+      'the big stream at full rate',
+      (r) => r.frameWidth >= 1280 && r.fps >= 12,
+      25_000,
+    );
+    console.log(`[downlink cap] before the cap, the viewer decodes ${describeRate(big.rate)}`);
+
+    viewing.client.impair.cap({ downlinkKbps: CAP_KBPS });
+    // Adapted: what arrives fits the cap (it may briefly arrive above it from the queue).
+    const adapted = await rateUntil(
+      viewer,
+      'adapting to the cap',
+      (r) => r.bps < CAP_KBPS * 1000 * 0.95 && r.fps > 0,
+      20_000,
+    );
+    console.log(
+      `[downlink cap] adapted ${adapted.afterMs} ms after the ${CAP_KBPS} kbit/s cap: ${describeRate(adapted.rate)}`,
+    );
+    const capped = await watchPlayback(viewer, 10_000);
+    console.log(
+      `[downlink cap] 10 s under the cap: ${mbps(capped.bps)}, ${capped.fps} fps, ${capped.frameWidth} px wide, ` +
+        `longest video stall ${capped.maxVideoStallMs} ms, audio concealed ${(capped.audioConcealedRatio * 100).toFixed(1)}%, ` +
+        `longest audio gap ${capped.maxAudioStallMs} ms`,
+    );
+    // Moved down: the small stream (narrower) or the big one with fewer frames, under the cap.
+    expect(capped.frameWidth < 1280 || capped.fps < big.rate.fps * 0.8).toBe(true);
+    expect(capped.bps).toBeLessThan(CAP_KBPS * 1000);
+    // mediasoup may keep the big picture at its base temporal layer (a quarter of the frames).
+    expect(capped.fps).toBeGreaterThanOrEqual(2);
+    expect(capped.maxVideoStallMs).toBeLessThan(1000);
+    expect(capped.audioConcealedRatio).toBeLessThan(0.05);
+    expect(capped.maxAudioStallMs).toBeLessThan(500);
+
+    viewing.client.impair.cap({});
+    const back = await rateUntil(
+      viewer,
+      'the big stream again',
+      (r) => r.frameWidth >= 1280 && r.fps >= 12,
+      30_000,
+    );
+    console.log(
+      `[downlink cap] ${back.afterMs} ms after the cap was lifted: ${describeRate(back.rate)}`,
+    );
+  });
+});
