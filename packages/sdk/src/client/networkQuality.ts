@@ -4,16 +4,19 @@
  * direction carries no media).
  *
  * Grades (v4's scale): 0 unknown, 1 excellent, 2 good, 3 poor, 4 bad, 5 very bad,
- * 6 disconnected. A direction gets the grade of the first row both its loss and its RTT fit
- * under; the worse of the two decides:
+ * 6 disconnected. A direction gets the grade of the first row its loss, its RTT and its
+ * jitter all fit under; the worst of the three decides:
  *
- *   grade  loss    RTT
- *   1      < 1 %   < 100 ms   (no audible or visible effect)
- *   2      < 3 %   < 200 ms   (NACK/FEC hide it; conversation still natural)
- *   3      < 8 %   < 400 ms   (occasional artefacts; talk-over starts)
- *   4      < 15 %  < 800 ms   (frequent freezes; hard to talk)
+ *   grade  loss    RTT        jitter
+ *   1      < 1 %   < 100 ms   < 20 ms   (no audible or visible effect)
+ *   2      < 3 %   < 200 ms   < 40 ms   (NACK/FEC hide it; conversation still natural)
+ *   3      < 8 %   < 400 ms   < 80 ms   (occasional artefacts; talk-over starts)
+ *   4      < 15 %  < 800 ms   < 160 ms  (frequent freezes; hard to talk)
  *   5      otherwise
  *   6      the connection (or the signaling socket) is down
+ *
+ * Jitter is the largest interarrival jitter of the direction's RTP streams: what the server
+ * reports of our packets (remote-inbound-rtp) uplink, what we measure (inbound-rtp) downlink.
  */
 import type { Session } from './Session.js';
 import { StatsReader } from './StatsReader.js';
@@ -34,19 +37,34 @@ export interface NetworkQualityEvent {
 
 export const NETWORK_QUALITY_INTERVAL_MS = 2000;
 
-const GRADES: ReadonlyArray<{ grade: NetworkQuality; maxLoss: number; maxRttMs: number }> = [
-  { grade: 1, maxLoss: 0.01, maxRttMs: 100 },
-  { grade: 2, maxLoss: 0.03, maxRttMs: 200 },
-  { grade: 3, maxLoss: 0.08, maxRttMs: 400 },
-  { grade: 4, maxLoss: 0.15, maxRttMs: 800 },
+const GRADES: ReadonlyArray<{
+  grade: NetworkQuality;
+  maxLoss: number;
+  maxRttMs: number;
+  maxJitterMs: number;
+}> = [
+  { grade: 1, maxLoss: 0.01, maxRttMs: 100, maxJitterMs: 20 },
+  { grade: 2, maxLoss: 0.03, maxRttMs: 200, maxJitterMs: 40 },
+  { grade: 3, maxLoss: 0.08, maxRttMs: 400, maxJitterMs: 80 },
+  { grade: 4, maxLoss: 0.15, maxRttMs: 800, maxJitterMs: 160 },
 ];
 
-/** The grade for a loss ratio (0..1) and a round trip in ms. */
-export function gradeOf(loss: number, rttMs: number): NetworkQuality {
+/** The grade for a loss ratio (0..1), a round trip and a jitter in ms. */
+export function gradeOf(loss: number, rttMs: number, jitterMs = 0): NetworkQuality {
   for (const row of GRADES) {
-    if (loss < row.maxLoss && rttMs < row.maxRttMs) return row.grade;
+    if (loss < row.maxLoss && rttMs < row.maxRttMs && jitterMs < row.maxJitterMs) return row.grade;
   }
   return 5;
+}
+
+/** The largest `jitter` (reported in seconds) of the stats of one type, in ms. */
+export function jitterMsOf(
+  stats: readonly Stat[],
+  type: 'inbound-rtp' | 'remote-inbound-rtp',
+): number {
+  let max = 0;
+  for (const s of stats) if (s.type === type) max = Math.max(max, num(s.jitter) * 1000);
+  return max;
 }
 
 interface Counters {
@@ -136,7 +154,9 @@ export class NetworkQualityMonitor {
     const loss = lossBetween(this.previousUp, counters);
     this.previousUp = counters;
     const rtt = remoteInboundRttMs(stats) ?? candidatePairRttMs(stats) ?? signalRtt;
-    return rtt === undefined ? unknown() : direction(loss, rtt);
+    return rtt === undefined
+      ? unknown()
+      : direction(loss, rtt, jitterMsOf(stats, 'remote-inbound-rtp'));
   }
 
   private downlink(stats: readonly Stat[], signalRtt: number | undefined): Direction {
@@ -151,12 +171,16 @@ export class NetworkQualityMonitor {
     const loss = lossBetween(this.previousDown, counters);
     this.previousDown = counters;
     const rtt = candidatePairRttMs(stats) ?? signalRtt;
-    return rtt === undefined ? unknown() : direction(loss, rtt);
+    return rtt === undefined ? unknown() : direction(loss, rtt, jitterMsOf(stats, 'inbound-rtp'));
   }
 }
 
-function direction(loss: number, rtt: number): Direction {
-  return { quality: gradeOf(loss, rtt), rtt: Math.round(rtt), loss: Math.round(loss * 100) };
+function direction(loss: number, rtt: number, jitterMs = 0): Direction {
+  return {
+    quality: gradeOf(loss, rtt, jitterMs),
+    rtt: Math.round(rtt),
+    loss: Math.round(loss * 100),
+  };
 }
 
 function fromSignal(signalRtt: number | undefined): Direction {
