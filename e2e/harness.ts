@@ -172,7 +172,6 @@ export function useE2eEnvironment(serverEnv: Record<string, string> = {}): E2eEn
   return env;
 }
 
-
 export async function launchBrowser(
   extraArgs: string[] = [],
   executablePath = CHROMIUM,
