@@ -19,7 +19,7 @@ import {
   type ServerUnderTest,
 } from './lib/servers.js';
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless=new',
   '--no-sandbox',
   '--use-fake-ui-for-media-stream',

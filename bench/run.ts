@@ -7,8 +7,8 @@
  * `npm start` does, encodes the media once, makes the two network namespaces and runs itself
  * again inside the clients' one. Inside: starts each server fresh for each bench.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { forwarding, type ForwardingResult } from './forwarding.js';
 import { join, launchChromium, type JoinResult } from './join.js';
 import { closeJanusSessions } from './lib/clients.js';
@@ -23,6 +23,7 @@ import {
   type ServerUnderTest,
 } from './lib/servers.js';
 import { rooms, type RoomsResult } from './rooms.js';
+import { ensureTools, janusVersion } from './lib/tools.js';
 
 const BENCHES = ['forwarding', 'rooms', 'join'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -39,22 +40,6 @@ function requested(): BenchName[] {
     }
   }
   return args.length ? (args as BenchName[]) : [...BENCHES];
-}
-
-function ensureTools(): void {
-  const missing = [
-    ['ffmpeg', '/usr/bin/ffmpeg'],
-    ['janus', '/usr/bin/janus'],
-    ['chromium', '/usr/bin/chromium'],
-  ].filter(([, path]) => !existsSync(path!));
-  if (!missing.length) return;
-  const names = missing.map(([name]) => name!);
-  console.log(`installing ${names.join(', ')} (apt-get)…`);
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', ...names], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
 }
 
 async function outside(names: BenchName[]): Promise<number> {
@@ -269,11 +254,6 @@ function summary(
     })),
     notes,
   });
-}
-
-function janusVersion(): string {
-  const out = spawnSync('janus', ['--version'], { encoding: 'utf8' });
-  return `${out.stdout}${out.stderr}`.match(/\(([\d.]+)\)/)?.[1] ?? '';
 }
 
 const names = requested();

@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ParleyServer, createLogger, loadConfig } from '@parley/server';
 import { genUserSig } from '@parley/usersig';
+import { RECORD_PEER_CONNECTIONS } from './pageScripts.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -170,33 +171,6 @@ export function useE2eEnvironment(serverEnv: Record<string, string> = {}): E2eEn
   });
   return env;
 }
-
-/**
- * Every RTCPeerConnection and WebSocket a page creates, so tests can read getStats() as a
- * person's browser would, and cut a socket to simulate a network blip.
- */
-const RECORD_PEER_CONNECTIONS = `
-  (() => {
-    const Native = window.RTCPeerConnection;
-    window.__pcs = [];
-    window.RTCPeerConnection = function (...args) {
-      const pc = new Native(...args);
-      window.__pcs.push(pc);
-      return pc;
-    };
-    window.RTCPeerConnection.prototype = Native.prototype;
-    Object.setPrototypeOf(window.RTCPeerConnection, Native);
-    const NativeWS = window.WebSocket;
-    window.__sockets = [];
-    window.WebSocket = function (...args) {
-      const ws = new NativeWS(...args);
-      window.__sockets.push(ws);
-      return ws;
-    };
-    window.WebSocket.prototype = NativeWS.prototype;
-    Object.setPrototypeOf(window.WebSocket, NativeWS);
-  })();
-`;
 
 export async function launchBrowser(
   extraArgs: string[] = [],

@@ -4,9 +4,10 @@
  * interface than its loopback, so no packet can go anywhere but between the two.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { janusArgs, writeJanusConfig } from './janusConfig.js';
 import { sleep } from './proc.js';
 
 export const SERVER_NS = 'pb-srv';
@@ -168,60 +169,13 @@ export async function startParley(): Promise<ServerUnderTest> {
 }
 
 const JANUS_PORT = 18088;
-const JANUS_LIB = '/usr/lib/x86_64-linux-gnu/janus';
-
 /**
  * Janus with only the VideoRoom plugin and the HTTP transport, configured here. In its
  * namespace the only non-loopback interface is the veth, so libnice gathers that address.
  */
 export async function startJanus(): Promise<ServerUnderTest> {
-  const dir = mkdtempSync(join(tmpdir(), 'janus-bench-'));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'janus.jcfg'),
-    `general: {
-  configs_folder = "${dir}"
-  plugins_folder = "${JANUS_LIB}/plugins"
-  transports_folder = "${JANUS_LIB}/transports"
-  events_folder = "${JANUS_LIB}/events"
-  loggers_folder = "${JANUS_LIB}/loggers"
-  debug_level = 3
-  admin_secret = "bench-admin"
-  session_timeout = 120
-}
-certificates: {}
-media: {
-  rtp_port_range = "20000-40000"
-}
-nat: {
-  nice_debug = false
-  ice_ignore_list = "vmnet"
-}
-plugins: {
-  disable = "libjanus_audiobridge.so,libjanus_echotest.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_nosip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so,libjanus_lua.so,libjanus_duktape.so"
-}
-transports: {
-  disable = "libjanus_websockets.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so"
-}
-events: { broadcast = false }
-loggers: { disable = "libjanus_jsonlog.so" }
-`,
-  );
-  writeFileSync(
-    join(dir, 'janus.transport.http.jcfg'),
-    `general: {
-  json = "plain"
-  base_path = "/janus"
-  http = true
-  port = ${JANUS_PORT}
-  https = false
-}
-admin: { admin_http = false }
-cors: { allow_origin = "*" }
-`,
-  );
-  writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), `general: {}\n`);
-  const child = inServerNs('janus', ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], {}, 'janus');
+  const dir = writeJanusConfig({ httpPort: JANUS_PORT, rtpPortRange: '20000-40000' });
+  const child = inServerNs('janus', janusArgs(dir), {}, 'janus');
   const url = `http://${SERVER_IP}:${JANUS_PORT}/janus`;
   await waitHttp(`${url}/info`, 'Janus');
   return { name: 'Janus', pid: child.pid!, url, stop: stopper(child) };
