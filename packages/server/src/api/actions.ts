@@ -86,8 +86,8 @@ export function createActions(deps: ActionDeps): Record<string, ActionHandler> {
       return {};
     };
 
-  const describeRoomInfo: ActionHandler = async (params, caller) => {
-    const sdkAppId = sdkAppIdParam(params, caller);
+  /** StartTime/EndTime (Unix seconds) of the history queries, end not before start. */
+  const timeRangeParam = (params: Parameters<ActionHandler>[0]) => {
     const start = requiredInt(
       params,
       'StartTime',
@@ -105,6 +105,12 @@ export function createActions(deps: ActionDeps): Record<string, ActionHandler> {
       'InvalidParameter.EndTs',
     );
     if (end < start) throw new ApiError('InvalidParameter.EndTs', 'EndTime is before StartTime');
+    return { start, end };
+  };
+
+  const describeRoomInfo: ActionHandler = async (params, caller) => {
+    const sdkAppId = sdkAppIdParam(params, caller);
+    const { start, end } = timeRangeParam(params);
     const roomString = optionalString(params, 'RoomId', 64);
     const pageNumber = optionalInt(params, 'PageNumber', 0, 1_000_000) ?? 0;
     const pageSize =
@@ -129,23 +135,7 @@ export function createActions(deps: ActionDeps): Record<string, ActionHandler> {
     if (commId === undefined)
       throw new ApiError('MissingParameter.CommId', 'the parameter CommId is missing');
     const sdkAppId = sdkAppIdParam(params, caller);
-    const start = requiredInt(
-      params,
-      'StartTime',
-      0,
-      0xffffffff,
-      'MissingParameter.StartTs',
-      'InvalidParameter.StartTs',
-    );
-    const end = requiredInt(
-      params,
-      'EndTime',
-      0,
-      0xffffffff,
-      'MissingParameter.EndTs',
-      'InvalidParameter.EndTs',
-    );
-    if (end < start) throw new ApiError('InvalidParameter.EndTs', 'EndTime is before StartTime');
+    const { start, end } = timeRangeParam(params);
     const userIds = userIdsParam(params, 100, false);
     const pageNumber = optionalInt(params, 'PageNumber', 0, 1_000_000) ?? 0;
     const pageSize =
