@@ -578,6 +578,25 @@ export class Room extends SafeEmitter<RoomEvents> {
     });
   }
 
+  /**
+   * Another member's stream as `viewer` may see it: a stream it may receive nothing of does
+   * not exist for it. Throws INVALID_PARAMETER (`self`) for its own, REMOTE_STREAM_NOT_EXIST
+   * for what it cannot see.
+   */
+  #streamFor(viewer: Participant, userId: string, streamType: StreamType, self: string) {
+    const target = this.participants.get(userId);
+    if (target === viewer) throw ServerError.invalid(self);
+    const visible = target?.visible && target.viewFor(viewer, streamType) !== null;
+    const stream = visible ? target.streams.get(streamType) : undefined;
+    if (!target || !stream) {
+      throw new ServerError(
+        ErrorCode.REMOTE_STREAM_NOT_EXIST,
+        `user ${userId} publishes no ${streamType} stream in this room`,
+      );
+    }
+    return stream;
+  }
+
   // ---- subscribing ----
 
   subscribe(
@@ -586,17 +605,12 @@ export class Room extends SafeEmitter<RoomEvents> {
   ): Promise<Record<string, never>> {
     return this.#run(async () => {
       this.#assertIn(participant);
-      const target = this.participants.get(data.userId);
-      if (target === participant) throw ServerError.invalid('cannot subscribe to your own stream');
-      // A stream this participant may receive nothing of does not exist for it.
-      const visible = target?.visible && target.viewFor(participant, data.streamType) !== null;
-      const stream = visible ? target.streams.get(data.streamType) : undefined;
-      if (!target || !stream) {
-        throw new ServerError(
-          ErrorCode.REMOTE_STREAM_NOT_EXIST,
-          `user ${data.userId} publishes no ${data.streamType} stream in this room`,
-        );
-      }
+      const stream = this.#streamFor(
+        participant,
+        data.userId,
+        data.streamType,
+        'cannot subscribe to your own stream',
+      );
       const sub = this.#subscription(participant, data.userId, data.streamType);
       sub.audio = data.audio;
       sub.video = data.video;
@@ -639,16 +653,12 @@ export class Room extends SafeEmitter<RoomEvents> {
   ): Promise<Record<string, never>> {
     return this.#run(async () => {
       this.#assertIn(participant);
-      const target = this.participants.get(data.userId);
-      if (target === participant) throw ServerError.invalid('cannot choose your own stream');
-      const visible = target?.visible && target.viewFor(participant, data.streamType) !== null;
-      const stream = visible ? target.streams.get(data.streamType) : undefined;
-      if (!target || !stream) {
-        throw new ServerError(
-          ErrorCode.REMOTE_STREAM_NOT_EXIST,
-          `user ${data.userId} publishes no ${data.streamType} stream in this room`,
-        );
-      }
+      const stream = this.#streamFor(
+        participant,
+        data.userId,
+        data.streamType,
+        'cannot choose your own stream',
+      );
       const key = subscriptionKey(data.userId, data.streamType);
       participant.videoTypes.set(key, data.type);
       const consumer = participant.subscriptions.get(key)?.consumers.get('video');
