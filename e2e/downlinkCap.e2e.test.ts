@@ -25,6 +25,7 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
     let last: VideoRate | null = null;
     while (Date.now() - started < ms) {
       last = await videoRate(page, 'received', 1000);
+      console.log(`[downlink cap] ${what}: ${describeRate(last)}`);
       if (ok(last)) return { rate: last, afterMs: Date.now() - started };
     }
     throw new Error(`${what} not reached in ${ms} ms; last: ${last ? describeRate(last) : '-'}`);
@@ -66,7 +67,8 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
     console.log(
       `[downlink cap] 10 s under the cap: ${mbps(capped.bps)}, ${capped.fps} fps, ${capped.frameWidth} px wide, ` +
         `longest video stall ${capped.maxVideoStallMs} ms, audio concealed ${(capped.audioConcealedRatio * 100).toFixed(1)}%, ` +
-        `longest audio gap ${capped.maxAudioStallMs} ms`,
+        `longest audio gap ${capped.maxAudioStallMs} ms; frames/width per second: ` +
+        capped.timeline.map((t) => `${t.frames}@${t.width}`).join(' '),
     );
     // Moved down: the small stream (narrower) or the big one with fewer frames, under the cap.
     expect(capped.frameWidth < 1280 || capped.fps < big.rate.fps * 0.8).toBe(true);

@@ -93,6 +93,8 @@ export interface Playback {
   audioConcealedRatio: number;
   /** Longest time no audio packet arrived (ms). */
   maxAudioStallMs: number;
+  /** Per second: frames decoded and the widest frame, to show when and where a stall was. */
+  timeline: { frames: number; width: number }[];
 }
 
 /** Watches what the page plays from its inbound video and audio for `durationMs`. */
@@ -125,9 +127,15 @@ export function watchPlayback(page: Page, durationMs: number): Promise<Playback>
     let lastPacketAt = first.at;
     let maxVideoStallMs = 0;
     let maxAudioStallMs = 0;
+    const timeline: { frames: number; width: number }[] = [];
+    let second = first;
     while (performance.now() - first.at < durationMs) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const now = await read();
+      if (now.at - second.at >= 1000) {
+        timeline.push({ frames: now.frames - second.frames, width: now.width });
+        second = now;
+      }
       if (now.frames > last.frames) lastFrameAt = now.at;
       if (now.packets > last.packets) lastPacketAt = now.at;
       maxVideoStallMs = Math.max(maxVideoStallMs, now.at - lastFrameAt);
@@ -143,6 +151,7 @@ export function watchPlayback(page: Page, durationMs: number): Promise<Playback>
       frameWidth: last.width,
       audioConcealedRatio: played > 0 ? (last.concealed - first.concealed) / played : 1,
       maxAudioStallMs: Math.round(maxAudioStallMs),
+      timeline,
     };
   }, durationMs);
 }

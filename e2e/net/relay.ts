@@ -28,13 +28,24 @@ let jitterMs = config.jitterMs;
 
 const delayMs = (): number => Math.max(0, oneWayMs + (Math.random() * 2 - 1) * jitterMs);
 
-/** Delivers in order: a chunk never overtakes the one before it (TCP streams). */
+/**
+ * Delivers in order: a chunk never overtakes the one before it (TCP streams). One FIFO and
+ * one timer per direction: separate timers per chunk could fire out of order, since Node
+ * starts a timer from the event loop's cached clock, not from Date.now().
+ */
 function orderedQueue(): (send: () => void) => void {
+  const queue: { at: number; send: () => void }[] = [];
   let last = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const drain = () => {
+    timer = null;
+    while (queue.length > 0 && queue[0]!.at <= Date.now()) queue.shift()!.send();
+    if (queue.length > 0) timer = setTimeout(drain, Math.max(1, queue[0]!.at - Date.now()));
+  };
   return (send) => {
-    const at = Math.max(Date.now() + delayMs(), last);
-    last = at;
-    setTimeout(send, at - Date.now());
+    last = Math.max(Date.now() + delayMs(), last);
+    queue.push({ at: last, send });
+    timer ??= setTimeout(drain, Math.max(1, last - Date.now()));
   };
 }
 
@@ -62,8 +73,14 @@ function relayUdp(port: number): Promise<void> {
 }
 
 function relayTcp(port: number): Promise<void> {
-  const server = createServer((client: Socket) => {
-    const upstream = connect({ host: config.serverIp, port, localAddress: config.sourceIp });
+  // Half-open allowed both ways: an end is passed on after the data queued before it.
+  const server = createServer({ allowHalfOpen: true }, (client: Socket) => {
+    const upstream = connect({
+      host: config.serverIp,
+      port,
+      localAddress: config.sourceIp,
+      allowHalfOpen: true,
+    });
     const up = orderedQueue();
     const down = orderedQueue();
     client.on('data', (chunk) => up(() => upstream.write(chunk)));

@@ -26,6 +26,7 @@ import {
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type {
+  MediaConsumer,
   MediaEngine,
   MediaProducer,
   MediaRouter,
@@ -42,6 +43,7 @@ import {
   type PublishedStream,
   type Subscription,
 } from './Participant.js';
+import { DEFAULT_LAYER_HOLD, LayerHold } from './LayerHold.js';
 import { privilegeName, sendBit } from './privileges.js';
 
 export type LeaveReason = 'leave' | 'timeout' | 'kick';
@@ -111,6 +113,8 @@ export class Room extends SafeEmitter<RoomEvents> {
   #media: Promise<MediaRouter> | null = null;
   /** Subscriber connections to renegotiate when the current operation ends. */
   readonly #dirty = new Set<Participant>();
+  /** Simulcast video consumers' layer holds (see LayerHold); gone with their consumer. */
+  readonly #layerHolds = new WeakMap<MediaConsumer, LayerHold>();
   readonly #log: Logger;
 
   constructor(
@@ -664,7 +668,9 @@ export class Room extends SafeEmitter<RoomEvents> {
       const consumer = participant.subscriptions.get(key)?.consumers.get('video');
       const track = stream.tracks.get('video');
       if (consumer && !consumer.closed && track) {
-        await consumer.setPreferredLayers(preferredLayers(data.type, track.layers));
+        const layers = preferredLayers(data.type, track.layers);
+        const hold = this.#layerHolds.get(consumer);
+        await (hold ? hold.setCeiling(layers.spatial) : consumer.setPreferredLayers(layers));
       }
       this.#log.debug({ user: participant.userId, key, type: data.type }, 'remote video type');
       return {};
@@ -785,8 +791,16 @@ export class Room extends SafeEmitter<RoomEvents> {
       const layers = stream.tracks.get(kind)?.layers ?? 1;
       const type = participant.videoTypes.get(subscriptionKey(sub.userId, sub.streamType));
       // The engine sends the best layer up to this one that the downlink carries (BWE).
-      if (kind === 'video' && layers > 1 && type === 'small') {
-        await consumer.setPreferredLayers(preferredLayers(type, layers));
+      if (kind === 'video' && layers > 1) {
+        const ceiling = preferredLayers(type ?? 'big', layers);
+        if (type === 'small') await consumer.setPreferredLayers(ceiling);
+        this.#layerHolds.set(
+          consumer,
+          new LayerHold(consumer, ceiling.spatial, {
+            ...DEFAULT_LAYER_HOLD,
+            onError: (error) => this.#log.warn({ err: error }, 'layer hold'),
+          }),
+        );
       }
       sub.consumers.set(kind, consumer);
       subscriber.add(consumer, { kind, userId: sub.userId, streamType: sub.streamType });
