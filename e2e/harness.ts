@@ -356,7 +356,7 @@ export async function receivingFrom(page: Page, users: string[]): Promise<Remote
 /** Asserts video frames keep being decoded and audio energy keeps arriving from each user. */
 export async function expectFlowing(page: Page, users: string[]): Promise<void> {
   const before = await receivingFrom(page, users);
-  await sleep(2500);
+  await sleep(1500);
   const after = await remoteMedia(page);
   for (const user of users) {
     const b = before.find((m) => m.userId === user)!;
