@@ -156,14 +156,18 @@ export interface E2eEnvironment {
  * Registers the usual lifecycle for a test file: a Parley server, an application origin and
  * a browser for the whole file; pages closed after each test. Read the fields inside tests.
  */
-export function useE2eEnvironment(serverEnv: Record<string, string> = {}): E2eEnvironment {
+export function useE2eEnvironment(
+  serverEnv: Record<string, string> = {},
+  /** false for a file that keeps one page across its tests (and closes it itself). */
+  { closePagesAfterEach = true } = {},
+): E2eEnvironment {
   const env = {} as E2eEnvironment;
   beforeAll(async () => {
     env.parley = await startParley(serverEnv);
     env.app = await startAppOrigin(env.parley.origin);
     env.browser = await launchBrowser();
   });
-  afterEach(() => closeAllPages());
+  if (closePagesAfterEach) afterEach(() => closeAllPages());
   afterAll(async () => {
     await env.browser?.close();
     await env.app?.close();

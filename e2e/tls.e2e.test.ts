@@ -19,17 +19,20 @@ import {
   startParley,
   type ParleyUnderTest,
 } from './harness.js';
-import { makeCertificate, type E2eCertificate } from './tlsCertificate.js';
+import {
+  makeSelfSignedCertificate,
+  type TestCertificate,
+} from '../packages/server/src/test/tlsTestKit.js';
 
-let cert: E2eCertificate;
+let cert: TestCertificate;
 let parley: ParleyUnderTest;
 let app: { origin: string; close(): Promise<void> };
 let browser: Browser;
 
 beforeAll(async () => {
-  cert = makeCertificate();
+  cert = makeSelfSignedCertificate();
   parley = await startParley({ PARLEY_TLS_CERT: cert.certFile, PARLEY_TLS_KEY: cert.keyFile });
-  app = await startAppOrigin(parley.origin, { cert: cert.cert, key: cert.key });
+  app = await startAppOrigin(parley.origin, { cert: cert.certPem, key: cert.keyPem });
   browser = await launchBrowser([`--ignore-certificate-errors-spki-list=${cert.spkiHash}`]);
 });
 afterEach(() => closeAllPages());

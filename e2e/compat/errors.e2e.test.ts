@@ -2,11 +2,12 @@
  * Argument and state checks of every Client method, as a v4 app meets them: the v4 error
  * code, and a message naming the problem. One table; each row runs a scenario in the page.
  */
-import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { newPage, useE2eEnvironment } from '../harness.js';
 import { randomRoom } from './compatPage.js';
 
-const env = useE2eEnvironment();
+const env = useE2eEnvironment({}, { closePagesAfterEach: false });
 
 const INVALID_PARAMETER = 0x1000;
 const INVALID_OPERATION = 0x1001;
@@ -24,10 +25,20 @@ interface Outcome {
   sync?: boolean;
 }
 
+/**
+ * One page for the whole table (a fresh page per row cost ~1 s of the suite each): every row
+ * makes its own clients in a room of its own, and they leave and their streams close after it.
+ */
+let page: Page | null = null;
+
+afterAll(() => page?.context().close());
+
 /** Runs scenario `name` (defined page-side below) and reports how it ended. */
 async function run(name: string): Promise<Outcome> {
-  const { page } = await newPage(env.browser);
-  await page.goto(`${env.app.origin}/sdk.html`);
+  if (!page) {
+    page = (await newPage(env.browser)).page;
+    await page.goto(`${env.app.origin}/sdk.html`);
+  }
   const sigs = Object.fromEntries(USERS.map((u) => [u, env.parley.userSig(u)]));
   return page.evaluate(
     async ({ name, sdkAppId, sigs, roomId }) => {
@@ -53,7 +64,7 @@ async function run(name: string): Promise<Outcome> {
         | 'on',
         Fn
       >;
-      type StreamLike = { initialize(): Promise<void> };
+      type StreamLike = { initialize(): Promise<void>; close(): void };
       const T = (
         window as unknown as {
           TRTC: {
@@ -63,8 +74,18 @@ async function run(name: string): Promise<Outcome> {
           };
         }
       ).TRTC;
-      const make = (userId: string, extra: object = {}) =>
-        T.createClient({ mode: 'rtc', sdkAppId, userId, userSig: sigs[userId], ...extra });
+      const made: { clients: ClientLike[]; streams: StreamLike[] } = { clients: [], streams: [] };
+      const make = (userId: string, extra: object = {}) => {
+        const client = T.createClient({
+          mode: 'rtc',
+          sdkAppId,
+          userId,
+          userSig: sigs[userId],
+          ...extra,
+        });
+        made.clients.push(client);
+        return client;
+      };
       const joined = async (userId: string, extra: object = {}, role?: string) => {
         const client = make(userId, extra);
         await client.join({ roomId, ...(role ? { role } : {}) });
@@ -72,6 +93,7 @@ async function run(name: string): Promise<Outcome> {
       };
       const camera = async (userId: string) => {
         const stream = T.createStream({ userId, audio: true, video: true });
+        made.streams.push(stream);
         await stream.initialize();
         return stream;
       };
@@ -244,11 +266,17 @@ async function run(name: string): Promise<Outcome> {
       };
       const scenario = scenarios[name];
       if (!scenario) throw new Error(`no scenario ${name}`);
+      const cleanUp = async () => {
+        for (const stream of made.streams) stream.close();
+        await Promise.allSettled(made.clients.map(async (client) => client.leave()));
+      };
       try {
         const result = scenario();
         await result;
+        await cleanUp();
         return { ok: true };
       } catch (e) {
+        await cleanUp();
         const err = e as { getCode?(): number; message: string };
         return {
           ok: false,

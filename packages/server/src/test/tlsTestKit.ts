@@ -1,4 +1,7 @@
-/** A throwaway self-signed certificate for localhost and 127.0.0.1, made with the openssl CLI. */
+/**
+ * A throwaway self-signed certificate for localhost and 127.0.0.1, made with the openssl CLI
+ * (server unit tests and the e2e TLS test).
+ */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -10,6 +13,7 @@ export interface TestCertificate {
   certFile: string;
   keyFile: string;
   certPem: string;
+  keyPem: string;
   /** base64 SHA-256 of the SubjectPublicKeyInfo (Chromium's --ignore-certificate-errors-spki-list). */
   spkiHash: string;
 }
@@ -38,6 +42,9 @@ export function makeSelfSignedCertificate(): TestCertificate {
       '/CN=localhost',
       '-addext',
       'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      // Chromium (the e2e TLS test) wants a server-auth leaf.
+      '-addext',
+      'extendedKeyUsage=serverAuth',
     ],
     { stdio: 'ignore' },
   );
@@ -48,6 +55,7 @@ export function makeSelfSignedCertificate(): TestCertificate {
     certFile,
     keyFile,
     certPem,
+    keyPem: readFileSync(keyFile, 'utf8'),
     spkiHash: createHash('sha256').update(spki).digest('base64'),
   };
 }
