@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Unit files run two at a time first (group 0); then e2e files one at a time (group 1).
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -14,6 +16,7 @@ export default defineConfig({
           ],
           environment: 'node',
           testTimeout: 20_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -23,10 +26,12 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          sequence: { groupOrder: 1 },
           // One Chromium set at a time: the machine has two cores.
           fileParallelism: false,
-          // Files share one module graph: each file still starts its own server and browser,
-          // and importing the server afresh for each of ~50 files cost ~2 min of the suite.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+          // Files share one module graph: each file still starts its own server and browser.
           isolate: false,
         },
       },
