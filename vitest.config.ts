@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm test` (scripts/test.mjs) runs the two projects one after the other: unit files two at
+// a time, then e2e files one at a time (worker counts are per run in vitest, not per project).
 export default defineConfig({
   test: {
-    // Unit files run two at a time first (group 0); then e2e files one at a time (group 1).
-    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -16,7 +16,6 @@ export default defineConfig({
           ],
           environment: 'node',
           testTimeout: 20_000,
-          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -26,13 +25,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,
-          sequence: { groupOrder: 1 },
-          // One Chromium set at a time: the machine has two cores.
-          fileParallelism: false,
-          pool: 'forks',
-          poolOptions: { forks: { singleFork: true } },
-          // Files share one module graph: each file still starts its own server and browser.
-          isolate: false,
         },
       },
     ],
