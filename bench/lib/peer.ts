@@ -119,7 +119,32 @@ export interface CounterSnapshot {
   /** Packets the sequence numbers say were sent (max - first + 1, per SSRC). */
   expected: number;
   byKind: { audio: number; video: number };
+  /** What else the server sent on this connection: costs it CPU, but is not forwarded media. */
+  wire: WireCount;
 }
+
+/** Packets and bytes (SRTP/SRTCP, as on the wire) a subscriber received, by what they are. */
+export interface WireCount {
+  mediaBytes: number;
+  /** Retransmissions (an RTX payload type of the offer). */
+  rtx: number;
+  rtxBytes: number;
+  /** Other RTP: bandwidth probes and padding (mediasoup's probator: SSRC 1234, PT 127). */
+  probe: number;
+  probeBytes: number;
+  rtcp: number;
+  rtcpBytes: number;
+}
+
+export const emptyWire = (): WireCount => ({
+  mediaBytes: 0,
+  rtx: 0,
+  rtxBytes: 0,
+  probe: 0,
+  probeBytes: 0,
+  rtcp: 0,
+  rtcpBytes: 0,
+});
 
 /**
  * Counts the media packets of one receive-only peer from their clear SRTP headers, and
@@ -131,6 +156,8 @@ export class ReceiveCounter {
   samples: number[] = [];
   sampling = false;
   #kinds = new Map<number, 'audio' | 'video'>();
+  #rtxTypes = new Set<number>();
+  readonly #wire = emptyWire();
 
   constructor(private readonly pc: RTCPeerConnection) {}
 
@@ -139,6 +166,7 @@ export class ReceiveCounter {
     for (const m of sdp.matchAll(/a=rtpmap:(\d+) (opus|VP8)\//gi)) {
       this.#kinds.set(Number(m[1]), m[2]!.toLowerCase() === 'opus' ? 'audio' : 'video');
     }
+    for (const m of sdp.matchAll(/a=rtpmap:(\d+) rtx\//gi)) this.#rtxTypes.add(Number(m[1]));
   }
 
   attach(transceiver: RTCRtpTransceiver): void {
@@ -158,9 +186,24 @@ export class ReceiveCounter {
     dtls.iceTransport.connection.onData.subscribe((data: Buffer) => {
       if (data.length < 12 || data[0]! >> 6 !== 2) return;
       const pt = data[1]! & 0x7f;
-      if (data[1]! >= 192 && data[1]! <= 223) return; // RTCP
+      const wire = this.#wire;
+      if (data[1]! >= 192 && data[1]! <= 223) {
+        wire.rtcp++;
+        wire.rtcpBytes += data.length;
+        return;
+      }
       const kind = this.#kinds.get(pt);
-      if (!kind) return;
+      if (!kind) {
+        if (this.#rtxTypes.has(pt)) {
+          wire.rtx++;
+          wire.rtxBytes += data.length;
+        } else {
+          wire.probe++;
+          wire.probeBytes += data.length;
+        }
+        return;
+      }
+      wire.mediaBytes += data.length;
       const seq = data.readUInt16BE(2);
       const ssrc = data.readUInt32BE(8);
       let s = this.streams.get(ssrc);
@@ -194,7 +237,7 @@ export class ReceiveCounter {
       expected += s.maxExt - s.base + 1;
       byKind[s.kind] += s.received;
     }
-    return { received, expected, byKind };
+    return { received, expected, byKind, wire: { ...this.#wire } };
   }
 
   close(): Promise<void> {
