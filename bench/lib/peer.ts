@@ -9,18 +9,27 @@ import {
   RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
+  useTransportWideCC,
   type RTCRtpTransceiver,
 } from 'werift';
 import type { Socket } from 'node:dgram';
 import { loadMedia } from './media.js';
 import { nowUs } from './proc.js';
+import { TWCC_INTERVAL_MS, TwccFeedback, readExtension16, twccExtensionId } from './twcc.js';
 
 /** Receive buffer of client sockets (the machine's rmem_max is 4 MiB). */
 const CLIENT_RCVBUF = 4 * 1024 * 1024;
 const OPUS_PT = 111;
 const VP8_PT = 96;
 
-function codecs() {
+/**
+ * Receive-only peers answer transport-wide-cc and send its feedback, as Chrome does (set
+ * PARLEY_BENCH_TWCC=0 to measure a server that gets none).
+ */
+export const SEND_TWCC = process.env.PARLEY_BENCH_TWCC !== '0';
+
+function codecs(receiveOnly: boolean) {
+  const twcc = receiveOnly && SEND_TWCC ? [{ type: 'transport-cc' }] : [];
   return {
     audio: [
       new RTCRtpCodecParameters({
@@ -35,7 +44,7 @@ function codecs() {
         mimeType: 'video/VP8',
         clockRate: 90000,
         payloadType: VP8_PT,
-        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, ...twcc],
       }),
     ],
   };
@@ -47,8 +56,11 @@ function codecs() {
  */
 export function createPeer(receiveOnly: boolean): RTCPeerConnection {
   return new RTCPeerConnection({
-    codecs: codecs(),
-    headerExtensions: { audio: [], video: [] },
+    codecs: codecs(receiveOnly),
+    headerExtensions:
+      receiveOnly && SEND_TWCC
+        ? { audio: [useTransportWideCC()], video: [useTransportWideCC()] }
+        : { audio: [], video: [] },
     iceServers: [],
     iceUseIpv6: false,
     bundlePolicy: 'max-bundle',
@@ -158,6 +170,9 @@ export class ReceiveCounter {
   #kinds = new Map<number, 'audio' | 'video'>();
   #rtxTypes = new Set<number>();
   readonly #wire = emptyWire();
+  #twccId: number | undefined;
+  #twcc: TwccFeedback | undefined;
+  #lastSsrc = 0;
 
   constructor(private readonly pc: RTCPeerConnection) {}
 
@@ -167,6 +182,7 @@ export class ReceiveCounter {
       this.#kinds.set(Number(m[1]), m[2]!.toLowerCase() === 'opus' ? 'audio' : 'video');
     }
     for (const m of sdp.matchAll(/a=rtpmap:(\d+) rtx\//gi)) this.#rtxTypes.add(Number(m[1]));
+    if (SEND_TWCC) this.#twccId = twccExtensionId(sdp) ?? this.#twccId;
   }
 
   attach(transceiver: RTCRtpTransceiver): void {
@@ -191,6 +207,15 @@ export class ReceiveCounter {
         wire.rtcp++;
         wire.rtcpBytes += data.length;
         return;
+      }
+      if (this.#twccId !== undefined) {
+        // Every RTP packet that carries a transport-wide number is reported, probes included.
+        const twccSeq = readExtension16(data, this.#twccId);
+        if (twccSeq >= 0) {
+          this.#lastSsrc = data.readUInt32BE(8);
+          this.#twcc ??= this.#startTwcc(dtls);
+          this.#twcc.record(twccSeq, nowUs());
+        }
       }
       const kind = this.#kinds.get(pt);
       if (!kind) {
@@ -228,6 +253,17 @@ export class ReceiveCounter {
     });
   }
 
+  #startTwcc(dtls: RTCRtpTransceiver['receiver']['dtlsTransport']): TwccFeedback {
+    const feedback = new TwccFeedback((Math.random() * 0xffffffff) >>> 0, () => this.#lastSsrc);
+    feedbackSenders.set(this, () => {
+      const packet = feedback.take();
+      if (packet && dtls.srtcp) {
+        dtls.iceTransport.connection.send(dtls.srtcp.encrypt(packet)).catch(() => undefined);
+      }
+    });
+    return feedback;
+  }
+
   snapshot(): CounterSnapshot {
     let received = 0;
     let expected = 0;
@@ -241,9 +277,16 @@ export class ReceiveCounter {
   }
 
   close(): Promise<void> {
+    feedbackSenders.delete(this);
     return this.pc.close();
   }
 }
+
+/** One timer per client process sends every receiver's transport-wide feedback. */
+const feedbackSenders = new Map<ReceiveCounter, () => void>();
+setInterval(() => {
+  for (const send of feedbackSenders.values()) send();
+}, TWCC_INTERVAL_MS).unref();
 
 /** What a publisher peer sends: one audio and one video track fed by `MediaPump`. */
 export interface PublisherTracks {
