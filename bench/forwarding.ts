@@ -313,7 +313,8 @@ function wireLine(w: WireCount, subscriberSeconds: number): string {
     `${fmt(packets / subscriberSeconds, 1)} pkt (${fmt((bytes * 8) / 1000 / subscriberSeconds, 1)} kbit)`;
   return (
     `RTX ${per(w.rtx, w.rtxBytes)}, probes ${per(w.probe, w.probeBytes)}, ` +
-    `RTCP ${per(w.rtcp, w.rtcpBytes)}; media ${fmt((w.mediaBytes * 8) / 1000 / subscriberSeconds, 0)} kbit`
+    `RTCP ${per(w.rtcp, w.rtcpBytes)}; media ${fmt((w.mediaBytes * 8) / 1000 / subscriberSeconds, 0)} kbit; ` +
+    `sent ${fmt(w.feedbackSent / subscriberSeconds, 1)} transport-cc feedback/s`
   );
 }
 

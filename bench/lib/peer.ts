@@ -146,6 +146,8 @@ export interface WireCount {
   probeBytes: number;
   rtcp: number;
   rtcpBytes: number;
+  /** Transport-wide feedback packets this subscriber sent (not received). */
+  feedbackSent: number;
 }
 
 export const emptyWire = (): WireCount => ({
@@ -156,6 +158,7 @@ export const emptyWire = (): WireCount => ({
   probeBytes: 0,
   rtcp: 0,
   rtcpBytes: 0,
+  feedbackSent: 0,
 });
 
 /**
@@ -258,6 +261,7 @@ export class ReceiveCounter {
     feedbackSenders.set(this, () => {
       const packet = feedback.take();
       if (packet && dtls.srtcp) {
+        this.#wire.feedbackSent++;
         dtls.iceTransport.connection.send(dtls.srtcp.encrypt(packet)).catch(() => undefined);
       }
     });
