@@ -6,7 +6,7 @@
  */
 import { cpus } from 'node:os';
 import { createJanusRoom, joinParticipant, type Target } from './lib/clients.js';
-import { MediaPump } from './lib/peer.js';
+import { MediaPump, emptyWire, type WireCount } from './lib/peer.js';
 import {
   machineTicks,
   nowUs,
@@ -50,6 +50,8 @@ export interface ForwardingStep {
   mainRssPerSubscriberKb: number;
   /** Parley: V8 heap in use in the Node process (from /metrics), MB; undefined for Janus. */
   heapUsedMb: number | undefined;
+  /** What the subscribers received besides media (RTX, probes, RTCP), summed over them. */
+  wire: WireCount;
 }
 
 export interface ForwardingResult {
@@ -160,7 +162,9 @@ export async function forwarding(
       const receivers = reports.flatMap((r) => r.receivers);
       let forwarded = 0;
       let lost = 0;
+      const wire = emptyWire();
       for (const r of receivers) {
+        for (const key of Object.keys(wire) as (keyof WireCount)[]) wire[key] += r.wire[key];
         forwarded += r.received;
         // Sequence gaps; a subscriber that got nothing lost everything.
         lost += r.received === 0 ? published : Math.max(0, r.expected - r.received);
@@ -196,6 +200,7 @@ export async function forwarding(
         rssPerSubscriberKb: (cpu1.rssKb - baselineRssMb * 1024) / n,
         mainRssPerSubscriberKb: (cpu1.rootRssKb - baseline.rootRssKb) / n,
         heapUsedMb: target.server === 'Parley' ? await nodeHeapUsedMb(target.url) : undefined,
+        wire,
       };
       step.otherCores = Math.max(
         0,
@@ -206,7 +211,8 @@ export async function forwarding(
         `  ${server.name} N=${n}: loss ${fmt(step.lossPercent, 2)} %, ${fmt(step.cpuUsPerPacket)} µs/pkt, ` +
           `server ${fmt(step.serverCores, 2)} cores, clients ${fmt(step.clientCores, 2)}, ` +
           `machine ${fmt(step.machineBusyPercent, 0)} %, latency p50 ${fmt(step.latencyP50Ms, 2)} ms ` +
-          `p99 ${fmt(step.latencyP99Ms, 2)} ms, RSS ${fmt(step.rssMb)} MB`,
+          `p99 ${fmt(step.latencyP99Ms, 2)} ms, RSS ${fmt(step.rssMb)} MB; ` +
+          `besides media per subscriber/s: ${wireLine(wire, n * seconds)}`,
       );
       const reason = limitReason(step);
       if (reason) {
@@ -298,6 +304,17 @@ export function printForwarding(r: ForwardingResult): void {
       fmt(s.mainRssPerSubscriberKb, 0),
       fmt(s.heapUsedMb, 1),
     ]),
+  );
+}
+
+/** RTX, probe and RTCP packets (and kbit/s) per subscriber and second. */
+function wireLine(w: WireCount, subscriberSeconds: number): string {
+  const per = (packets: number, bytes: number) =>
+    `${fmt(packets / subscriberSeconds, 1)} pkt (${fmt((bytes * 8) / 1000 / subscriberSeconds, 1)} kbit)`;
+  return (
+    `RTX ${per(w.rtx, w.rtxBytes)}, probes ${per(w.probe, w.probeBytes)}, ` +
+    `RTCP ${per(w.rtcp, w.rtcpBytes)}; media ${fmt((w.mediaBytes * 8) / 1000 / subscriberSeconds, 0)} kbit; ` +
+    `sent ${fmt(w.feedbackSent / subscriberSeconds, 1)} transport-cc feedback/s`
   );
 }
 

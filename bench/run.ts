@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { forwarding, type ForwardingResult } from './forwarding.js';
+import { DEFAULT_FORWARDING, forwarding, type ForwardingResult } from './forwarding.js';
 import { join, launchChromium, type JoinResult } from './join.js';
 import { closeJanusSessions } from './lib/clients.js';
 import { loadMedia } from './lib/media.js';
@@ -117,9 +117,39 @@ async function withServer<T>(
   }
 }
 
+/**
+ * Narrower runs for investigating one figure (e.g. profiling the server at one N):
+ * PARLEY_BENCH_SERVERS=Parley, PARLEY_BENCH_FORWARDING_STEPS=50,
+ * PARLEY_BENCH_FORWARDING_WINDOW_MS=20000. Unset, the full comparison runs.
+ */
+function narrowed(): {
+  servers: Array<() => Promise<ServerUnderTest>>;
+  forwarding: typeof DEFAULT_FORWARDING;
+} {
+  const env = process.env;
+  const all = { Parley: startParley, Janus: startJanus };
+  const names = (env.PARLEY_BENCH_SERVERS ?? 'Parley,Janus').split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(n in all)) throw new Error(`PARLEY_BENCH_SERVERS: unknown server ${n}`);
+  }
+  const steps = env.PARLEY_BENCH_FORWARDING_STEPS?.split(',').map(Number);
+  if (steps?.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error('PARLEY_BENCH_FORWARDING_STEPS: a comma-separated list of positive integers');
+  }
+  const windowMs = Number(env.PARLEY_BENCH_FORWARDING_WINDOW_MS ?? DEFAULT_FORWARDING.windowMs);
+  if (!(windowMs > 0 && windowMs <= 60_000)) {
+    throw new Error('PARLEY_BENCH_FORWARDING_WINDOW_MS: 1 to 60000');
+  }
+  return {
+    servers: names.map((n) => all[n as keyof typeof all]),
+    forwarding: { ...DEFAULT_FORWARDING, steps: steps ?? DEFAULT_FORWARDING.steps, windowMs },
+  };
+}
+
 async function inside(names: BenchName[]): Promise<void> {
   const started = Date.now();
-  const servers = [startParley, startJanus];
+  const narrow = narrowed();
+  const servers = narrow.servers;
   const fwd: Pair<ForwardingResult> = {};
   const rms: Pair<RoomsResult> = {};
   const jn: Pair<JoinResult> = {};
@@ -127,7 +157,7 @@ async function inside(names: BenchName[]): Promise<void> {
     console.log(`\n=== ${name} ===`);
     if (name === 'forwarding') {
       for (const start of servers) {
-        const r = await withServer(start, (s) => forwarding(s));
+        const r = await withServer(start, (s) => forwarding(s, narrow.forwarding));
         if (r) fwd[r.server as 'Parley' | 'Janus'] = r;
       }
       writeResult('forwarding', fwd);

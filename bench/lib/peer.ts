@@ -9,18 +9,27 @@ import {
   RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
+  useTransportWideCC,
   type RTCRtpTransceiver,
 } from 'werift';
 import type { Socket } from 'node:dgram';
 import { loadMedia } from './media.js';
 import { nowUs } from './proc.js';
+import { TWCC_INTERVAL_MS, TwccFeedback, readExtension16, twccExtensionId } from './twcc.js';
 
 /** Receive buffer of client sockets (the machine's rmem_max is 4 MiB). */
 const CLIENT_RCVBUF = 4 * 1024 * 1024;
 const OPUS_PT = 111;
 const VP8_PT = 96;
 
-function codecs() {
+/**
+ * Receive-only peers answer transport-wide-cc and send its feedback, as Chrome does (set
+ * PARLEY_BENCH_TWCC=0 to measure a server that gets none).
+ */
+export const SEND_TWCC = process.env.PARLEY_BENCH_TWCC !== '0';
+
+function codecs(receiveOnly: boolean) {
+  const twcc = receiveOnly && SEND_TWCC ? [{ type: 'transport-cc' }] : [];
   return {
     audio: [
       new RTCRtpCodecParameters({
@@ -35,7 +44,7 @@ function codecs() {
         mimeType: 'video/VP8',
         clockRate: 90000,
         payloadType: VP8_PT,
-        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, ...twcc],
       }),
     ],
   };
@@ -47,8 +56,11 @@ function codecs() {
  */
 export function createPeer(receiveOnly: boolean): RTCPeerConnection {
   return new RTCPeerConnection({
-    codecs: codecs(),
-    headerExtensions: { audio: [], video: [] },
+    codecs: codecs(receiveOnly),
+    headerExtensions:
+      receiveOnly && SEND_TWCC
+        ? { audio: [useTransportWideCC()], video: [useTransportWideCC()] }
+        : { audio: [], video: [] },
     iceServers: [],
     iceUseIpv6: false,
     bundlePolicy: 'max-bundle',
@@ -119,7 +131,35 @@ export interface CounterSnapshot {
   /** Packets the sequence numbers say were sent (max - first + 1, per SSRC). */
   expected: number;
   byKind: { audio: number; video: number };
+  /** What else the server sent on this connection: costs it CPU, but is not forwarded media. */
+  wire: WireCount;
 }
+
+/** Packets and bytes (SRTP/SRTCP, as on the wire) a subscriber received, by what they are. */
+export interface WireCount {
+  mediaBytes: number;
+  /** Retransmissions (an RTX payload type of the offer). */
+  rtx: number;
+  rtxBytes: number;
+  /** Other RTP: bandwidth probes and padding (mediasoup's probator: SSRC 1234, PT 127). */
+  probe: number;
+  probeBytes: number;
+  rtcp: number;
+  rtcpBytes: number;
+  /** Transport-wide feedback packets this subscriber sent (not received). */
+  feedbackSent: number;
+}
+
+export const emptyWire = (): WireCount => ({
+  mediaBytes: 0,
+  rtx: 0,
+  rtxBytes: 0,
+  probe: 0,
+  probeBytes: 0,
+  rtcp: 0,
+  rtcpBytes: 0,
+  feedbackSent: 0,
+});
 
 /**
  * Counts the media packets of one receive-only peer from their clear SRTP headers, and
@@ -131,6 +171,11 @@ export class ReceiveCounter {
   samples: number[] = [];
   sampling = false;
   #kinds = new Map<number, 'audio' | 'video'>();
+  #rtxTypes = new Set<number>();
+  readonly #wire = emptyWire();
+  #twccId: number | undefined;
+  #twcc: TwccFeedback | undefined;
+  #lastSsrc = 0;
 
   constructor(private readonly pc: RTCPeerConnection) {}
 
@@ -139,6 +184,8 @@ export class ReceiveCounter {
     for (const m of sdp.matchAll(/a=rtpmap:(\d+) (opus|VP8)\//gi)) {
       this.#kinds.set(Number(m[1]), m[2]!.toLowerCase() === 'opus' ? 'audio' : 'video');
     }
+    for (const m of sdp.matchAll(/a=rtpmap:(\d+) rtx\//gi)) this.#rtxTypes.add(Number(m[1]));
+    if (SEND_TWCC) this.#twccId = twccExtensionId(sdp) ?? this.#twccId;
   }
 
   attach(transceiver: RTCRtpTransceiver): void {
@@ -158,9 +205,33 @@ export class ReceiveCounter {
     dtls.iceTransport.connection.onData.subscribe((data: Buffer) => {
       if (data.length < 12 || data[0]! >> 6 !== 2) return;
       const pt = data[1]! & 0x7f;
-      if (data[1]! >= 192 && data[1]! <= 223) return; // RTCP
+      const wire = this.#wire;
+      if (data[1]! >= 192 && data[1]! <= 223) {
+        wire.rtcp++;
+        wire.rtcpBytes += data.length;
+        return;
+      }
+      if (this.#twccId !== undefined) {
+        // Every RTP packet that carries a transport-wide number is reported, probes included.
+        const twccSeq = readExtension16(data, this.#twccId);
+        if (twccSeq >= 0) {
+          this.#lastSsrc = data.readUInt32BE(8);
+          this.#twcc ??= this.#startTwcc(dtls);
+          this.#twcc.record(twccSeq, nowUs());
+        }
+      }
       const kind = this.#kinds.get(pt);
-      if (!kind) return;
+      if (!kind) {
+        if (this.#rtxTypes.has(pt)) {
+          wire.rtx++;
+          wire.rtxBytes += data.length;
+        } else {
+          wire.probe++;
+          wire.probeBytes += data.length;
+        }
+        return;
+      }
+      wire.mediaBytes += data.length;
       const seq = data.readUInt16BE(2);
       const ssrc = data.readUInt32BE(8);
       let s = this.streams.get(ssrc);
@@ -185,6 +256,18 @@ export class ReceiveCounter {
     });
   }
 
+  #startTwcc(dtls: RTCRtpTransceiver['receiver']['dtlsTransport']): TwccFeedback {
+    const feedback = new TwccFeedback((Math.random() * 0xffffffff) >>> 0, () => this.#lastSsrc);
+    feedbackSenders.set(this, () => {
+      const packet = feedback.take();
+      if (packet && dtls.srtcp) {
+        this.#wire.feedbackSent++;
+        dtls.iceTransport.connection.send(dtls.srtcp.encrypt(packet)).catch(() => undefined);
+      }
+    });
+    return feedback;
+  }
+
   snapshot(): CounterSnapshot {
     let received = 0;
     let expected = 0;
@@ -194,13 +277,20 @@ export class ReceiveCounter {
       expected += s.maxExt - s.base + 1;
       byKind[s.kind] += s.received;
     }
-    return { received, expected, byKind };
+    return { received, expected, byKind, wire: { ...this.#wire } };
   }
 
   close(): Promise<void> {
+    feedbackSenders.delete(this);
     return this.pc.close();
   }
 }
+
+/** One timer per client process sends every receiver's transport-wide feedback. */
+const feedbackSenders = new Map<ReceiveCounter, () => void>();
+setInterval(() => {
+  for (const send of feedbackSenders.values()) send();
+}, TWCC_INTERVAL_MS).unref();
 
 /** What a publisher peer sends: one audio and one video track fed by `MediaPump`. */
 export interface PublisherTracks {

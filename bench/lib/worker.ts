@@ -4,7 +4,7 @@
  * they use both cores, and so their CPU can be told apart from the server's.
  */
 import { closeJanusSessions, joinParticipant, type Participant, type Target } from './clients.js';
-import { MediaPump, type CounterSnapshot } from './peer.js';
+import { MediaPump, emptyWire, type CounterSnapshot, type WireCount } from './peer.js';
 
 export type WorkerRequest = WorkerRequestBody & { id: number };
 export type WorkerReply = WorkerReplyBody & { id: number };
@@ -33,6 +33,7 @@ export interface ReceiverReport {
   expected: number;
   audio: number;
   video: number;
+  wire: WireCount;
 }
 
 export type WorkerReplyBody =
@@ -99,13 +100,19 @@ async function handle(req: WorkerRequest): Promise<void> {
           received: 0,
           expected: 0,
           byKind: { audio: 0, video: 0 },
+          wire: emptyWire(),
         };
+        const wire = emptyWire();
+        for (const key of Object.keys(wire) as (keyof WireCount)[]) {
+          wire[key] = now.wire[key] - then.wire[key];
+        }
         receivers.push({
           user,
           received: now.received - then.received,
           expected: now.expected - then.expected,
           audio: now.byKind.audio - then.byKind.audio,
           video: now.byKind.video - then.byKind.video,
+          wire,
         });
         for (const s of p.counter.samples) samples.push(s);
         p.counter.samples = [];
