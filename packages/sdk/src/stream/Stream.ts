@@ -178,7 +178,13 @@ export abstract class Stream extends TypedEmitter<StreamEvents> {
   getVideoFrame(): string | null {
     const video = this.player?.videoElement();
     const frame = video ? captureVideoFrame(video) : null;
-    if (!frame) log.warn('getVideoFrame(): no video frame to capture (call play() first)');
+    if (!frame) {
+      log.warn(
+        video
+          ? 'getVideoFrame(): no frame decoded yet; try again once the video plays'
+          : 'getVideoFrame(): no video frame to capture (call play() first)',
+      );
+    }
     return frame;
   }
 
