@@ -16,9 +16,10 @@ export interface LayerHoldOptions {
   onError?: (error: unknown) => void;
 }
 
+/** 15 s: with 8 s, a cap that stayed cost a failed climb (a ~0.6 s stall) every 8–16 s. */
 export const DEFAULT_LAYER_HOLD: LayerHoldOptions = {
-  baseHoldMs: 8_000,
-  maxHoldMs: 64_000,
+  baseHoldMs: 15_000,
+  maxHoldMs: 60_000,
   probationMs: 20_000,
 };
 
