@@ -30,9 +30,8 @@ import { RECORD_PEER_CONNECTIONS } from '../e2e/pageScripts.js';
 import { CHROMIUM_ARGS } from './join.js';
 import { janusArgs, writeJanusConfig } from './lib/janusConfig.js';
 import { fmt, table, writeResult } from './lib/report.js';
-import { ensureTools, janusVersion } from './lib/tools.js';
+import { buildParley, ensureTools, janusVersion } from './lib/tools.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const PAGES: Record<string, string> = {
   'guide.html': new URL('../e2e/fixtures/guide.html', import.meta.url).pathname,
   'janus.html': new URL('./fixtures/janus.html', import.meta.url).pathname,
@@ -366,12 +365,7 @@ async function main(): Promise<number> {
     return 2;
   }
   ensureTools();
-  console.log('building Parley (npm run build)…');
-  execFileSync('npm', ['run', 'build', '--silent'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    timeout: 300_000,
-  });
+  buildParley();
   const started = Date.now();
   const lab = NetLab.create();
   const browsers: Browser[] = [];

@@ -7,7 +7,7 @@
  * `npm start` does, encodes the media once, makes the two network namespaces and runs itself
  * again inside the clients' one. Inside: starts each server fresh for each bench.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_FORWARDING, forwarding, type ForwardingResult } from './forwarding.js';
 import { join, launchChromium, type JoinResult } from './join.js';
@@ -23,7 +23,7 @@ import {
   type ServerUnderTest,
 } from './lib/servers.js';
 import { rooms, type RoomsResult } from './rooms.js';
-import { ensureTools, janusVersion } from './lib/tools.js';
+import { buildParley, ensureTools, janusVersion } from './lib/tools.js';
 
 const BENCHES = ['forwarding', 'rooms', 'join'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -48,11 +48,7 @@ async function outside(names: BenchName[]): Promise<number> {
     return 2;
   }
   ensureTools();
-  console.log('building Parley (npm run build)…');
-  execFileSync('npm', ['run', 'build', '--silent'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  buildParley();
   const media = loadMedia();
   console.log(
     `media: ${media.packets.length} RTP packets per ${media.loopMs / 1000} s loop, VP8 720p30 ` +

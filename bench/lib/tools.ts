@@ -1,4 +1,7 @@
-/** The Debian packages the benches drive, installed when missing, and Janus's version. */
+/**
+ * The Debian packages the benches drive, installed when missing, Janus's version, and the
+ * build of Parley they measure.
+ */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -21,4 +24,16 @@ export function ensureTools(): void {
 export function janusVersion(): string {
   const out = spawnSync('janus', ['--version'], { encoding: 'utf8' });
   return `${out.stdout}${out.stderr}`.match(/\(([\d.]+)\)/)?.[1] ?? '';
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** Builds Parley (npm run build) before a bench measures it; 5 minutes at most. */
+export function buildParley(): void {
+  console.log('building Parley (npm run build)…');
+  execFileSync('npm', ['run', 'build', '--silent'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 300_000,
+  });
 }
