@@ -28,13 +28,16 @@ describe('jitter in the grade', () => {
     expect(gradeOf(0.05, 20, 25)).toBe(3);
   });
 
-  it('takes the largest jitter of the direction, converted from seconds', () => {
+  it('takes the largest audio jitter of the direction, converted from seconds', () => {
     const stats: Stat[] = [
       { id: 'a', type: 'inbound-rtp', kind: 'audio', jitter: 0.012 },
+      { id: 'a2', type: 'inbound-rtp', kind: 'audio', jitter: 0.018 },
       { id: 'v', type: 'inbound-rtp', kind: 'video', jitter: 0.045 },
       { id: 'r', type: 'remote-inbound-rtp', kind: 'video', jitter: 0.2 },
     ];
-    expect(jitterMsOf(stats, 'inbound-rtp')).toBeCloseTo(45);
+    // Video's jitter counts the sender's pacing too: audio decides when there is audio.
+    expect(jitterMsOf(stats, 'inbound-rtp')).toBeCloseTo(18);
+    // A direction with video only is still graded on it.
     expect(jitterMsOf(stats, 'remote-inbound-rtp')).toBeCloseTo(200);
     expect(jitterMsOf([], 'inbound-rtp')).toBe(0);
   });

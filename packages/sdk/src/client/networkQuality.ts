@@ -15,8 +15,9 @@
  *   5      otherwise
  *   6      the connection (or the signaling socket) is down
  *
- * Jitter is the largest interarrival jitter of the direction's RTP streams: what the server
- * reports of our packets (remote-inbound-rtp) uplink, what we measure (inbound-rtp) downlink.
+ * Jitter is the largest interarrival jitter of the direction's audio streams (video's only
+ * without audio; see jitterMsOf): what the server reports of our packets (remote-inbound-rtp)
+ * uplink, what we measure (inbound-rtp) downlink.
  */
 import type { Session } from './Session.js';
 import { StatsReader } from './StatsReader.js';
@@ -57,13 +58,20 @@ export function gradeOf(loss: number, rttMs: number, jitterMs = 0): NetworkQuali
   return 5;
 }
 
-/** The largest `jitter` (reported in seconds) of the stats of one type, in ms. */
+/**
+ * The largest `jitter` (reported in seconds) of the direction's audio streams, in ms; of its
+ * video streams only when it carries no audio. Video's figure measures the sender as much as
+ * the path: a frame's packets share one timestamp and leave spread out by the pacer, so a
+ * keyframe or a busy encoder reads as 40-80 ms of "jitter" on loopback.
+ */
 export function jitterMsOf(
   stats: readonly Stat[],
   type: 'inbound-rtp' | 'remote-inbound-rtp',
 ): number {
+  const streams = stats.filter((s) => s.type === type);
+  const audio = streams.filter((s) => s.kind === 'audio');
   let max = 0;
-  for (const s of stats) if (s.type === type) max = Math.max(max, num(s.jitter) * 1000);
+  for (const s of audio.length > 0 ? audio : streams) max = Math.max(max, num(s.jitter) * 1000);
   return max;
 }
 
