@@ -52,6 +52,19 @@ export interface ParleyUnderTest {
 }
 
 /**
+ * Per-IP limits of every e2e server. All of a test's pages and sockets come from 127.0.0.1,
+ * a whole test's population behind one address: at the defaults (10 joins, 20 connections per
+ * second) a quick machine trips them and a slow one does not, so a test's result would depend
+ * on the machine's speed. The limits' own tests (packages/server/src/limits, and the fuzz run
+ * from addresses of its own) keep the defaults and show them refusing.
+ */
+export const TEST_CLIENT_LIMITS: Readonly<Record<string, string>> = {
+  PARLEY_JOINS_PER_SECOND_PER_IP: '1000',
+  PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '1000',
+  PARLEY_MAX_CONNECTIONS_PER_IP: '1000',
+};
+
+/**
  * A Parley server in this process. Its log goes, at level debug, to a file of its own
  * (`<tmp>/parley-e2e-*\/server.log`, path printed on failure), and warnings also to stdout
  * (or PARLEY_LOG_LEVEL's level). `env` adds configuration (e.g. PARLEY_TLS_CERT).
@@ -63,6 +76,7 @@ export async function startParley(env: Record<string, string> = {}): Promise<Par
     HOST: '127.0.0.1',
     PARLEY_DATA_DIR: dataDir,
     PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'warn',
+    ...TEST_CLIENT_LIMITS,
     ...env,
   });
   const logFile = join(dataDir, 'server.log');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { genUserSig } from '@parley/usersig';
+import { TEST_CLIENT_LIMITS } from '../harness.js';
 import { run } from './exec.js';
 import { SERVER_IP, TURN_IP } from './addresses.js';
 
@@ -99,6 +100,7 @@ export async function startParleyIn(
       PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-netlab-')),
       PARLEY_LOG_LEVEL: 'info',
       PARLEY_WORKERS: '1',
+      ...TEST_CLIENT_LIMITS,
       ...env,
     },
     'parley-netlab',

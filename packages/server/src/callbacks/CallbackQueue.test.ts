@@ -89,7 +89,7 @@ describe('CallbackQueue', () => {
     r.state.failing = true;
     const q = queue(null, `http://127.0.0.1:${r.port}/cb`);
     for (let i = 0; i < 5; i++) q.enqueue(event(103, `u${i}`));
-    await new Promise((res) => setTimeout(res, 600));
+    await waitFor(() => q.deliveries().filter((d) => d.outcome === 'failed').length >= 2);
     expect(r.received).toHaveLength(0);
     expect(q.deliveries().some((d) => d.outcome === 'failed' && d.status === 500)).toBe(true);
     r.state.failing = false;
@@ -109,7 +109,7 @@ describe('CallbackQueue', () => {
     const first = queue(dir, `http://127.0.0.1:${port}/`);
     first.enqueue(event(101, ''));
     first.enqueue(event(103, 'a'));
-    await new Promise((res) => setTimeout(res, 300));
+    await waitFor(() => first.deliveries().some((d) => d.outcome === 'failed'));
     await first.close();
     const up = await receiver(port);
     const second = queue(dir, `http://127.0.0.1:${port}/`);

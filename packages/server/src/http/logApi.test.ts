@@ -62,8 +62,13 @@ async function joinRoom(
   return {
     token: data.logToken,
     leave: async () => {
+      const left = new Promise<void>((resolve) =>
+        ws.on('message', (d) => {
+          if ((JSON.parse(d.toString()) as { id?: number }).id === 2) resolve();
+        }),
+      );
       ws.send(JSON.stringify({ type: 'req', id: 2, method: 'leave', data: {} }));
-      await new Promise((r) => setTimeout(r, 100));
+      await left;
       ws.close();
     },
   };

@@ -41,6 +41,18 @@ export class CapturedLog extends Writable {
   }
 }
 
+/**
+ * Per-IP limits of a test server unless a test sets its own: every test client comes from
+ * loopback, and at the defaults (10 joins, 20 connections per second) a test file's clients
+ * would be refused on a quick machine and not on a slow one. The limits' own tests
+ * (limits/limits.test.ts) set the limit they show refusing.
+ */
+const TEST_CLIENT_LIMITS = {
+  PARLEY_JOINS_PER_SECOND_PER_IP: '1000',
+  PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '1000',
+  PARLEY_MAX_CONNECTIONS_PER_IP: '1000',
+};
+
 export async function startTestServer(
   env: Record<string, string> = {},
   /** Capture the server's log (all levels) here instead of discarding it. */
@@ -50,6 +62,7 @@ export async function startTestServer(
     PORT: '0',
     HOST: '127.0.0.1',
     PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-test-')),
+    ...TEST_CLIENT_LIMITS,
     ...env,
   });
   const log = capture
