@@ -61,6 +61,7 @@ describe('parley-server (dist/main.js)', () => {
     const first = start({ PORT: String(port), HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir });
     const printed = await waitForOutput(first.output, /secretKey:\s+[0-9a-f]{64}/);
     expect(printed).toContain(`http://localhost:${port}/`);
+    expect(printed).toContain(`Node.js:    ${process.version} (${process.execPath})`);
     const appId = /sdkAppId:\s+(\d+)/.exec(printed)?.[1];
     expect(appId).toBeDefined();
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);

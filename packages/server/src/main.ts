@@ -1,83 +1,14 @@
 #!/usr/bin/env node
-/** `parley-server`: starts a Parley node configured from the environment. */
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { ParleyServer } from './ParleyServer.js';
+/**
+ * `parley-server`: checks the Node.js version first, then starts the server. The rest is
+ * imported only after the check: on an old Node, the engine's modules may fail to load with an
+ * error that does not say why.
+ */
+import { unsupportedNode } from './runtime.js';
 
-/** The oldest Node.js major Parley runs on (mediasoup 3.32 needs 22; development is on 24). */
-const MIN_NODE_MAJOR = 22;
-
-async function main(): Promise<void> {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < MIN_NODE_MAJOR) {
-    process.stderr.write(
-      `parley: Node.js ${MIN_NODE_MAJOR} or later is needed, this is ${process.version} (${process.execPath}).\n` +
-        'Start it with npm start (the project brings Node 24 on Linux x64), or install Node 24 LTS.\n',
-    );
-    process.exit(1);
-  }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`parley: configuration error: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  // The secret keys are scrubbed from every line even if some message were to quote them.
-  const secrets = [config.secretKey, ...(config.turn?.secret ? [config.turn.secret] : [])];
-  const log = createLogger(undefined, { secrets });
-  // One bad packet or message must not take every room down: log what escaped and go on.
-  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
-  const server = new ParleyServer({ config, log });
-  const { port } = await server.listen();
-  const url = `${config.tls ? 'https' : 'http'}://localhost:${port}/`;
-  log.info(
-    {
-      port,
-      host: config.host,
-      node: process.version,
-      devMode: config.devMode,
-      tls: config.tls ? { certFile: config.tls.certFile, validTo: config.tls.validTo } : false,
-      allowedOrigins: config.allowedOrigins ?? 'any',
-      limits: config.limits,
-    },
-    'parley listening',
-  );
-  if (config.devMode) {
-    process.stdout.write(
-      [
-        '',
-        '  Parley is running in dev mode.',
-        `  Demo:       ${url}`,
-        `  Node.js:    ${process.version} (${process.execPath})`,
-        `  SDK:        ${url}sdk/trtc.js`,
-        `  sdkAppId:   ${config.sdkAppId}`,
-        `  secretKey:  ${config.secretKey}`,
-        `  (kept in ${config.devCredentialsFile}; set PARLEY_SDK_APP_ID and PARLEY_SECRET_KEY for production)`,
-        `  Server API: POST ${url} (TRTC API 3.0), SecretId ${config.apps[0]?.apiCredentials[0]?.secretId ?? '-'}`,
-        `              SecretKey ${config.apps[0]?.apiCredentials[0]?.secretKey ?? '-'}`,
-        `  Admin:      ${url}admin (sign in with the SecretId and SecretKey above)`,
-        `  Metrics:    ${url}metrics`,
-        '',
-        '',
-      ].join('\n'),
-    );
-  }
-  const stop = (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 5000);
-    force.unref();
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+const problem = unsupportedNode(process.version, process.execPath);
+if (problem) {
+  process.stderr.write(`parley: ${problem}\n`);
+  process.exit(1);
 }
-
-void main();
+await import('./start.js');
