@@ -24,23 +24,46 @@ if (!existsSync('node_modules/.package-lock.json')) {
   if (run('npm', ['ci']) !== 0) process.exit(1);
 }
 
-if (!existsSync(CHROMIUM)) {
+// Debian packages the tests use, each found by a command it provides. Chromium is needed by
+// every e2e file; the others by the network impairment kit (e2e/net: namespaces, nftables,
+// tc, coturn) and its 720p camera file (ffmpeg), which skip with a message when not root.
+const TOOLS = [
+  { command: CHROMIUM, packages: ['chromium', 'fonts-dejavu-core'], required: true },
+  { command: 'ip', packages: ['iproute2'] },
+  { command: 'nft', packages: ['nftables'] },
+  { command: 'ffmpeg', packages: ['ffmpeg'] },
+  { command: 'turnserver', packages: ['coturn'] },
+];
+const has = (command) =>
+  command.startsWith('/')
+    ? existsSync(command)
+    : spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const missing = TOOLS.filter((tool) => !has(tool.command));
+if (missing.length > 0) {
+  const packages = missing.flatMap((tool) => tool.packages);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
+    const required = missing.filter((tool) => tool.required);
     process.stderr.write(
-      `Chromium is missing at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium\n` +
-        '(or point CHROMIUM_PATH at a Chromium/Chrome binary), then run npm test again.\n',
+      `Debian packages the tests use are missing: ${packages.join(' ')}\n` +
+        `Install them with: sudo apt-get install -y ${packages.join(' ')}\n`,
     );
-    process.exit(1);
-  }
-  step('installing Chromium from Debian');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (
-    run('apt-get', ['update', '-qq'], { env }) !== 0 ||
-    run('apt-get', ['install', '-y', '-qq', 'chromium', 'fonts-dejavu-core'], { env }) !== 0
-  ) {
-    process.stderr.write('apt-get could not install chromium; see the output above.\n');
-    process.exit(1);
+    if (required.length > 0) {
+      process.stderr.write(
+        `Chromium is required (at ${CHROMIUM}, or point CHROMIUM_PATH at a Chromium/Chrome binary).\n`,
+      );
+      process.exit(1);
+    }
+  } else {
+    step(`installing ${packages.join(' ')} from Debian`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (
+      run('apt-get', ['update', '-qq'], { env }) !== 0 ||
+      run('apt-get', ['install', '-y', '-qq', ...packages], { env }) !== 0
+    ) {
+      process.stderr.write(`apt-get could not install ${packages.join(' ')}; see above.\n`);
+      process.exit(1);
+    }
   }
 }
 
@@ -96,7 +119,15 @@ for (const { name, title, args } of runs) {
   if (existsSync(report)) {
     const result = JSON.parse(readFileSync(report, 'utf8'));
     totals.passed += result.numPassedTests;
-    totals.failed += result.numFailedTests;
+    // A file that fails outside its tests (a hook, an import) fails no test: count it too.
+    const brokenFiles = result.testResults.filter(
+      (file) =>
+        file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+    );
+    for (const file of brokenFiles) {
+      process.stdout.write(`file failed outside its tests: ${file.name}\n`);
+    }
+    totals.failed += result.numFailedTests + brokenFiles.length;
     totals.skipped += result.numPendingTests;
     totals.total += result.numTotalTests;
     process.stdout.write(`(${name} report: ${report})\n`);
