@@ -186,7 +186,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       note = {
         joinedAt: Date.now(),
         sdkVersion: '',
-        clientIp: plainIp(participant.signal?.remoteAddress ?? ''),
+        clientIp: plainIp(participant.sink?.remoteAddress ?? ''),
       };
       this.#notes.set(participant, note);
     }
@@ -216,7 +216,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       streams,
       clientIp: note.clientIp,
       sdkVersion: note.sdkVersion,
-      connected: participant.signal !== null,
+      connected: participant.sink !== null,
     };
   }
 }

@@ -34,7 +34,7 @@ import type {
 } from '../media/MediaEngine.js';
 import type { RtpStreamStats } from '../media/types.js';
 import { PublishOffer, SdpError } from '../sdp/PublishOffer.js';
-import { ServerError } from '../signal/ServerError.js';
+import { ServerError } from '../ServerError.js';
 import { SubscriberTransport } from '../transport/SubscriberTransport.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import {
@@ -159,7 +159,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       if (!subscriber || participant.left) continue;
       subscriber.negotiate().catch((error: unknown) => {
         // The client is offered again when it resumes; a timeout ends the session anyway.
-        const level = participant.signal === null || participant.left ? 'debug' : 'warn';
+        const level = participant.sink === null || participant.left ? 'debug' : 'warn';
         this.#log[level](
           { err: error, user: participant.userId },
           'subscriber renegotiation failed',
@@ -244,7 +244,7 @@ export class Room extends SafeEmitter<RoomEvents> {
     keepOpen = false,
   ): Promise<void> {
     if (participant.left) return;
-    participant.signal?.notify('banned', { reason: why, message });
+    participant.sink?.notify('banned', { reason: why, message });
     await this.#leave(participant, 'kick', keepOpen);
   }
 
@@ -269,11 +269,11 @@ export class Room extends SafeEmitter<RoomEvents> {
       }
       this.safeEmit('participant-left', participant, reason);
     }
-    const signal = participant.signal;
-    participant.signal = null;
-    if (signal && reason !== 'leave') signal.close(reason === 'kick' ? 4040 : 4041, reason);
+    const sink = participant.sink;
+    participant.sink = null;
+    if (sink && reason !== 'leave') sink.close(reason === 'kick' ? 4040 : 4041, reason);
     // After a leave the socket has nothing left to do; give the answer time to go out first.
-    if (signal && reason === 'leave') setTimeout(() => signal.close(1000, 'left'), 500).unref();
+    if (sink && reason === 'leave') setTimeout(() => sink.close(1000, 'left'), 500).unref();
     if (this.participants.size === 0 && !keepOpen) this.#close();
   }
 
@@ -548,7 +548,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       other.subscriptions.delete(key);
       // Those told of it, only: others never knew it (their privileges hid it).
       if (other.announced.delete(key)) {
-        other.signal?.notify('stream-removed', {
+        other.sink?.notify('stream-removed', {
           userId: participant.userId,
           streamType: stream.type,
         });
@@ -735,7 +735,7 @@ export class Room extends SafeEmitter<RoomEvents> {
     if (view === null) {
       if (before) {
         viewer.announced.delete(key);
-        viewer.signal?.notify('stream-removed', { userId: publisher.userId, streamType });
+        viewer.sink?.notify('stream-removed', { userId: publisher.userId, streamType });
       }
       const sub = viewer.subscriptions.get(key);
       if (sub) {
@@ -745,9 +745,9 @@ export class Room extends SafeEmitter<RoomEvents> {
       return;
     }
     viewer.announced.set(key, view);
-    if (!before) viewer.signal?.notify('stream-added', { stream: view });
+    if (!before) viewer.sink?.notify('stream-added', { stream: view });
     else if (force || !sameInfo(before, view))
-      viewer.signal?.notify('stream-updated', { stream: view });
+      viewer.sink?.notify('stream-updated', { stream: view });
     let sub = viewer.subscriptions.get(key);
     if (!sub && !before && viewer.autoSubscribe) {
       sub = this.#subscription(viewer, publisher.userId, streamType);
@@ -819,9 +819,9 @@ export class Room extends SafeEmitter<RoomEvents> {
       media,
       participant.sessionId,
       async (offer) => {
-        const signal = participant.signal;
-        if (!signal) throw new Error('no signal connection to send the offer on');
-        return (await signal.request('offer', offer)).sdp;
+        const sink = participant.sink;
+        if (!sink) throw new Error('no signal connection to send the offer on');
+        return (await sink.request('offer', offer)).sdp;
       },
       replacing,
     );
@@ -895,7 +895,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       }
     }
     this.#log.warn({ user: participant.userId, why }, 'publisher connection reset');
-    participant.signal?.notify('media-reset', { pc: 'publisher', reason: why });
+    participant.sink?.notify('media-reset', { pc: 'publisher', reason: why });
   }
 
   /** The subscriber connection is gone: a new one carries the same subscriptions. */
@@ -933,7 +933,7 @@ export class Room extends SafeEmitter<RoomEvents> {
           track.withheld = withheld;
           changed = true;
           if (withheld) {
-            participant.signal?.notify('error', {
+            participant.sink?.notify('error', {
               code: ErrorCode.INVALID_OPERATION,
               extraCode: ROOM_PERMISSION_DENIED,
               message: `the new privateMapKey does not grant ${privilegeName(sendBit(stream.type, kind))}: your ${stream.type} ${kind} track is no longer forwarded to anyone`,
@@ -1001,7 +1001,7 @@ export class Room extends SafeEmitter<RoomEvents> {
     except?: Participant,
   ): void {
     for (const participant of this.participants.values()) {
-      if (participant !== except) participant.signal?.notify(method, data);
+      if (participant !== except) participant.sink?.notify(method, data);
     }
   }
 
@@ -1034,7 +1034,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       const seesVideo = (['main', 'auxiliary'] as const).some(
         (type) => viewer.announced.get(subscriptionKey(publisher.userId, type))?.hasVideo,
       );
-      if (seesVideo) viewer.signal?.notify(method, data);
+      if (seesVideo) viewer.sink?.notify(method, data);
     }
   }
 
