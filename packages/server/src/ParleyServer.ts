@@ -16,8 +16,7 @@ import {
   type ClientRequestResult,
 } from '@parley/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Operations } from './api/Operations.js';
-import { RoomManagerDirectory } from './api/RoomManagerDirectory.js';
+import { Operations } from './Operations.js';
 import { Authenticator } from './auth/Authenticator.js';
 import type { ParleyConfig } from './config.js';
 import { createHttpApp } from './http/HttpApp.js';
@@ -35,6 +34,7 @@ import { EngineMediaStats } from './metrics/EngineMediaStats.js';
 import { Participant } from './room/Participant.js';
 import type { Room } from './room/Room.js';
 import { RoomManager } from './room/RoomManager.js';
+import { RoomManagerDirectory } from './room/RoomManagerDirectory.js';
 import { ServerError } from './ServerError.js';
 import { Session } from './signal/Session.js';
 import { SignalConnection } from './signal/SignalConnection.js';

@@ -1,12 +1,12 @@
 /**
- * RoomDirectory over the RoomManager and its Rooms. This file is the only one of the
- * operations side that knows the room layer's classes. Removals go through the room like any
+ * RoomDirectory over the RoomManager and its Rooms: the room layer's side of the interface,
+ * so the operations side never sees the room layer's classes. Removals go through the room like any
  * other change (its operations run one at a time).
  */
 import type { RoomRef, StreamInfo } from '@parley/protocol';
-import type { Participant } from '../room/Participant.js';
-import type { Room } from '../room/Room.js';
-import type { RoomManager } from '../room/RoomManager.js';
+import type { Participant } from './Participant.js';
+import type { Room } from './Room.js';
+import type { RoomManager } from './RoomManager.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import type {
   DirectoryEvents,
