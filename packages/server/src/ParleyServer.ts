@@ -16,8 +16,7 @@ import {
   type ClientRequestResult,
 } from '@parley/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Operations } from './api/Operations.js';
-import { RoomManagerDirectory } from './api/RoomManagerDirectory.js';
+import { Operations } from './Operations.js';
 import { Authenticator } from './auth/Authenticator.js';
 import type { ParleyConfig } from './config.js';
 import { createHttpApp } from './http/HttpApp.js';
@@ -35,8 +34,9 @@ import { EngineMediaStats } from './metrics/EngineMediaStats.js';
 import { Participant } from './room/Participant.js';
 import type { Room } from './room/Room.js';
 import { RoomManager } from './room/RoomManager.js';
-import { Session } from './room/Session.js';
-import { ServerError } from './signal/ServerError.js';
+import { RoomManagerDirectory } from './room/RoomManagerDirectory.js';
+import { ServerError } from './ServerError.js';
+import { Session } from './signal/Session.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
 
@@ -288,7 +288,7 @@ export class ParleyServer {
     );
     if (grant) participant.privilege = grant.privilege;
     // Notifications may flow as soon as the room has the participant.
-    participant.signal = signal;
+    participant.sink = signal;
     this.#directory.noteJoin(participant, data.sdkVersion, signal.remoteAddress);
     this.#joined.add(signal);
     let joined;

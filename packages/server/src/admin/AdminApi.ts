@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../apps/appsConfig.js';
 import type { BanList } from '../api/BanList.js';
 import type { History } from '../api/History.js';
-import type { RoomDirectory } from '../api/RoomDirectory.js';
+import type { RoomDirectory } from '../room/RoomDirectory.js';
 import type { CallbackQueue } from '../callbacks/CallbackQueue.js';
 import { sendJson } from '../http/respond.js';
 import type { Metrics } from '../metrics/Metrics.js';

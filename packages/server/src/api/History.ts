@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { roomKey, type RoomRef } from '@parley/protocol';
-import type { DirectoryLeaveReason, RoomDirectory } from './RoomDirectory.js';
+import type { DirectoryLeaveReason, RoomDirectory } from '../room/RoomDirectory.js';
 
 export interface RoomRecord {
   kind: 'room';

@@ -6,7 +6,7 @@
 import { ROOM_LIMIT_REACHED, ROOM_PERMISSION_DENIED, type RoomRef } from '@parley/protocol';
 import type { AppConfig } from '../apps/appsConfig.js';
 import type { BanList } from './BanList.js';
-import type { JoinGate, JoinRefusal, RoomDirectory } from './RoomDirectory.js';
+import type { JoinGate, JoinRefusal, RoomDirectory } from '../room/RoomDirectory.js';
 
 /** JOIN_ROOM_FAILED extraCodes of Parley's own refusals. */
 export const JoinRefusalCode = {

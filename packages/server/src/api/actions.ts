@@ -16,7 +16,7 @@ import {
   userIdsParam,
   type Params,
 } from './params.js';
-import type { RoomDirectory } from './RoomDirectory.js';
+import type { RoomDirectory } from '../room/RoomDirectory.js';
 import type { ActionHandler, ApiCaller } from './TencentApi.js';
 
 export interface ActionDeps {

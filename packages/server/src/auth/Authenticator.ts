@@ -11,7 +11,7 @@ import {
 } from '@parley/protocol';
 import { timingSafeEqual } from 'node:crypto';
 import { Privilege, verifyPrivateMapKey, verifyUserSig } from '@parley/usersig';
-import { ServerError } from '../signal/ServerError.js';
+import { ServerError } from '../ServerError.js';
 
 export interface AppCredentials {
   sdkAppId: number;

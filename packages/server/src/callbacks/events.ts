@@ -5,7 +5,7 @@
  * 104 (no stop events), as Tencent does.
  */
 import { roomKey, type RoomRef } from '@parley/protocol';
-import type { DirectoryLeaveReason, RoomDirectory, StreamState } from '../api/RoomDirectory.js';
+import type { DirectoryLeaveReason, RoomDirectory, StreamState } from '../room/RoomDirectory.js';
 
 export const EventType = {
   ROOM_CREATED: 101,

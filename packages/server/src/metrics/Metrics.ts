@@ -6,7 +6,7 @@
  */
 import { roomKey } from '@parley/protocol';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RoomDirectory } from '../api/RoomDirectory.js';
+import type { RoomDirectory } from '../room/RoomDirectory.js';
 import type { MediaStatsSource, ParticipantMediaStats } from './MediaStatsSource.js';
 
 export interface ParticipantRates {

@@ -9,7 +9,7 @@ import type { ParleyConfig } from '../config.js';
 import { IpLimits } from '../limits/IpLimits.js';
 import { DEFAULT_LIMITS, type LimitsConfig } from '../limits/limitsConfig.js';
 import { MessageLimiter } from '../limits/MessageLimiter.js';
-import { ServerError } from '../signal/ServerError.js';
+import { ServerError } from '../ServerError.js';
 import { OriginPolicy } from './origins.js';
 import { UpgradeGate } from './UpgradeGate.js';
 

@@ -13,8 +13,8 @@ import type {
 } from '@parley/protocol';
 import { Privilege, has, receiveBit, sendBit } from './privileges.js';
 import type { MediaConsumer, MediaProducer, MediaTransport } from '../media/MediaEngine.js';
-import type { SignalConnection } from '../signal/SignalConnection.js';
 import type { SubscriberTransport } from '../transport/SubscriberTransport.js';
+import type { MessageSink } from './MessageSink.js';
 
 export interface PublishedTrack {
   /** Its m-line in the publisher's SDP: a re-offer that no longer lists it removes it. */
@@ -54,7 +54,8 @@ export class Participant {
   readonly videoTypes = new Map<string, RemoteVideoType>();
   publisher: MediaTransport | null = null;
   subscriber: SubscriberTransport | null = null;
-  signal: SignalConnection | null = null;
+  /** Its client, while connected; null while its socket is gone (it may resume) and after it left. */
+  sink: MessageSink | null = null;
   /** When the participant last showed a sign of life, while its socket is gone. */
   disconnectedAt: number | null = null;
   /** Set once it has left the room (for whatever reason). */

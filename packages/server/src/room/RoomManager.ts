@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import type { Participant } from './Participant.js';
-import { ServerError } from '../signal/ServerError.js';
+import { ServerError } from '../ServerError.js';
 import { Room, RoomClosedError, type RoomLimits } from './Room.js';
 
 /** The room limits of limits/limitsConfig.ts, with the server's count of rooms. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@parley/protocol';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import { createLogger } from '../logger.js';
-import type { SignalConnection } from '../signal/SignalConnection.js';
+import type { MessageSink } from './MessageSink.js';
 import { Participant } from './Participant.js';
 import { Room } from './Room.js';
 import { SEI_MESSAGES_PER_SECOND, SeiRelay } from './SeiRelay.js';
@@ -13,9 +13,9 @@ function setup() {
   const add = (userId: string, role: 'anchor' | 'audience' = 'anchor') => {
     const p = new Participant(userId, role, userId, userId, false, 'live');
     inbox.set(userId, []);
-    p.signal = {
+    p.sink = {
       notify: (method: string, data: unknown) => inbox.get(userId)!.push({ method, data }),
-    } as unknown as SignalConnection;
+    } as unknown as MessageSink;
     room.participants.set(userId, p);
     return p;
   };

@@ -6,7 +6,7 @@
  * bitstream: signaling and media take separate paths (see the protocol header).
  */
 import { ErrorCode, type ClientRequestData } from '@parley/protocol';
-import { ServerError } from '../signal/ServerError.js';
+import { ServerError } from '../ServerError.js';
 import { RateLimiter } from '../util/RateLimiter.js';
 import type { Participant } from './Participant.js';
 import type { Room } from './Room.js';

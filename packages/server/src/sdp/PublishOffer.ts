@@ -45,11 +45,29 @@ const H264_PROFILE = (parameters: Record<string, string | number>): string =>
     .slice(0, 4)
     .toLowerCase();
 
+/** Media sections a publish offer may carry (main + auxiliary, audio + video, and spares). */
+export const MAX_PUBLISH_SECTIONS = 8;
+
 export class PublishOffer {
   readonly #description: sdpTransform.SessionDescription;
   /** Accepted tracks, in m-line order. */
   readonly tracks: OfferedTrack[] = [];
   readonly dtlsParameters: DtlsParameters;
+
+  /**
+   * What makes `sdp` no publish offer at all, checked before it is parsed (a client's text):
+   * not SDP with audio or video, or more sections than any publisher needs. Null: go on.
+   */
+  static problem(sdp: string): string | null {
+    if (!/^v=0\r?\n/.test(sdp) || !/\r?\nm=(audio|video) /.test(sdp)) {
+      return 'publish sdp is not an SDP offer with audio or video sections';
+    }
+    const sections = sdp.match(/\r?\nm=/g)?.length ?? 0;
+    if (sections > MAX_PUBLISH_SECTIONS) {
+      return `publish sdp has ${sections} media sections; at most ${MAX_PUBLISH_SECTIONS} are accepted`;
+    }
+    return null;
+  }
 
   /** @throws SdpError with a message for the client when the offer cannot be used. */
   constructor(sdp: string, capabilities: readonly CodecCapability[]) {

@@ -5,7 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { ErrorCode, ProtocolErrorCode } from '@parley/protocol';
 import { createLogger } from '../logger.js';
 import { CapturedLog } from '../test/signalTestKit.js';
-import { ServerError } from './ServerError.js';
+import { ServerError } from '../ServerError.js';
 import { SignalConnection, type RequestHandler } from './SignalConnection.js';
 
 const closers: (() => void)[] = [];

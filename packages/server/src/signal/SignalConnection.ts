@@ -31,8 +31,9 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MessageLimiter } from '../limits/MessageLimiter.js';
+import type { MessageSink } from '../room/MessageSink.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
-import { ServerError } from './ServerError.js';
+import { ServerError } from '../ServerError.js';
 
 /** After this many invalid frames the client is clearly broken or hostile: close. */
 const MAX_INVALID_FRAMES = 20;
@@ -62,7 +63,7 @@ interface Pending {
 
 let connectionCounter = 0;
 
-export class SignalConnection extends SafeEmitter<SignalConnectionEvents> {
+export class SignalConnection extends SafeEmitter<SignalConnectionEvents> implements MessageSink {
   readonly id = `c${++connectionCounter}`;
   /** Time of the last frame received (any frame is a sign of life). */
   lastSeen = Date.now();

@@ -1,3 +1,7 @@
+/**
+ * The refusal every layer throws for the client to see (rooms, auth, the network edge): a
+ * TRTC v4 code with its extraCode. Here, not in signal/, so the room layer needs no socket code.
+ */
 import {
   ErrorCode,
   ProtocolErrorCode,

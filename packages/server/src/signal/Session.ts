@@ -9,11 +9,11 @@ import {
   type ClientRequestResult,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { ServerError } from '../signal/ServerError.js';
-import type { SignalConnection } from '../signal/SignalConnection.js';
-import type { Participant } from './Participant.js';
-import type { LeaveReason, Room } from './Room.js';
-import { SeiRelay } from './SeiRelay.js';
+import { ServerError } from '../ServerError.js';
+import type { SignalConnection } from './SignalConnection.js';
+import type { Participant } from '../room/Participant.js';
+import type { LeaveReason, Room } from '../room/Room.js';
+import { SeiRelay } from '../room/SeiRelay.js';
 
 type Handlers = { [M in ClientRequestMethod]?: (data: ClientRequestData<M>) => Promise<unknown> };
 
@@ -58,8 +58,8 @@ export class Session {
   /** Binds a socket to this session (at join, and again at each resume). */
   attach(signal: SignalConnection): void {
     const { participant } = this;
-    const previous = participant.signal;
-    participant.signal = signal;
+    const previous = participant.sink;
+    participant.sink = signal;
     participant.disconnectedAt = null;
     if (previous && previous !== signal) previous.close(4000, 'replaced by a resumed connection');
     signal.setHandlers(
@@ -68,8 +68,8 @@ export class Session {
       () => undefined,
     );
     signal.on('close', (code) => {
-      if (participant.signal !== signal || participant.left) return;
-      participant.signal = null;
+      if (participant.sink !== signal || participant.left) return;
+      participant.sink = null;
       participant.disconnectedAt = signal.lastSeen;
       // Even a clean close (1001) may be a crashed browser whose network process shut the
       // socket: only an explicit `leave` removes at once; otherwise wait for a resume.

@@ -1,12 +1,12 @@
 /**
- * RoomDirectory over the RoomManager and its Rooms. This file is the only one of the
- * operations side that knows the room layer's classes. Removals go through the room like any
+ * RoomDirectory over the RoomManager and its Rooms: the room layer's side of the interface,
+ * so the operations side never sees the room layer's classes. Removals go through the room like any
  * other change (its operations run one at a time).
  */
 import type { RoomRef, StreamInfo } from '@parley/protocol';
-import type { Participant } from '../room/Participant.js';
-import type { Room } from '../room/Room.js';
-import type { RoomManager } from '../room/RoomManager.js';
+import type { Participant } from './Participant.js';
+import type { Room } from './Room.js';
+import type { RoomManager } from './RoomManager.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import type {
   DirectoryEvents,
@@ -186,7 +186,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       note = {
         joinedAt: Date.now(),
         sdkVersion: '',
-        clientIp: plainIp(participant.signal?.remoteAddress ?? ''),
+        clientIp: plainIp(participant.sink?.remoteAddress ?? ''),
       };
       this.#notes.set(participant, note);
     }
@@ -216,7 +216,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       streams,
       clientIp: note.clientIp,
       sdkVersion: note.sdkVersion,
-      connected: participant.signal !== null,
+      connected: participant.sink !== null,
     };
   }
 }
