@@ -35,8 +35,6 @@ const APT_PACKAGES = [
   'libssl-dev',
   'libuv1-dev',
   'libsrtp2-dev',
-  'libusrsctp-dev',
-  'libabsl-dev',
   'flatbuffers-compiler',
   'libflatbuffers-dev',
 ];
@@ -197,21 +195,12 @@ function build(workerSources, patchFile, logFile) {
     ['patch', ['-p1', '--forward', '--batch', '-i', patchFile], source],
     [
       'meson',
-      [
-        'setup',
-        '--wrap-mode=nodownload',
-        '--buildtype',
-        'release',
-        '-Db_ndebug=true',
-        // Debian 12's liburing 2.3 lacks io_uring_prep_sendto().
-        '-Dms_disable_liburing=true',
-        out,
-      ],
+      ['setup', '--wrap-mode=nodownload', '--buildtype', 'release', '-Db_ndebug=true', out],
       source,
     ],
-    // The generated FlatBuffers headers first, as mediasoup's tasks.py does.
-    ['ninja', ['-C', out, '-j', jobs, 'fbs/FBS'], source],
-    ['ninja', ['-C', out, '-j', jobs, 'mediasoup-worker'], source],
+    // The generated FlatBuffers headers first, then the worker, as mediasoup's tasks.py does.
+    ['meson', ['compile', '-C', out, '-j', jobs, 'flatbuffers-generator'], source],
+    ['meson', ['compile', '-C', out, '-j', jobs, 'mediasoup-worker'], source],
   ];
   for (const [command, args, cwd] of steps) {
     fs.appendFileSync(logFile, `\n$ ${command} ${args.join(' ')}\n`);

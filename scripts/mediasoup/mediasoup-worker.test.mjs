@@ -11,20 +11,20 @@ import { gunzipSync } from 'node:zlib';
 import { cacheKey, extractFromTar, prebuiltTarName } from '../mediasoup-worker.mjs';
 
 test('cache key: mediasoup version plus a short hash of the patch', () => {
-  const key = cacheKey('3.19.3', Buffer.from('patch one'));
-  assert.match(key, /^3\.19\.3-[0-9a-f]{16}$/);
-  assert.equal(cacheKey('3.19.3', Buffer.from('patch one')), key);
-  assert.notEqual(cacheKey('3.19.3', Buffer.from('patch two')), key);
+  const key = cacheKey('3.32.2', Buffer.from('patch one'));
+  assert.match(key, /^3\.32\.2-[0-9a-f]{16}$/);
+  assert.equal(cacheKey('3.32.2', Buffer.from('patch one')), key);
+  assert.notEqual(cacheKey('3.32.2', Buffer.from('patch two')), key);
 });
 
 test('prebuilt tarball name follows mediasoup npm-scripts.mjs', () => {
   assert.equal(
-    prebuiltTarName('3.19.3', 'linux', 'x64', '6.1.0-28-amd64'),
-    'mediasoup-worker-3.19.3-linux-x64-kernel6.tgz',
+    prebuiltTarName('3.32.2', 'linux', 'x64', '6.1.0-28-amd64'),
+    'mediasoup-worker-3.32.2-linux-x64-kernel6.tgz',
   );
   assert.equal(
-    prebuiltTarName('3.19.3', 'darwin', 'arm64', '23.1.0'),
-    'mediasoup-worker-3.19.3-darwin-arm64.tgz',
+    prebuiltTarName('3.32.2', 'darwin', 'arm64', '23.1.0'),
+    'mediasoup-worker-3.32.2-darwin-arm64.tgz',
   );
 });
 

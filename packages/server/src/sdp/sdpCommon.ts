@@ -9,7 +9,11 @@ import type { DtlsParameters, RtpCodec, RtpParameters } from '../media/types.js'
 
 export type MediaSection = SessionDescription['media'][number];
 
-/** Header extensions the media engine understands (others are not negotiated). */
+/**
+ * Header extensions the media engine understands (others are not negotiated); each must be in
+ * mediasoup's supported capabilities (checked by media/mediasoup/capabilities.test.ts):
+ * mediasoup rejects a producer with one it does not know, e.g. toffset since 3.28.
+ */
 export const SUPPORTED_HEADER_EXTENSIONS = new Set([
   'urn:ietf:params:rtp-hdrext:sdes:mid',
   'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
@@ -18,7 +22,6 @@ export const SUPPORTED_HEADER_EXTENSIONS = new Set([
   'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
   'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
   'urn:3gpp:video-orientation',
-  'urn:ietf:params:rtp-hdrext:toffset',
   'http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time',
   'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay',
 ]);
