@@ -96,6 +96,13 @@ export interface MediaTransport extends Closable<TransportEvents> {
   consume(options: ConsumeOptions): Promise<MediaConsumer>;
   /** New local ICE credentials (the client restarts ICE with them). */
   restartIce(): Promise<IceParameters>;
+  /**
+   * Lifts this transport's downlink estimate to at least `bps` for `ms`, then lets the
+   * estimator take it from there: what it sends meanwhile (a higher layer) shows whether the
+   * link carries it. An estimate that fell under a cap since lifted otherwise creeps back up
+   * over tens of seconds while only a low layer goes out.
+   */
+  tryBitrate(bps: number, ms: number): Promise<void>;
   stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }>;
 }
 

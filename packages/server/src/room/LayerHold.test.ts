@@ -40,6 +40,25 @@ describe('LayerHold', () => {
     expect(consumer.asked).toEqual([0, 1]);
   });
 
+  it('lets the engine try the higher layer at each climb, not while holding', () => {
+    let tries = 0;
+    const tried = new LayerHold(consumer as unknown as MediaConsumer, 1, {
+      ...options,
+      tryClimb: () => {
+        tries++;
+        return Promise.resolve();
+      },
+    });
+    consumer.sends(1);
+    consumer.sends(0);
+    expect(tried.held).toBe(0);
+    vi.advanceTimersByTime(7_999);
+    expect(tries).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(tried.held).toBeNull();
+    expect(tries).toBe(1);
+  });
+
   it('doubles the hold after a climb that fails soon, up to the maximum', () => {
     consumer.sends(1);
     consumer.sends(0);

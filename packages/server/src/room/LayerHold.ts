@@ -13,6 +13,12 @@ export interface LayerHoldOptions {
   maxHoldMs: number;
   /** A drop this soon after a climb means the climb failed. */
   probationMs: number;
+  /**
+   * Called at each climb: lets the engine try the higher layer now. Its estimate fell with
+   * the drop and, while the lower layer is all it sends, would take tens of seconds to find
+   * that the link carries more again.
+   */
+  tryClimb?: () => Promise<void>;
   onError?: (error: unknown) => void;
 }
 
@@ -78,6 +84,7 @@ export class LayerHold {
     this.#release();
     this.#climbedAt = Date.now();
     this.#apply({ spatial: this.#ceiling });
+    this.options.tryClimb?.().catch((error: unknown) => this.options.onError?.(error));
   }
 
   #release(): void {

@@ -12,7 +12,7 @@ import {
   type StreamType,
   type TrackKind,
 } from '@parley/protocol';
-import type { MediaConsumer } from '../media/MediaEngine.js';
+import type { MediaConsumer, MediaProducer } from '../media/MediaEngine.js';
 import { ServerError } from '../ServerError.js';
 import { SubscriberTransport } from '../transport/SubscriberTransport.js';
 import { DEFAULT_LAYER_HOLD, LayerHold } from './LayerHold.js';
@@ -313,6 +313,7 @@ export class Subscriptions {
           consumer,
           new LayerHold(consumer, ceiling.spatial, {
             ...DEFAULT_LAYER_HOLD,
+            tryClimb: () => this.#tryClimb(subscriber, producer),
             onError: (error) => this.room.log.warn({ err: error }, 'layer hold'),
           }),
         );
@@ -321,6 +322,17 @@ export class Subscriptions {
       subscriber.add(consumer, { kind, userId: sub.userId, streamType: sub.streamType });
       this.room.renegotiate(participant);
     }
+  }
+
+  /**
+   * Room on the viewer's downlink for the publisher's whole stream on top of what flows now,
+   * for 2 s: the engine sends the higher layer meanwhile, and its estimator judges from that
+   * whether the link carries it (a drop again makes the layer hold wait longer).
+   */
+  async #tryClimb(subscriber: SubscriberTransport, producer: MediaProducer): Promise<void> {
+    const [downlink, stream] = await Promise.all([subscriber.transport.stats(), producer.stats()]);
+    const now = downlink.availableOutgoingBitrate ?? 0;
+    await subscriber.transport.tryBitrate(Math.round(now + stream.bitrate), 2_000);
   }
 
   async #ensureSubscriber(

@@ -267,6 +267,14 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
     return Promise.resolve(this.iceParameters);
   }
 
+  /** Estimates tried (see MediaTransport.tryBitrate). */
+  readonly triedBitrates: number[] = [];
+
+  tryBitrate(bps: number): Promise<void> {
+    this.triedBitrates.push(bps);
+    return Promise.resolve();
+  }
+
   stats(): Promise<{ bytesIn: number; bytesOut: number }> {
     return Promise.resolve({ bytesIn: 0, bytesOut: 0 });
   }

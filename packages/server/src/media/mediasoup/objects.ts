@@ -347,6 +347,18 @@ export class MsTransport extends Wrapped<TransportEvents> implements MediaTransp
     return { ...(await timed('transport.restartIce', this.inner.restartIce())) };
   }
 
+  async tryBitrate(bps: number, ms: number): Promise<void> {
+    // mediasoup 3.32's estimator (libwebrtc's) only probes while the link is idle, 5 s apart
+    // and at twice the estimate, and its probes after a lifted 1 Mbit/s cap moved nothing in
+    // our runs: the big layer came back 20-35 s after the cap. A floor lifts the estimate at
+    // once; sending the layer it allows is the probe, and the floor goes before its verdict.
+    await timed('transport.setMinOutgoingBitrate', this.inner.setMinOutgoingBitrate(bps));
+    setTimeout(() => {
+      if (this.closed) return;
+      this.inner.setMinOutgoingBitrate(0).catch(() => undefined); // closed meanwhile
+    }, ms).unref();
+  }
+
   async stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }> {
     const [s] = await timed('transport.getStats', this.inner.getStats());
     return {
