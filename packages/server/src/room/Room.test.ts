@@ -265,7 +265,7 @@ describe('Room recovery', () => {
   it('a lost worker: the publisher is reset, the viewer gets a new connection, nobody leaves', async () => {
     const { room, engine, pub, viewer } = await call();
     const offersBefore = viewer.client.offers.length;
-    engine.killWorker();
+    await engine.killWorker();
     await settle();
     expect(pub.client.told('media-reset')).toEqual([
       { pc: 'publisher', reason: 'its media worker was lost' },
