@@ -13,7 +13,7 @@ import {
   type StreamType,
   type TrackKind,
 } from '@parley/protocol';
-import type { MediaRouter, MediaTransport } from '../media/MediaEngine.js';
+import type { MediaProducer, MediaRouter, MediaTransport } from '../media/MediaEngine.js';
 import { PublishOffer, SdpError } from '../sdp/PublishOffer.js';
 import { ServerError } from '../ServerError.js';
 import type { Participant, PublishedStream } from './Participant.js';
@@ -148,14 +148,7 @@ export class Publishing {
 
   /** Producers lost with a media worker: their tracks wait for the republish. */
   producersLost(participant: Participant, producerIds: ReadonlySet<string>): void {
-    for (const stream of participant.streams.values()) {
-      for (const [kind, track] of stream.tracks) {
-        if (track.producer && producerIds.has(track.producer.id)) {
-          track.producer = null;
-          this.subscriptions.dropConsumers(participant.userId, stream.type, [kind]);
-        }
-      }
-    }
+    this.#releaseProducers(participant, (producer) => producerIds.has(producer.id));
   }
 
   /** The publisher connection is gone: its producers with it; the client publishes again. */
@@ -163,16 +156,24 @@ export class Publishing {
     if (participant.publisher !== transport || participant.left) return;
     participant.publisher = null;
     transport.close();
+    this.#releaseProducers(participant, () => true);
+    this.room.log.warn({ user: participant.userId, why }, 'publisher connection reset');
+    participant.sink?.notify('media-reset', { pc: 'publisher', reason: why });
+  }
+
+  /**
+   * The tracks whose producer `gone` names lose it (closed, if it was not yet) and the
+   * consumers it fed; they stay published and wait for the republish.
+   */
+  #releaseProducers(participant: Participant, gone: (producer: MediaProducer) => boolean): void {
     for (const stream of participant.streams.values()) {
       for (const [kind, track] of stream.tracks) {
-        if (!track.producer) continue;
+        if (!track.producer || !gone(track.producer)) continue;
         track.producer.close();
         track.producer = null;
         this.subscriptions.dropConsumers(participant.userId, stream.type, [kind]);
       }
     }
-    this.room.log.warn({ user: participant.userId, why }, 'publisher connection reset');
-    participant.sink?.notify('media-reset', { pc: 'publisher', reason: why });
   }
 
   /**

@@ -138,6 +138,18 @@ export class Room extends SafeEmitter<RoomEvents> {
     return result;
   }
 
+  /** A client's request for a member still in the room: runs `op`, answers `{}`. */
+  #request(
+    participant: Participant,
+    op: () => Promise<void> | void,
+  ): Promise<Record<string, never>> {
+    return this.#run(async () => {
+      this.#assertIn(participant);
+      await op();
+      return {};
+    });
+  }
+
   #flush(): void {
     for (const participant of this.#dirty) {
       const subscriber = participant.subscriber;
@@ -275,19 +287,11 @@ export class Room extends SafeEmitter<RoomEvents> {
   }
 
   unpublish(participant: Participant, streamType: StreamType): Promise<Record<string, never>> {
-    return this.#run(() => {
-      this.#assertIn(participant);
-      this.#publishing.unpublish(participant, streamType);
-      return {};
-    });
+    return this.#request(participant, () => this.#publishing.unpublish(participant, streamType));
   }
 
   mute(participant: Participant, data: ClientRequestData<'mute'>): Promise<Record<string, never>> {
-    return this.#run(async () => {
-      this.#assertIn(participant);
-      await this.#publishing.mute(participant, data);
-      return {};
-    });
+    return this.#request(participant, () => this.#publishing.mute(participant, data));
   }
 
   // ---- subscribing (Subscriptions) ----
@@ -296,22 +300,14 @@ export class Room extends SafeEmitter<RoomEvents> {
     participant: Participant,
     data: ClientRequestData<'subscribe'>,
   ): Promise<Record<string, never>> {
-    return this.#run(async () => {
-      this.#assertIn(participant);
-      await this.#subscriptions.subscribe(participant, data);
-      return {};
-    });
+    return this.#request(participant, () => this.#subscriptions.subscribe(participant, data));
   }
 
   unsubscribe(
     participant: Participant,
     data: ClientRequestData<'unsubscribe'>,
   ): Promise<Record<string, never>> {
-    return this.#run(() => {
-      this.#assertIn(participant);
-      this.#subscriptions.unsubscribe(participant, data);
-      return {};
-    });
+    return this.#request(participant, () => this.#subscriptions.unsubscribe(participant, data));
   }
 
   /** Big or small video of a (dual stream) publisher (see Subscriptions.setRemoteVideoType). */
@@ -319,11 +315,9 @@ export class Room extends SafeEmitter<RoomEvents> {
     participant: Participant,
     data: ClientRequestData<'remote-video-type'>,
   ): Promise<Record<string, never>> {
-    return this.#run(async () => {
-      this.#assertIn(participant);
-      await this.#subscriptions.setRemoteVideoType(participant, data);
-      return {};
-    });
+    return this.#request(participant, () =>
+      this.#subscriptions.setRemoteVideoType(participant, data),
+    );
   }
 
   /** Subscribes to everything visible in the room (autoSubscribe at join). */
@@ -339,11 +333,7 @@ export class Room extends SafeEmitter<RoomEvents> {
    * credentials (the client lost its path). Nothing else changes.
    */
   restartSubscriberIce(participant: Participant): Promise<Record<string, never>> {
-    return this.#run(async () => {
-      this.#assertIn(participant);
-      await this.#subscriptions.restartIce(participant);
-      return {};
-    });
+    return this.#request(participant, () => this.#subscriptions.restartIce(participant));
   }
 
   /** After a resume: the client may have missed an offer while its socket was down. */
@@ -386,8 +376,7 @@ export class Room extends SafeEmitter<RoomEvents> {
    * now allow.
    */
   updatePrivilege(participant: Participant, privilege: number): Promise<Record<string, never>> {
-    return this.#run(async () => {
-      this.#assertIn(participant);
+    return this.#request(participant, async () => {
       const previous = participant.privilege;
       participant.privilege = privilege;
       await this.#publishing.applySendRights(participant);
@@ -398,7 +387,6 @@ export class Room extends SafeEmitter<RoomEvents> {
         }
       }
       this.#log.info({ user: participant.userId, privilege, previous }, 'privileges updated');
-      return {};
     });
   }
 
@@ -410,12 +398,11 @@ export class Room extends SafeEmitter<RoomEvents> {
    * and stream-added for anything published meanwhile.
    */
   switchRole(participant: Participant, role: Role): Promise<Record<string, never>> {
-    return this.#run(async () => {
-      this.#assertIn(participant);
+    return this.#request(participant, async () => {
       if (participant.mode !== 'live')
         throw ServerError.wrongState('switchRole is only available in live mode');
       const previous = participant.role;
-      if (previous === role) return {};
+      if (previous === role) return;
       const { userId } = participant;
       if (role === 'audience') {
         this.#publishing.removeAll(participant);
@@ -430,7 +417,6 @@ export class Room extends SafeEmitter<RoomEvents> {
       }
       this.#log.info({ user: userId, role, previous }, 'role switched');
       this.safeEmit('role-changed', participant, previous);
-      return {};
     });
   }
 

@@ -24,7 +24,7 @@ import {
 } from './Participant.js';
 import type { RoomContext } from './RoomContext.js';
 
-export const KINDS: readonly TrackKind[] = ['audio', 'video'];
+const KINDS: readonly TrackKind[] = ['audio', 'video'];
 
 /** Simulcast layer ceiling for v4's stream type: the small stream is layer 0 (smallest first). */
 function preferredLayers(type: RemoteVideoType, layers: number): { spatial: number } {
@@ -157,15 +157,7 @@ export class Subscriptions {
     const view = publisher.visible ? publisher.viewFor(viewer, streamType) : null;
     const before = viewer.announced.get(key);
     if (view === null) {
-      if (before) {
-        viewer.announced.delete(key);
-        viewer.sink?.notify('stream-removed', { userId: publisher.userId, streamType });
-      }
-      const sub = viewer.subscriptions.get(key);
-      if (sub) {
-        viewer.subscriptions.delete(key);
-        this.#dropSubscriptionConsumers(viewer, sub, KINDS);
-      }
+      this.#forget(viewer, publisher.userId, streamType);
       return;
     }
     viewer.announced.set(key, view);
@@ -190,12 +182,8 @@ export class Subscriptions {
    * them: the others never knew it, their privileges hid it) get stream-removed.
    */
   streamRemoved(publisher: Participant, streamType: StreamType): void {
-    const key = subscriptionKey(publisher.userId, streamType);
     for (const other of this.room.participants.values()) {
-      other.subscriptions.delete(key);
-      if (other.announced.delete(key)) {
-        other.sink?.notify('stream-removed', { userId: publisher.userId, streamType });
-      }
+      this.#forget(other, publisher.userId, streamType);
     }
   }
 
@@ -230,6 +218,22 @@ export class Subscriptions {
       if (stream) await this.#sync(participant, sub, stream);
     }
     this.room.renegotiate(participant);
+  }
+
+  /**
+   * `viewer` may no longer know a stream (gone, or hidden from it): stream-removed if it was
+   * told of it, and its subscription goes with any consumers left.
+   */
+  #forget(viewer: Participant, userId: string, streamType: StreamType): void {
+    const key = subscriptionKey(userId, streamType);
+    if (viewer.announced.delete(key)) {
+      viewer.sink?.notify('stream-removed', { userId, streamType });
+    }
+    const sub = viewer.subscriptions.get(key);
+    if (sub) {
+      viewer.subscriptions.delete(key);
+      this.#dropSubscriptionConsumers(viewer, sub, KINDS);
+    }
   }
 
   #dropSubscriptionConsumers(

@@ -1,11 +1,11 @@
 /**
  * In-process room tests: a Room over the FakeEngine, and FakeClient, a participant's client
  * as the room sees it (its MessageSink): it records what it is told and answers the server's
- * offers as a browser would, or leaves them unanswered. No socket, no worker.
+ * offers as a browser would, or leaves them unanswered. The kit records the room's events
+ * (RoomEvents) in order. No socket, no worker.
  */
 import {
   type Role,
-  type RoomRef,
   type ServerNotificationData,
   type ServerNotificationMethod,
   type ServerRequestData,
@@ -14,10 +14,10 @@ import {
 } from '@parley/protocol';
 import * as sdpTransform from 'sdp-transform';
 import { createLogger } from '../logger.js';
-import { FakeEngine } from '../media/fake/FakeEngine.js';
+import { FakeEngine, type FakeEngineOptions } from '../media/fake/FakeEngine.js';
 import type { MessageSink } from '../room/MessageSink.js';
 import { Participant } from '../room/Participant.js';
-import { Room, type RoomLimits } from '../room/Room.js';
+import { Room, type RoomEvents, type RoomLimits } from '../room/Room.js';
 
 export interface Notification {
   method: ServerNotificationMethod;
@@ -32,8 +32,12 @@ export class FakeClient implements MessageSink {
   readonly offers: ServerRequestData<'offer'>[] = [];
   /** The close code the room ended the connection with, once it did. */
   closedWith: number | null = null;
-  /** False: offers stay unanswered (a client without WebRTC, or one that went quiet). */
+  /**
+   * False: offers stay unanswered (a client without WebRTC, or one that went quiet) until
+   * `answerPending()`.
+   */
   answerOffers = true;
+  readonly #unanswered: Array<() => void> = [];
 
   notify<K extends ServerNotificationMethod>(method: K, data: ServerNotificationData<K>): void {
     this.notifications.push({ method, data });
@@ -46,8 +50,14 @@ export class FakeClient implements MessageSink {
     // `offer` is the one request the server makes.
     const offer = data as ServerRequestData<'offer'>;
     this.offers.push(offer);
-    if (!this.answerOffers) return new Promise(() => undefined);
-    return Promise.resolve({ sdp: answerTo(offer.sdp) } as ServerRequestResult<K>);
+    const answer = () => ({ sdp: answerTo(offer.sdp) }) as ServerRequestResult<K>;
+    if (this.answerOffers) return Promise.resolve(answer());
+    return new Promise((resolve) => this.#unanswered.push(() => resolve(answer())));
+  }
+
+  /** Answers the offers left unanswered so far, oldest first (the client caught up). */
+  answerPending(): void {
+    for (const answer of this.#unanswered.splice(0)) answer();
   }
 
   close(code: number): void {
@@ -80,9 +90,27 @@ function answerTo(offer: string): string {
   return sdpTransform.write(description);
 }
 
+/** One RoomEvents emission as recorded: its name and arguments, participants by userId. */
+export type RoomEvent = [event: keyof RoomEvents, ...args: unknown[]];
+
+// Every RoomEvents name: a new event fails to compile here until it is recorded too.
+const ROOM_EVENTS = Object.keys({
+  'participant-joined': true,
+  'participant-left': true,
+  'role-changed': true,
+  'stream-published': true,
+  'stream-updated': true,
+  'stream-unpublished': true,
+  closed: true,
+} satisfies Record<keyof RoomEvents, true>) as (keyof RoomEvents)[];
+
 export interface RoomKit {
   engine: FakeEngine;
   room: Room;
+  /** Every room event so far, in order. */
+  events: RoomEvent[];
+  /** The events recorded since the last call (`events` keeps them all). */
+  takeEvents(): RoomEvent[];
   /** Joins a participant with a FakeClient; resolves once the room has it. */
   join(userId: string, options?: MemberOptions): Promise<Member>;
   /** A participant not yet joined (races: join it yourself). */
@@ -102,16 +130,27 @@ export interface Member {
 }
 
 export function roomKit(
-  options: { limits?: RoomLimits; engine?: FakeEngine; ref?: RoomRef } = {},
+  options: { limits?: RoomLimits; engine?: FakeEngineOptions } = {},
 ): RoomKit {
-  const engine = options.engine ?? new FakeEngine();
+  const engine = new FakeEngine(options.engine);
   const room = new Room(
     1400000000,
-    options.ref ?? { kind: 'number', id: 1 },
+    { kind: 'number', id: 1 },
     engine,
     createLogger('silent'),
     options.limits,
   );
+  const events: RoomEvent[] = [];
+  let taken = 0;
+  for (const event of ROOM_EVENTS) {
+    room.on(event, (...args: unknown[]) => {
+      // A copy: the objects may change after the event (the test wants what it said then).
+      events.push([
+        event,
+        ...args.map((a) => (a instanceof Participant ? a.userId : structuredClone(a))),
+      ]);
+    });
+  }
   const member = (userId: string, o: MemberOptions = {}): Member => {
     const id = `s${++sessions}`;
     const participant = new Participant(
@@ -130,6 +169,12 @@ export function roomKit(
   return {
     engine,
     room,
+    events,
+    takeEvents() {
+      const since = events.slice(taken);
+      taken = events.length;
+      return since;
+    },
     member,
     async join(userId, o) {
       const m = member(userId, o);

@@ -3,7 +3,9 @@
  * transports, producers and consumers are plain objects that keep the engine's bookkeeping
  * (ids, paused, closed, parent-closes-children, the load a worker would count) and carry no
  * media. Tests drive what a real worker would do on its own: a transport that fails
- * (`FakeTransport.fail()`), a worker that dies (`FakeEngine.killWorker()`).
+ * (`FakeTransport.fail()`), a worker that dies (`FakeEngine.killWorker()`), a satellite
+ * worker that dies (`FakeRouter.loseSatellite()`), a call that fails (`failNext()`), and
+ * calls that take time (`latencyMs`), as calls over a worker's channel do.
  */
 import { randomBytes } from 'node:crypto';
 import type { TrackKind } from '@parley/protocol';
@@ -71,15 +73,42 @@ let counter = 0;
 const nextId = (prefix: string): string => `${prefix}-${++counter}`;
 const randomSsrc = (): number => randomBytes(4).readUInt32BE() || 1;
 
+/** The engine calls a test can delay (`latencyMs`) or make fail (`failNext`). */
+export type FakeCall =
+  | 'createRouter'
+  | 'createTransport'
+  | 'connect'
+  | 'produce'
+  | 'consume'
+  | 'pause'
+  | 'resume'
+  | 'setPreferredLayers'
+  | 'restartIce';
+
+export interface FakeEngineOptions {
+  /**
+   * How long each engine call takes before it answers: unset, at once (in the same turn);
+   * 0, on the next turn of the event loop; more, that many ms. A real worker answers over a
+   * channel, so room operations that await it interleave; a latency lets tests see that.
+   */
+  latencyMs?: number;
+}
+
 /** The part every fake engine object shares: an id, `closed`, and a close that says why. */
 abstract class FakeObject<E extends ClosableEvents & EventMap<E>> extends SafeEmitter<E> {
   readonly id: string;
   #closed = false;
 
-  constructor(prefix: string) {
+  constructor(
+    prefix: string,
+    readonly engine: FakeEngine,
+  ) {
     super();
     this.id = nextId(prefix);
   }
+
+  /** Its worker died (it closes, or closed, with 'worker-died'). */
+  abstract readonly died: boolean;
 
   get closed(): boolean {
     return this.#closed;
@@ -101,6 +130,11 @@ abstract class FakeObject<E extends ClosableEvents & EventMap<E>> extends SafeEm
   protected closeChildren(): void {}
 }
 
+/** How a child closes with its parent: as the real engine's wrappers say (mediasoup/objects.ts). */
+function closeWithParent(child: { readonly died: boolean; closeFor(reason: CloseReason): void }) {
+  child.closeFor(child.died ? 'worker-died' : 'parent-closed');
+}
+
 export class FakeProducer extends FakeObject<ProducerEvents> implements MediaProducer {
   paused: boolean;
   /** Consumers fed by it: they close with it (mediasoup's `producerclose`). */
@@ -112,18 +146,24 @@ export class FakeProducer extends FakeObject<ProducerEvents> implements MediaPro
     readonly transport: FakeTransport,
     paused: boolean,
   ) {
-    super('producer');
+    super('producer', transport.engine);
     this.paused = paused;
   }
 
+  get died(): boolean {
+    return this.transport.died;
+  }
+
   pause(): Promise<void> {
-    this.paused = true;
-    return Promise.resolve();
+    return this.engine.call('pause', () => {
+      this.paused = true;
+    });
   }
 
   resume(): Promise<void> {
-    this.paused = false;
-    return Promise.resolve();
+    return this.engine.call('resume', () => {
+      this.paused = false;
+    });
   }
 
   /** No frames flow here: the work runs on the next turn. */
@@ -136,7 +176,7 @@ export class FakeProducer extends FakeObject<ProducerEvents> implements MediaPro
   }
 
   protected override closeChildren(): void {
-    for (const consumer of [...this.consumers]) consumer.closeFor('parent-closed');
+    for (const consumer of [...this.consumers]) closeWithParent(consumer);
   }
 }
 
@@ -145,13 +185,13 @@ export class FakeConsumer extends FakeObject<ConsumerEvents> implements MediaCon
   readonly rtpParameters: RtpParameters;
   /** The last setPreferredLayers() asked (null: never). */
   preferredLayers: { spatial: number; temporal?: number } | null = null;
-  keyframeRequests = 0;
 
   constructor(
     readonly producer: FakeProducer,
+    readonly transport: FakeTransport,
     paused: boolean,
   ) {
-    super('consumer');
+    super('consumer', transport.engine);
     this.paused = paused;
     const codecs = producer.rtpParameters.codecs;
     const hasRtx = codecs.some((c) => /\/rtx$/i.test(c.mimeType));
@@ -174,24 +214,30 @@ export class FakeConsumer extends FakeObject<ConsumerEvents> implements MediaCon
     return this.producer.id;
   }
 
+  get died(): boolean {
+    return this.transport.died;
+  }
+
   pause(): Promise<void> {
-    this.paused = true;
-    return Promise.resolve();
+    return this.engine.call('pause', () => {
+      this.paused = true;
+    });
   }
 
   resume(): Promise<void> {
-    this.paused = false;
-    return Promise.resolve();
+    return this.engine.call('resume', () => {
+      this.paused = false;
+    });
   }
 
   requestKeyframe(): Promise<void> {
-    this.keyframeRequests++;
     return Promise.resolve();
   }
 
   setPreferredLayers(layers: { spatial: number; temporal?: number }): Promise<void> {
-    this.preferredLayers = layers;
-    return Promise.resolve();
+    return this.engine.call('setPreferredLayers', () => {
+      this.preferredLayers = layers;
+    });
   }
 
   stats(): Promise<RtpStreamStats> {
@@ -220,12 +266,14 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
   readonly consumers = new Set<FakeConsumer>();
   /** The client's DTLS parameters, once connect() gave them. */
   remoteDtls: DtlsParameters | null = null;
+  /** Its worker died (FakeRouter.loseWorker, loseSatellite). */
+  died = false;
 
   constructor(
     readonly router: FakeRouter,
     readonly role: 'publisher' | 'subscriber',
   ) {
-    super('transport');
+    super('transport', router.engine);
     this.iceParameters = freshIce();
   }
 
@@ -234,37 +282,48 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
   }
 
   connect(remote: DtlsParameters): Promise<void> {
-    // The engine takes the client's parameters once; later SDPs carry the same ones.
-    this.remoteDtls ??= remote;
-    return Promise.resolve();
+    return this.engine.call('connect', () => {
+      // The engine takes the client's parameters once; later SDPs carry the same ones.
+      this.remoteDtls ??= remote;
+    });
   }
 
   produce(options: ProduceOptions): Promise<MediaProducer> {
-    if (this.closed) return Promise.reject(new Error('transport closed'));
-    const producer = new FakeProducer(
-      options.kind,
-      options.rtpParameters,
-      this,
-      options.paused ?? false,
-    );
-    this.producers.add(producer);
-    producer.once('close', () => this.producers.delete(producer));
-    return Promise.resolve(producer);
+    return this.engine.call('produce', () => {
+      if (this.closed) throw new Error('transport closed');
+      const producer = new FakeProducer(
+        options.kind,
+        options.rtpParameters,
+        this,
+        options.paused ?? false,
+      );
+      this.producers.add(producer);
+      producer.once('close', () => this.producers.delete(producer));
+      return producer;
+    });
   }
 
   consume(options: ConsumeOptions): Promise<MediaConsumer> {
-    if (this.closed) return Promise.reject(new Error('transport closed'));
-    const producer = this.router.producer(options.producerId);
-    if (!producer) return Promise.reject(new Error(`no producer ${options.producerId}`));
-    const consumer = new FakeConsumer(producer, options.paused ?? false);
-    this.consumers.add(consumer);
-    consumer.once('close', () => this.consumers.delete(consumer));
-    return Promise.resolve(consumer);
+    return this.engine.call('consume', () => {
+      if (this.closed) throw new Error('transport closed');
+      const producer = this.router.producer(options.producerId);
+      if (!producer) throw new Error(`unknown producer ${options.producerId}`);
+      // As the real engine's router.canConsume() check: refused, not a consumer sending nothing.
+      if (!canConsume(producer.rtpParameters, options.rtpCapabilities)) {
+        throw new Error(`the subscriber cannot decode producer ${producer.id}'s codec`);
+      }
+      const consumer = new FakeConsumer(producer, this, options.paused ?? false);
+      this.consumers.add(consumer);
+      consumer.once('close', () => this.consumers.delete(consumer));
+      return consumer;
+    });
   }
 
   restartIce(): Promise<IceParameters> {
-    this.iceParameters = freshIce();
-    return Promise.resolve(this.iceParameters);
+    return this.engine.call('restartIce', () => {
+      this.iceParameters = freshIce();
+      return this.iceParameters;
+    });
   }
 
   /** Estimates tried (see MediaTransport.tryBitrate). */
@@ -286,8 +345,8 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
   }
 
   protected override closeChildren(): void {
-    for (const consumer of [...this.consumers]) consumer.closeFor('parent-closed');
-    for (const producer of [...this.producers]) producer.closeFor('parent-closed');
+    for (const consumer of [...this.consumers]) closeWithParent(consumer);
+    for (const producer of [...this.producers]) closeWithParent(producer);
     this.state = 'closed';
   }
 }
@@ -296,8 +355,13 @@ export class FakeRouter extends FakeObject<MediaRouterEvents> implements MediaRo
   readonly rtpCapabilities: RtpCapabilities = { codecs: [...FAKE_CODECS], headerExtensions: [] };
   readonly transports = new Set<FakeTransport>();
 
-  constructor(readonly engine: FakeEngine) {
-    super('router');
+  constructor(engine: FakeEngine) {
+    super('router', engine);
+  }
+
+  /** The router lives on (rebuilt on a replacement worker): it never closes 'worker-died'. */
+  get died(): boolean {
+    return false;
   }
 
   get workerPids(): readonly number[] {
@@ -305,11 +369,13 @@ export class FakeRouter extends FakeObject<MediaRouterEvents> implements MediaRo
   }
 
   createTransport(role: 'publisher' | 'subscriber'): Promise<MediaTransport> {
-    if (this.closed) return Promise.reject(new Error('router closed'));
-    const transport = new FakeTransport(this, role);
-    this.transports.add(transport);
-    transport.once('close', () => this.transports.delete(transport));
-    return Promise.resolve(transport);
+    return this.engine.call('createTransport', () => {
+      if (this.closed) throw new Error('the room media router is closed');
+      const transport = new FakeTransport(this, role);
+      this.transports.add(transport);
+      transport.once('close', () => this.transports.delete(transport));
+      return transport;
+    });
   }
 
   producer(id: string): FakeProducer | undefined {
@@ -327,22 +393,46 @@ export class FakeRouter extends FakeObject<MediaRouterEvents> implements MediaRo
   }
 
   /**
-   * Its worker died and was replaced: every transport (with its producers and consumers) is
-   * gone, the router lives on, and the room is told what to rebuild.
+   * Its (home) worker died: every transport with its producers and consumers closes at once
+   * ('worker-died'), the router lives on. Resolves once the room was told what to rebuild,
+   * on a later turn (the real engine first spawns a replacement and a new router).
    */
-  loseWorker(): void {
-    const transportIds: string[] = [];
-    const producerIds: string[] = [];
-    for (const transport of [...this.transports]) {
-      transportIds.push(transport.id);
-      for (const producer of transport.producers) producerIds.push(producer.id);
-      transport.closeFor('worker-died');
+  loseWorker(): Promise<void> {
+    return this.#lose([...this.transports]);
+  }
+
+  /**
+   * A satellite worker died (a big room's subscriber transports spill onto other workers):
+   * those subscriber transports and their consumers are lost, the producers stay.
+   */
+  loseSatellite(transports: Iterable<MediaTransport>): Promise<void> {
+    const lost = [...this.transports].filter((t) => [...transports].includes(t));
+    if (lost.some((t) => t.role !== 'subscriber')) {
+      return Promise.reject(
+        new Error('publisher transports live on the home worker, not a satellite'),
+      );
     }
-    this.safeEmit('workerlost', { transportIds, producerIds });
+    return this.#lose(lost);
+  }
+
+  #lose(lost: FakeTransport[]): Promise<void> {
+    const transportIds = lost.map((t) => t.id);
+    const producerIds = lost.flatMap((t) => [...t.producers].map((p) => p.id));
+    for (const transport of lost) transport.died = true;
+    for (const transport of lost) transport.closeFor('worker-died');
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        // As MsRoomRouter.workerDied(): a room that lost nothing is not told.
+        if (!this.closed && transportIds.length + producerIds.length > 0) {
+          this.safeEmit('workerlost', { transportIds, producerIds });
+        }
+        resolve();
+      }),
+    );
   }
 
   protected override closeChildren(): void {
-    for (const transport of [...this.transports]) transport.closeFor('parent-closed');
+    for (const transport of [...this.transports]) closeWithParent(transport);
   }
 }
 
@@ -350,19 +440,56 @@ export class FakeEngine extends SafeEmitter<MediaEngineEvents> implements MediaE
   readonly name = 'fake';
   readonly routers = new Set<FakeRouter>();
   pid = 1000;
-  /** Routers created so far (a room's media is made once, when first needed). */
-  routersCreated = 0;
+  readonly latencyMs: number | undefined;
+  readonly #failures = new Map<FakeCall, Error[]>();
+
+  constructor(options: FakeEngineOptions = {}) {
+    super();
+    this.latencyMs = options.latencyMs;
+  }
 
   start(): Promise<void> {
     return Promise.resolve();
   }
 
   createRouter(): Promise<MediaRouter> {
-    const router = new FakeRouter(this);
-    this.routersCreated++;
-    this.routers.add(router);
-    router.once('close', () => this.routers.delete(router));
-    return Promise.resolve(router);
+    return this.call('createRouter', () => {
+      const router = new FakeRouter(this);
+      this.routers.add(router);
+      router.once('close', () => this.routers.delete(router));
+      return router;
+    });
+  }
+
+  /** The next `call` rejects with `error` (queued: several fail in turn), changing nothing. */
+  failNext(call: FakeCall, error = new Error(`${call} failed (FakeEngine.failNext)`)): void {
+    const queued = this.#failures.get(call) ?? [];
+    queued.push(error);
+    this.#failures.set(call, queued);
+  }
+
+  /**
+   * One engine call: after the latency, `work` runs (the state changes when the worker
+   * answers, as with mediasoup) unless a failure was queued for it. Tests need not call this.
+   */
+  call<T>(name: FakeCall, work: () => T): Promise<T> {
+    const answer = (): T => {
+      const failure = this.#failures.get(name)?.shift();
+      if (failure) throw failure;
+      return work();
+    };
+    const latency = this.latencyMs;
+    if (latency === undefined) {
+      try {
+        return Promise.resolve(answer());
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    return new Promise<void>((resolve) => {
+      if (latency === 0) setImmediate(resolve);
+      else setTimeout(resolve, latency);
+    }).then(answer);
   }
 
   workers(): WorkerInfo[] {
@@ -376,17 +503,43 @@ export class FakeEngine extends SafeEmitter<MediaEngineEvents> implements MediaE
     return this.workers()[0]!.load;
   }
 
-  /** The worker dies and a new one takes its place: each router loses what it carried. */
-  killWorker(): void {
+  /**
+   * The worker dies and a new one takes its place: what it carried closes at once, and on a
+   * later turn the engine reports the death and each router what it lost (as the real
+   * engine, which spawns the replacement first). Resolves once all were told.
+   */
+  async killWorker(): Promise<void> {
     const pid = this.pid++;
-    this.safeEmit('workerdied', { pid, error: 'killed by the test', replacedBy: this.pid });
-    for (const router of [...this.routers]) router.loseWorker();
+    const died = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.safeEmit('workerdied', { pid, error: 'killed by the test', replacedBy: this.pid });
+        resolve();
+      }),
+    );
+    const lost = [...this.routers].map((router) => router.loseWorker());
+    await Promise.all([died, ...lost]);
   }
 
   close(): Promise<void> {
     for (const router of [...this.routers]) router.close();
     return Promise.resolve();
   }
+}
+
+/**
+ * Whether a client with `capabilities` can receive a stream sent with `parameters`: one of
+ * its media codecs (not RTX) by MIME type and clock rate, a simpler form of mediasoup's check.
+ */
+function canConsume(parameters: RtpParameters, capabilities: RtpCapabilities): boolean {
+  return parameters.codecs.some(
+    (codec) =>
+      !/\/rtx$/i.test(codec.mimeType) &&
+      capabilities.codecs.some(
+        (cap) =>
+          cap.mimeType.toLowerCase() === codec.mimeType.toLowerCase() &&
+          cap.clockRate === codec.clockRate,
+      ),
+  );
 }
 
 function freshIce(): IceParameters {
