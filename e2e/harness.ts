@@ -16,6 +16,9 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ParleyServer, createLogger, loadConfig } from '@parley/server';
 import { genUserSig } from '@parley/usersig';
 import { RECORD_PEER_CONNECTIONS } from './pageScripts.js';
+import { TEST_CLIENT_LIMITS } from './testLimits.js';
+
+export { TEST_CLIENT_LIMITS };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -50,19 +53,6 @@ export interface ParleyUnderTest {
    */
   close(): Promise<void>;
 }
-
-/**
- * Per-IP limits of every e2e server. All of a test's pages and sockets come from 127.0.0.1,
- * a whole test's population behind one address: at the defaults (10 joins, 20 connections per
- * second) a quick machine trips them and a slow one does not, so a test's result would depend
- * on the machine's speed. The limits' own tests (packages/server/src/limits, and the fuzz run
- * from addresses of its own) keep the defaults and show them refusing.
- */
-export const TEST_CLIENT_LIMITS: Readonly<Record<string, string>> = {
-  PARLEY_JOINS_PER_SECOND_PER_IP: '1000',
-  PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '1000',
-  PARLEY_MAX_CONNECTIONS_PER_IP: '1000',
-};
 
 /**
  * A Parley server in this process. Its log goes, at level debug, to a file of its own

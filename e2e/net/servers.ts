@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { genUserSig } from '@parley/usersig';
-import { TEST_CLIENT_LIMITS } from '../harness.js';
+import { TEST_CLIENT_LIMITS } from '../testLimits.js';
 import { run } from './exec.js';
 import { SERVER_IP, TURN_IP } from './addresses.js';
 
