@@ -18,8 +18,6 @@ import { genUserSig } from '@parley/usersig';
 import { RECORD_PEER_CONNECTIONS } from './pageScripts.js';
 import { TEST_CLIENT_LIMITS } from './testLimits.js';
 
-export { TEST_CLIENT_LIMITS };
-
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const CHROMIUM_ARGS = [

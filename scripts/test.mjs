@@ -25,46 +25,42 @@ if (!existsSync('node_modules/.package-lock.json')) {
 }
 
 // Debian packages the tests use, each found by a command it provides. Chromium is needed by
-// every e2e file; the others by the network impairment kit (e2e/net: namespaces, nftables,
-// tc, coturn) and its 720p camera file (ffmpeg), which skip with a message when not root.
+// every e2e file and ffmpeg by cleanPath's 720p camera file; the others by the network
+// impairment kit (e2e/net: namespaces, nftables, tc, coturn), which needs root and skips with
+// a message without it.
 const TOOLS = [
   { command: CHROMIUM, packages: ['chromium', 'fonts-dejavu-core'], required: true },
+  { command: 'ffmpeg', packages: ['ffmpeg'], required: true },
   { command: 'ip', packages: ['iproute2'] },
   { command: 'nft', packages: ['nftables'] },
-  { command: 'ffmpeg', packages: ['ffmpeg'] },
   { command: 'turnserver', packages: ['coturn'] },
 ];
 const has = (command) =>
   command.startsWith('/')
     ? existsSync(command)
     : spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-const missing = TOOLS.filter((tool) => !has(tool.command));
-if (missing.length > 0) {
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const missing = TOOLS.filter((tool) => (isRoot || tool.required) && !has(tool.command));
+if (missing.length > 0 && isRoot) {
   const packages = missing.flatMap((tool) => tool.packages);
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot) {
-    const required = missing.filter((tool) => tool.required);
-    process.stderr.write(
-      `Debian packages the tests use are missing: ${packages.join(' ')}\n` +
-        `Install them with: sudo apt-get install -y ${packages.join(' ')}\n`,
-    );
-    if (required.length > 0) {
-      process.stderr.write(
-        `Chromium is required (at ${CHROMIUM}, or point CHROMIUM_PATH at a Chromium/Chrome binary).\n`,
-      );
-      process.exit(1);
-    }
-  } else {
-    step(`installing ${packages.join(' ')} from Debian`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    if (
-      run('apt-get', ['update', '-qq'], { env }) !== 0 ||
-      run('apt-get', ['install', '-y', '-qq', ...packages], { env }) !== 0
-    ) {
-      process.stderr.write(`apt-get could not install ${packages.join(' ')}; see above.\n`);
-      process.exit(1);
-    }
+  step(`installing ${packages.join(' ')} from Debian`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (
+    run('apt-get', ['update', '-qq'], { env }) !== 0 ||
+    run('apt-get', ['install', '-y', '-qq', ...packages], { env }) !== 0
+  ) {
+    process.stderr.write(`apt-get could not install ${packages.join(' ')}; see above.\n`);
   }
+}
+const stillMissing = missing.filter((tool) => tool.required && !has(tool.command));
+if (stillMissing.length > 0) {
+  const packages = stillMissing.flatMap((tool) => tool.packages).join(' ');
+  process.stderr.write(
+    `The tests need these Debian packages: ${packages}\n` +
+      `Install them with: sudo apt-get install -y ${packages}\n` +
+      `(or point CHROMIUM_PATH at a Chromium/Chrome binary), then run npm test again.\n`,
+  );
+  process.exit(1);
 }
 
 // npm puts node_modules/.bin first on every script's PATH: on Linux x64 the project's own
@@ -74,6 +70,7 @@ const node = spawnSync('node', ['-p', 'process.version + " at " + process.execPa
 });
 const nodeLine = node.status === 0 ? node.stdout.trim() : 'none found on PATH';
 process.stdout.write(`Node.js for the build and the tests: ${nodeLine}\n`);
+// 22: packages/server/src/runtime.ts's MIN_NODE_MAJOR (mediasoup 3.32's floor).
 if (node.status === 0 && Number(/^v(\d+)/.exec(nodeLine)?.[1]) < 22) {
   process.stderr.write('Parley needs Node.js 22 or later (24 LTS is what it is tested on).\n');
   process.exit(1);

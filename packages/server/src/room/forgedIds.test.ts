@@ -36,10 +36,7 @@ async function sinks(ref: typeof ROOM_A | typeof ROOM_B): Promise<string[]> {
 const unsolicited = (c: TestClient): Frame[] => c.frames.filter((f) => f.type !== 'res');
 
 beforeAll(async () => {
-  kit = await startTestServer({
-    PARLEY_JOINS_PER_SECOND_PER_IP: '1000',
-    PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '1000',
-  });
+  kit = await startTestServer({});
   const open = () => TestClient.open(kit.origin);
   [alice, bob, mallory, carol] = [await open(), await open(), await open(), await open()];
   const join = (c: TestClient, userId: string, room: typeof ROOM_A | typeof ROOM_B) =>

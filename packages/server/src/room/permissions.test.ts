@@ -18,8 +18,6 @@ let nextRoom = 8000;
 beforeAll(async () => {
   kit = await startTestServer({
     PARLEY_REQUIRE_PRIVATE_MAP_KEY: '1',
-    PARLEY_JOINS_PER_SECOND_PER_IP: '1000',
-    PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '1000',
   });
 });
 afterAll(async () => {

@@ -326,11 +326,7 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
     });
   }
 
-  /** Estimates tried (see MediaTransport.tryBitrate). */
-  readonly triedBitrates: number[] = [];
-
-  tryBitrate(bps: number): Promise<void> {
-    this.triedBitrates.push(bps);
+  tryBitrate(): Promise<void> {
     return Promise.resolve();
   }
 

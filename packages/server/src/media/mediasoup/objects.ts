@@ -258,6 +258,9 @@ export type ConsumerFactory = (
 export class MsTransport extends Wrapped<TransportEvents> implements MediaTransport {
   #state: TransportState = 'new';
   #connected = false;
+  /** tryBitrate's floor in force (0: none) and the timer that lifts it. */
+  #floor = 0;
+  #floorTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly inner: ms.WebRtcTransport,
@@ -352,11 +355,18 @@ export class MsTransport extends Wrapped<TransportEvents> implements MediaTransp
     // and at twice the estimate, and its probes after a lifted 1 Mbit/s cap moved nothing in
     // our runs: the big layer came back 20-35 s after the cap. A floor lifts the estimate at
     // once; sending the layer it allows is the probe, and the floor goes before its verdict.
-    await timed('transport.setMinOutgoingBitrate', this.inner.setMinOutgoingBitrate(bps));
-    setTimeout(() => {
+    // Tries that overlap (several streams' holds end together) share one floor, the highest,
+    // lifted by the last try's timer; armed before the call, so a call that times out in
+    // Node but reaches the worker cannot leave a floor for good.
+    this.#floor = Math.max(this.#floor, bps);
+    if (this.#floorTimer) clearTimeout(this.#floorTimer);
+    this.#floorTimer = setTimeout(() => {
+      this.#floor = 0;
+      this.#floorTimer = null;
       if (this.closed) return;
       this.inner.setMinOutgoingBitrate(0).catch(() => undefined); // closed meanwhile
     }, ms).unref();
+    await timed('transport.setMinOutgoingBitrate', this.inner.setMinOutgoingBitrate(this.#floor));
   }
 
   async stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }> {
