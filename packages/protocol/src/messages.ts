@@ -50,6 +50,12 @@
  *     neither announced (`stream-added` etc. describe only what it may receive) nor forwarded.
  * 10. Log upload is HTTP, not signaling (see logs.ts): the join result's `logToken` is the
  *     bearer token for `POST /v1/logs`.
+ * 11. Cluster: a node of a Parley cluster lists the signaling URLs of the cluster's live nodes
+ *     in the join result (`nodes`, this node first) and sends `nodes` when that list changes.
+ *     When its socket drops, the SDK sends `resume` to this node first and then to the others
+ *     in turn: any node of the cluster resumes a session whose node died (the SDK then
+ *     republishes on `media-reset` and answers the new subscriber offer, as after a lost
+ *     media worker), so nobody in the room sees the user leave.
  */
 import { z } from 'zod';
 
@@ -60,6 +66,11 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 const userId = z.string().min(1).max(32);
+/** A node's signaling WebSocket URL (ws:// or wss://). */
+const nodeUrl = z
+  .string()
+  .max(512)
+  .regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL');
 const sdp = z.string().min(1).max(60_000);
 
 /** Largest SEI payload (v4's limit), before base64. */
@@ -190,6 +201,8 @@ export const clientRequests = {
         )
         .max(8)
         .optional(),
+      /** Cluster: the live nodes' signaling URLs, this node first (see 11 above). */
+      nodes: z.array(nodeUrl).max(64).optional(),
     }),
   },
   resume: {
@@ -303,6 +316,8 @@ export const serverNotifications = {
    * SDK logs it. Requests are refused with an error response instead.
    */
   error: ErrorPayloadSchema,
+  /** Cluster: the live nodes' signaling URLs changed (this node first). */
+  nodes: z.object({ urls: z.array(nodeUrl).max(64) }),
 } as const;
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : never;
