@@ -114,10 +114,52 @@ export interface MediaRouterEvents extends ClosableEvents {
   workerlost: [lost: { transportIds: string[]; producerIds: string[] }];
 }
 
+/** Where one end of a node-to-node media pipe listens, and its SRTP sending key. */
+export interface PipeTuple {
+  ip: string;
+  port: number;
+  srtp: { cryptoSuite: string; keyBase64: string };
+}
+
+/** What a pipe's receiving end needs to recreate a producer sent over it. */
+export interface PipedProducer {
+  producerId: string;
+  kind: TrackKind;
+  /** As the sending end forwards it: every simulcast layer, its own SSRCs. */
+  rtpParameters: RtpParameters;
+  paused: boolean;
+}
+
+export interface PipeStats {
+  bytesIn: number;
+  bytesOut: number;
+  /** bits per second, as the engine measures it */
+  recvBitrate: number;
+  sendBitrate: number;
+}
+
+/**
+ * One end of a media pipe between this room's router and the same room's router on another
+ * node (RTP over UDP, SRTP on): producers go over it once per node pair, however many viewers
+ * the other node has. Keyframe requests and retransmissions travel back over it.
+ */
+export interface MediaPipe extends Closable<ClosableEvents> {
+  readonly local: PipeTuple;
+  /** The other end's tuple (once). */
+  connect(remote: PipeTuple): Promise<void>;
+  /** Sending end: forwards a producer of this router over the pipe. */
+  send(producerId: string): Promise<PipedProducer>;
+  /** Receiving end: a producer of this router fed from the pipe, with the sender's id. */
+  receive(piped: PipedProducer): Promise<MediaProducer>;
+  stats(): Promise<PipeStats>;
+}
+
 /** The media of one room; may span several workers. */
 export interface MediaRouter extends Closable<MediaRouterEvents> {
   readonly rtpCapabilities: RtpCapabilities;
   createTransport(role: 'publisher' | 'subscriber'): Promise<MediaTransport>;
+  /** One end of a media pipe to this room on another node (see MediaPipe). */
+  createPipe(): Promise<MediaPipe>;
   /** Worker process ids this room uses now (tests, metrics). */
   readonly workerPids: readonly number[];
 }

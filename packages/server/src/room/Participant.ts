@@ -29,6 +29,11 @@ export interface PublishedTrack {
    * until a key grants the bit again. (The client keeps publishing; nothing is forwarded.)
    */
   withheld: boolean;
+  /**
+   * A member on another node: the id of its producer there, which `producer` relays here once
+   * the pipe is up (null while that node has none: being restored, or the node was lost).
+   */
+  remoteProducerId?: string | null;
 }
 
 export interface PublishedStream {
@@ -63,6 +68,13 @@ export class Participant {
   /** Version of the last publish answer (SDP o= line). */
   publishVersion = 0;
   /**
+   * Cluster: the node whose client this is; null for this node's own clients. A member of
+   * another node is a mirror: no sink, its streams relayed here by pipe.
+   */
+  node: string | null = null;
+  /** Cluster: its session's epoch (a newer session of the userId wins over an older one). */
+  epoch = 0;
+  /**
    * privateMapKey privilege bits (see privileges.ts); every right when the user joined without
    * a key and none was required.
    */
@@ -83,6 +95,11 @@ export class Participant {
     /** 'live' rooms have roles (anchor/audience); in 'rtc' everyone is an anchor. */
     readonly mode: 'rtc' | 'live' = 'rtc',
   ) {}
+
+  /** This node's own client (not a mirror of another node's member). */
+  get local(): boolean {
+    return this.node === null;
+  }
 
   /** Audience members in live mode are invisible to others. */
   get visible(): boolean {

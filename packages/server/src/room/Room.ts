@@ -31,8 +31,14 @@ import { ServerError } from '../ServerError.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import { subscriptionKey, type Participant } from './Participant.js';
 import { Publishing } from './Publishing.js';
+import { RemoteMembers, type MemberState, type RelayNeed } from './RemoteMembers.js';
 import type { RoomContext } from './RoomContext.js';
 import { Subscriptions } from './Subscriptions.js';
+
+/** What a cluster keeps of a room: told after every operation, to replicate what changed. */
+export interface RoomLink {
+  settled(room: Room): void;
+}
 
 export type LeaveReason = 'leave' | 'timeout' | 'kick';
 /** What a removed client is told (its `client-banned` reason). */
@@ -46,6 +52,8 @@ export interface RoomEvents {
   'stream-published': [stream: StreamInfo];
   'stream-updated': [stream: StreamInfo];
   'stream-unpublished': [userId: string, streamType: StreamInfo['streamType']];
+  /** Cluster: a local session moved to another node (no leave: the user is still here). */
+  'participant-moved': [participant: Participant];
   closed: [];
 }
 
@@ -88,6 +96,8 @@ export class Room extends SafeEmitter<RoomEvents> {
   readonly #log: Logger;
   readonly #subscriptions: Subscriptions;
   readonly #publishing: Publishing;
+  readonly #remote: RemoteMembers;
+  #link: RoomLink | null = null;
 
   constructor(
     readonly sdkAppId: number,
@@ -112,6 +122,24 @@ export class Room extends SafeEmitter<RoomEvents> {
     };
     this.#subscriptions = new Subscriptions(context);
     this.#publishing = new Publishing(context, this.#subscriptions);
+    this.#remote = new RemoteMembers(
+      context,
+      this.#subscriptions,
+      (participant) => this.#detach(participant),
+      (participant, message) => this.#kick(participant, 'kick', message, true),
+      (method, participant) => {
+        if (method === 'peer-join') {
+          this.broadcast('peer-join', { userId: participant.userId, role: participant.role });
+        } else {
+          this.broadcast('peer-leave', { userId: participant.userId, reason: 'leave' });
+        }
+      },
+    );
+  }
+
+  /** Cluster: what replicates this room's members to the other nodes (set once). */
+  setLink(link: RoomLink): void {
+    this.#link = link;
   }
 
   get closed(): boolean {
@@ -132,6 +160,7 @@ export class Room extends SafeEmitter<RoomEvents> {
         return await op();
       } finally {
         this.#flush();
+        this.#link?.settled(this);
       }
     });
     this.#queue = result.catch(() => undefined);
@@ -208,7 +237,8 @@ export class Room extends SafeEmitter<RoomEvents> {
         );
       }
       // The room stays open even if that one was alone in it: its replacement enters now.
-      if (existing) await this.#kick(existing, 'kick', kickMessage, true);
+      if (existing?.local) await this.#kick(existing, 'kick', kickMessage, true);
+      else if (existing) this.#remote.remove(existing.userId, Infinity, 'kick');
       this.participants.set(participant.userId, participant);
       if (participant.visible) {
         this.broadcast(
@@ -265,12 +295,32 @@ export class Room extends SafeEmitter<RoomEvents> {
     if (sink && reason !== 'leave') sink.close(reason === 'kick' ? 4040 : 4041, reason);
     // After a leave the socket has nothing left to do; give the answer time to go out first.
     if (sink && reason === 'leave') setTimeout(() => sink.close(1000, 'left'), 500).unref();
-    if (this.participants.size === 0 && !keepOpen) this.#close();
+    if (!this.#remote.hasLocal && !keepOpen) this.#close();
+  }
+
+  /** A local participant whose session moved to another node: gone here without a word. */
+  #detach(participant: Participant): void {
+    if (participant.left) return;
+    participant.left = true;
+    this.#log.info({ user: participant.userId }, 'session moved to another node');
+    this.#subscriptions.close(participant);
+    this.#publishing.close(participant);
+    for (const stream of participant.streams.values()) {
+      for (const track of stream.tracks.values()) track.producer?.close();
+    }
+    this.#dirty.delete(participant);
+    if (this.participants.get(participant.userId) === participant) {
+      this.participants.delete(participant.userId);
+    }
+    participant.sink?.close(4042, 'moved to another node');
+    participant.sink = null;
+    this.safeEmit('participant-moved', participant);
   }
 
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#remote.clear();
     const media = this.#media;
     this.#media = null;
     void media?.then((router) => router.close()).catch(() => undefined);
@@ -340,6 +390,94 @@ export class Room extends SafeEmitter<RoomEvents> {
   resumed(participant: Participant): void {
     void this.#run(() => {
       if (participant.subscriber) this.#dirty.add(participant);
+    });
+  }
+
+  // ---- cluster: members of other nodes ----
+
+  /** The members this node's clients are (not mirrors). */
+  localParticipants(): Participant[] {
+    return [...this.participants.values()].filter((p) => p.local && !p.left);
+  }
+
+  /** A member's state from its node: its mirror here follows (see RemoteMembers.apply). */
+  applyRemote(state: MemberState): Promise<RelayNeed[]> {
+    return this.#run(() => (this.#closed ? [] : this.#remote.apply(state)));
+  }
+
+  /** A member of another node left: the clients here see peer-leave. */
+  removeRemote(userId: string, epoch: number, reason: LeaveReason): Promise<boolean> {
+    return this.#run(() => this.#remote.remove(userId, epoch, reason));
+  }
+
+  /** A relay of a mirror's track is up (false: no longer wanted; the caller closes it). */
+  attachRelay(
+    userId: string,
+    streamType: StreamType,
+    kind: TrackKind,
+    producer: MediaProducer,
+  ): Promise<boolean> {
+    return this.#run(() =>
+      this.#closed ? false : this.#remote.attach(userId, streamType, kind, producer),
+    );
+  }
+
+  /** A node of the cluster is gone: the relays of its members with it. */
+  nodeLost(node: string): Promise<void> {
+    return this.#run(() => this.#remote.nodeLost(node));
+  }
+
+  /**
+   * A session of another node resumes here (its node died or let it go): `participant` takes
+   * the mirror's place with the member's streams (to be republished) and subscriptions, and
+   * nobody is told anything. Then the client republishes (`media-reset`) and gets a new
+   * subscriber connection with what it subscribed to.
+   */
+  adopt(participant: Participant, state: MemberState): Promise<RoomSnapshot> {
+    return this.#run(async () => {
+      if (this.#closed) throw new RoomClosedError();
+      const current = this.participants.get(participant.userId);
+      if (current?.local) {
+        throw ServerError.wrongState('this session is already on this node');
+      }
+      if (current) {
+        // Its relays go; its viewers keep the streams announced until the republish.
+        this.#remote.nodeLost(current.node ?? '');
+      }
+      RemoteMembers.restore(participant, state);
+      this.participants.set(participant.userId, participant);
+      this.#log.info({ user: participant.userId, from: state.node }, 'session adopted');
+      return this.snapshotFor(participant);
+    });
+  }
+
+  /** After adopt(), once the client has the snapshot: its media come back. */
+  adopted(participant: Participant): void {
+    void this.#run(async () => {
+      if (participant.left) return;
+      if (participant.streams.size > 0) {
+        participant.sink?.notify('media-reset', {
+          pc: 'publisher',
+          reason: 'this session moved to another node',
+        });
+      }
+      await this.#subscriptions.rebuild(participant);
+    }).catch((error: unknown) =>
+      this.#log.warn({ err: error, user: participant.userId }, 'restoring an adopted session'),
+    );
+  }
+
+  /**
+   * Another node takes this local session over (its client resumed there): gone from here
+   * silently. False when no such session (or a newer one) is here.
+   */
+  release(userId: string, epoch: number): Promise<boolean> {
+    return this.#run(() => {
+      const participant = this.participants.get(userId);
+      if (!participant?.local || participant.epoch > epoch) return false;
+      this.#detach(participant);
+      if (!this.#remote.hasLocal) this.#close();
+      return true;
     });
   }
 

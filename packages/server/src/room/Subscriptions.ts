@@ -220,6 +220,17 @@ export class Subscriptions {
     this.room.renegotiate(participant);
   }
 
+  /** A session resumed on this node: a new subscriber connection carries its subscriptions. */
+  async rebuild(participant: Participant): Promise<void> {
+    if (participant.subscriptions.size === 0 || participant.left) return;
+    await this.#ensureSubscriber(participant, true);
+    for (const sub of participant.subscriptions.values()) {
+      const stream = this.room.participants.get(sub.userId)?.streams.get(sub.streamType);
+      if (stream) await this.#sync(participant, sub, stream);
+    }
+    this.room.renegotiate(participant);
+  }
+
   /**
    * `viewer` may no longer know a stream (gone, or hidden from it): stream-removed if it was
    * told of it, and its subscription goes with any consumers left.

@@ -101,6 +101,7 @@ const ROOM_EVENTS = Object.keys({
   'stream-published': true,
   'stream-updated': true,
   'stream-unpublished': true,
+  'participant-moved': true,
   closed: true,
 } satisfies Record<keyof RoomEvents, true>) as (keyof RoomEvents)[];
 

@@ -18,8 +18,12 @@ import type {
   MediaEngine,
   MediaEngineEvents,
   MediaProducer,
+  MediaPipe,
   MediaRouter,
   MediaRouterEvents,
+  PipeStats,
+  PipeTuple,
+  PipedProducer,
   MediaTransport,
   ProduceOptions,
   ProducerEvents,
@@ -102,9 +106,10 @@ abstract class FakeObject<E extends ClosableEvents & EventMap<E>> extends SafeEm
   constructor(
     prefix: string,
     readonly engine: FakeEngine,
+    id?: string,
   ) {
     super();
-    this.id = nextId(prefix);
+    this.id = id ?? nextId(prefix);
   }
 
   /** Its worker died (it closes, or closed, with 'worker-died'). */
@@ -145,8 +150,10 @@ export class FakeProducer extends FakeObject<ProducerEvents> implements MediaPro
     readonly rtpParameters: RtpParameters,
     readonly transport: FakeTransport,
     paused: boolean,
+    /** A producer received over a pipe keeps its sender's id. */
+    id?: string,
   ) {
-    super('producer', transport.engine);
+    super('producer', transport.engine, id);
     this.paused = paused;
   }
 
@@ -347,9 +354,83 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
   }
 }
 
+/**
+ * A pipe end: its producers live on a hidden transport of the router (so the router's
+ * consumers find them); `send` needs the producer on this router, as mediasoup does.
+ */
+export class FakePipe extends FakeObject<ClosableEvents> implements MediaPipe {
+  readonly local: PipeTuple;
+  remote: PipeTuple | null = null;
+  readonly sent = new Set<string>();
+  readonly #carrier: FakeTransport;
+
+  constructor(readonly router: FakeRouter) {
+    super('pipe', router.engine);
+    this.local = {
+      ip: '127.0.0.1',
+      port: 20000 + (++counter % 40000),
+      srtp: { cryptoSuite: 'AEAD_AES_256_GCM', keyBase64: randomBytes(44).toString('base64') },
+    };
+    this.#carrier = new FakeTransport(router, 'publisher');
+    router.transports.add(this.#carrier);
+  }
+
+  get died(): boolean {
+    return this.#carrier.died;
+  }
+
+  connect(remote: PipeTuple): Promise<void> {
+    return this.engine.call('connect', () => {
+      if (this.remote) throw new Error('pipe already connected');
+      this.remote = remote;
+    });
+  }
+
+  send(producerId: string): Promise<PipedProducer> {
+    return this.engine.call('consume', () => {
+      if (this.closed) throw new Error('pipe closed');
+      const producer = this.router.producer(producerId);
+      if (!producer) throw new Error(`unknown producer ${producerId}`);
+      this.sent.add(producerId);
+      return {
+        producerId,
+        kind: producer.kind,
+        rtpParameters: producer.rtpParameters,
+        paused: producer.paused,
+      };
+    });
+  }
+
+  receive(piped: PipedProducer): Promise<MediaProducer> {
+    return this.engine.call('produce', () => {
+      if (this.closed) throw new Error('pipe closed');
+      const producer = new FakeProducer(
+        piped.kind,
+        piped.rtpParameters,
+        this.#carrier,
+        piped.paused,
+        piped.producerId,
+      );
+      this.#carrier.producers.add(producer);
+      producer.once('close', () => this.#carrier.producers.delete(producer));
+      return producer;
+    });
+  }
+
+  stats(): Promise<PipeStats> {
+    return Promise.resolve({ bytesIn: 0, bytesOut: 0, recvBitrate: 0, sendBitrate: 0 });
+  }
+
+  protected override closeChildren(): void {
+    closeWithParent(this.#carrier);
+    this.router.transports.delete(this.#carrier);
+  }
+}
+
 export class FakeRouter extends FakeObject<MediaRouterEvents> implements MediaRouter {
   readonly rtpCapabilities: RtpCapabilities = { codecs: [...FAKE_CODECS], headerExtensions: [] };
   readonly transports = new Set<FakeTransport>();
+  readonly pipes = new Set<FakePipe>();
 
   constructor(engine: FakeEngine) {
     super('router', engine);
@@ -371,6 +452,16 @@ export class FakeRouter extends FakeObject<MediaRouterEvents> implements MediaRo
       this.transports.add(transport);
       transport.once('close', () => this.transports.delete(transport));
       return transport;
+    });
+  }
+
+  createPipe(): Promise<MediaPipe> {
+    return this.engine.call('createTransport', () => {
+      if (this.closed) throw new Error('the room media router is closed');
+      const pipe = new FakePipe(this);
+      this.pipes.add(pipe);
+      pipe.once('close', () => this.pipes.delete(pipe));
+      return pipe;
     });
   }
 
@@ -428,6 +519,7 @@ export class FakeRouter extends FakeObject<MediaRouterEvents> implements MediaRo
   }
 
   protected override closeChildren(): void {
+    for (const pipe of [...this.pipes]) closeWithParent(pipe);
     for (const transport of [...this.transports]) closeWithParent(transport);
   }
 }

@@ -13,6 +13,7 @@ import { SafeEmitter } from '../../util/TypedEmitter.js';
 import type {
   MediaEngine,
   MediaEngineEvents,
+  MediaPipe,
   MediaRouter,
   MediaRouterEvents,
   MediaTransport,
@@ -28,6 +29,7 @@ import {
   type ConsumerFactory,
   type WorkerHealth,
 } from './objects.js';
+import { MsPipe } from './MsPipe.js';
 
 export interface MediasoupEngineOptions {
   /** Worker processes; default one per core. */
@@ -189,6 +191,16 @@ export class MediasoupEngine extends SafeEmitter<MediaEngineEvents> implements M
     return this.#entries.map((e) => ({ pid: e.worker.pid, load: e.load, routers: e.routers }));
   }
 
+  /** Where node-to-node pipes listen: UDP on the first media address (announced if set). */
+  pipeListenInfo(): ms.TransportListenInfo {
+    const { announcedIp, listenIps } = this.options;
+    return {
+      protocol: 'udp',
+      ip: announcedIp ? '0.0.0.0' : (listenIps[0] ?? '127.0.0.1'),
+      ...(announcedIp ? { announcedAddress: announcedIp } : {}),
+    };
+  }
+
   listenInfos(): ms.TransportListenInfo[] {
     const { announcedIp, listenIps, enableTcp } = this.options;
     const protocols: Array<'udp' | 'tcp'> = enableTcp ? ['udp', 'tcp'] : ['udp'];
@@ -280,6 +292,28 @@ class MsRoomRouter extends SafeEmitter<MediaRouterEvents> implements MediaRouter
       if (reason !== 'worker-died') this.#transports.delete(transport.id);
     });
     return transport;
+  }
+
+  async createPipe(): Promise<MediaPipe> {
+    if (this.#closed) throw new Error('the room media router is closed');
+    const { entry, router } = this.#home;
+    const inner = await timed(
+      'createPipeTransport',
+      router.createPipeTransport({
+        listenInfo: this.engine.pipeListenInfo(),
+        enableSrtp: true,
+        enableRtx: true,
+      }),
+    );
+    track(entry, inner.observer);
+    inner.observer.on('newconsumer', (c) => track(entry, c.observer));
+    return new MsPipe(inner, entry, (producer) => {
+      track(entry, producer.inner.observer);
+      this.#producers.set(producer.id, producer);
+      producer.once('close', (reason) => {
+        if (reason !== 'worker-died') this.#producers.delete(producer.id);
+      });
+    });
   }
 
   async #placeTransport(

@@ -76,7 +76,7 @@ function sumStats(
 }
 
 /** Shared close bookkeeping: `close` fires once, with the first reason. */
-abstract class Wrapped<
+export abstract class Wrapped<
   E extends { close: [reason: CloseReason] } & EventMap<E>,
 > extends SafeEmitter<E> {
   #closed = false;
