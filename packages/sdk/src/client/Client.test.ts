@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
 import { LocalStream } from '../stream/LocalStream.js';
 import { RemoteStream } from '../stream/RemoteStream.js';
-import { Logger, LogLevel } from '../util/Logger.js';
+import { Logger, LogLevel, logUpload } from '../util/Logger.js';
 import {
   FakeServer,
   NodeWebSocket,
@@ -518,6 +518,50 @@ describe('Client against a scripted server', () => {
     ]);
     expect(server.last.requests('resume')[0]?.data).toMatchObject({ resumeToken: 'token-1' });
     expect(server.connections).toHaveLength(2);
+  });
+
+  it('resumes on another node of the cluster when its node dies; logs follow it', async () => {
+    const other = await FakeServer.start();
+    try {
+      server.handlers.join = () =>
+        joinResult([participant('bob', [streamInfo('bob')])], {
+          nodes: [server.url, other.url],
+          logToken: 'log-1',
+        });
+      other.handlers.resume = () => ({
+        result: { participants: [participant('bob', [streamInfo('bob')])] },
+      });
+      const destinations = vi.spyOn(logUpload, 'setDestination');
+      const c = client();
+      const events = record(c);
+      await c.join({ roomId: 1 });
+      await delay(5);
+      expect(destinations).toHaveBeenLastCalledWith({
+        url: server.url.replace('ws:', 'http:').replace('/signal', '/v1/logs'),
+        token: 'log-1',
+      });
+      events.length = 0;
+      const connected = new Promise<void>((resolve) =>
+        c.on('connection-state-changed', (e) => e.state === 'CONNECTED' && resolve()),
+      );
+      await server.close(); // the node dies and refuses connections
+      await connected;
+      // Nothing changed in the room: no leave or stream events, as for a resume on one node.
+      expect(events).toEqual([
+        'connection-state-changed:RECONNECTING',
+        'connection-state-changed:CONNECTED',
+      ]);
+      expect(other.last.requests('resume')[0]?.data).toMatchObject({ resumeToken: 'token-1' });
+      expect(destinations).toHaveBeenLastCalledWith({
+        url: other.url.replace('ws:', 'http:').replace('/signal', '/v1/logs'),
+        token: 'log-1',
+      });
+      destinations.mockRestore();
+      await c.leave();
+      expect(other.last.requests('leave')).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a refused resume ends the session with error SIGNAL_CHANNEL_RECONNECTION_FAILED', async () => {

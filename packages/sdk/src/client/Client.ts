@@ -147,6 +147,8 @@ export class Client extends TypedEmitter<ClientEvents> {
       this.assertLive(session);
       const result = await session.signal.request('join', joinData);
       this.assertLive(session);
+      // A cluster's nodes: where the session is resumed if this one goes away.
+      if (result.nodes) session.signal.useNodes(result.nodes);
       session.signal.enableResume(result.resumeToken, result.sessionTimeoutMs);
       session.signal.startHeartbeat(result.heartbeatMs);
       // Before any peer connection exists (they are made on first publish or offer).
@@ -511,7 +513,14 @@ export class Client extends TypedEmitter<ClientEvents> {
       if (this.session === session || this.session === null) this.volumeMeter.attach(null);
     });
     if (logToken !== undefined) {
-      logUpload.setDestination({ url: logUploadUrl(session.signal.url), token: logToken });
+      // Logs go to the node the session is on: after a resume on another node of a cluster
+      // the first one may be dead (the token must then be one every node accepts).
+      const upload = (): void =>
+        logUpload.setDestination({ url: logUploadUrl(session.signal.currentUrl), token: logToken });
+      upload();
+      session.signal.on('moved', () => {
+        if (this.session === session && !session.ended) upload();
+      });
     }
   }
 
@@ -631,6 +640,8 @@ export class Client extends TypedEmitter<ClientEvents> {
           session.publisher?.addRemoteCandidate(notification.data.candidate);
         else session.subscriber.addRemoteCandidate(notification.data.candidate);
         return;
+      case 'nodes':
+        return; // SignalChannel keeps the node list (where to resume).
       case 'media-reset':
         log.warn(`the server reset the publisher connection: ${notification.data.reason}`);
         session.publications

@@ -5,7 +5,16 @@ import { ErrorCode, PROTOCOL_VERSION } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
 import { Logger, LogLevel } from '../util/Logger.js';
 import { SignalChannel, type ServerNotification } from './SignalChannel.js';
-import { FakeServer, NodeWebSocket, delay, joinResult } from '../test/FakeServer.js';
+import {
+  FakeServer,
+  HangingServer,
+  NodeWebSocket,
+  delay,
+  joinResult,
+  recordingWebSocket,
+  refusingUrl,
+  type SocketAttempt,
+} from '../test/FakeServer.js';
 
 Logger.setLogLevel(LogLevel.NONE);
 
@@ -334,5 +343,249 @@ describe('SignalChannel', () => {
     await delay(100);
     expect(server.connections).toHaveLength(1);
     await expect(c.request('ping', {})).rejects.toBeInstanceOf(RtcError);
+  });
+});
+
+describe('SignalChannel in a cluster (several node URLs)', () => {
+  /** Servers of one test, closed after it (FakeServer.close is idempotent). */
+  const started: Array<{ close(): Promise<void> }> = [];
+  let attempts: SocketAttempt[];
+
+  async function node(): Promise<FakeServer> {
+    const s = await FakeServer.start();
+    s.handlers.resume = () => ({ result: { participants: [] } });
+    started.push(s);
+    return s;
+  }
+
+  async function hanging(): Promise<HangingServer> {
+    const s = await HangingServer.start();
+    started.push(s);
+    return s;
+  }
+
+  /** A channel joined on `first` that knows `nodes`, recording the sockets it opens. */
+  async function joined(
+    first: string,
+    nodes: string[],
+    options: Partial<ConstructorParameters<typeof SignalChannel>[0]> = {},
+  ): Promise<SignalChannel> {
+    const c = channel({
+      url: first,
+      WebSocketCtor: recordingWebSocket(attempts),
+      // A long second delay: a wait between two nodes of one round would show.
+      reconnectDelaysMs: [20, 3000],
+      ...options,
+    });
+    await c.open();
+    c.useNodes(nodes);
+    c.enableResume('token-1', 10_000);
+    return c;
+  }
+
+  /** The URLs tried since the first socket, and the time between two of them. */
+  const tried = (): string[] => attempts.slice(1).map((a) => a.url);
+  const gap = (from: number, to: number): number =>
+    (attempts[to]?.at ?? NaN) - (attempts[from]?.at ?? NaN);
+
+  beforeEach(() => {
+    attempts = [];
+  });
+
+  afterEach(async () => {
+    for (const c of channels.splice(0)) c.close();
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  });
+
+  it('resumes on the next node at once when the current one refuses, then starts there', async () => {
+    const [a, b, c] = [await node(), await node(), await node()];
+    const ch = await joined(a.url, [a.url, b.url, c.url]);
+    expect(ch.nodeUrls).toEqual([a.url, b.url, c.url]);
+    const moved = new Promise((resolve) => ch.on('moved', resolve));
+    const resumed = new Promise((resolve) => ch.on('resumed', resolve));
+    const droppedAt = Date.now();
+    await a.close(); // the node dies: its socket drops and it refuses connections
+    await expect(moved).resolves.toEqual({ from: a.url, to: b.url });
+    await expect(resumed).resolves.toEqual({ snapshot: { participants: [] } });
+    const elapsed = Date.now() - droppedAt;
+    expect(tried()).toEqual([a.url, b.url]);
+    // B right after A's refusal, in the same round (the next round would wait 3 s).
+    expect(gap(1, 2)).toBeLessThan(300);
+    expect(elapsed).toBeLessThan(1000);
+    expect(b.last.requests('resume')[0]?.data).toEqual({
+      protocolVersion: PROTOCOL_VERSION,
+      resumeToken: 'token-1',
+    });
+    expect(c.connections).toHaveLength(0);
+    expect(ch.currentUrl).toBe(b.url);
+    expect(ch.nodeUrls).toEqual([b.url, c.url, a.url]);
+    expect(ch.state).toBe('open');
+    await expect(ch.request('ping', {})).resolves.toEqual({});
+    expect(b.last.requests('ping')).toHaveLength(1);
+
+    // The next drop starts on B, where the session now is.
+    const again = new Promise((resolve) => ch.on('resumed', resolve));
+    let movedAgain = false;
+    ch.on('moved', () => (movedAgain = true));
+    b.last.drop();
+    await again;
+    expect(tried()).toEqual([a.url, b.url, b.url]);
+    expect(movedAgain).toBe(false);
+    expect(b.connections).toHaveLength(2);
+  });
+
+  it('skips a node whose socket never opens after the short cluster open timeout (1 s)', async () => {
+    const a = await node();
+    const frozen = await hanging();
+    const b = await node();
+    const ch = await joined(a.url, [a.url, frozen.url, b.url]);
+    const resumed = new Promise((resolve) => ch.on('resumed', resolve));
+    await a.close();
+    await resumed;
+    expect(tried()).toEqual([a.url, frozen.url, b.url]);
+    // The default single-server open timeout is 5 s; in a cluster the first round waits 1 s.
+    expect(gap(2, 3)).toBeGreaterThanOrEqual(950);
+    expect(gap(2, 3)).toBeLessThan(1500);
+    expect(ch.currentUrl).toBe(b.url);
+  });
+
+  it('skips a node that opens but does not answer resume after the cluster resume timeout', async () => {
+    const [a, b, c] = [await node(), await node(), await node()];
+    b.handlers.resume = () => 'ignore';
+    const ch = await joined(a.url, [a.url, b.url, c.url], { clusterResumeTimeoutMs: 200 });
+    const resumed = new Promise((resolve) => ch.on('resumed', resolve));
+    await a.close();
+    await resumed;
+    expect(tried()).toEqual([a.url, b.url, c.url]);
+    expect(gap(2, 3)).toBeGreaterThanOrEqual(190);
+    expect(gap(2, 3)).toBeLessThan(1000);
+    expect(b.last.requests('resume')).toHaveLength(1);
+    expect(ch.currentUrl).toBe(c.url);
+    // B's socket, whose resume went unanswered, was closed rather than kept.
+    await delay(50);
+    expect(b.last.socket.readyState).toBe(3);
+  });
+
+  it('detects a frozen node within ~1 s of its last answer and resumes on another one', async () => {
+    const [a, b] = [await node(), await node()];
+    const ch = await joined(a.url, [a.url, b.url]);
+    ch.startHeartbeat(100);
+    await delay(250);
+    expect(a.last.requests('ping').length).toBeGreaterThanOrEqual(2);
+    const reconnecting = new Promise<{ reason: string }>((resolve) =>
+      ch.on('reconnecting', resolve),
+    );
+    const resumed = new Promise((resolve) => ch.on('resumed', resolve));
+    const frozenAt = Date.now();
+    a.freeze(); // SIGSTOP: no reset, no answers, new handshakes hang
+    await expect(reconnecting).resolves.toEqual({ reason: 'heartbeat timeout' });
+    const detected = Date.now() - frozenAt;
+    // The next ping (within 100 ms) plus the 1 s cluster ping timeout, not the 2 s one.
+    expect(detected).toBeGreaterThanOrEqual(900);
+    expect(detected).toBeLessThan(1600);
+    await resumed;
+    expect(tried()).toEqual([a.url, b.url]);
+    // A's handshake hangs: given up after the 1 s cluster open timeout.
+    expect(gap(1, 2)).toBeGreaterThanOrEqual(950);
+    expect(gap(1, 2)).toBeLessThan(1500);
+    expect(Date.now() - frozenAt).toBeLessThan(3000);
+    expect(ch.currentUrl).toBe(b.url);
+  });
+
+  it('a single server keeps the gentler ping timeout (at least 2 s)', async () => {
+    const a = await node();
+    const ch = await joined(a.url, []);
+    expect(ch.nodeUrls).toEqual([a.url]);
+    let lost = false;
+    ch.on('reconnecting', () => (lost = true));
+    ch.startHeartbeat(40);
+    a.handlers.ping = () => 'ignore';
+    await delay(1300);
+    expect(lost).toBe(false);
+    expect(ch.state).toBe('open');
+  });
+
+  it('a refused resume on another node ends the loop (any node answers for the cluster)', async () => {
+    const [a, b, c] = [await node(), await node(), await node()];
+    b.handlers.resume = () => ({
+      error: {
+        code: ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED,
+        extraCode: -200005,
+        message: 'session expired',
+      },
+    });
+    const ch = await joined(a.url, [a.url, b.url, c.url]);
+    const failed = new Promise<RtcError>((resolve) => ch.on('failed', resolve));
+    await a.close();
+    const error = await failed;
+    expect(error.getCode()).toBe(ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED);
+    expect(error.getExtraCode()).toBe(-200005);
+    expect(tried()).toEqual([a.url, b.url]);
+    expect(c.connections).toHaveLength(0);
+    expect(ch.state).toBe('closed');
+  });
+
+  it('keeps the node list from `nodes` notifications: current first, bad and repeated entries out', async () => {
+    const [a, b, c] = [await node(), await node(), await node()];
+    const ch = await joined(a.url, [a.url, b.url, 'ws://[::1', b.url, 'ws://127.0.0.1:1/x']);
+    expect(ch.nodeUrls).toEqual([a.url, b.url, 'ws://127.0.0.1:1/x']);
+    const seen: string[] = [];
+    ch.on('notification', (n) => seen.push(n.method));
+    // The node list changes: B left, C came; the current node is kept first though unlisted.
+    a.last.notify('nodes', { urls: [c.url] });
+    await expect(ch.request('ping', {})).resolves.toEqual({});
+    expect(ch.nodeUrls).toEqual([a.url, c.url]);
+    expect(seen).toEqual(['nodes']);
+    // An invalid notification (not ws URLs) is dropped whole by the protocol check.
+    a.last.notify('nodes', { urls: ['http://127.0.0.1:9/signal'] });
+    await expect(ch.request('ping', {})).resolves.toEqual({});
+    expect(ch.nodeUrls).toEqual([a.url, c.url]);
+    // A drop now goes to C, and B (no longer listed) is never tried.
+    const resumed = new Promise((resolve) => ch.on('resumed', resolve));
+    await a.close();
+    await resumed;
+    expect(tried()).toEqual([a.url, c.url]);
+    expect(b.connections).toHaveLength(0);
+  });
+
+  it('on wss:// keeps only wss:// nodes (the resume token never goes in plain text)', () => {
+    const ch = channel({ url: 'wss://a.example/signal' });
+    ch.useNodes([
+      'wss://a.example/signal',
+      'ws://b.example/signal',
+      'wss://C.example:443/signal',
+      'wss://c.example/signal',
+    ]);
+    expect(ch.nodeUrls).toEqual(['wss://a.example/signal', 'wss://C.example:443/signal']);
+    const plain = channel({ url: 'ws://a.example/signal' });
+    plain.useNodes(['wss://b.example/signal', 'ws://c.example/signal']);
+    expect(plain.nodeUrls).toEqual([
+      'ws://a.example/signal',
+      'wss://b.example/signal',
+      'ws://c.example/signal',
+    ]);
+  });
+
+  it('gives up after the session timeout when every node is gone, naming them', async () => {
+    const a = await node();
+    const other = await refusingUrl();
+    const ch = channel({
+      url: a.url,
+      WebSocketCtor: recordingWebSocket(attempts),
+      reconnectDelaysMs: [20, 50],
+    });
+    await ch.open();
+    ch.useNodes([other]);
+    ch.enableResume('token-1', 400);
+    const failed = new Promise<RtcError>((resolve) => ch.on('failed', resolve));
+    await a.close();
+    const error = await failed;
+    expect(error.getCode()).toBe(ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED);
+    expect(error.message).toContain(a.url);
+    expect(error.message).toContain(other);
+    // Whole rounds, each starting at the current node.
+    const urls = tried();
+    expect(urls.length).toBeGreaterThanOrEqual(4);
+    urls.forEach((url, i) => expect(url).toBe(i % 2 === 0 ? a.url : other));
   });
 });

@@ -6,6 +6,13 @@
  *
  * It knows the wire, not the room: the Client decides what a notification or a resumed
  * snapshot means.
+ *
+ * Cluster (protocol point 11): it keeps the nodes' URLs (join result `nodes`, notification
+ * `nodes`), the one it is connected to first. A lost session is resumed on the current node
+ * first, then on the others in turn; any live node can resume it. A dead node must cost
+ * little: a refused connection moves on at once, and with more than one node the open and
+ * resume timeouts are short (a frozen node accepts TCP and never answers), growing each round
+ * so a slow network still gets through. The delay schedule applies between rounds.
  */
 import {
   PROTOCOL_VERSION,
@@ -59,8 +66,23 @@ export interface SignalChannelOptions {
   requestTimeoutMs?: number;
   /** Timeout for opening a socket (default 5 s). */
   openTimeoutMs?: number;
-  /** Waits before each reconnect attempt; the last one repeats. */
+  /** Waits before each reconnect round (one attempt per known node); the last one repeats. */
   reconnectDelaysMs?: readonly number[];
+  /**
+   * Cluster (more than one node known): the open timeout of a reconnect in the first round,
+   * doubled each round up to openTimeoutMs (default 1 s).
+   */
+  clusterOpenTimeoutMs?: number;
+  /**
+   * Cluster: how long a node may take to answer `resume` in the first round, doubled each
+   * round up to requestTimeoutMs (default 1.5 s).
+   */
+  clusterResumeTimeoutMs?: number;
+  /**
+   * Cluster: how long a heartbeat may go unanswered (default 1 s; at least 4 round trips, at
+   * most the single-server timeout).
+   */
+  clusterPingTimeoutMs?: number;
 }
 
 export interface SignalChannelEvents {
@@ -69,6 +91,8 @@ export interface SignalChannelEvents {
   reconnecting: { reason: string };
   /** A new socket resumed the session; the snapshot is the room as the server has it now. */
   resumed: { snapshot: RoomSnapshot };
+  /** The session was resumed on another node's URL (fired just before `resumed`). */
+  moved: { from: string; to: string };
   /** The channel is dead for good (resume refused or timed out, or a drop before resume was possible). */
   failed: RtcError;
 }
@@ -94,15 +118,45 @@ const DEFAULT_RECONNECT_DELAYS_MS = [200, 500, 1000, 2000, 3000, 5000];
 const MAX_OUTBOX = 500;
 /** WebSocket.OPEN; the constant is not on the `ws` constructor type we accept. */
 const OPEN = 1;
+/**
+ * Cluster timeouts. A live node opens a WebSocket and answers `resume` in a few round trips,
+ * while a frozen one (SIGSTOP: the kernel still accepts TCP) never does, so waiting the
+ * single-server 5 s / 10 s for it would eat the session timeout; a second round doubles them.
+ */
+const DEFAULT_CLUSTER_OPEN_TIMEOUT_MS = 1000;
+const DEFAULT_CLUSTER_RESUME_TIMEOUT_MS = 1500;
+/** Cluster: a heartbeat unanswered this long means a frozen node (see pingTimeoutMs). */
+const DEFAULT_CLUSTER_PING_TIMEOUT_MS = 1000;
+
+/** The URL in a comparable form (host case, default port), or null when it is not ws(s). */
+function nodeKey(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'ws:' || parsed.protocol === 'wss:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A first-round timeout doubled per round, never above the single-server one. */
+function escalate(firstMs: number, capMs: number, round: number): number {
+  return Math.min(capMs, firstMs * 2 ** Math.min(round, 10));
+}
 
 export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
+  /** The URL given at construction (the first socket's). */
   readonly url: string;
   private readonly WebSocketCtor: WebSocketCtor | undefined;
   private readonly onRequest: ServerRequestHandler | undefined;
   private readonly requestTimeoutMs: number;
   private readonly openTimeoutMs: number;
   private readonly reconnectDelaysMs: readonly number[];
+  private readonly clusterOpenTimeoutMs: number;
+  private readonly clusterResumeTimeoutMs: number;
+  private readonly clusterPingTimeoutMs: number;
 
+  /** Where a lost session may be resumed: the current node first, never empty. */
+  private nodes: string[];
   private phase: SignalPhase = 'idle';
   private socket: WebSocketLike | null = null;
   private nextId = 1;
@@ -127,10 +181,53 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
       options.reconnectDelaysMs && options.reconnectDelaysMs.length > 0
         ? options.reconnectDelaysMs
         : DEFAULT_RECONNECT_DELAYS_MS;
+    this.clusterOpenTimeoutMs = options.clusterOpenTimeoutMs ?? DEFAULT_CLUSTER_OPEN_TIMEOUT_MS;
+    this.clusterResumeTimeoutMs =
+      options.clusterResumeTimeoutMs ?? DEFAULT_CLUSTER_RESUME_TIMEOUT_MS;
+    this.clusterPingTimeoutMs = options.clusterPingTimeoutMs ?? DEFAULT_CLUSTER_PING_TIMEOUT_MS;
+    this.nodes = [options.url];
   }
 
   get state(): SignalPhase {
     return this.phase;
+  }
+
+  /** The URL of the node the session is on (the last one it was opened or resumed on). */
+  get currentUrl(): string {
+    return this.nodes[0] ?? this.url;
+  }
+
+  /** The nodes a lost session is resumed on, in order: the current one first. */
+  get nodeUrls(): readonly string[] {
+    return this.nodes;
+  }
+
+  /**
+   * The cluster's nodes (join result `nodes`, notification `nodes`). The current URL stays
+   * first whether or not the list names it (it may be a load balancer's); entries that are
+   * not ws(s) URLs and repeats are dropped. An empty list leaves the current node alone.
+   */
+  useNodes(urls: readonly string[]): void {
+    const current = this.currentUrl;
+    const secure = current.startsWith('wss:');
+    const nodes = [current];
+    const seen = new Set([nodeKey(current) ?? current]);
+    for (const url of urls) {
+      const key = nodeKey(url);
+      if (key === null) {
+        log.warn(`ignoring node URL ${JSON.stringify(url)}: not a ws:// or wss:// URL`);
+        continue;
+      }
+      // The resume token is a bearer secret: never downgrade it to plain text.
+      if (secure && key.startsWith('ws:')) {
+        log.warn(`ignoring node URL ${url}: not wss:// while this session is on wss://`);
+        continue;
+      }
+      if (seen.has(key)) continue;
+      seen.add(key);
+      nodes.push(url);
+    }
+    this.nodes = nodes;
   }
 
   /** Round-trip time of the last answered heartbeat (ms), for network quality. */
@@ -144,7 +241,7 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
       throw RtcError.invalidOperation('the signaling channel was already opened');
     this.phase = 'connecting';
     try {
-      const ws = await this.openSocket(this.openTimeoutMs);
+      const ws = await this.openSocket(this.url, this.openTimeoutMs);
       if (this.phase !== 'connecting') {
         // close() ran while the socket was opening: do not resurrect the channel.
         closeSocket(ws, 1000, 'client closed');
@@ -207,7 +304,7 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
     this.stopHeartbeat();
     this.wake?.();
     this.abortConnect?.(
-      RtcError.signalSetupFailed(`signaling connection to ${this.url} closed by the client`),
+      RtcError.signalSetupFailed(`signaling connection to ${this.currentUrl} closed by the client`),
     );
     const ws = this.socket;
     this.socket = null;
@@ -352,6 +449,8 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
           log.warn(`ignoring an invalid notification: ${describe(error)}`);
           return;
         }
+        // The node list is the wire's business (where to resume); the Client ignores it.
+        if (notification.method === 'nodes') this.useNodes(notification.data.urls);
         this.emit('notification', notification);
         return;
       }
@@ -414,7 +513,9 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
     this.socket = null;
     ws.onmessage = null;
     ws.onclose = null;
-    const lost = RtcError.signalError(`signaling connection to ${this.url} lost (${reason})`);
+    const lost = RtcError.signalError(
+      `signaling connection to ${this.currentUrl} lost (${reason})`,
+    );
     for (const entry of [...this.pending.values()]) {
       if (entry.sentOn === ws) entry.fail(lost);
     }
@@ -431,64 +532,115 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
 
   private async reconnectLoop(resume: { token: string; sessionTimeoutMs: number }): Promise<void> {
     const deadline = Date.now() + resume.sessionTimeoutMs;
-    for (let attempt = 0; this.phase === 'reconnecting'; attempt++) {
+    let attempts = 0;
+    let tried: readonly string[] = this.nodes;
+    for (let round = 0; this.phase === 'reconnecting'; round++) {
       const delay =
-        this.reconnectDelaysMs[Math.min(attempt, this.reconnectDelaysMs.length - 1)] ?? 1000;
+        this.reconnectDelaysMs[Math.min(round, this.reconnectDelaysMs.length - 1)] ?? 1000;
       if (Date.now() + delay >= deadline) break;
       await this.sleep(delay);
-      if (this.phase !== 'reconnecting') return;
-      let ws: WebSocketLike;
-      try {
-        ws = await this.openSocket(Math.min(this.openTimeoutMs, deadline - Date.now()));
-      } catch (error) {
-        log.debug(`reconnect attempt ${attempt + 1} failed: ${describe(error)}`);
-        continue;
+      // One round: every known node once, the current one first, without waiting between
+      // them (a dead node refuses or times out; the next one may be alive).
+      tried = [...this.nodes];
+      const cluster = tried.length > 1;
+      for (const url of tried) {
+        if (this.phase !== 'reconnecting') return;
+        if (Date.now() >= deadline) break;
+        attempts++;
+        const done = await this.attemptResume(url, resume.token, deadline, {
+          openTimeoutMs: cluster
+            ? escalate(this.clusterOpenTimeoutMs, this.openTimeoutMs, round)
+            : this.openTimeoutMs,
+          resumeTimeoutMs: cluster
+            ? escalate(this.clusterResumeTimeoutMs, this.requestTimeoutMs, round)
+            : this.requestTimeoutMs,
+          attempt: attempts,
+        });
+        if (done) return;
       }
-      if (this.phase !== 'reconnecting') {
-        closeSocket(ws, 1000, 'client closed');
-        return;
-      }
-      this.adopt(ws);
-      const timeoutMs = Math.max(1, Math.min(this.requestTimeoutMs, deadline - Date.now()));
-      let outcome: Outcome<'resume'>;
-      try {
-        outcome = await this.send(
-          'resume',
-          { protocolVersion: PROTOCOL_VERSION, resumeToken: resume.token },
-          timeoutMs,
-          true,
-        );
-      } catch (error) {
-        log.debug(`resume attempt ${attempt + 1} failed: ${describe(error)}`);
-        if (this.socket === ws) {
-          this.socket = null;
-          closeSocket(ws, 4000, 'resume failed');
-        }
-        continue;
-      }
-      if (this.phase !== 'reconnecting') return;
-      if (!outcome.ok) {
-        this.fail(
-          RtcError.reconnectionFailed(
-            `the server refused to resume the session: ${outcome.error.message}`,
-            outcome.error.extraCode,
-          ),
-        );
-        return;
-      }
-      log.info(`signaling connection resumed after ${attempt + 1} attempt(s)`);
-      this.phase = 'open';
-      this.flushOutbox();
-      this.emit('resumed', { snapshot: outcome.data });
-      return;
     }
     if (this.phase === 'reconnecting') {
+      const where =
+        tried.length > 1 ? `any of ${tried.length} nodes (${tried.join(', ')})` : this.currentUrl;
       this.fail(
         RtcError.reconnectionFailed(
-          `could not reconnect to ${this.url} within the session timeout of ${resume.sessionTimeoutMs} ms`,
+          `could not reconnect to ${where} within the session timeout of ${resume.sessionTimeoutMs} ms`,
         ),
       );
     }
+  }
+
+  /**
+   * One `resume` on `url`. True when the loop is over: resumed, refused (any node answers
+   * for the whole cluster, so a refusal is final) or closed; false to try the next one.
+   */
+  private async attemptResume(
+    url: string,
+    token: string,
+    deadline: number,
+    limits: { openTimeoutMs: number; resumeTimeoutMs: number; attempt: number },
+  ): Promise<boolean> {
+    const { attempt } = limits;
+    let ws: WebSocketLike;
+    try {
+      ws = await this.openSocket(
+        url,
+        Math.max(1, Math.min(limits.openTimeoutMs, deadline - Date.now())),
+      );
+    } catch (error) {
+      log.debug(`reconnect attempt ${attempt} (${url}) failed: ${describe(error)}`);
+      return this.phase !== 'reconnecting';
+    }
+    if (this.phase !== 'reconnecting') {
+      closeSocket(ws, 1000, 'client closed');
+      return true;
+    }
+    this.adopt(ws);
+    const timeoutMs = Math.max(1, Math.min(limits.resumeTimeoutMs, deadline - Date.now()));
+    let outcome: Outcome<'resume'>;
+    try {
+      outcome = await this.send(
+        'resume',
+        { protocolVersion: PROTOCOL_VERSION, resumeToken: token },
+        timeoutMs,
+        true,
+      );
+    } catch (error) {
+      log.debug(`resume attempt ${attempt} (${url}) failed: ${describe(error)}`);
+      if (this.socket === ws) {
+        this.socket = null;
+        closeSocket(ws, 4000, 'resume failed');
+      }
+      return this.phase !== 'reconnecting';
+    }
+    if (this.phase !== 'reconnecting') return true;
+    if (!outcome.ok) {
+      this.fail(
+        RtcError.reconnectionFailed(
+          `the server refused to resume the session: ${outcome.error.message}`,
+          outcome.error.extraCode,
+        ),
+      );
+      return true;
+    }
+    const from = this.currentUrl;
+    this.makeCurrent(url);
+    log.info(
+      `signaling connection resumed after ${attempt} attempt(s)` +
+        (url === from ? '' : ` on another node (${url})`),
+    );
+    this.phase = 'open';
+    if (url !== from) this.emit('moved', { from, to: url });
+    this.flushOutbox();
+    this.emit('resumed', { snapshot: outcome.data });
+    return true;
+  }
+
+  /** `url` is the current node; the others follow in ring order (later drops start there). */
+  private makeCurrent(url: string): void {
+    const at = this.nodes.indexOf(url);
+    this.nodes =
+      at < 0 ? [url, ...this.nodes] : [...this.nodes.slice(at), ...this.nodes.slice(0, at)];
   }
 
   private fail(error: RtcError): void {
@@ -508,9 +660,9 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
     for (const entry of [...this.pending.values()]) entry.fail(error);
   }
 
-  /** One socket to our URL; close() can abort it while it is opening. */
-  private openSocket(timeoutMs: number): Promise<WebSocketLike> {
-    const attempt = openSocket(this.url, this.WebSocketCtor, timeoutMs);
+  /** One socket to `url`; close() can abort it while it is opening. */
+  private openSocket(url: string, timeoutMs: number): Promise<WebSocketLike> {
+    const attempt = openSocket(url, this.WebSocketCtor, timeoutMs);
     this.abortConnect = attempt.abort;
     return attempt.socket.finally(() => {
       if (this.abortConnect === attempt.abort) this.abortConnect = null;
@@ -534,9 +686,7 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
   private ping(): void {
     const ws = this.socket;
     if (this.phase !== 'open' || !ws) return;
-    // Twice the interval would be gentler, but a dead socket must be noticed quickly (a
-    // browser can take minutes to report a half-open TCP connection on its own).
-    const timeoutMs = Math.max(this.heartbeatMs, 2000);
+    const timeoutMs = this.pingTimeoutMs();
     const sentAt = Date.now();
     this.send('ping', {}, timeoutMs, false).then(
       () => {
@@ -555,6 +705,19 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
         }
       },
     );
+  }
+
+  /**
+   * How long a ping may go unanswered before the socket counts as lost. Twice the interval
+   * would be gentler, but a dead socket must be noticed quickly (a browser can take minutes
+   * to report a half-open TCP connection on its own). In a cluster, sooner still: a frozen
+   * node sends no reset, and another node can take the session; a false alarm costs only a
+   * resume on the same node (tried first). Four round trips keep a slow link from tripping it.
+   */
+  private pingTimeoutMs(): number {
+    const single = Math.max(this.heartbeatMs, 2000);
+    if (this.nodes.length < 2) return single;
+    return Math.min(single, Math.max(this.clusterPingTimeoutMs, 4 * (this.lastRttMs ?? 0)));
   }
 
   private stopHeartbeat(): void {

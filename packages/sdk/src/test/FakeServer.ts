@@ -4,7 +4,7 @@
  * the answers.
  */
 import { WebSocketServer, WebSocket } from 'ws';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { ErrorPayload } from '@parley/protocol';
 import type { WebSocketCtor } from '../signal/SignalChannel.js';
 
@@ -71,6 +71,7 @@ export class FakeConnection {
   private async onMessage(text: string): Promise<void> {
     const frame = JSON.parse(text) as Frame;
     this.frames.push(frame);
+    if (this.server.frozen) return;
     this.server.emitFrame(frame, this);
     if (frame.type === 'res' && frame.id !== undefined) {
       this.waiting.get(frame.id)?.(frame);
@@ -96,19 +97,43 @@ export class FakeServer {
   /** Answers by method; unlisted methods get `{}`. */
   handlers: Record<string, RequestHandler> = {};
   private frameListeners: Array<(frame: Frame, connection: FakeConnection) => void> = [];
+  private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly wss: WebSocketServer,
     readonly url: string,
+    private readonly gate: UpgradeGate,
   ) {
     wss.on('connection', (socket) => this.connections.push(new FakeConnection(socket, this)));
   }
 
   static async start(): Promise<FakeServer> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/signal' });
+    const gate: UpgradeGate = { frozen: false, held: new Set() };
+    const wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      path: '/signal',
+      // A frozen server leaves the handshake unanswered (the TCP connection stays open).
+      verifyClient: (info, done) => {
+        if (!gate.frozen) done(true);
+        else gate.held.add(info.req.socket);
+      },
+    });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     const { port } = wss.address() as AddressInfo;
-    return new FakeServer(wss, `ws://127.0.0.1:${port}/signal`);
+    return new FakeServer(wss, `ws://127.0.0.1:${port}/signal`, gate);
+  }
+
+  get frozen(): boolean {
+    return this.gate.frozen;
+  }
+
+  /**
+   * Like a SIGSTOPped node: nothing is answered any more (frames are still recorded) and new
+   * WebSocket handshakes hang, but no connection is reset.
+   */
+  freeze(): void {
+    this.gate.frozen = true;
   }
 
   get last(): FakeConnection {
@@ -140,9 +165,79 @@ export class FakeServer {
     for (const listener of [...this.frameListeners]) listener(frame, connection);
   }
 
+  /** Drops every connection and stops listening (later connections are refused); idempotent. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      for (const client of this.wss.clients) client.terminate();
+      for (const socket of this.gate.held) socket.destroy();
+      this.wss.close(() => resolve());
+    });
+    return this.closing;
+  }
+}
+
+/** Handshakes of a frozen FakeServer wait here. */
+interface UpgradeGate {
+  frozen: boolean;
+  held: Set<Socket>;
+}
+
+/** One WebSocket the SDK constructed: to which URL, when. */
+export interface SocketAttempt {
+  url: string;
+  at: number;
+}
+
+/**
+ * The `ws` client constructor recording every socket the SDK opens, in order, in `attempts`
+ * (a refused connection reaches no server, so only the client side can see it was tried).
+ */
+export function recordingWebSocket(attempts: SocketAttempt[]): WebSocketCtor {
+  class Recording extends WebSocket {
+    constructor(url: string) {
+      attempts.push({ url, at: Date.now() });
+      super(url);
+    }
+  }
+  return Recording as unknown as WebSocketCtor;
+}
+
+/** A signaling URL on a loopback port nothing listens on: connections are refused at once. */
+export async function refusingUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `ws://127.0.0.1:${port}/signal`;
+}
+
+/**
+ * A frozen node: TCP connections are accepted (as the kernel does for a SIGSTOPped process)
+ * and never answered, so a WebSocket to it stays opening.
+ */
+export class HangingServer {
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  static async start(): Promise<HangingServer> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return new HangingServer(server, `ws://127.0.0.1:${port}/signal`);
+  }
+
   async close(): Promise<void> {
-    for (const client of this.wss.clients) client.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 
