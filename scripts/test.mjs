@@ -25,12 +25,14 @@ if (!existsSync('node_modules/.package-lock.json')) {
 }
 
 // Debian packages the tests use, each found by a command it provides. Chromium is needed by
-// every e2e file and ffmpeg by cleanPath's 720p camera file; the others by the network
+// every e2e file, ffmpeg by cleanPath's 720p camera file and redis-server by the cluster tests
+// (e2e/cluster: each file starts its own on a free port); the others by the network
 // impairment kit (e2e/net: namespaces, nftables, tc, coturn), which needs root and skips with
 // a message without it.
 const TOOLS = [
   { command: CHROMIUM, packages: ['chromium', 'fonts-dejavu-core'], required: true },
   { command: 'ffmpeg', packages: ['ffmpeg'], required: true },
+  { command: 'redis-server', packages: ['redis-server'], required: true, service: 'redis-server' },
   { command: 'ip', packages: ['iproute2'] },
   { command: 'nft', packages: ['nftables'] },
   { command: 'turnserver', packages: ['coturn'] },
@@ -50,6 +52,22 @@ if (missing.length > 0 && isRoot) {
     run('apt-get', ['install', '-y', '-qq', ...packages], { env }) !== 0
   ) {
     process.stderr.write(`apt-get could not install ${packages.join(' ')}; see above.\n`);
+  }
+  // A package that starts a system service on install (Debian's redis-server: a Redis on port
+  // 6379, started at every boot) gets it stopped and disabled: the tests start their own.
+  for (const { service } of missing) {
+    if (service && has(service)) stopSystemService(service);
+  }
+}
+
+function stopSystemService(name) {
+  step(`stopping and disabling the ${name} service the package installed`);
+  if (existsSync('/run/systemd/system')) {
+    run('systemctl', ['disable', '--now', '--quiet', name]);
+  } else if (existsSync(`/etc/init.d/${name}`)) {
+    // No systemd (a container): the SysV script, if invoke-rc.d's policy let it start at all.
+    run(`/etc/init.d/${name}`, ['stop']);
+    run('update-rc.d', [name, 'disable'], { stdio: 'ignore' });
   }
 }
 const stillMissing = missing.filter((tool) => tool.required && !has(tool.command));
