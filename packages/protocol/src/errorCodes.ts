@@ -78,4 +78,9 @@ export const ProtocolErrorCode = {
   INTERNAL: -200006,
   /** The client went over a rate limit (messages per second, joins per second per IP). */
   RATE_LIMITED: -200007,
+  /**
+   * Cluster mode: the node cannot reach Redis (or another node it needs) within the join
+   * timeout, so it cannot admit anyone to a room that spans the cluster; calls in progress go on.
+   */
+  CLUSTER_UNAVAILABLE: -200008,
 } as const;

@@ -17,6 +17,8 @@ import {
 } from '@parley/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Operations } from './Operations.js';
+import { Cluster } from './cluster/Cluster.js';
+import { hashToken } from './cluster/ClusterRoom.js';
 import { Authenticator } from './auth/Authenticator.js';
 import type { ParleyConfig } from './config.js';
 import { createHttpApp } from './http/HttpApp.js';
@@ -78,6 +80,8 @@ export class ParleyServer {
   readonly #joining = new WeakSet<SignalConnection>();
   #sweeper: NodeJS.Timeout | undefined;
   #ready = false;
+  /** Cluster mode (PARLEY_REDIS_URL): made once the port is known. */
+  #cluster: Cluster | null = null;
 
   constructor(options: ParleyServerOptions) {
     const { config } = options;
@@ -98,7 +102,16 @@ export class ParleyServer {
     this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
     this.#auth = new Authenticator(config.apps);
-    this.#directory = new RoomManagerDirectory(this.rooms);
+    this.#directory = new RoomManagerDirectory(this.rooms, {
+      // In a cluster a room appears and ends once for the whole cluster (Cluster's events).
+      roomEvents: !config.cluster,
+      removeElsewhere: config.cluster
+        ? (sdkAppId, ref, userIds, reason, message) =>
+            this.#cluster
+              ? this.#cluster.removeElsewhere(sdkAppId, ref, userIds, reason, message)
+              : Promise.resolve([])
+        : null,
+    });
     this.ops = new Operations({
       config,
       directory: this.#directory,
@@ -159,9 +172,65 @@ export class ParleyServer {
       });
     });
     this.#sweeper = setInterval(() => this.#sweep(), 500);
-    this.#ready = true;
     const address = this.#http.address() as AddressInfo;
+    if (this.#config.cluster) await this.#startCluster(address.port);
+    this.#ready = true;
     return { port: address.port, host: this.#config.host };
+  }
+
+  /** What the server API sees of the rooms (tests call it directly). */
+  get directory(): RoomManagerDirectory {
+    return this.#directory;
+  }
+
+  /** This node's cluster part (null on a single node). */
+  get cluster(): Cluster | null {
+    return this.#cluster;
+  }
+
+  async #startCluster(port: number): Promise<void> {
+    const config = this.#config;
+    const limits = this.#edge.limits;
+    const cluster = new Cluster({
+      config: config.cluster!,
+      rooms: this.rooms,
+      engine: this.engine,
+      log: this.log,
+      port,
+      host: config.host,
+      ...(config.announcedIp ? { announcedIp: config.announcedIp } : {}),
+      tls: !!config.tls,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      maxRooms: limits.maxRooms,
+      maxMembersPerRoom: limits.maxMembersPerRoom,
+      maxLoad: config.workers * (config.workerMaxLoad ?? 600),
+      removeLocal: (sdkAppId, ref, userIds, reason, message) =>
+        reason === 'room-disband'
+          ? this.#directory.dismissLocal(sdkAppId, ref, userIds, message)
+          : this.#directory.removeUsers(sdkAppId, ref, userIds, reason, message, false),
+    });
+    this.#cluster = cluster;
+    cluster.on('nodes-changed', (urls) => {
+      for (const session of this.#sessionsByToken.values()) {
+        session.participant.sink?.notify('nodes', { urls });
+      }
+    });
+    cluster.on('room-created', (sdkAppId, ref) =>
+      this.#directory.reportRoom('created', sdkAppId, ref),
+    );
+    cluster.on('room-emptied', (sdkAppId, ref) =>
+      this.#directory.reportRoom('closed', sdkAppId, ref),
+    );
+    cluster.on('member-reaped', (record) =>
+      this.#directory.reportLeave(
+        record.sdkAppId,
+        record.room,
+        record.state.userId,
+        record.state.role,
+        'timeout',
+      ),
+    );
+    await cluster.start();
   }
 
   async close(): Promise<void> {
@@ -171,6 +240,7 @@ export class ParleyServer {
     for (const connection of this.#connections) connection.terminate();
     this.#wss.close();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    await this.#cluster?.close();
     await this.engine.close();
     await this.logs.flushed();
     await this.ops.close();
@@ -237,7 +307,8 @@ export class ParleyServer {
           )
           .finally(() => this.#joining.delete(signal));
       }
-      if (method === 'resume') return this.#resume(signal, data as ClientRequestData<'resume'>);
+      if (method === 'resume')
+        return await this.#resume(signal, data as ClientRequestData<'resume'>);
     } catch (error) {
       if (
         error instanceof ServerError &&
@@ -278,6 +349,9 @@ export class ParleyServer {
     if (refusal)
       throw new ServerError(ErrorCode.JOIN_ROOM_FAILED, refusal.message, refusal.extraCode);
     const role = data.mode === 'live' ? data.role : 'anchor';
+    const epoch = this.#cluster
+      ? await this.#cluster.admit(data.sdkAppId, data.room, data.userId)
+      : 0;
     const participant = new Participant(
       data.userId,
       role,
@@ -287,9 +361,15 @@ export class ParleyServer {
       data.mode,
     );
     if (grant) participant.privilege = grant.privilege;
+    participant.epoch = epoch;
     // Notifications may flow as soon as the room has the participant.
     participant.sink = signal;
     this.#directory.noteJoin(participant, data.sdkVersion, signal.remoteAddress);
+    this.#cluster?.noteJoin(participant, {
+      tokenHash: hashToken(participant.resumeToken),
+      clientIp: signal.remoteAddress,
+      sdkVersion: data.sdkVersion,
+    });
     this.#joined.add(signal);
     let joined;
     try {
@@ -344,12 +424,17 @@ export class ParleyServer {
       ...(this.#config.turn
         ? { iceServers: iceServersFor(this.#config.turn, participant.userId) }
         : {}),
+      ...(this.#cluster ? { nodes: this.#cluster.signalUrls() } : {}),
     };
   }
 
-  #resume(signal: SignalConnection, data: ClientRequestData<'resume'>) {
+  async #resume(signal: SignalConnection, data: ClientRequestData<'resume'>) {
     this.#checkProtocol(data.protocolVersion);
     const session = this.#sessionsByToken.get(data.resumeToken);
+    if ((!session || session.closed) && this.#cluster) {
+      const adopted = await this.#adopt(signal, data.resumeToken);
+      if (adopted) return adopted;
+    }
     if (!session || session.closed) {
       throw new ServerError(
         ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED,
@@ -365,6 +450,71 @@ export class ParleyServer {
     );
     setImmediate(() => session.resumed());
     return session.room.snapshotFor(session.participant);
+  }
+
+  /**
+   * Cluster: resumes here a session whose node died (or let it go): the same user, streams and
+   * subscriptions; the client republishes and gets a new subscriber connection.
+   */
+  async #adopt(signal: SignalConnection, resumeToken: string) {
+    const cluster = this.#cluster!;
+    this.#joining.add(signal);
+    try {
+      const found = await cluster.adopt(resumeToken).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'cluster resume lookup failed');
+        return null;
+      });
+      if (!found) return null;
+      const { record, epoch } = found;
+      const { state } = record;
+      const participant = new Participant(
+        state.userId,
+        state.role,
+        state.sessionId,
+        resumeToken,
+        state.autoSubscribe,
+        state.mode,
+      );
+      participant.epoch = epoch;
+      participant.sink = signal;
+      this.#directory.noteJoin(participant, record.sdkVersion, signal.remoteAddress);
+      cluster.noteJoin(participant, {
+        tokenHash: record.tokenHash,
+        clientIp: signal.remoteAddress,
+        sdkVersion: record.sdkVersion,
+      });
+      this.#joined.add(signal);
+      const { room, snapshot } = await this.rooms.adopt(record.sdkAppId, record.room, participant, {
+        ...state,
+        epoch,
+      });
+      const session = new Session(
+        room,
+        participant,
+        this.log,
+        (privateMapKey) =>
+          this.#auth.verifyRoomPermission(
+            record.sdkAppId,
+            state.userId,
+            record.room,
+            privateMapKey,
+            ErrorCode.INVALID_PARAMETER,
+          ).privilege,
+      );
+      this.#sessionsByToken.set(resumeToken, session);
+      session.attach(signal);
+      this.log.info(
+        { room: room.key, user: state.userId, from: state.node, conn: signal.id },
+        'resumed a session of another node',
+      );
+      setImmediate(() => room.adopted(participant));
+      return snapshot;
+    } catch (error) {
+      this.#joined.delete(signal);
+      throw error;
+    } finally {
+      this.#joining.delete(signal);
+    }
   }
 
   /** Drops silent sockets and removes participants whose last sign of life is too old. */

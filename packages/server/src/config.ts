@@ -15,6 +15,7 @@ import { loadTrustProxy } from './net/clientAddress.js';
 import { loadAllowedOrigins } from './net/origins.js';
 import { loadTls, type TlsCredentials } from './net/tls.js';
 import { loadIceTcp, loadTurnConfig, type TurnConfig } from './turn/turnConfig.js';
+import { loadClusterConfig, type ClusterConfig } from './cluster/clusterConfig.js';
 
 export { ConfigError };
 
@@ -67,6 +68,8 @@ export interface ParleyConfig {
   turn?: TurnConfig;
   /** PARLEY_ICE_TCP (default on): media also accepts ICE over TCP. */
   iceTcp: boolean;
+  /** PARLEY_REDIS_URL and the node's id/URL: cluster mode (cluster/); absent: one node. */
+  cluster?: ClusterConfig;
 }
 
 function loadDevCredentials(dataDir: string): {
@@ -146,6 +149,7 @@ function loadBaseConfig(env: Env): ParleyConfig {
     trustProxy: loadTrustProxy(env),
     limits: loadLimits(env),
     ...optional('turn', loadTurnConfig(env)),
+    ...optional('cluster', loadClusterConfig(env)),
     iceTcp: loadIceTcp(env),
     port,
     host,
@@ -159,7 +163,8 @@ function loadBaseConfig(env: Env): ParleyConfig {
     workers: integer(env, 'PARLEY_WORKERS', 1, 256) ?? availableParallelism(),
     ...optional('workerMaxLoad', integer(env, 'PARLEY_WORKER_MAX_LOAD', 1, 1_000_000)),
     statsIntervalMs: integer(env, 'PARLEY_STATS_INTERVAL_MS', 1000, 3_600_000) ?? 10_000,
-    heartbeatMs: 2000,
+    // In a cluster a client must notice a frozen node quickly to resume on another one.
+    heartbeatMs: env.PARLEY_REDIS_URL ? 1000 : 2000,
   };
   const stateDir = resolve(env.PARLEY_DATA_DIR || '.parley');
   const ops = {

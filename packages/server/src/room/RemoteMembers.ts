@@ -187,6 +187,28 @@ export class RemoteMembers {
     return this.hasLocal ? needs : [];
   }
 
+  /** The mirrors' tracks that have a producer on their node but no relay here yet. */
+  pendingRelays(): RelayNeed[] {
+    if (!this.hasLocal) return [];
+    const needs: RelayNeed[] = [];
+    for (const p of this.room.participants.values()) {
+      if (p.local || p.left || !p.visible || p.node === null) continue;
+      for (const stream of p.streams.values()) {
+        for (const [kind, track] of stream.tracks) {
+          if (track.producer || !track.remoteProducerId) continue;
+          needs.push({
+            userId: p.userId,
+            streamType: stream.type,
+            kind,
+            producerId: track.remoteProducerId,
+            node: p.node,
+          });
+        }
+      }
+    }
+    return needs;
+  }
+
   /** A relay is up: its producer feeds the mirror's track, if that still wants this one. */
   async attach(
     userId: string,

@@ -52,6 +52,8 @@ export interface RoomEvents {
   'stream-published': [stream: StreamInfo];
   'stream-updated': [stream: StreamInfo];
   'stream-unpublished': [userId: string, streamType: StreamInfo['streamType']];
+  /** An SEI message went to this node's viewers of a local sender (the cluster relays it). */
+  sei: [sender: Participant, message: ServerNotificationData<'sei-message'>];
   /** Cluster: a local session moved to another node (no leave: the user is still here). */
   'participant-moved': [participant: Participant];
   closed: [];
@@ -144,6 +146,11 @@ export class Room extends SafeEmitter<RoomEvents> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The room's media router, made now if it has none yet (a relay arrives). */
+  ensureMedia(): Promise<MediaRouter> {
+    return this.#media_();
   }
 
   /** The room's media router, if it has one yet (tests, metrics). */
@@ -405,6 +412,11 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#run(() => (this.#closed ? [] : this.#remote.apply(state)));
   }
 
+  /** Tracks of other nodes' members that this node's clients may want and that are not here yet. */
+  pendingRelays(): RelayNeed[] {
+    return this.#closed ? [] : this.#remote.pendingRelays();
+  }
+
   /** A member of another node left: the clients here see peer-leave. */
   removeRemote(userId: string, epoch: number, reason: LeaveReason): Promise<boolean> {
     return this.#run(() => this.#remote.remove(userId, epoch, reason));
@@ -608,6 +620,12 @@ export class Room extends SafeEmitter<RoomEvents> {
       );
       if (seesVideo) viewer.sink?.notify(method, data);
     }
+  }
+
+  /** Sends an SEI message to those that may see the sender's video, here and (event) beyond. */
+  sendSei(sender: Participant, message: ServerNotificationData<'sei-message'>): void {
+    this.notifyVideoViewers(sender, 'sei-message', message);
+    if (sender.local) this.safeEmit('sei', sender, message);
   }
 
   /** The video producer SEI rides with (main first). */

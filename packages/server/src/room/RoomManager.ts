@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import type { Participant } from './Participant.js';
+import type { MemberState } from './RemoteMembers.js';
 import { ServerError } from '../ServerError.js';
 import { Room, RoomClosedError, type RoomLimits } from './Room.js';
 
@@ -28,6 +29,11 @@ export interface RoomManagerEvents {
 
 export class RoomManager extends SafeEmitter<RoomManagerEvents> {
   readonly #rooms = new Map<string, Room>();
+  /**
+   * Cluster: awaited before a room takes its first member here (it reads who the other
+   * nodes hold first, so the joining client's snapshot lists them).
+   */
+  prepare: ((room: Room) => Promise<void>) | null = null;
 
   constructor(
     private readonly engine: MediaEngine,
@@ -79,7 +85,26 @@ export class RoomManager extends SafeEmitter<RoomManagerEvents> {
     for (;;) {
       const room = this.#getOrCreate(sdkAppId, ref);
       try {
+        await this.prepare?.(room);
         return { room, snapshot: await room.join(participant, kickMessage) };
+      } catch (error) {
+        if (!(error instanceof RoomClosedError)) throw error;
+      }
+    }
+  }
+
+  /** Cluster: a session of another node resumes here (see Room.adopt). */
+  async adopt(
+    sdkAppId: number,
+    ref: RoomRef,
+    participant: Participant,
+    state: MemberState,
+  ): Promise<{ room: Room; snapshot: RoomSnapshot }> {
+    for (;;) {
+      const room = this.#getOrCreate(sdkAppId, ref);
+      try {
+        await this.prepare?.(room);
+        return { room, snapshot: await room.adopt(participant, state) };
       } catch (error) {
         if (!(error instanceof RoomClosedError)) throw error;
       }

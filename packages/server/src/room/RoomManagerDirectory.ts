@@ -3,7 +3,7 @@
  * so the operations side never sees the room layer's classes. Removals go through the room like any
  * other change (its operations run one at a time).
  */
-import type { RoomRef, StreamInfo } from '@parley/protocol';
+import type { Role, RoomRef, StreamInfo } from '@parley/protocol';
 import type { Participant } from './Participant.js';
 import type { Room } from './Room.js';
 import type { RoomManager } from './RoomManager.js';
@@ -33,6 +33,15 @@ const streamState = (info: StreamInfo): StreamState => ({
 });
 
 /** IPv4-mapped IPv6 (`::ffff:1.2.3.4`) as the IPv4 address people know. */
+/** Cluster: removes users held by other nodes; resolves with those that were there. */
+export type RemoveElsewhere = (
+  sdkAppId: number,
+  ref: RoomRef,
+  userIds: readonly string[],
+  reason: 'kick' | 'banned' | 'room-disband',
+  message: string,
+) => Promise<string[]>;
+
 const plainIp = (address: string): string => address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 
 export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implements RoomDirectory {
@@ -42,16 +51,55 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
   readonly #removals = new WeakMap<Participant, DirectoryLeaveReason>();
   readonly #dismissing = new WeakSet<Room>();
 
-  constructor(private readonly rooms: RoomManager) {
+  readonly #roomEvents: boolean;
+  readonly #removeElsewhere: RemoveElsewhere | null;
+
+  constructor(
+    private readonly rooms: RoomManager,
+    options: {
+      /** False in a cluster: the cluster says when a room appears and ends (reportRoom). */
+      roomEvents?: boolean;
+      /** Cluster: removes users that other nodes hold. */
+      removeElsewhere?: RemoveElsewhere | null;
+    } = {},
+  ) {
     super();
+    this.#roomEvents = options.roomEvents ?? true;
+    this.#removeElsewhere = options.removeElsewhere ?? null;
     rooms.on('room-created', (room) => this.#watch(room));
-    rooms.on('room-closed', (room) =>
+    rooms.on('room-closed', (room) => {
+      if (!this.#roomEvents) return;
       this.safeEmit('room-closed', {
         ...this.#base(room),
         dismissed: this.#dismissing.has(room),
-      }),
-    );
+      });
+    });
     for (const room of rooms.rooms()) this.#watch(room);
+  }
+
+  /** Cluster: the room appeared in (or left) the cluster, once for all nodes. */
+  reportRoom(what: 'created' | 'closed', sdkAppId: number, ref: RoomRef): void {
+    const base = { sdkAppId, room: ref, at: Date.now() };
+    if (what === 'created') this.safeEmit('room-created', base);
+    else this.safeEmit('room-closed', { ...base, dismissed: false });
+  }
+
+  /** Cluster: a member of a dead node that nobody resumed was removed by this node. */
+  reportLeave(
+    sdkAppId: number,
+    ref: RoomRef,
+    userId: string,
+    role: Role,
+    reason: DirectoryLeaveReason,
+  ): void {
+    this.safeEmit('participant-left', {
+      sdkAppId,
+      room: ref,
+      at: Date.now(),
+      userId,
+      role,
+      reason,
+    });
   }
 
   /**
@@ -81,14 +129,16 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
     userIds: readonly string[],
     reason: RemovalReason,
     message: string,
+    /** False for a removal another node asked for (it removes the rest itself). */
+    everywhere = true,
   ): Promise<string[]> {
     const room = this.rooms.get(sdkAppId, ref);
-    if (!room) return [];
     const removed: string[] = [];
+    const elsewhere = userIds.filter((id) => !room?.participants.get(id)?.local);
     await Promise.all(
       userIds.map(async (userId) => {
-        const participant = room.participants.get(userId);
-        if (!participant) return;
+        const participant = room?.participants.get(userId);
+        if (!room || !participant?.local) return;
         removed.push(userId);
         await this.#remove(
           room,
@@ -99,11 +149,36 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
         );
       }),
     );
+    if (everywhere && this.#removeElsewhere && elsewhere.length > 0) {
+      removed.push(...(await this.#removeElsewhere(sdkAppId, ref, elsewhere, reason, message)));
+    }
     return removed;
   }
 
   async dismissRoom(sdkAppId: number, ref: RoomRef, message: string): Promise<string[] | null> {
     const room = this.rooms.get(sdkAppId, ref);
+    if (this.#removeElsewhere) {
+      // Every member, wherever it is: those here, then each other node's.
+      const local = room ? [...room.participants.values()].filter((p) => p.local) : [];
+      const removedHere = await this.dismissLocal(
+        sdkAppId,
+        ref,
+        local.map((p) => p.userId),
+        message,
+      );
+      const others = room
+        ? [...room.participants.values()].filter((p) => !p.local).map((p) => p.userId)
+        : null;
+      const removedThere = await this.#removeElsewhere(
+        sdkAppId,
+        ref,
+        others ?? ['*'],
+        'room-disband',
+        message,
+      );
+      const all = [...removedHere, ...removedThere];
+      return all.length > 0 || room ? all : null;
+    }
     if (!room) return null;
     this.#dismissing.add(room);
     const participants = [...room.participants.values()];
@@ -111,6 +186,25 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       participants.map((p) => this.#remove(room, p, 'room-disband', 'disband', message)),
     );
     return participants.map((p) => p.userId);
+  }
+
+  /** Removes the named local members as a dismissal does (another node dismissed the room). */
+  async dismissLocal(
+    sdkAppId: number,
+    ref: RoomRef,
+    userIds: readonly string[],
+    message: string,
+  ): Promise<string[]> {
+    const room = this.rooms.get(sdkAppId, ref);
+    if (!room) return [];
+    this.#dismissing.add(room);
+    const targets = [...room.participants.values()].filter(
+      (p) => p.local && (userIds.includes('*') || userIds.includes(p.userId)),
+    );
+    await Promise.all(
+      targets.map((p) => this.#remove(room, p, 'room-disband', 'disband', message)),
+    );
+    return targets.map((p) => p.userId);
   }
 
   async #remove(

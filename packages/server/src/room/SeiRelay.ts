@@ -34,7 +34,7 @@ export class SeiRelay {
     }
     const message = { userId: sender.userId, payloadType: data.payloadType, data: data.data };
     // Only to those that may see the sender's video: SEI rides with it.
-    const send = () => room.notifyVideoViewers(sender, 'sei-message', message);
+    const send = () => room.sendSei(sender, message);
     const video = room.videoProducerOf(sender);
     if (video) video.afterNextFrame(send);
     else send();

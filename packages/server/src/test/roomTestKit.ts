@@ -102,6 +102,7 @@ const ROOM_EVENTS = Object.keys({
   'stream-updated': true,
   'stream-unpublished': true,
   'participant-moved': true,
+  sei: true,
   closed: true,
 } satisfies Record<keyof RoomEvents, true>) as (keyof RoomEvents)[];
 

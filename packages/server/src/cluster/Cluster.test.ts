@@ -1,0 +1,269 @@
+/**
+ * Two nodes in this process (real mediasoup workers) on a real Redis: one room across both,
+ * a track relayed once per node pair, one session per userId, removals across nodes, a
+ * session resumed on the other node, Redis down and back.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, ProtocolErrorCode } from '@parley/protocol';
+import { AUDIO_TRACK, audioOffer } from '../test/offers.js';
+import { startRedis, type TestRedis } from '../test/redisTestKit.js';
+import {
+  CapturedLog,
+  startTestServer,
+  TestClient,
+  type TestServer,
+} from '../test/signalTestKit.js';
+
+const CREDENTIALS = { PARLEY_SDK_APP_ID: '1400000001', PARLEY_SECRET_KEY: 'cluster-test-key' };
+let redis: TestRedis;
+const servers: TestServer[] = [];
+const clients: TestClient[] = [];
+
+const logs: CapturedLog[] = [];
+
+async function node(id: string): Promise<TestServer> {
+  const log = new CapturedLog();
+  logs.push(log);
+  const server = await startTestServer(
+    {
+      ...CREDENTIALS,
+      PARLEY_REDIS_URL: redis.url,
+      PARLEY_NODE_ID: id,
+      PARLEY_WORKERS: '1',
+      PARLEY_ANNOUNCED_IP: '127.0.0.1',
+      PARLEY_RTC_LISTEN_IPS: '127.0.0.1',
+    },
+    log,
+  );
+  servers.push(server);
+  await until(() => server.server.cluster!.redis.up, 'redis connected');
+  return server;
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function join(server: TestServer, userId: string, overrides: Record<string, unknown> = {}) {
+  const client = await TestClient.open(server.origin);
+  clients.push(client);
+  const answer = await client.request('join', server.joinData(userId, overrides));
+  return { client, answer };
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterEach(async (context) => {
+  // A failure shows what the nodes logged at warn and above.
+  if (context.task.result?.state === 'fail') {
+    for (const log of logs) {
+      for (const line of log.lines)
+        if (
+          /"level":(40|50|60)/.test(line) ||
+          (process.env.CLUSTER_DEBUG && /relay|pipe|cluster/.test(line))
+        )
+          console.log(line);
+    }
+  }
+  logs.splice(0);
+  for (const client of clients.splice(0)) client.close();
+  for (const server of servers.splice(0)) await server.close();
+  // Each test starts from an empty cluster.
+  const admin = new Redis(redis.port, '127.0.0.1', { lazyConnect: true });
+  await admin.connect();
+  await admin.flushall();
+  admin.disconnect();
+});
+
+afterAll(async () => {
+  await redis.kill();
+});
+
+describe('a room across two nodes', () => {
+  it('lists, announces and relays members of the other node, once per node pair', async () => {
+    const [a, b] = [await node('node-a'), await node('node-b')];
+    await until(() => a.server.cluster!.signalUrls().length === 2, 'both nodes see each other');
+
+    const alice = await join(a, 'alice');
+    expect(alice.answer.ok).toBe(true);
+    expect(alice.answer.data?.nodes).toEqual([
+      a.server.cluster!.signalUrl,
+      b.server.cluster!.signalUrl,
+    ]);
+    const published = await alice.client.request('publish', {
+      sdp: await audioOffer(),
+      tracks: AUDIO_TRACK,
+    });
+    expect(published.ok).toBe(true);
+
+    const bob = await join(b, 'bob');
+    expect(bob.answer.ok).toBe(true);
+    // Bob's node knew alice and her stream before answering his join.
+    expect(bob.answer.data?.participants).toEqual([
+      {
+        userId: 'alice',
+        role: 'anchor',
+        streams: [expect.objectContaining({ userId: 'alice', streamType: 'main', hasAudio: true })],
+      },
+    ]);
+    await alice.client.waitFor((f) => f.method === 'peer-join' && f.data?.userId === 'bob');
+
+    const carol = await join(b, 'carol');
+    for (const viewer of [bob, carol]) {
+      const sub = await viewer.client.request('subscribe', {
+        userId: 'alice',
+        streamType: 'main',
+        audio: true,
+        video: false,
+      });
+      expect(sub.ok).toBe(true);
+      // The offer carries alice's audio: a consumer of the relayed producer on node b.
+      const offer = await viewer.client.waitFor((f) => f.type === 'req' && f.method === 'offer');
+      expect(offer.data?.tracks).toEqual([
+        expect.objectContaining({ userId: 'alice', streamType: 'main', kind: 'audio' }),
+      ]);
+    }
+    // One pipe between the two nodes for this room, whatever the number of viewers.
+    expect(b.server.cluster!.relays.list().map((r) => [r.peer, r.direction])).toEqual([
+      ['node-a', 'in'],
+    ]);
+    expect(a.server.cluster!.relays.list().map((r) => [r.peer, r.direction])).toEqual([
+      ['node-b', 'out'],
+    ]);
+
+    // Mute on node a reaches node b's viewers as stream-updated.
+    expect(
+      (await alice.client.request('mute', { streamType: 'main', kind: 'audio', muted: true })).ok,
+    ).toBe(true);
+    await bob.client.waitFor(
+      (f) =>
+        f.method === 'stream-updated' &&
+        f.data?.stream !== undefined &&
+        (f.data.stream as { audioMuted: boolean }).audioMuted,
+    );
+
+    // A leave on node a: peer-leave and stream-removed on node b.
+    await alice.client.request('leave', {});
+    await bob.client.waitFor((f) => f.method === 'stream-removed' && f.data?.userId === 'alice');
+    await carol.client.waitFor((f) => f.method === 'peer-leave' && f.data?.userId === 'alice');
+    await until(() => b.server.cluster!.relays.list().length === 0, 'the relay closed');
+  });
+
+  it('keeps one session per userId across nodes: the later join wins', async () => {
+    const [a, b] = [await node('node-a'), await node('node-b')];
+    const first = await join(a, 'dana');
+    const witness = await join(a, 'erin');
+    const second = await join(b, 'dana');
+    expect(first.answer.ok && second.answer.ok && witness.answer.ok).toBe(true);
+    const banned = await first.client.waitFor((f) => f.method === 'banned');
+    expect(banned.data).toMatchObject({ reason: 'kick' });
+    expect(await first.client.waitClosed()).toBe(4040);
+    // The witness on node a sees dana go and come back (the new session), as on one node.
+    await witness.client.waitFor((f) => f.method === 'peer-join' && f.data?.userId === 'dana');
+    const room = a.server.rooms.get(a.sdkAppId, { kind: 'number', id: 4242 });
+    expect(room?.participants.get('dana')?.node).toBe('node-b');
+    // The second session lives on.
+    expect((await second.client.request('ping', {})).ok).toBe(true);
+  });
+
+  it('removes a user held by another node (RemoveUser sent anywhere)', async () => {
+    const [a, b] = [await node('node-a'), await node('node-b')];
+    const frank = await join(a, 'frank');
+    await join(b, 'gina');
+    const removed = await b.server.directory.removeUsers(
+      b.sdkAppId,
+      { kind: 'number', id: 4242 },
+      ['frank', 'nobody'],
+      'kick',
+      'removed by the test',
+    );
+    expect(removed).toEqual(['frank']);
+    const banned = await frank.client.waitFor((f) => f.method === 'banned');
+    expect(banned.data).toEqual({ reason: 'kick', message: 'removed by the test' });
+  });
+
+  it('resumes a session on another node when its node is gone, without a leave', async () => {
+    const [a, b] = [await node('node-a'), await node('node-b')];
+    const hana = await join(a, 'hana');
+    await hana.client.request('publish', { sdp: await audioOffer(), tracks: AUDIO_TRACK });
+    const ivan = await join(b, 'ivan');
+    await until(
+      () =>
+        !!b.server.rooms.get(b.sdkAppId, { kind: 'number', id: 4242 })?.participants.get('hana'),
+      'node b mirrors hana',
+    );
+    const token = hana.answer.data?.resumeToken as string;
+    // Node a goes away (its Redis connections close, as when its process is killed).
+    servers.splice(servers.indexOf(a), 1);
+    await a.server.cluster!.redis.close();
+    hana.client.close();
+
+    const resumed = await TestClient.open(b.origin);
+    clients.push(resumed);
+    const started = Date.now();
+    const answer = await resumed.request('resume', { protocolVersion: 1, resumeToken: token });
+    expect(answer.ok).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(answer.data?.participants).toEqual([{ userId: 'ivan', role: 'anchor', streams: [] }]);
+    // The client is asked to publish again on a new connection.
+    const reset = await resumed.waitFor((f) => f.method === 'media-reset');
+    expect(reset.data).toMatchObject({ pc: 'publisher' });
+    // Ivan saw nothing leave.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ivan.client.notifications('peer-leave')).toEqual([]);
+    expect(ivan.client.notifications('stream-removed')).toEqual([]);
+    const republished = await resumed.request('publish', {
+      sdp: await audioOffer(),
+      tracks: AUDIO_TRACK,
+    });
+    expect(republished.ok).toBe(true);
+    const room = b.server.rooms.get(b.sdkAppId, { kind: 'number', id: 4242 });
+    expect(room?.participants.get('hana')?.local).toBe(true);
+    expect(ivan.client.notifications('stream-added')).toEqual([]);
+    // Her republished track reaches ivan from node b itself now.
+    await ivan.client.request('subscribe', {
+      userId: 'hana',
+      streamType: 'main',
+      audio: true,
+      video: false,
+    });
+    const offer = await ivan.client.waitFor((f) => f.type === 'req' && f.method === 'offer');
+    expect(offer.data?.tracks).toEqual([
+      expect.objectContaining({ userId: 'hana', kind: 'audio' }),
+    ]);
+    await a.close().catch(() => undefined);
+  });
+});
+
+describe('Redis faults', () => {
+  it('refuses joins with a clear error while Redis is down; calls go on; then joins again', async () => {
+    const a = await node('node-a');
+    const jack = await join(a, 'jack');
+    expect(jack.answer.ok).toBe(true);
+    await redis.kill();
+    await until(() => !a.server.cluster!.redis.up, 'redis seen down');
+    const refused = await join(a, 'kate');
+    expect(refused.answer.ok).toBe(false);
+    expect(refused.answer.error).toMatchObject({
+      code: ErrorCode.JOIN_ROOM_FAILED,
+      extraCode: ProtocolErrorCode.CLUSTER_UNAVAILABLE,
+    });
+    expect(refused.answer.error?.message).toContain('Redis');
+    // The call in progress goes on.
+    expect((await jack.client.request('ping', {})).ok).toBe(true);
+    await redis.restart();
+    await until(() => a.server.cluster!.redis.up, 'redis back', 10_000);
+    const later = await join(a, 'kate');
+    expect(later.answer.ok).toBe(true);
+    expect(later.answer.data?.participants).toEqual([
+      { userId: 'jack', role: 'anchor', streams: [] },
+    ]);
+  });
+});

@@ -1,0 +1,436 @@
+/**
+ * This node's part in a Parley cluster on Redis (on when PARLEY_REDIS_URL is set): the node's
+ * heartbeat and the others' (NodeRegistry), requests between nodes (Rpc), each local room
+ * joined to the cluster's room of its key (ClusterRoom), media relays between nodes (Relays),
+ * admission with cluster-wide limits and epochs, sessions resumed from a node that died
+ * (adopt), removals of users held by other nodes, and the reaping of a dead node's members
+ * after the session grace period. See docs/scaling.md.
+ */
+import { hostname } from 'node:os';
+import {
+  ErrorCode,
+  ProtocolErrorCode,
+  ROOM_LIMIT_REACHED,
+  roomKey,
+  type RoomRef,
+} from '@parley/protocol';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { MediaEngine } from '../media/MediaEngine.js';
+import type { Participant } from '../room/Participant.js';
+import type { Room } from '../room/Room.js';
+import type { RoomManager } from '../room/RoomManager.js';
+import { ServerError } from '../ServerError.js';
+import { SafeEmitter } from '../util/TypedEmitter.js';
+import { ClusterRoom, hashToken, type JoinExtras } from './ClusterRoom.js';
+import { defaultNodeUrl, signalUrlOf, type ClusterConfig } from './clusterConfig.js';
+import { NodeRegistry } from './NodeRegistry.js';
+import { keys, MemberRecordSchema, type MemberRecord, type NodeInfo } from './records.js';
+import { RedisLink } from './RedisLink.js';
+import { Relays } from './Relays.js';
+import { Rpc, RpcError } from './Rpc.js';
+
+/** How long the old node may take to let a session go before it is taken for dead. */
+export const RELEASE_TIMEOUT_MS = 800;
+/** How long the other node may take to remove a user (RemoveUser / DismissRoom sent elsewhere). */
+const REMOVE_TIMEOUT_MS = 5000;
+
+export interface ClusterEvents {
+  /** The live nodes' signaling URLs changed (this node first): clients are told. */
+  'nodes-changed': [urls: string[]];
+  /** The room appeared in / left the cluster (written once, by the node that made the change). */
+  'room-created': [sdkAppId: number, ref: RoomRef];
+  'room-emptied': [sdkAppId: number, ref: RoomRef];
+  /** A member of a dead node was not resumed within the grace period (reaped by this node). */
+  'member-reaped': [record: MemberRecord];
+}
+
+export interface ClusterOptions {
+  config: ClusterConfig;
+  rooms: RoomManager;
+  engine: MediaEngine;
+  log: Logger;
+  port: number;
+  host: string;
+  announcedIp?: string;
+  tls: boolean;
+  /** How long a member of a dead node waits to be resumed elsewhere before it is removed. */
+  sessionTimeoutMs: number;
+  /** Cluster-wide limits (the node's PARLEY_MAX_* apply to the whole cluster). */
+  maxRooms: number;
+  maxMembersPerRoom: number;
+  /** workers × PARLEY_WORKER_MAX_LOAD: reported in the heartbeat. */
+  maxLoad: number;
+  /** Removes users of a local room (the directory's removal, with its callbacks). */
+  removeLocal(
+    sdkAppId: number,
+    ref: RoomRef,
+    userIds: string[],
+    reason: 'kick' | 'banned' | 'room-disband',
+    message: string,
+  ): Promise<string[]>;
+}
+
+const RemoveSchema = z.object({
+  sdkAppId: z.number().int(),
+  room: z.custom<RoomRef>((v) => typeof v === 'object' && v !== null && 'kind' in v && 'id' in v),
+  userIds: z.array(z.string().max(32)).max(1000),
+  reason: z.enum(['kick', 'banned', 'room-disband']),
+  message: z.string().max(2000),
+});
+const ReleaseSchema = z.object({
+  roomKey: z.string().max(200),
+  userId: z.string().max(32),
+  epoch: z.number().int(),
+});
+const SessionIndexSchema = z.object({
+  sdkAppId: z.number().int(),
+  room: z.custom<RoomRef>((v) => typeof v === 'object' && v !== null && 'kind' in v && 'id' in v),
+  userId: z.string().max(32),
+});
+
+/** Hides the password of a Redis URL (for messages and logs). */
+export const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+
+export class Cluster extends SafeEmitter<ClusterEvents> {
+  readonly nodeId: string;
+  readonly nodeUrl: string;
+  readonly signalUrl: string;
+  readonly redis: RedisLink;
+  readonly registry: NodeRegistry;
+  readonly relays: Relays;
+  readonly #rpc: Rpc;
+  readonly #links = new Map<string, ClusterRoom>();
+  readonly #extras = new WeakMap<Participant, JoinExtras>();
+  readonly #startedAt = Date.now();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(private readonly options: ClusterOptions) {
+    super();
+    const { config, log } = options;
+    this.nodeId = config.nodeId ?? `${hostname()}:${options.port}`;
+    this.nodeUrl =
+      config.nodeUrl ??
+      defaultNodeUrl({
+        host: options.host,
+        ...(options.announcedIp ? { announcedIp: options.announcedIp } : {}),
+        port: options.port,
+        tls: options.tls,
+        hostname: hostname(),
+      });
+    this.signalUrl = signalUrlOf(this.nodeUrl);
+    const clusterLog = log.child({ node: this.nodeId });
+    this.redis = new RedisLink(config.redisUrl, clusterLog);
+    this.#rpc = new Rpc(this.redis, this.nodeId, clusterLog);
+    this.registry = new NodeRegistry(this.redis, () => this.#info(), clusterLog);
+    this.relays = new Relays(this.#rpc, clusterLog, (key) => this.#roomByKey(key));
+    this.redis.on('message', (channel, text) => {
+      if (!channel.startsWith('parley:room:')) return;
+      this.#links.get(channel.slice('parley:room:'.length))?.onMessage(text);
+    });
+    this.redis.on('up', () => {
+      void this.registry.beat();
+      for (const link of this.#links.values()) link.rewrite();
+    });
+    this.registry.on('node-dead', (node) => this.#nodeDead(node));
+    this.registry.on('nodes-changed', (urls) => this.safeEmit('nodes-changed', urls));
+    this.#rpc.handle('member.remove', async (params) => {
+      const p = RemoveSchema.parse(params);
+      return options.removeLocal(p.sdkAppId, p.room, p.userIds, p.reason, p.message);
+    });
+    this.#rpc.handle('session.release', async (params) => {
+      const p = ReleaseSchema.parse(params);
+      const room = this.#roomByKey(p.roomKey);
+      return room ? room.release(p.userId, p.epoch) : false;
+    });
+    options.rooms.on('room-created', (room) => this.#link(room));
+    options.rooms.prepare = (room) => this.#ready(room);
+    log.info(
+      { node: this.nodeId, url: this.nodeUrl, redis: redactUrl(config.redisUrl) },
+      'cluster mode',
+    );
+  }
+
+  /** Connects to Redis in the background: the node takes clients at once. */
+  async start(): Promise<void> {
+    this.redis.start();
+    await this.#rpc.start();
+    this.registry.start();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#rpc.close();
+    await Promise.all([...this.#links.values()].map((link) => link.close()));
+    await this.registry.stop();
+    await this.redis.close();
+  }
+
+  /** The live nodes' signaling URLs, this node first. */
+  signalUrls(): string[] {
+    return this.registry.signalUrls();
+  }
+
+  /** What the join knows of a member that its record carries. */
+  noteJoin(participant: Participant, extras: Omit<JoinExtras, 'joinedAt'>): void {
+    this.#extras.set(participant, { ...extras, joinedAt: Date.now() });
+  }
+
+  /**
+   * Before a join: the cluster is reachable and has room for it. Resolves with the session's
+   * epoch (a later session of the same userId anywhere has a higher one).
+   */
+  async admit(sdkAppId: number, ref: RoomRef, userId: string): Promise<number> {
+    const key = roomKey(sdkAppId, ref);
+    let replies;
+    try {
+      if (!this.redis.up) throw new Error('not connected');
+      replies = await this.redis.cmd
+        .multi()
+        .incr(keys.epoch)
+        .hlen(keys.members(key))
+        .hexists(keys.members(key), userId)
+        .scard(keys.rooms)
+        .sismember(keys.rooms, key)
+        .exec();
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+    const values = (replies ?? []).map(([error, value]) => {
+      if (error) throw this.unavailable(error);
+      return Number(value);
+    });
+    const [epoch, members, present, rooms, open] = values as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (!present && members >= this.options.maxMembersPerRoom) {
+      throw new ServerError(
+        ErrorCode.JOIN_ROOM_FAILED,
+        `room ${String(ref.id)} is full: it has ${members} members across the cluster, the limit (PARLEY_MAX_MEMBERS_PER_ROOM) is ${this.options.maxMembersPerRoom}`,
+        ROOM_LIMIT_REACHED,
+      );
+    }
+    if (!open && rooms >= this.options.maxRooms) {
+      throw new ServerError(
+        ErrorCode.JOIN_ROOM_FAILED,
+        `the cluster has ${rooms} rooms open, its limit (PARLEY_MAX_ROOMS) is ${this.options.maxRooms}: room ${String(ref.id)} cannot be opened now; retry later`,
+        ROOM_LIMIT_REACHED,
+      );
+    }
+    return epoch;
+  }
+
+  /** The clear refusal of a join while Redis cannot be reached. */
+  unavailable(cause: unknown): ServerError {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return new ServerError(
+      ErrorCode.JOIN_ROOM_FAILED,
+      `this Parley node cannot reach the cluster's Redis (${redactUrl(this.options.config.redisUrl)}): ${why}; calls in progress go on, joins are refused until it is back`,
+      ProtocolErrorCode.CLUSTER_UNAVAILABLE,
+    );
+  }
+
+  /**
+   * A resume token this node does not hold: the session of another node, if that node is gone
+   * or lets it go. Resolves with its record and the new epoch, or null (no such session).
+   */
+  async adopt(token: string): Promise<{ record: MemberRecord; epoch: number } | null> {
+    if (!this.redis.up) return null;
+    const tokenHash = hashToken(token);
+    const indexText = await this.redis.cmd.get(keys.session(tokenHash));
+    if (!indexText) return null;
+    const index = SessionIndexSchema.safeParse(JSON.parse(indexText));
+    if (!index.success) return null;
+    const key = roomKey(index.data.sdkAppId, index.data.room);
+    const recordText = await this.redis.cmd.hget(keys.members(key), index.data.userId);
+    if (!recordText) return null;
+    const parsed = MemberRecordSchema.safeParse(JSON.parse(recordText));
+    if (!parsed.success || parsed.data.tokenHash !== tokenHash) return null;
+    const record = parsed.data;
+    const owner = record.state.node;
+    if (owner === this.nodeId) return null;
+    if (this.registry.isAlive(owner)) {
+      try {
+        const released = await this.#rpc.call(
+          owner,
+          'session.release',
+          { roomKey: key, userId: record.state.userId, epoch: record.state.epoch },
+          RELEASE_TIMEOUT_MS,
+        );
+        if (released !== true) return null;
+      } catch (error) {
+        if (!(error instanceof RpcError) || error.kind === 'refused') return null;
+        // Gone (its Redis connection closed) or frozen: its session is taken over here.
+        this.options.log.warn(
+          { node: owner, user: record.state.userId, why: error.message },
+          'taking over a session from an unresponsive node',
+        );
+      }
+    }
+    const epoch = await this.redis.cmd.incr(keys.epoch);
+    return { record, epoch };
+  }
+
+  /**
+   * Removes users wherever they are in the cluster: those of this node here, the others by
+   * their node. Resolves with the userIds that were in the room.
+   */
+  async removeElsewhere(
+    sdkAppId: number,
+    ref: RoomRef,
+    userIds: readonly string[],
+    reason: 'kick' | 'banned' | 'room-disband',
+    message: string,
+  ): Promise<string[]> {
+    const key = roomKey(sdkAppId, ref);
+    const table = await this.redis.cmd.hgetall(keys.members(key));
+    const byNode = new Map<string, string[]>();
+    // '*': every member of the other nodes (DismissRoom on a node without the room).
+    const wanted = userIds.includes('*') ? Object.keys(table) : userIds;
+    for (const userId of wanted) {
+      const text = table[userId];
+      const record = text ? MemberRecordSchema.safeParse(JSON.parse(text)) : null;
+      if (!record?.success || record.data.state.node === this.nodeId) continue;
+      const list = byNode.get(record.data.state.node) ?? [];
+      list.push(userId);
+      byNode.set(record.data.state.node, list);
+    }
+    const removed = await Promise.all(
+      [...byNode].map(async ([node, ids]) => {
+        const result = await this.#rpc.call(
+          node,
+          'member.remove',
+          { sdkAppId, room: ref, userIds: ids, reason, message },
+          REMOVE_TIMEOUT_MS,
+        );
+        return z.array(z.string()).parse(result);
+      }),
+    );
+    return removed.flat();
+  }
+
+  /** Users of a room across the cluster (a node without the room asks Redis). */
+  async members(sdkAppId: number, ref: RoomRef): Promise<MemberRecord[]> {
+    const table = await this.redis.cmd.hgetall(keys.members(roomKey(sdkAppId, ref)));
+    return Object.values(table).flatMap((text) => {
+      const parsed = MemberRecordSchema.safeParse(JSON.parse(text));
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  #info(): NodeInfo {
+    let participants = 0;
+    let rooms = 0;
+    for (const room of this.options.rooms.rooms()) {
+      rooms++;
+      participants += room.localParticipants().length;
+    }
+    return {
+      id: this.nodeId,
+      url: this.nodeUrl,
+      signalUrl: this.signalUrl,
+      load: this.options.engine.workers().reduce((sum, w) => sum + w.load, 0),
+      maxLoad: this.options.maxLoad,
+      rooms,
+      participants,
+      startedAt: this.#startedAt,
+    };
+  }
+
+  #roomByKey(key: string): Room | undefined {
+    for (const room of this.options.rooms.rooms())
+      if (room.key === key && !room.closed) return room;
+    return undefined;
+  }
+
+  #link(room: Room): void {
+    const link = new ClusterRoom(room, {
+      nodeId: this.nodeId,
+      redis: this.redis,
+      relays: this.relays,
+      log: this.options.log,
+      extras: (p) => this.#extras.get(p),
+      roomCreated: (r) => this.safeEmit('room-created', r.sdkAppId, r.ref),
+      roomEmptied: (r) => this.safeEmit('room-emptied', r.sdkAppId, r.ref),
+    });
+    this.#links.set(room.key, link);
+    room.once('closed', () => {
+      if (this.#links.get(room.key) === link) this.#links.delete(room.key);
+    });
+  }
+
+  async #ready(room: Room): Promise<void> {
+    const link = this.#links.get(room.key);
+    if (!link) return;
+    try {
+      await link.ready;
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  /**
+   * A node died: the relays from it go at once (their viewers wait for the member to resume
+   * elsewhere); after the grace period one node removes its members that nobody resumed.
+   */
+  #nodeDead(node: NodeInfo): void {
+    this.relays.nodeLost(node.id);
+    for (const room of this.options.rooms.rooms()) void room.nodeLost(node.id);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.#reap(node).catch((error: unknown) =>
+        this.options.log.warn({ err: error, node: node.id }, 'reaping a dead node failed'),
+      );
+    }, this.options.sessionTimeoutMs);
+    this.#timers.add(timer);
+  }
+
+  async #reap(node: NodeInfo): Promise<void> {
+    if (this.#closed || !this.redis.up) return;
+    const lock = await this.redis.cmd.set(
+      keys.reap(node.id, node.startedAt),
+      this.nodeId,
+      'PX',
+      60_000,
+      'NX',
+    );
+    if (lock !== 'OK') return;
+    const roomKeys = await this.redis.cmd.smembers(keys.nodeRooms(node.id));
+    for (const key of roomKeys) {
+      const table = await this.redis.cmd.hgetall(keys.members(key));
+      for (const text of Object.values(table)) {
+        const parsed = MemberRecordSchema.safeParse(JSON.parse(text));
+        if (!parsed.success || parsed.data.state.node !== node.id) continue;
+        const { state } = parsed.data;
+        const result = await this.redis.delMember({
+          roomKey: key,
+          userId: state.userId,
+          epoch: state.epoch,
+          // From no node: every node applies it, this one too.
+          message: JSON.stringify({
+            t: 'gone',
+            from: 'reaper',
+            userId: state.userId,
+            epoch: state.epoch,
+            reason: 'timeout',
+          }),
+        });
+        if (result === 0) continue;
+        await this.redis.cmd.del(keys.session(parsed.data.tokenHash));
+        this.options.log.info(
+          { node: node.id, user: state.userId, room: key },
+          'member of a dead node removed',
+        );
+        this.safeEmit('member-reaped', parsed.data);
+        if (result === 2) this.safeEmit('room-emptied', parsed.data.sdkAppId, parsed.data.room);
+      }
+    }
+    await this.redis.cmd.del(keys.nodeRooms(node.id));
+  }
+}

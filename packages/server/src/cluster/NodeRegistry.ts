@@ -1,0 +1,118 @@
+/**
+ * The cluster's live nodes: each node keeps a heartbeat key in Redis (`parley:node:<id>`, a TTL
+ * of HEARTBEAT_TTL_MS refreshed every HEARTBEAT_MS) with its URL and load; a node whose key
+ * expired is dead. Every node reads the others' keys as often as it writes its own, so a node
+ * that stops (killed, frozen, cut off) is declared dead by the others within about 2 s.
+ */
+import type { Logger } from 'pino';
+import { SafeEmitter } from '../util/TypedEmitter.js';
+import { keys, NodeInfoSchema, type NodeInfo } from './records.js';
+import type { RedisLink } from './RedisLink.js';
+
+export const HEARTBEAT_MS = 500;
+export const HEARTBEAT_TTL_MS = 2000;
+
+export interface NodeRegistryEvents {
+  /** A node's heartbeat expired (once per incarnation of that node). */
+  'node-dead': [node: NodeInfo];
+  /** The set of live nodes changed (their signaling URLs, this node first). */
+  'nodes-changed': [urls: string[]];
+}
+
+export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
+  readonly #alive = new Map<string, NodeInfo>();
+  #timer: NodeJS.Timeout | undefined;
+  #beating = false;
+  #urls = '';
+
+  constructor(
+    private readonly redis: RedisLink,
+    private readonly self: () => NodeInfo,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.#timer.unref();
+    void this.beat();
+  }
+
+  /** Stops beating and removes this node's key (a clean stop is not a death). */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    const id = this.self().id;
+    await this.redis.cmd
+      .multi()
+      .del(keys.node(id))
+      .srem(keys.nodes, id)
+      .exec()
+      .catch(() => undefined);
+  }
+
+  /** The live nodes other than this one. */
+  peers(): NodeInfo[] {
+    return [...this.#alive.values()].filter((n) => n.id !== this.self().id);
+  }
+
+  isAlive(id: string): boolean {
+    return id === this.self().id || this.#alive.has(id);
+  }
+
+  /** Signaling URLs of the live nodes, this node first. */
+  signalUrls(): string[] {
+    const self = this.self();
+    return [self.signalUrl, ...this.peers().map((n) => n.signalUrl)];
+  }
+
+  /** Writes this node's heartbeat and reads the others'. */
+  async beat(): Promise<void> {
+    if (this.#beating || !this.redis.up) return;
+    this.#beating = true;
+    try {
+      const self = this.self();
+      const ids = await this.redis.cmd
+        .multi()
+        .set(keys.node(self.id), JSON.stringify(self), 'PX', HEARTBEAT_TTL_MS)
+        .sadd(keys.nodes, self.id)
+        .smembers(keys.nodes)
+        .exec();
+      const members = (ids?.[2]?.[1] as string[] | undefined) ?? [];
+      const others = members.filter((id) => id !== self.id);
+      const values = others.length > 0 ? await this.redis.cmd.mget(...others.map(keys.node)) : [];
+      const seen = new Map<string, NodeInfo>();
+      others.forEach((id, i) => {
+        const text = values[i];
+        if (!text) return;
+        const parsed = NodeInfoSchema.safeParse(JSON.parse(text));
+        if (parsed.success) seen.set(id, parsed.data);
+      });
+      for (const [id, info] of this.#alive) {
+        const now = seen.get(id);
+        if (!now || now.startedAt !== info.startedAt) {
+          this.#alive.delete(id);
+          this.log.warn({ node: id }, 'cluster node is gone');
+          this.safeEmit('node-dead', info);
+        }
+      }
+      for (const [id, info] of seen) {
+        if (!this.#alive.has(id)) this.log.info({ node: id, url: info.url }, 'cluster node is up');
+        this.#alive.set(id, info);
+      }
+      // Ids whose key expired long ago (never seen alive by this node) leave the set too.
+      const dead = others.filter((id) => !seen.has(id));
+      if (dead.length > 0) await this.redis.cmd.srem(keys.nodes, ...dead);
+      const urls = this.signalUrls();
+      const joined = urls.join(' ');
+      if (joined !== this.#urls) {
+        this.#urls = joined;
+        this.safeEmit('nodes-changed', urls);
+      }
+    } catch (error) {
+      this.log.debug({ err: error }, 'heartbeat failed');
+    } finally {
+      this.#beating = false;
+    }
+  }
+}
