@@ -19,6 +19,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Operations } from './Operations.js';
 import { Cluster } from './cluster/Cluster.js';
 import { hashToken } from './cluster/ClusterRoom.js';
+import { registerClusterMetrics } from './cluster/clusterMetrics.js';
 import { Authenticator } from './auth/Authenticator.js';
 import type { ParleyConfig } from './config.js';
 import { createHttpApp } from './http/HttpApp.js';
@@ -230,6 +231,7 @@ export class ParleyServer {
         'timeout',
       ),
     );
+    registerClusterMetrics(this.ops.metrics.registry, cluster);
     await cluster.start();
   }
 

@@ -137,6 +137,9 @@ describe('a room across two nodes', () => {
     expect(a.server.cluster!.relays.list().map((r) => [r.peer, r.direction])).toEqual([
       ['node-b', 'out'],
     ]);
+    const metrics = await b.server.ops.metrics.registry.metrics();
+    expect(metrics).toContain('parley_relays{peer="node-a",direction="in",node="node-b"} 1');
+    expect(metrics).toContain('parley_cluster_nodes{node="node-b"} 2');
 
     // Mute on node a reaches node b's viewers as stream-updated.
     expect(
