@@ -112,6 +112,10 @@ export class ParleyServer {
               ? this.#cluster.removeElsewhere(sdkAppId, ref, userIds, reason, message)
               : Promise.resolve([])
         : null,
+      roomExists: config.cluster
+        ? async (sdkAppId, ref) =>
+            this.#cluster ? (await this.#cluster.members(sdkAppId, ref)).length > 0 : false
+        : null,
     });
     this.ops = new Operations({
       config,

@@ -69,7 +69,7 @@ export function createActions(deps: ActionDeps): Record<string, ActionHandler> {
       const sdkAppId = sdkAppIdParam(params, caller);
       const room = roomParam(params, kind);
       const userIds = userIdsParam(params, 10, true)!;
-      if (!directory.getRoom(sdkAppId, room)) {
+      if (!(await directory.roomExists(sdkAppId, room))) {
         throw new ApiError('FailedOperation.RoomNotExist', `room ${roomName(room)} does not exist`);
       }
       const removed = await directory.removeUsers(

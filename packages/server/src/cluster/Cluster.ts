@@ -352,6 +352,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   #link(room: Room): void {
     const link = new ClusterRoom(room, {
       nodeId: this.nodeId,
+      startedAt: this.#startedAt,
       redis: this.redis,
       relays: this.relays,
       log: this.options.log,
@@ -401,12 +402,19 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
       'NX',
     );
     if (lock !== 'OK') return;
-    const roomKeys = await this.redis.cmd.smembers(keys.nodeRooms(node.id));
+    const index = keys.nodeRooms(node.id, node.startedAt);
+    const roomKeys = await this.redis.cmd.smembers(index);
     for (const key of roomKeys) {
       const table = await this.redis.cmd.hgetall(keys.members(key));
       for (const text of Object.values(table)) {
         const parsed = MemberRecordSchema.safeParse(JSON.parse(text));
-        if (!parsed.success || parsed.data.state.node !== node.id) continue;
+        if (
+          !parsed.success ||
+          parsed.data.state.node !== node.id ||
+          parsed.data.nodeStartedAt !== node.startedAt
+        ) {
+          continue;
+        }
         const { state } = parsed.data;
         const result = await this.redis.delMember({
           roomKey: key,
@@ -431,6 +439,6 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
         if (result === 2) this.safeEmit('room-emptied', parsed.data.sdkAppId, parsed.data.room);
       }
     }
-    await this.redis.cmd.del(keys.nodeRooms(node.id));
+    await this.redis.cmd.del(index);
   }
 }

@@ -38,6 +38,8 @@ const RELAY_RETRY_MS = 2000;
 
 export interface ClusterRoomContext {
   nodeId: string;
+  /** This node's incarnation. */
+  startedAt: number;
   redis: RedisLink;
   relays: Relays;
   log: Logger;
@@ -169,19 +171,21 @@ export class ClusterRoom implements RoomLink {
     this.#pullRelays();
   }
 
-  /** Writes every local member again (Redis came back, maybe empty). */
+  /** Writes every local member again (Redis came back, maybe empty): no room event for that. */
   rewrite(): void {
     this.#written.clear();
-    this.settled(this.room);
+    if (this.#closed) return;
+    for (const participant of this.room.localParticipants()) this.#write(participant, true);
   }
 
-  #write(participant: Participant): void {
+  #write(participant: Participant, rewriting = false): void {
     const extras = this.ctx.extras(participant);
     if (!extras) return;
     const record: MemberRecord = {
       state: memberState(participant, this.ctx.nodeId),
       sdkAppId: this.room.sdkAppId,
       room: this.room.ref,
+      nodeStartedAt: this.ctx.startedAt,
       ...extras,
     };
     const text = JSON.stringify(record);
@@ -192,13 +196,13 @@ export class ClusterRoom implements RoomLink {
       async () => {
         const result = await redis.putMember({
           roomKey: this.room.key,
-          node: nodeId,
+          nodeRooms: keys.nodeRooms(nodeId, this.ctx.startedAt),
           userId: participant.userId,
           epoch: participant.epoch,
           record: text,
           message: JSON.stringify({ t: 'put', from: nodeId, record }),
         });
-        if (result === 2) this.ctx.roomCreated(this.room);
+        if (result === 2 && !rewriting) this.ctx.roomCreated(this.room);
         await redis.cmd.set(
           keys.session(extras.tokenHash),
           JSON.stringify({
@@ -254,7 +258,7 @@ export class ClusterRoom implements RoomLink {
     this.ctx.relays.roomClosed(this.room.key);
     await this.#writes;
     await this.ctx.redis.cmd
-      .srem(keys.nodeRooms(this.ctx.nodeId), this.room.key)
+      .srem(keys.nodeRooms(this.ctx.nodeId, this.ctx.startedAt), this.room.key)
       .catch(() => undefined);
     await this.ctx.redis.unsubscribe(this.#channel).catch(() => undefined);
   }

@@ -24,6 +24,11 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
   #timer: NodeJS.Timeout | undefined;
   #beating = false;
   #urls = '';
+  /**
+   * No node is declared dead before this: after (re)connecting to Redis the others need a
+   * heartbeat's time to write their keys again (a Redis restart is not the death of every node).
+   */
+  #quietUntil = 0;
 
   constructor(
     private readonly redis: RedisLink,
@@ -34,6 +39,9 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
   }
 
   start(): void {
+    this.redis.on('up', () => {
+      this.#quietUntil = Date.now() + HEARTBEAT_TTL_MS;
+    });
     this.#timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.#timer.unref();
     void this.beat();
@@ -88,8 +96,10 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
         const parsed = NodeInfoSchema.safeParse(JSON.parse(text));
         if (parsed.success) seen.set(id, parsed.data);
       });
+      const quiet = Date.now() < this.#quietUntil;
       for (const [id, info] of this.#alive) {
         const now = seen.get(id);
+        if (!now && quiet) continue;
         if (!now || now.startedAt !== info.startedAt) {
           this.#alive.delete(id);
           this.log.warn({ node: id }, 'cluster node is gone');
@@ -101,8 +111,8 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
         this.#alive.set(id, info);
       }
       // Ids whose key expired long ago (never seen alive by this node) leave the set too.
-      const dead = others.filter((id) => !seen.has(id));
-      if (dead.length > 0) await this.redis.cmd.srem(keys.nodes, ...dead);
+      const dead = others.filter((id) => !seen.has(id) && !this.#alive.has(id));
+      if (dead.length > 0 && !quiet) await this.redis.cmd.srem(keys.nodes, ...dead);
       const urls = this.signalUrls();
       const joined = urls.join(' ');
       if (joined !== this.#urls) {

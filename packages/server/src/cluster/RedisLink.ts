@@ -139,7 +139,8 @@ export class RedisLink extends SafeEmitter<RedisLinkEvents> {
 
   async putMember(options: {
     roomKey: string;
-    node: string;
+    /** The writing node's room index (keys.nodeRooms). */
+    nodeRooms: string;
     userId: string;
     epoch: number;
     record: string;
@@ -151,7 +152,7 @@ export class RedisLink extends SafeEmitter<RedisLinkEvents> {
       3,
       keys.members(roomKey),
       keys.rooms,
-      keys.nodeRooms(options.node),
+      options.nodeRooms,
       options.userId,
       options.record,
       String(options.epoch),

@@ -60,6 +60,8 @@ export const MemberRecordSchema = z.object({
   room: RoomRefSchema,
   /** sha256 of its resume token: a node that resumes it checks the token against this. */
   tokenHash: z.string().max(128),
+  /** Its node's incarnation (startedAt): a dead incarnation's members are reaped, not a new one's. */
+  nodeStartedAt: z.number(),
   joinedAt: z.number(),
   clientIp: z.string().max(64),
   sdkVersion: z.string().max(64),
@@ -104,7 +106,8 @@ export type NodeInfo = z.infer<typeof NodeInfoSchema>;
 export const keys = {
   nodes: 'parley:nodes',
   node: (id: string) => `parley:node:${id}`,
-  nodeRooms: (id: string) => `parley:node-rooms:${id}`,
+  /** The rooms an incarnation of a node has members in (what to reap when it dies). */
+  nodeRooms: (id: string, startedAt: number) => `parley:node-rooms:${id}@${startedAt}`,
   rooms: 'parley:rooms',
   members: (roomKey: string) => `parley:members:${roomKey}`,
   roomChannel: (roomKey: string) => `parley:room:${roomKey}`,

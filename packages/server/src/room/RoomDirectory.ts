@@ -73,6 +73,8 @@ export interface RoomDirectory extends TypedEmitter<DirectoryEvents> {
   /** Live rooms of an application (all applications when `sdkAppId` is undefined). */
   listRooms(sdkAppId?: number): RoomState[];
   getRoom(sdkAppId: number, room: RoomRef): RoomState | undefined;
+  /** Whether the room has members (in a cluster: on any node). */
+  roomExists(sdkAppId: number, room: RoomRef): Promise<boolean>;
   /**
    * Removes users: each gets a `banned` notification with `reason` and `message`, its session
    * ends, the others see peer-leave. Resolves with the userIds that were in the room.

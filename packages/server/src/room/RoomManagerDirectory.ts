@@ -53,6 +53,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
 
   readonly #roomEvents: boolean;
   readonly #removeElsewhere: RemoveElsewhere | null;
+  readonly #clusterRoomExists: ((sdkAppId: number, ref: RoomRef) => Promise<boolean>) | null;
 
   constructor(
     private readonly rooms: RoomManager,
@@ -61,11 +62,14 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       roomEvents?: boolean;
       /** Cluster: removes users that other nodes hold. */
       removeElsewhere?: RemoveElsewhere | null;
+      /** Cluster: whether any node has members in the room. */
+      roomExists?: ((sdkAppId: number, ref: RoomRef) => Promise<boolean>) | null;
     } = {},
   ) {
     super();
     this.#roomEvents = options.roomEvents ?? true;
     this.#removeElsewhere = options.removeElsewhere ?? null;
+    this.#clusterRoomExists = options.roomExists ?? null;
     rooms.on('room-created', (room) => this.#watch(room));
     rooms.on('room-closed', (room) => {
       if (!this.#roomEvents) return;
@@ -75,6 +79,11 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       });
     });
     for (const room of rooms.rooms()) this.#watch(room);
+  }
+
+  async roomExists(sdkAppId: number, ref: RoomRef): Promise<boolean> {
+    if (this.rooms.get(sdkAppId, ref)) return true;
+    return this.#clusterRoomExists ? this.#clusterRoomExists(sdkAppId, ref) : false;
   }
 
   /** Cluster: the room appeared in (or left) the cluster, once for all nodes. */
@@ -225,7 +234,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
 
   #watch(room: Room): void {
     this.#createdAt.set(room, Date.now());
-    this.safeEmit('room-created', this.#base(room));
+    if (this.#roomEvents) this.safeEmit('room-created', this.#base(room));
     room.on('participant-joined', (participant) => {
       const note = this.#noteOf(participant);
       this.safeEmit('participant-joined', {
