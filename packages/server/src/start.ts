@@ -1,10 +1,11 @@
 /** Starts a Parley node configured from the environment (run by main.ts once Node is new enough). */
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type ParleyConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ParleyServer } from './ParleyServer.js';
+import { shareDevCredentials } from './cluster/devCredentials.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ParleyConfig;
   try {
     config = loadConfig();
   } catch (error) {
@@ -15,8 +16,13 @@ async function main(): Promise<void> {
     throw error;
   }
   // The secret keys are scrubbed from every line even if some message were to quote them.
-  const secrets = [config.secretKey, ...(config.turn?.secret ? [config.turn.secret] : [])];
-  const log = createLogger(undefined, { secrets });
+  const secretsOf = (c: ParleyConfig) => [c.secretKey, ...(c.turn?.secret ? [c.turn.secret] : [])];
+  // Dev mode in a cluster takes the cluster's dev credentials first (they are its secrets).
+  config = await shareDevCredentials(
+    config,
+    createLogger(undefined, { secrets: secretsOf(config) }),
+  );
+  const log = createLogger(undefined, { secrets: secretsOf(config) });
   // One bad packet or message must not take every room down: log what escaped and go on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
@@ -45,7 +51,9 @@ async function main(): Promise<void> {
         `  SDK:        ${url}sdk/trtc.js`,
         `  sdkAppId:   ${config.sdkAppId}`,
         `  secretKey:  ${config.secretKey}`,
-        `  (kept in ${config.devCredentialsFile}; set PARLEY_SDK_APP_ID and PARLEY_SECRET_KEY for production)`,
+        config.cluster
+          ? `  (shared by the cluster's nodes through Redis; set PARLEY_SDK_APP_ID and PARLEY_SECRET_KEY for production)`
+          : `  (kept in ${config.devCredentialsFile}; set PARLEY_SDK_APP_ID and PARLEY_SECRET_KEY for production)`,
         `  Server API: POST ${url} (TRTC API 3.0), SecretId ${config.apps[0]?.apiCredentials[0]?.secretId ?? '-'}`,
         `              SecretKey ${config.apps[0]?.apiCredentials[0]?.secretKey ?? '-'}`,
         `  Admin:      ${url}admin (sign in with the SecretId and SecretKey above)`,
