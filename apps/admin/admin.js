@@ -213,6 +213,27 @@ function renderRooms(rooms) {
   }
 }
 
+/** Cluster mode: each live node with its load (its share of its limit) and rooms. */
+function renderNodes(nodes) {
+  $('nodes-card').hidden = !nodes;
+  if (!nodes) return;
+  $('nodes').replaceChildren(
+    ...nodes.map((n) =>
+      el(
+        'tr',
+        { 'data-node': n.id },
+        el('td', {}, n.id + (n.self ? ' (this node)' : '')),
+        el('td', { class: 'muted' }, n.url),
+        el('td', {}, n.load + ' / ' + n.maxLoad),
+        el('td', {}, String(n.rooms)),
+        el('td', {}, String(n.participants)),
+        el('td', {}, n.self ? '-' : n.relaysIn + ' / ' + n.relaysOut),
+        el('td', { class: 'muted' }, time(n.startedAt)),
+      ),
+    ),
+  );
+}
+
 function render(state) {
   $('who').textContent = 'Signed in with ' + state.signedInAs;
   const users = state.rooms.reduce((n, r) => n + r.participants.length, 0);
@@ -224,6 +245,7 @@ function render(state) {
   $('t-out').textContent = bitrate(sum('bitrateOut'));
   $('t-queue').textContent = state.callbackQueueDepth;
   renderRooms(state.rooms);
+  renderNodes(state.nodes);
   $('errors').replaceChildren(
     ...(state.errors.length
       ? state.errors

@@ -112,9 +112,11 @@ describe('a room across three nodes', () => {
       ],
       roomId,
     );
-    await expectFlowing(alice!, ['bob', 'carol', 'dave']);
+    // Every page decodes every other (four pages encoding and decoding on two cores: the
+    // steady-flow check is made for the publisher on another node, from both other nodes).
+    await receivingFrom(alice!, ['bob', 'carol', 'dave']);
+    await receivingFrom(carol!, ['alice', 'bob', 'dave']);
     await expectFlowing(bob!, ['alice', 'carol', 'dave']);
-    await expectFlowing(carol!, ['alice', 'bob', 'dave']);
     await expectFlowing(dave!, ['alice', 'bob', 'carol']);
     // Node 1 has two viewers of alice (node 0) and of dave (node 2): one pipe from each.
     const [n0, n1, n2] = env.nodes as [NodeUnderTest, NodeUnderTest, NodeUnderTest];
@@ -128,6 +130,25 @@ describe('a room across three nodes', () => {
     );
     console.log(`[cluster] alice's relay into ${n1.id}: ${(relayed / 1000).toFixed(0)} kbit/s`);
     expect(relayed).toBeGreaterThan(100_000);
+    // The admin console of any node lists every node with its load and rooms.
+    const auth = `Basic ${Buffer.from(`${CLUSTER_API.secretId}:${CLUSTER_API.secretKey}`).toString('base64')}`;
+    const state = (await (
+      await fetch(`${n1.origin}/admin/api/state`, { headers: { authorization: auth } })
+    ).json()) as {
+      nodes: Array<{
+        id: string;
+        self: boolean;
+        rooms: number;
+        participants: number;
+        relaysIn: number;
+        load: number;
+      }>;
+    };
+    expect(state.nodes.map((n) => n.id).sort()).toEqual([n0.id, n1.id, n2.id].sort());
+    const self = state.nodes.find((n) => n.self)!;
+    expect(self).toMatchObject({ id: n1.id, rooms: 1, participants: 2 });
+    expect(self.load).toBeGreaterThan(0);
+    expect(state.nodes.find((n) => n.id === n0.id)).toMatchObject({ participants: 1, relaysIn: 1 });
   });
 });
 

@@ -19,6 +19,7 @@ import { History } from './api/History.js';
 import { JoinPolicy } from './api/JoinPolicy.js';
 import type { JoinRefusal, RoomDirectory } from './room/RoomDirectory.js';
 import { createTencentApi, isApiRequest } from './api/TencentApi.js';
+import type { AdminNode } from './admin/AdminApi.js';
 
 export interface OperationsOptions {
   config: ParleyConfig;
@@ -26,6 +27,8 @@ export interface OperationsOptions {
   media: MediaStatsSource;
   log: Logger;
   adminDir: string;
+  /** Cluster: the nodes the admin console lists. */
+  nodes?: () => AdminNode[] | null;
 }
 
 export class Operations {
@@ -86,6 +89,7 @@ export class Operations {
       metrics: this.metrics,
       callbacks: this.callbacks,
       log: log.child({ part: 'admin' }),
+      ...(options.nodes ? { nodes: options.nodes } : {}),
     });
   }
 

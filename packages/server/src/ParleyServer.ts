@@ -123,6 +123,7 @@ export class ParleyServer {
       media: new EngineMediaStats(this.rooms, { intervalMs: config.statsIntervalMs }),
       log: this.log,
       adminDir: options.adminDir ?? here('../../../apps/admin/'),
+      nodes: () => this.#cluster?.nodeViews() ?? null,
     });
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),

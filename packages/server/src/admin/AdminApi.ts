@@ -27,6 +27,23 @@ export interface AdminApiOptions {
   metrics: Metrics;
   callbacks: CallbackQueue;
   log: Logger;
+  /** Cluster: every live node with its load and rooms (null on a single node). */
+  nodes?: () => AdminNode[] | null;
+}
+
+/** One node of a cluster as the console shows it. */
+export interface AdminNode {
+  id: string;
+  url: string;
+  self: boolean;
+  load: number;
+  maxLoad: number;
+  rooms: number;
+  participants: number;
+  startedAt: number;
+  /** Relays to and from this node from this one's side. */
+  relaysIn: number;
+  relaysOut: number;
 }
 
 /** Who is signed in: every app (token) or one. */
@@ -126,6 +143,7 @@ export function createAdminApi(options: AdminApiOptions) {
         ),
       deliveries: callbacks.deliveries(50).filter((d) => visible(d.sdkAppId)),
       recentLeaves: options.history.recentStays(scope.sdkAppId ?? undefined, 20),
+      nodes: options.nodes?.() ?? null,
       callbackQueueDepth: callbacks.depth,
     };
   }

@@ -16,6 +16,7 @@ import {
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { AdminNode } from '../admin/AdminApi.js';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import type { Participant } from '../room/Participant.js';
 import type { Room } from '../room/Room.js';
@@ -171,6 +172,23 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   /** The live nodes' signaling URLs, this node first. */
   signalUrls(): string[] {
     return this.registry.signalUrls();
+  }
+
+  /** Every live node (this one first) with its load, rooms and relays (admin console). */
+  nodeViews(): AdminNode[] {
+    const relays = this.relays.list();
+    return [this.#info(), ...this.registry.peers()].map((n) => ({
+      id: n.id,
+      url: n.url,
+      self: n.id === this.nodeId,
+      load: n.load,
+      maxLoad: n.maxLoad,
+      rooms: n.rooms,
+      participants: n.participants,
+      startedAt: n.startedAt,
+      relaysIn: relays.filter((r) => r.peer === n.id && r.direction === 'in').length,
+      relaysOut: relays.filter((r) => r.peer === n.id && r.direction === 'out').length,
+    }));
   }
 
   /** What the join knows of a member that its record carries. */
