@@ -199,6 +199,7 @@ export class ParleyServer {
     const limits = this.#edge.limits;
     const cluster = new Cluster({
       config: config.cluster!,
+      bans: this.ops.bans,
       rooms: this.rooms,
       engine: this.engine,
       log: this.log,

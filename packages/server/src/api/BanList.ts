@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { roomKey, type RoomRef } from '@parley/protocol';
+import { SafeEmitter } from '../util/TypedEmitter.js';
 
 export interface Ban {
   sdkAppId: number;
@@ -20,13 +21,20 @@ export interface Ban {
 const banKey = (sdkAppId: number, room: RoomRef, userId: string) =>
   `${roomKey(sdkAppId, room)}|${userId}`;
 
-export class BanList {
+export interface BanListEvents {
+  /** A ban made or lifted here (not one learnt from another node: see `learn`). */
+  added: [ban: Ban];
+  removed: [sdkAppId: number, room: RoomRef, userId: string];
+}
+
+export class BanList extends SafeEmitter<BanListEvents> {
   readonly #bans = new Map<string, Ban>();
 
   constructor(
     private readonly file: string | null,
     private readonly now: () => number = Date.now,
   ) {
+    super();
     if (!file) return;
     try {
       const stored = JSON.parse(readFileSync(file, 'utf8')) as Ban[];
@@ -39,12 +47,23 @@ export class BanList {
   add(ban: Ban): void {
     this.#bans.set(banKey(ban.sdkAppId, ban.room, ban.userId), ban);
     this.#save();
+    this.safeEmit('added', ban);
   }
 
   remove(sdkAppId: number, room: RoomRef, userId: string): boolean {
     const removed = this.#bans.delete(banKey(sdkAppId, room, userId));
     if (removed) this.#save();
+    // Lifted cluster-wide even when this node had not learnt of it.
+    this.safeEmit('removed', sdkAppId, room, userId);
     return removed;
+  }
+
+  /** Cluster: a ban made (`ban`) or lifted (null) on another node. */
+  learn(key: { sdkAppId: number; room: RoomRef; userId: string }, ban: Ban | null): void {
+    const k = banKey(key.sdkAppId, key.room, key.userId);
+    if (ban && ban.until > this.now()) this.#bans.set(k, ban);
+    else this.#bans.delete(k);
+    this.#save();
   }
 
   /** The ban in force for this user in this room, if any. */

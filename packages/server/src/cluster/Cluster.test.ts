@@ -245,6 +245,32 @@ describe('a room across two nodes', () => {
   });
 });
 
+describe('bans', () => {
+  it('a ban made on one node refuses the user on every node, and is lifted everywhere', async () => {
+    const [a, b] = [await node('node-a'), await node('node-b')];
+    const room = { kind: 'number', id: 4242 } as const;
+    a.server.ops.bans.add({
+      sdkAppId: a.sdkAppId,
+      room,
+      userId: 'mallory',
+      until: Date.now() + 60_000,
+      reason: 'spam',
+      by: 'test',
+    });
+    await until(() => !!b.server.ops.bans.find(b.sdkAppId, room, 'mallory'), 'node b learns the ban');
+    const refused = await join(b, 'mallory');
+    expect(refused.answer.ok).toBe(false);
+    expect(refused.answer.error?.code).toBe(ErrorCode.JOIN_ROOM_FAILED);
+    expect(refused.answer.error?.message).toContain('spam');
+    // A node started later reads it from Redis.
+    const c = await node('node-c');
+    await until(() => !!c.server.ops.bans.find(c.sdkAppId, room, 'mallory'), 'node c reads the ban');
+    b.server.ops.bans.remove(b.sdkAppId, room, 'mallory');
+    await until(() => !a.server.ops.bans.find(a.sdkAppId, room, 'mallory'), 'lifted on node a');
+    expect((await join(a, 'mallory')).answer.ok).toBe(true);
+  });
+});
+
 describe('Redis faults', () => {
   it('refuses joins with a clear error while Redis is down; calls go on; then joins again', async () => {
     const a = await node('node-a');

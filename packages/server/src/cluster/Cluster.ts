@@ -17,6 +17,8 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AdminNode } from '../admin/AdminApi.js';
+import type { BanList } from '../api/BanList.js';
+import { BanSync } from './BanSync.js';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import type { Participant } from '../room/Participant.js';
 import type { Room } from '../room/Room.js';
@@ -48,6 +50,8 @@ export interface ClusterEvents {
 
 export interface ClusterOptions {
   config: ClusterConfig;
+  /** The node's bans: kept the same on every node (BanSync). */
+  bans: BanList;
   rooms: RoomManager;
   engine: MediaEngine;
   log: Logger;
@@ -101,6 +105,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   readonly registry: NodeRegistry;
   readonly relays: Relays;
   readonly #rpc: Rpc;
+  readonly #bans: BanSync;
   readonly #links = new Map<string, ClusterRoom>();
   readonly #extras = new WeakMap<Participant, JoinExtras>();
   readonly #startedAt = Date.now();
@@ -126,6 +131,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     this.#rpc = new Rpc(this.redis, this.nodeId, clusterLog);
     this.registry = new NodeRegistry(this.redis, () => this.#info(), clusterLog);
     this.relays = new Relays(this.#rpc, clusterLog, (key) => this.#roomByKey(key));
+    this.#bans = new BanSync(options.bans, this.redis, this.nodeId, clusterLog);
     this.redis.on('message', (channel, text) => {
       if (!channel.startsWith('parley:room:')) return;
       this.#links.get(channel.slice('parley:room:'.length))?.onMessage(text);
@@ -157,6 +163,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   async start(): Promise<void> {
     this.redis.start();
     await this.#rpc.start();
+    await this.#bans.start();
     this.registry.start();
   }
 
