@@ -22,7 +22,7 @@ const clients: TestClient[] = [];
 
 const logs: CapturedLog[] = [];
 
-async function node(id: string): Promise<TestServer> {
+async function node(id: string, env: Record<string, string> = {}): Promise<TestServer> {
   const log = new CapturedLog();
   logs.push(log);
   const server = await startTestServer(
@@ -33,6 +33,7 @@ async function node(id: string): Promise<TestServer> {
       PARLEY_WORKERS: '1',
       PARLEY_ANNOUNCED_IP: '127.0.0.1',
       PARLEY_RTC_LISTEN_IPS: '127.0.0.1',
+      ...env,
     },
     log,
   );
@@ -67,7 +68,7 @@ afterEach(async (context) => {
       for (const line of log.lines)
         if (
           /"level":(40|50|60)/.test(line) ||
-          (process.env.CLUSTER_DEBUG && /relay|pipe|cluster/.test(line))
+          (process.env.CLUSTER_DEBUG && /relay|pipe|cluster|orphan|reap|dead node/.test(line))
         )
           console.log(line);
     }
@@ -245,6 +246,52 @@ describe('a room across two nodes', () => {
   });
 });
 
+describe('members of dead nodes', () => {
+  it('reaps the members of a node incarnation nobody saw die, after the grace period', async () => {
+    // A node that died before any live node knew it left its member in Redis.
+    const admin = new Redis(redis.port, '127.0.0.1');
+    const record = {
+      state: {
+        userId: 'ghost',
+        node: 'gone-node',
+        epoch: 1,
+        role: 'anchor',
+        mode: 'rtc',
+        privilege: 0xff,
+        autoSubscribe: false,
+        sessionId: 's',
+        streams: [],
+        subscriptions: [],
+        videoTypes: [],
+      },
+      sdkAppId: 1400000001,
+      room: { kind: 'number', id: 4242 },
+      tokenHash: 'x',
+      nodeStartedAt: 123,
+      joinedAt: 0,
+      clientIp: '',
+      sdkVersion: '',
+    };
+    await admin.hset('parley:members:1400000001/n/4242', 'ghost', JSON.stringify(record));
+    await admin.sadd('parley:node-rooms:gone-node@123', '1400000001/n/4242');
+    admin.disconnect();
+    const a = await node('node-a', { PARLEY_SESSION_TIMEOUT_MS: '1000' });
+    const nina = await join(a, 'nina');
+    expect(nina.answer.data?.participants).toEqual([
+      { userId: 'ghost', role: 'anchor', streams: [] },
+    ]);
+    // Nina's client stays alive as the SDK's would (a 1 s session timeout drops a silent one).
+    const pings = setInterval(
+      () => void nina.client.request('ping', {}).catch(() => undefined),
+      250,
+    );
+    const leave = await nina.client
+      .waitFor((f) => f.method === 'peer-leave', 10_000)
+      .finally(() => clearInterval(pings));
+    expect(leave.data).toEqual({ userId: 'ghost', reason: 'timeout' });
+  }, 15_000);
+});
+
 describe('bans', () => {
   it('a ban made on one node refuses the user on every node, and is lifted everywhere', async () => {
     const [a, b] = [await node('node-a'), await node('node-b')];
@@ -257,14 +304,20 @@ describe('bans', () => {
       reason: 'spam',
       by: 'test',
     });
-    await until(() => !!b.server.ops.bans.find(b.sdkAppId, room, 'mallory'), 'node b learns the ban');
+    await until(
+      () => !!b.server.ops.bans.find(b.sdkAppId, room, 'mallory'),
+      'node b learns the ban',
+    );
     const refused = await join(b, 'mallory');
     expect(refused.answer.ok).toBe(false);
     expect(refused.answer.error?.code).toBe(ErrorCode.JOIN_ROOM_FAILED);
     expect(refused.answer.error?.message).toContain('spam');
     // A node started later reads it from Redis.
     const c = await node('node-c');
-    await until(() => !!c.server.ops.bans.find(c.sdkAppId, room, 'mallory'), 'node c reads the ban');
+    await until(
+      () => !!c.server.ops.bans.find(c.sdkAppId, room, 'mallory'),
+      'node c reads the ban',
+    );
     b.server.ops.bans.remove(b.sdkAppId, room, 'mallory');
     await until(() => !a.server.ops.bans.find(a.sdkAppId, room, 'mallory'), 'lifted on node a');
     expect((await join(a, 'mallory')).answer.ok).toBe(true);

@@ -35,6 +35,10 @@ import { Rpc, RpcError } from './Rpc.js';
 
 /** How long the old node may take to let a session go before it is taken for dead. */
 export const RELEASE_TIMEOUT_MS = 800;
+/** After reconnecting to Redis: when the room tables are read again (others rewrote theirs). */
+const RESYNC_DELAY_MS = 2500;
+/** How often a node looks for members of node incarnations nobody vouches for. */
+const ORPHAN_SWEEP_MS = 5000;
 /** How long the other node may take to remove a user (RemoveUser / DismissRoom sent elsewhere). */
 const REMOVE_TIMEOUT_MS = 5000;
 
@@ -110,6 +114,9 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   readonly #extras = new WeakMap<Participant, JoinExtras>();
   readonly #startedAt = Date.now();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Node incarnations (`id@startedAt`) whose members are due to be reaped. */
+  readonly #reaping = new Set<string>();
+  #sweeper: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(private readonly options: ClusterOptions) {
@@ -139,6 +146,12 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     this.redis.on('up', () => {
       void this.registry.beat();
       for (const link of this.#links.values()) link.rewrite();
+      // What changed elsewhere while this node was cut off: read again once the others have
+      // written their members again (they do on reconnecting too).
+      this.#later(RESYNC_DELAY_MS, () => {
+        for (const link of this.#links.values())
+          void link.resync((node) => this.registry.isAlive(node));
+      });
     });
     this.registry.on('node-dead', (node) => this.#nodeDead(node));
     this.registry.on('nodes-changed', (urls) => this.safeEmit('nodes-changed', urls));
@@ -165,10 +178,58 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     await this.#rpc.start();
     await this.#bans.start();
     this.registry.start();
+    this.#sweeper = setInterval(() => void this.#sweepOrphans(), ORPHAN_SWEEP_MS);
+    this.#sweeper.unref();
+  }
+
+  /** Runs `work` after `ms` unless the node closes first. */
+  #later(ms: number, work: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#closed) work();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  /**
+   * Members of node incarnations that no live node vouches for (dead before this node saw
+   * them, or the whole cluster restarted): reaped after the grace period like a death seen.
+   */
+  async #sweepOrphans(): Promise<void> {
+    if (this.#closed || !this.redis.up) return;
+    try {
+      // SCAN, not KEYS: a big Redis is not blocked while it walks its keys.
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await this.redis.cmd.scan(
+          cursor,
+          'MATCH',
+          'parley:node-rooms:*',
+          'COUNT',
+          500,
+        );
+        cursor = next;
+        found.push(...batch);
+      } while (cursor !== '0');
+      for (const key of found) {
+        const tail = key.slice('parley:node-rooms:'.length);
+        const at = tail.lastIndexOf('@');
+        const id = tail.slice(0, at);
+        const startedAt = Number(tail.slice(at + 1));
+        if (!id || !Number.isFinite(startedAt)) continue;
+        const live = id === this.nodeId ? this.#startedAt : this.registry.startedAtOf(id);
+        if (live === startedAt || this.#reaping.has(tail)) continue;
+        this.#scheduleReap({ id, startedAt });
+      }
+    } catch (error) {
+      this.options.log.debug({ err: error }, 'orphan sweep failed');
+    }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweeper);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#rpc.close();
     await Promise.all([...this.#links.values()].map((link) => link.close()));
@@ -408,16 +469,23 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   #nodeDead(node: NodeInfo): void {
     this.relays.nodeLost(node.id);
     for (const room of this.options.rooms.rooms()) void room.nodeLost(node.id);
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      void this.#reap(node).catch((error: unknown) =>
-        this.options.log.warn({ err: error, node: node.id }, 'reaping a dead node failed'),
-      );
-    }, this.options.sessionTimeoutMs);
-    this.#timers.add(timer);
+    this.#scheduleReap(node);
   }
 
-  async #reap(node: NodeInfo): Promise<void> {
+  #scheduleReap(node: { id: string; startedAt: number }): void {
+    const incarnation = `${node.id}@${node.startedAt}`;
+    if (this.#reaping.has(incarnation)) return;
+    this.#reaping.add(incarnation);
+    this.#later(this.options.sessionTimeoutMs, () => {
+      void this.#reap(node)
+        .catch((error: unknown) =>
+          this.options.log.warn({ err: error, node: node.id }, 'reaping a dead node failed'),
+        )
+        .finally(() => this.#reaping.delete(incarnation));
+    });
+  }
+
+  async #reap(node: { id: string; startedAt: number }): Promise<void> {
     if (this.#closed || !this.redis.up) return;
     const lock = await this.redis.cmd.set(
       keys.reap(node.id, node.startedAt),

@@ -171,6 +171,34 @@ export class ClusterRoom implements RoomLink {
     this.#pullRelays();
   }
 
+  /**
+   * Reads the room's table again (after Redis was out of reach): the other nodes' members as
+   * they are now, and mirrors of live nodes' members that are no longer there go (they left
+   * meanwhile). Members of nodes not alive stay for the reaper's grace period.
+   */
+  async resync(isAlive: (node: string) => boolean): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const table = await this.ctx.redis.cmd.hgetall(keys.members(this.room.key));
+      const present = new Set<string>();
+      for (const text of Object.values(table)) {
+        const record = this.#parseRecord(text);
+        if (!record || record.state.node === this.ctx.nodeId) continue;
+        present.add(record.state.userId);
+        await this.#put(record);
+      }
+      for (const p of [...this.room.participants.values()]) {
+        if (p.local || p.node === null || present.has(p.userId) || !isAlive(p.node)) continue;
+        await this.room.removeRemote(p.userId, p.epoch, 'leave');
+      }
+    } catch (error) {
+      this.ctx.log.warn(
+        { err: error, room: this.room.key },
+        'room not read again after reconnecting',
+      );
+    }
+  }
+
   /** Writes every local member again (Redis came back, maybe empty): no room event for that. */
   rewrite(): void {
     this.#written.clear();

@@ -64,6 +64,11 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
     return [...this.#alive.values()].filter((n) => n.id !== this.self().id);
   }
 
+  /** The incarnation (startedAt) of a live node; undefined when it is not alive. */
+  startedAtOf(id: string): number | undefined {
+    return this.#alive.get(id)?.startedAt;
+  }
+
   isAlive(id: string): boolean {
     return id === this.self().id || this.#alive.has(id);
   }
