@@ -83,4 +83,9 @@ export const ProtocolErrorCode = {
    * timeout, so it cannot admit anyone to a room that spans the cluster; calls in progress go on.
    */
   CLUSTER_UNAVAILABLE: -200008,
+  /**
+   * Cluster mode: this node is over its load limit (PARLEY_WORKER_MAX_LOAD × workers) and a
+   * lighter node can take the join; the error's `redirect` names it (the SDK follows it once).
+   */
+  NODE_OVERLOADED: -200009,
 } as const;

@@ -159,6 +159,11 @@ export const ErrorPayloadSchema = z.object({
   code: z.number().int(),
   extraCode: z.number().int().optional(),
   message: z.string().max(2000),
+  /**
+   * Cluster: a join refused by a node over its load limit names a lighter node's signaling URL
+   * (extraCode NODE_OVERLOADED); the SDK joins there instead, once.
+   */
+  redirect: nodeUrl.optional(),
 });
 export type ErrorPayload = z.infer<typeof ErrorPayloadSchema>;
 

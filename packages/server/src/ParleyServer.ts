@@ -357,6 +357,15 @@ export class ParleyServer {
     if (refusal)
       throw new ServerError(ErrorCode.JOIN_ROOM_FAILED, refusal.message, refusal.extraCode);
     const role = data.mode === 'live' ? data.role : 'anchor';
+    const lighter = this.#cluster?.redirectFor();
+    if (lighter) {
+      throw new ServerError(
+        ErrorCode.JOIN_ROOM_FAILED,
+        `this node (${this.#cluster!.nodeId}) is over its load limit (PARLEY_WORKER_MAX_LOAD × PARLEY_WORKERS); join at ${lighter}`,
+        ProtocolErrorCode.NODE_OVERLOADED,
+        lighter,
+      );
+    }
     const epoch = this.#cluster
       ? await this.#cluster.admit(data.sdkAppId, data.room, data.userId)
       : 0;

@@ -13,10 +13,15 @@ import {
 export class ServerError extends Error {
   readonly payload: ErrorPayload;
 
-  constructor(code: ErrorCodeValue, message: string, extraCode?: number) {
+  constructor(code: ErrorCodeValue, message: string, extraCode?: number, redirect?: string) {
     super(message);
     this.name = 'ServerError';
-    this.payload = { code, message, ...(extraCode !== undefined ? { extraCode } : {}) };
+    this.payload = {
+      code,
+      message,
+      ...(extraCode !== undefined ? { extraCode } : {}),
+      ...(redirect !== undefined ? { redirect } : {}),
+    };
   }
 
   static wrongState(message: string): ServerError {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode } from '@parley/protocol';
+import { ErrorCode, ProtocolErrorCode } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
 import { LocalStream } from '../stream/LocalStream.js';
 import { RemoteStream } from '../stream/RemoteStream.js';
@@ -559,6 +559,41 @@ describe('Client against a scripted server', () => {
       destinations.mockRestore();
       await c.leave();
       expect(other.last.requests('leave')).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('joins at the lighter node a cluster node over its load limit names, once', async () => {
+    const other = await FakeServer.start();
+    try {
+      server.handlers.join = () => ({
+        error: {
+          code: ErrorCode.JOIN_ROOM_FAILED,
+          extraCode: ProtocolErrorCode.NODE_OVERLOADED,
+          message: 'this node (a) is over its load limit',
+          redirect: other.url,
+        },
+      });
+      other.handlers.join = () => joinResult([participant('bob')]);
+      const c = client();
+      const events = record(c);
+      await c.join({ roomId: 1 });
+      expect(other.last.requests('join')).toHaveLength(1);
+      expect(c.getConnectionState()).toBe('CONNECTED');
+      // One connecting phase for the app, not a failure and a second join.
+      expect(events.filter((e) => e.startsWith('connection-state-changed'))).toEqual([
+        'connection-state-changed:CONNECTING',
+        'connection-state-changed:CONNECTED',
+      ]);
+      await c.leave();
+      // A second refusal is not followed again: the join fails with it.
+      other.handlers.join = server.handlers.join;
+      const d = client();
+      const error = (await d.join({ roomId: 1 }).catch((e: unknown) => e)) as RtcError;
+      expect(error.getCode()).toBe(ErrorCode.JOIN_ROOM_FAILED);
+      expect(error.getExtraCode()).toBe(ProtocolErrorCode.NODE_OVERLOADED);
+      expect(d.getConnectionState()).toBe('DISCONNECTED');
     } finally {
       await other.close();
     }

@@ -8,6 +8,7 @@
  */
 import {
   ErrorCode,
+  ProtocolErrorCode,
   type JoinData,
   type ServerRequestResult,
   type StreamInfo,
@@ -137,39 +138,58 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     const joinData = buildJoinData(this.config, options, VERSION);
     this.reconnectTimeoutMs = checkReconnectTimeout(this.config.reconnectTimeoutMs);
-    const url = resolveSignalUrl(this.config.serverUrl, this.deps.defaultSignalUrl);
-    const session = this.createSession(url, joinData);
-    this.session = session;
+    let url = resolveSignalUrl(this.config.serverUrl, this.deps.defaultSignalUrl);
     this.phase = 'joining';
     this.setConnectionState('CONNECTING');
-    try {
-      await session.signal.open();
-      this.assertLive(session);
-      const result = await session.signal.request('join', joinData);
-      this.assertLive(session);
-      // A cluster's nodes: where the session is resumed if this one goes away.
-      if (result.nodes) session.signal.useNodes(result.nodes);
-      session.signal.enableResume(result.resumeToken, result.sessionTimeoutMs);
-      session.signal.startHeartbeat(result.heartbeatMs);
-      // Before any peer connection exists (they are made on first publish or offer).
-      if (result.iceServers) session.useServerIceServers(result.iceServers);
-      this.phase = 'joined';
-      // Creates the RemoteStreams now (media may be on its way); their events wait.
-      this.applyRoomChanges(session, session.room.applySnapshot(result));
-      this.setConnectionState('CONNECTED');
-      this.startRecovery(session);
-      this.startSessionServices(session, result.logToken);
-      log.info(
-        `${joinData.userId} joined room ${String(joinData.room.id)} (session ${result.sessionId})`,
-      );
-      this.watchPageUnload(session);
-      setTimeout(() => this.flushDeferred(session), 0);
-    } catch (error) {
-      if (session.ended) throw session.ended;
-      const failure = joinFailure(error);
-      this.endSession(session, failure);
-      throw failure;
+    // A cluster node over its load limit names a lighter node: the join is made there, once.
+    for (let redirected = false; ; redirected = true) {
+      const session = this.createSession(url, joinData);
+      this.session = session;
+      try {
+        await this.joinSession(session, joinData);
+        return;
+      } catch (error) {
+        if (session.ended) throw session.ended;
+        const failure = joinFailure(error);
+        if (
+          !redirected &&
+          failure.extraCode === ProtocolErrorCode.NODE_OVERLOADED &&
+          failure.redirect !== undefined
+        ) {
+          log.info(`${failure.message}: joining at ${failure.redirect}`);
+          session.close(failure);
+          url = failure.redirect;
+          continue;
+        }
+        this.endSession(session, failure);
+        throw failure;
+      }
     }
+  }
+
+  /** The join on one signaling connection (see join()). */
+  private async joinSession(session: Session, joinData: JoinData): Promise<void> {
+    await session.signal.open();
+    this.assertLive(session);
+    const result = await session.signal.request('join', joinData);
+    this.assertLive(session);
+    // A cluster's nodes: where the session is resumed if this one goes away.
+    if (result.nodes) session.signal.useNodes(result.nodes);
+    session.signal.enableResume(result.resumeToken, result.sessionTimeoutMs);
+    session.signal.startHeartbeat(result.heartbeatMs);
+    // Before any peer connection exists (they are made on first publish or offer).
+    if (result.iceServers) session.useServerIceServers(result.iceServers);
+    this.phase = 'joined';
+    // Creates the RemoteStreams now (media may be on its way); their events wait.
+    this.applyRoomChanges(session, session.room.applySnapshot(result));
+    this.setConnectionState('CONNECTED');
+    this.startRecovery(session);
+    this.startSessionServices(session, result.logToken);
+    log.info(
+      `${joinData.userId} joined room ${String(joinData.room.id)} (session ${result.sessionId})`,
+    );
+    this.watchPageUnload(session);
+    setTimeout(() => this.flushDeferred(session), 0);
   }
 
   /**

@@ -33,6 +33,8 @@ export function errorCodeName(code: number): string {
 export class RtcError extends Error {
   readonly code: number;
   readonly extraCode: number | undefined;
+  /** @internal Cluster: the lighter node a refused join may be made at (not a v4 field). */
+  redirect?: string;
 
   constructor(options: RtcErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -57,11 +59,13 @@ export class RtcError extends Error {
 
   /** A server error response, verbatim (code, extraCode and message). */
   static fromPayload(payload: ErrorPayload): RtcError {
-    return new RtcError({
+    const error = new RtcError({
       code: payload.code,
       ...(payload.extraCode === undefined ? {} : { extraCode: payload.extraCode }),
       message: payload.message,
     });
+    if (payload.redirect !== undefined) error.redirect = payload.redirect;
+    return error;
   }
 
   /** Passes an RtcError through; wraps anything else under `code`, keeping it as `cause`. */

@@ -246,6 +246,30 @@ describe('a room across two nodes', () => {
   });
 });
 
+describe('load', () => {
+  it('a node over its load limit sends a new join to a lighter node', async () => {
+    // Node a's limit: one worker carrying one object (the first publisher's transport).
+    const a = await node('node-a', { PARLEY_WORKER_MAX_LOAD: '1' });
+    const b = await node('node-b');
+    await until(() => a.server.cluster!.signalUrls().length === 2, 'a sees b');
+    const first = await join(a, 'olga');
+    expect(first.answer.ok).toBe(true);
+    expect(
+      (await first.client.request('publish', { sdp: await audioOffer(), tracks: AUDIO_TRACK })).ok,
+    ).toBe(true);
+    const second = await join(a, 'pete');
+    expect(second.answer.ok).toBe(false);
+    expect(second.answer.error).toMatchObject({
+      code: ErrorCode.JOIN_ROOM_FAILED,
+      extraCode: ProtocolErrorCode.NODE_OVERLOADED,
+      redirect: b.server.cluster!.signalUrl,
+    });
+    // The lighter node takes it, and the room is the same one.
+    const there = await join(b, 'pete');
+    expect(there.answer.data?.participants).toEqual([expect.objectContaining({ userId: 'olga' })]);
+  });
+});
+
 describe('members of dead nodes', () => {
   it('reaps the members of a node incarnation nobody saw die, after the grace period', async () => {
     // A node that died before any live node knew it left its member in Redis.

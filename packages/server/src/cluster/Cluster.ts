@@ -312,6 +312,23 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     return epoch;
   }
 
+  /**
+   * A lighter node's signaling URL when this node is over its load limit (its workers' load
+   * summed, against workers × PARLEY_WORKER_MAX_LOAD) and another is below 80 % of its own:
+   * the join goes there instead. Null otherwise: a node takes every client it can.
+   */
+  redirectFor(): string | null {
+    const self = this.#info();
+    if (self.load < self.maxLoad) return null;
+    let best: NodeInfo | null = null;
+    for (const peer of this.registry.peers()) {
+      const share = peer.load / Math.max(1, peer.maxLoad);
+      if (share >= 0.8) continue;
+      if (!best || share < best.load / Math.max(1, best.maxLoad)) best = peer;
+    }
+    return best?.signalUrl ?? null;
+  }
+
   /** The clear refusal of a join while Redis cannot be reached. */
   unavailable(cause: unknown): ServerError {
     const why = cause instanceof Error ? cause.message : String(cause);
