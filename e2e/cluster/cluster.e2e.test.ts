@@ -298,6 +298,9 @@ describe('operations across nodes', () => {
     for (const key of ['101:', '103:hank', '103:iris', '104:hank', '104:iris', '102:']) {
       expect(counts.has(key), `callback ${key}`).toBe(true);
     }
+    // In order for the room: created first, dismissed last.
+    expect(seen[0]).toBe('101:');
+    expect(seen.at(-1)).toBe('102:');
   });
 
   it('Redis restarted mid-call: calls go on and a new viewer still joins', async () => {

@@ -398,6 +398,7 @@ export class ParleyServer {
       );
     } catch (error) {
       this.#joined.delete(signal);
+      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room);
       throw error;
     }
     const { room, snapshot } = joined;

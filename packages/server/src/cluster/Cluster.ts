@@ -266,7 +266,9 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
 
   /**
    * Before a join: the cluster is reachable and has room for it. Resolves with the session's
-   * epoch (a later session of the same userId anywhere has a higher one).
+   * epoch (a later session of the same userId anywhere has a higher one). The join that opens
+   * the room in the cluster says so (`room-created`) here, before its own join event, as the
+   * callbacks' order wants; `abandon` undoes that for a join that then fails.
    */
   async admit(sdkAppId: number, ref: RoomRef, userId: string): Promise<number> {
     const key = roomKey(sdkAppId, ref);
@@ -279,7 +281,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
         .hlen(keys.members(key))
         .hexists(keys.members(key), userId)
         .scard(keys.rooms)
-        .sismember(keys.rooms, key)
+        .sadd(keys.rooms, key)
         .exec();
     } catch (error) {
       throw this.unavailable(error);
@@ -288,28 +290,54 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
       if (error) throw this.unavailable(error);
       return Number(value);
     });
-    const [epoch, members, present, rooms, open] = values as [
+    const [epoch, members, present, rooms, added] = values as [
       number,
       number,
       number,
       number,
       number,
     ];
+    const refuse = async (error: ServerError): Promise<never> => {
+      if (added) await this.redis.cmd.srem(keys.rooms, key).catch(() => undefined);
+      throw error;
+    };
     if (!present && members >= this.options.maxMembersPerRoom) {
-      throw new ServerError(
-        ErrorCode.JOIN_ROOM_FAILED,
-        `room ${String(ref.id)} is full: it has ${members} members across the cluster, the limit (PARLEY_MAX_MEMBERS_PER_ROOM) is ${this.options.maxMembersPerRoom}`,
-        ROOM_LIMIT_REACHED,
+      await refuse(
+        new ServerError(
+          ErrorCode.JOIN_ROOM_FAILED,
+          `room ${String(ref.id)} is full: it has ${members} members across the cluster, the limit (PARLEY_MAX_MEMBERS_PER_ROOM) is ${this.options.maxMembersPerRoom}`,
+          ROOM_LIMIT_REACHED,
+        ),
       );
     }
-    if (!open && rooms >= this.options.maxRooms) {
-      throw new ServerError(
-        ErrorCode.JOIN_ROOM_FAILED,
-        `the cluster has ${rooms} rooms open, its limit (PARLEY_MAX_ROOMS) is ${this.options.maxRooms}: room ${String(ref.id)} cannot be opened now; retry later`,
-        ROOM_LIMIT_REACHED,
+    if (added && rooms >= this.options.maxRooms) {
+      await refuse(
+        new ServerError(
+          ErrorCode.JOIN_ROOM_FAILED,
+          `the cluster has ${rooms} rooms open, its limit (PARLEY_MAX_ROOMS) is ${this.options.maxRooms}: room ${String(ref.id)} cannot be opened now; retry later`,
+          ROOM_LIMIT_REACHED,
+        ),
       );
     }
+    if (added) this.safeEmit('room-created', sdkAppId, ref);
     return epoch;
+  }
+
+  /** A join admitted by `admit` failed: a room it opened and nobody entered closes again. */
+  async abandon(sdkAppId: number, ref: RoomRef): Promise<void> {
+    const key = roomKey(sdkAppId, ref);
+    try {
+      const emptied = await this.redis.cmd.eval(
+        "if redis.call('HLEN', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV[1]) end return 0",
+        2,
+        keys.members(key),
+        keys.rooms,
+        key,
+      );
+      if (Number(emptied) === 1) this.safeEmit('room-emptied', sdkAppId, ref);
+    } catch {
+      // Redis down: the room's entry goes when the cluster next empties it.
+    }
   }
 
   /**
@@ -460,7 +488,6 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
       relays: this.relays,
       log: this.options.log,
       extras: (p) => this.#extras.get(p),
-      roomCreated: (r) => this.safeEmit('room-created', r.sdkAppId, r.ref),
       roomEmptied: (r) => this.safeEmit('room-emptied', r.sdkAppId, r.ref),
     });
     this.#links.set(room.key, link);

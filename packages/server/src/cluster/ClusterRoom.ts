@@ -44,8 +44,7 @@ export interface ClusterRoomContext {
   relays: Relays;
   log: Logger;
   extras(participant: Participant): JoinExtras | undefined;
-  /** The room (dis)appeared in the cluster with this write: room-level callbacks, once. */
-  roomCreated(room: Room): void;
+  /** The room's last member left the cluster with this write: its room-level callback, once. */
   roomEmptied(room: Room): void;
 }
 
@@ -203,10 +202,10 @@ export class ClusterRoom implements RoomLink {
   rewrite(): void {
     this.#written.clear();
     if (this.#closed) return;
-    for (const participant of this.room.localParticipants()) this.#write(participant, true);
+    for (const participant of this.room.localParticipants()) this.#write(participant);
   }
 
-  #write(participant: Participant, rewriting = false): void {
+  #write(participant: Participant): void {
     const extras = this.ctx.extras(participant);
     if (!extras) return;
     const record: MemberRecord = {
@@ -230,7 +229,8 @@ export class ClusterRoom implements RoomLink {
           record: text,
           message: JSON.stringify({ t: 'put', from: nodeId, record }),
         });
-        if (result === 2 && !rewriting) this.ctx.roomCreated(this.room);
+        // Refused: a newer session of the user exists (its put ends this one here).
+        if (result === 0) return;
         await redis.cmd.set(
           keys.session(extras.tokenHash),
           JSON.stringify({
