@@ -200,6 +200,7 @@ export class ParleyServer {
     const cluster = new Cluster({
       config: config.cluster!,
       bans: this.ops.bans,
+      history: this.ops.history,
       rooms: this.rooms,
       engine: this.engine,
       log: this.log,

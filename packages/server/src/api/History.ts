@@ -45,13 +45,14 @@ export interface UserRecord {
   leaveReason?: DirectoryLeaveReason;
 }
 
-type HistoryRecord = RoomRecord | UserRecord;
+export type HistoryRecord = RoomRecord | UserRecord;
 
 const recordKey = (r: HistoryRecord) =>
   r.kind === 'room' ? `r|${r.commId}` : `u|${r.commId}|${r.userId}|${r.joinTs}`;
 
 export interface HistoryOptions {
   file: string | null;
+
   /** Records kept (rooms and user stays together). */
   limit?: number;
 }
@@ -62,8 +63,15 @@ export class History {
   /** Live room key → its CommId; live user → its open record key. */
   readonly #liveRooms = new Map<string, RoomRecord>();
   readonly #liveUsers = new Map<string, UserRecord>();
+  /**
+   * Cluster: joins here to a room whose record another node made and this one has not learnt
+   * yet (it arrives within milliseconds), by room key; written once it does.
+   */
+  readonly #waiting = new Map<string, Array<(room: RoomRecord) => void>>();
   readonly #limit: number;
   #lines = 0;
+  /** Cluster: each record this node makes or changes, to share with the other nodes. */
+  onPut: ((record: HistoryRecord) => void) | null = null;
 
   constructor(
     private readonly options: HistoryOptions,
@@ -100,27 +108,38 @@ export class History {
     });
     directory.on('participant-joined', (e) => {
       const key = roomKey(e.sdkAppId, e.room);
-      const room = this.#liveRooms.get(key);
-      if (!room) return;
-      if (room.userId === '') {
-        const updated = { ...room, userId: e.userId };
-        this.#liveRooms.set(key, updated);
-        this.#put(updated);
-      }
-      const record: UserRecord = {
-        kind: 'user',
-        commId: room.commId,
-        sdkAppId: e.sdkAppId,
-        room: e.room,
-        userId: e.userId,
-        joinTs: s(e.at),
-        leaveTs: 0,
-        finished: false,
-        sdkVersion: e.sdkVersion,
-        clientIp: e.clientIp,
+      const enter = (room: RoomRecord) => {
+        if (room.userId === '') {
+          const updated = { ...room, userId: e.userId };
+          this.#liveRooms.set(key, updated);
+          this.#put(updated);
+        }
+        const record: UserRecord = {
+          kind: 'user',
+          commId: room.commId,
+          sdkAppId: e.sdkAppId,
+          room: e.room,
+          userId: e.userId,
+          joinTs: s(e.at),
+          leaveTs: 0,
+          finished: false,
+          sdkVersion: e.sdkVersion,
+          clientIp: e.clientIp,
+        };
+        this.#liveUsers.set(`${key}|${e.userId}`, record);
+        this.#put(record);
       };
-      this.#liveUsers.set(`${key}|${e.userId}`, record);
-      this.#put(record);
+      const room = this.#liveRooms.get(key);
+      if (room) return enter(room);
+      const waiting = this.#waiting.get(key) ?? [];
+      waiting.push(enter);
+      this.#waiting.set(key, waiting);
+      // Not learnt in time (no cluster, or a record lost): the stay goes unrecorded.
+      setTimeout(() => {
+        const list = this.#waiting.get(key);
+        if (list?.includes(enter)) list.splice(list.indexOf(enter), 1);
+        if (list?.length === 0) this.#waiting.delete(key);
+      }, 10_000).unref();
     });
     directory.on('participant-left', (e) => {
       const key = `${roomKey(e.sdkAppId, e.room)}|${e.userId}`;
@@ -129,6 +148,34 @@ export class History {
       this.#liveUsers.delete(key);
       this.#put({ ...record, leaveTs: s(e.at), finished: true, leaveReason: e.reason });
     });
+  }
+
+  /**
+   * Cluster: a record another node made or changed. Kept as if made here (queries answer the
+   * same on every node); a live room's record lets joins here record their stays in it.
+   */
+  learn(record: HistoryRecord): void {
+    this.#store(record);
+    if (record.kind !== 'room') return;
+    const key = roomKey(record.sdkAppId, record.room);
+    if (record.finished) {
+      if (this.#liveRooms.get(key)?.commId === record.commId) this.#liveRooms.delete(key);
+      return;
+    }
+    const current = this.#liveRooms.get(key);
+    // The first user is filled in by whichever node saw it; keep what is known.
+    this.#liveRooms.set(
+      key,
+      current?.commId === record.commId && record.userId === '' ? current : record,
+    );
+    const waiting = this.#waiting.get(key);
+    this.#waiting.delete(key);
+    for (const enter of waiting ?? []) enter(this.#liveRooms.get(key)!);
+  }
+
+  /** Every record kept (a cluster node shares them with a Redis that lost them). */
+  all(): HistoryRecord[] {
+    return [...this.#records.values()];
   }
 
   /** Rooms of an app that existed at some time in [start, end] (epoch s), newest first. */
@@ -166,6 +213,11 @@ export class History {
   }
 
   #put(record: HistoryRecord): void {
+    this.#store(record);
+    this.onPut?.(record);
+  }
+
+  #store(record: HistoryRecord): void {
     const key = recordKey(record);
     this.#records.delete(key);
     this.#records.set(key, record);

@@ -246,6 +246,33 @@ describe('a room across two nodes', () => {
   });
 });
 
+describe('history', () => {
+  it('DescribeRoomInfo and DescribeUserInfo answer the same on every node', async () => {
+    const [a, b] = [await node('node-a'), await node('node-b')];
+    const quinn = await join(a, 'quinn');
+    await join(b, 'rosa');
+    await quinn.client.request('leave', {});
+    const end = Math.floor(Date.now() / 1000) + 60;
+    const view = (s: TestServer) => {
+      const rooms = s.server.ops.history.rooms(s.sdkAppId, 0, end);
+      const users = rooms.flatMap((r) => s.server.ops.history.users(s.sdkAppId, r.commId, 0, end));
+      return {
+        rooms: rooms.map((r) => [r.commId, r.userId, r.finished]),
+        users: users.map((u) => [u.userId, u.finished]).sort(),
+      };
+    };
+    await until(
+      () => JSON.stringify(view(a)) === JSON.stringify(view(b)) && view(b).users.length === 2,
+      'both nodes tell the same history',
+    );
+    expect(view(b).rooms).toEqual([[expect.stringMatching(/_4242_/), 'quinn', false]]);
+    expect(view(b).users).toEqual([
+      ['quinn', true],
+      ['rosa', false],
+    ]);
+  });
+});
+
 describe('load', () => {
   it('a node over its load limit sends a new join to a lighter node', async () => {
     // Node a's limit: one worker carrying one object (the first publisher's transport).

@@ -19,6 +19,8 @@ import { z } from 'zod';
 import type { AdminNode } from '../admin/AdminApi.js';
 import type { BanList } from '../api/BanList.js';
 import { BanSync } from './BanSync.js';
+import type { History } from '../api/History.js';
+import { HistorySync } from './HistorySync.js';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import type { Participant } from '../room/Participant.js';
 import type { Room } from '../room/Room.js';
@@ -56,6 +58,8 @@ export interface ClusterOptions {
   config: ClusterConfig;
   /** The node's bans: kept the same on every node (BanSync). */
   bans: BanList;
+  /** The node's room and user history: the same on every node (HistorySync). */
+  history: History;
   rooms: RoomManager;
   engine: MediaEngine;
   log: Logger;
@@ -110,6 +114,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   readonly relays: Relays;
   readonly #rpc: Rpc;
   readonly #bans: BanSync;
+  readonly #history: HistorySync;
   readonly #links = new Map<string, ClusterRoom>();
   readonly #extras = new WeakMap<Participant, JoinExtras>();
   readonly #startedAt = Date.now();
@@ -139,6 +144,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     this.registry = new NodeRegistry(this.redis, () => this.#info(), clusterLog);
     this.relays = new Relays(this.#rpc, clusterLog, (key) => this.#roomByKey(key));
     this.#bans = new BanSync(options.bans, this.redis, this.nodeId, clusterLog);
+    this.#history = new HistorySync(options.history, this.redis, this.nodeId, clusterLog);
     this.redis.on('message', (channel, text) => {
       if (!channel.startsWith('parley:room:')) return;
       this.#links.get(channel.slice('parley:room:'.length))?.onMessage(text);
@@ -177,6 +183,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     this.redis.start();
     await this.#rpc.start();
     await this.#bans.start();
+    await this.#history.start();
     this.registry.start();
     this.#sweeper = setInterval(() => void this.#sweepOrphans(), ORPHAN_SWEEP_MS);
     this.#sweeper.unref();
