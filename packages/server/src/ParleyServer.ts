@@ -383,10 +383,17 @@ export class ParleyServer {
     // Notifications may flow as soon as the room has the participant.
     participant.sink = signal;
     this.#directory.noteJoin(participant, data.sdkVersion, signal.remoteAddress);
+    const logToken = this.#logTokens.issue({
+      sdkAppId: data.sdkAppId,
+      room: data.room,
+      userId: data.userId,
+    });
     this.#cluster?.noteJoin(participant, {
       tokenHash: hashToken(participant.resumeToken),
       clientIp: signal.remoteAddress,
       sdkVersion: data.sdkVersion,
+      // Another node resuming this session accepts the SDK's log uploads with it too.
+      logToken,
     });
     this.#joined.add(signal);
     let joined;
@@ -399,6 +406,7 @@ export class ParleyServer {
       );
     } catch (error) {
       this.#joined.delete(signal);
+      this.#logTokens.retire(logToken);
       if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room);
       throw error;
     }
@@ -416,11 +424,6 @@ export class ParleyServer {
           ErrorCode.INVALID_PARAMETER,
         ).privilege,
     );
-    const logToken = this.#logTokens.issue({
-      sdkAppId: data.sdkAppId,
-      room: data.room,
-      userId: data.userId,
-    });
     this.#logTokenOf.set(session, logToken);
     this.#sessionsByToken.set(participant.resumeToken, session);
     session.attach(signal);
@@ -501,6 +504,7 @@ export class ParleyServer {
         tokenHash: record.tokenHash,
         clientIp: signal.remoteAddress,
         sdkVersion: record.sdkVersion,
+        ...(record.logToken ? { logToken: record.logToken } : {}),
       });
       this.#joined.add(signal);
       const { room, snapshot } = await this.rooms.adopt(record.sdkAppId, record.room, participant, {
@@ -521,6 +525,14 @@ export class ParleyServer {
           ).privilege,
       );
       this.#sessionsByToken.set(resumeToken, session);
+      if (record.logToken) {
+        this.#logTokens.register(record.logToken, {
+          sdkAppId: record.sdkAppId,
+          room: record.room,
+          userId: state.userId,
+        });
+        this.#logTokenOf.set(session, record.logToken);
+      }
       session.attach(signal);
       this.log.info(
         { room: room.key, user: state.userId, from: state.node, conn: signal.id },

@@ -230,6 +230,16 @@ describe('a room across two nodes', () => {
     expect(republished.ok).toBe(true);
     const room = b.server.rooms.get(b.sdkAppId, { kind: 'number', id: 4242 });
     expect(room?.participants.get('hana')?.local).toBe(true);
+    // Her SDK's log uploads go to node b now, with the token node a gave her.
+    const upload = await fetch(`http://${b.origin}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({
+        token: hana.answer.data?.logToken,
+        lines: [{ time: Date.now(), level: 'info', tag: 'client', message: 'moved' }],
+      }),
+    });
+    expect(upload.status).toBe(204);
     expect(ivan.client.notifications('stream-added')).toEqual([]);
     // Her republished track reaches ivan from node b itself now.
     await ivan.client.request('subscribe', {

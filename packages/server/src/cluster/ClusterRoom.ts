@@ -23,6 +23,8 @@ import {
 /** What only the join knows of a local member, kept with its record. */
 export interface JoinExtras {
   tokenHash: string;
+  /** The session's log upload token (a node that resumes the session accepts it too). */
+  logToken?: string;
   joinedAt: number;
   clientIp: string;
   sdkVersion: string;

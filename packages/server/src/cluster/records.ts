@@ -60,6 +60,7 @@ export const MemberRecordSchema = z.object({
   room: RoomRefSchema,
   /** sha256 of its resume token: a node that resumes it checks the token against this. */
   tokenHash: z.string().max(128),
+  logToken: z.string().max(256).optional(),
   /** Its node's incarnation (startedAt): a dead incarnation's members are reaped, not a new one's. */
   nodeStartedAt: z.number(),
   joinedAt: z.number(),

@@ -33,12 +33,17 @@ export class LogTokens {
 
   issue(key: LogKey): string {
     const token = randomBytes(24).toString('base64url');
+    this.register(token, key);
+    return token;
+  }
+
+  /** Cluster: a token another node issued, for a session that resumed here. */
+  register(token: string, key: LogKey): void {
     this.#tokens.set(token, {
       key,
       expiresAt: null,
       limiter: new RateLimiter(UPLOADS_PER_SECOND, UPLOAD_BURST, this.now),
     });
-    return token;
   }
 
   /** The session ended: the token works for the grace period more. */
