@@ -82,6 +82,9 @@ export class Rpc {
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
     });
+    // It may be settled while the request is still being published (shutdown, timeout): the
+    // caller gets the outcome when it awaits; until then it is not an unhandled rejection.
+    answer.catch(() => undefined);
     let receivers: number;
     try {
       receivers = await this.redis.publish(keys.rpcChannel(node), {

@@ -97,16 +97,19 @@ export class RemoteMembers {
   }
 
   /**
-   * Makes the mirror of a member match what its node says; returns the relays it now needs.
+   * Makes the mirror of a member match what its node says (the relays it now needs are then
+   * in pendingRelays()).
    * A state older than what is here (a lower epoch) is ignored; a newer session of a local
    * member's userId ends the local one (silently when its client is gone: it moved there).
    */
-  async apply(state: MemberState): Promise<RelayNeed[]> {
+  async apply(state: MemberState): Promise<void> {
     let mirror = this.room.participants.get(state.userId);
     let announce = true;
     if (mirror?.local) {
-      if (state.epoch <= mirror.epoch) return [];
-      if (mirror.sink === null) {
+      if (state.epoch <= mirror.epoch) return;
+      // Its client is gone from here, or this is its own session resumed elsewhere (a thawed
+      // node learning that its client moved on): it moved, nobody here is told.
+      if (mirror.sink === null || mirror.sessionId === state.sessionId) {
         this.detach(mirror);
         announce = false;
       } else {
@@ -114,7 +117,7 @@ export class RemoteMembers {
       }
       mirror = undefined;
     }
-    if (mirror && state.epoch < mirror.epoch) return [];
+    if (mirror && state.epoch < mirror.epoch) return;
     if (!mirror) {
       mirror = new Participant(
         state.userId,
@@ -143,7 +146,6 @@ export class RemoteMembers {
         this.broadcast('peer-join', mirror);
       }
     }
-    const needs: RelayNeed[] = [];
     const listed = new Set(state.streams.map((s) => s.type));
     for (const stream of [...mirror.streams.values()]) {
       if (!listed.has(stream.type)) this.#removeStream(mirror, stream);
@@ -172,19 +174,9 @@ export class RemoteMembers {
           this.#release(mirror, stream, t.kind);
           track.remoteProducerId = t.producerId;
         }
-        if (t.producerId !== null && track.producer === null && mirror.visible) {
-          needs.push({
-            userId: mirror.userId,
-            streamType: stream.type,
-            kind: t.kind,
-            producerId: t.producerId,
-            node: state.node,
-          });
-        }
       }
       if (mirror.visible) await this.subscriptions.refreshViewers(mirror, stream.type);
     }
-    return this.hasLocal ? needs : [];
   }
 
   /** The mirrors' tracks that have a producer on their node but no relay here yet. */

@@ -408,8 +408,10 @@ export class Room extends SafeEmitter<RoomEvents> {
   }
 
   /** A member's state from its node: its mirror here follows (see RemoteMembers.apply). */
-  applyRemote(state: MemberState): Promise<RelayNeed[]> {
-    return this.#run(() => (this.#closed ? [] : this.#remote.apply(state)));
+  applyRemote(state: MemberState): Promise<void> {
+    return this.#run(async () => {
+      if (!this.#closed) await this.#remote.apply(state);
+    });
   }
 
   /** Tracks of other nodes' members that this node's clients may want and that are not here yet. */
