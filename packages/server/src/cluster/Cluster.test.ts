@@ -153,6 +153,34 @@ describe('a room across two nodes', () => {
         (f.data.stream as { audioMuted: boolean }).audioMuted,
     );
 
+    // The relay lives while node b has a viewer of alice's track, and goes with the last one.
+    const sending = () =>
+      a.server
+        .cluster!.relays.list()
+        .flatMap((r) => (r.direction === 'out' ? r.pipe.sending() : []));
+    expect(sending()).toHaveLength(1);
+    await bob.client.request('unsubscribe', { userId: 'alice', streamType: 'main' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sending()).toHaveLength(1);
+    await carol.client.request('unsubscribe', { userId: 'alice', streamType: 'main' });
+    await until(() => sending().length === 0, 'node a stops sending alice to node b');
+    // A viewer again: the track comes over again and feeds a consumer of hers. (This raw
+    // client answers no offer, so the new one waits behind the unanswered removal: the
+    // server's state says it.)
+    await carol.client.request('subscribe', {
+      userId: 'alice',
+      streamType: 'main',
+      audio: true,
+      video: false,
+    });
+    const roomB = b.server.rooms.get(b.sdkAppId, { kind: 'number', id: 4242 })!;
+    await until(
+      () =>
+        !!roomB.participants.get('carol')?.subscriptions.get('alice/main')?.consumers.get('audio'),
+      'carol consumes the relayed track again',
+    );
+    expect(sending()).toHaveLength(1);
+
     // A leave on node a: peer-leave and stream-removed on node b.
     await alice.client.request('leave', {});
     await bob.client.waitFor((f) => f.method === 'stream-removed' && f.data?.userId === 'alice');

@@ -169,6 +169,8 @@ export class ClusterRoom implements RoomLink {
   settled(room: Room): void {
     if (this.#closed) return;
     for (const participant of room.localParticipants()) this.#write(participant);
+    // The last viewer here of a relayed track is gone: its node stops sending it.
+    for (const need of room.takeUnwantedRelays()) this.ctx.relays.unrelay(room.key, need);
     this.#pullRelays();
   }
 

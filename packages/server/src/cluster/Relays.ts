@@ -62,6 +62,11 @@ export class Relays {
       this.#outbound.get(pairKey(roomKey, from))?.close();
       return {};
     });
+    rpc.handle('relay.unsend', async (params, from) => {
+      const { roomKey, producerId } = SendSchema.parse(params);
+      this.#outbound.get(pairKey(roomKey, from))?.unsend(producerId);
+      return {};
+    });
     // The sending end's room closed there (its last member left): nothing comes any more.
     rpc.handle('relay.gone', async (params, from) => {
       const { roomKey } = CloseSchema.parse(params);
@@ -92,11 +97,23 @@ export class Relays {
       producer = await pipe.receive(piped);
     } catch (error) {
       // Already here (a repeated state): the first relay of it serves.
-      this.log.debug({ err: error, producer: need.producerId }, 'relay not made');
+      this.log.warn({ err: error, producer: need.producerId }, 'relay not made');
       return;
     }
     const attached = await room.attachRelay(need.userId, need.streamType, need.kind, producer);
-    if (!attached) producer.close();
+    if (!attached) {
+      producer.close();
+      this.unrelay(room.key, need);
+    }
+  }
+
+  /** A relayed track nobody here watches any more: its node stops sending it over the pipe. */
+  unrelay(roomKey: string, need: RelayNeed): void {
+    this.rpc
+      .call(need.node, 'relay.unsend', { roomKey, producerId: need.producerId }, RELAY_TIMEOUT_MS)
+      .catch((error: unknown) =>
+        this.log.debug({ err: error, producer: need.producerId }, 'relay not stopped there'),
+      );
   }
 
   /** The room closed here: its pipes in both directions go, and their other ends. */

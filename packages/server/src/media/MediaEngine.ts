@@ -147,8 +147,12 @@ export interface MediaPipe extends Closable<ClosableEvents> {
   readonly local: PipeTuple;
   /** The other end's tuple (once). */
   connect(remote: PipeTuple): Promise<void>;
-  /** Sending end: forwards a producer of this router over the pipe. */
+  /** Sending end: forwards a producer of this router over the pipe (again: the same one). */
   send(producerId: string): Promise<PipedProducer>;
+  /** Sending end: stops forwarding it (the other node has no viewer of it left). */
+  unsend(producerId: string): void;
+  /** Sending end: the producers forwarded now. */
+  sending(): string[];
   /** Receiving end: a producer of this router fed from the pipe, with the sender's id. */
   receive(piped: PipedProducer): Promise<MediaProducer>;
   stats(): Promise<PipeStats>;

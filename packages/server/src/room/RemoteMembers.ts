@@ -179,7 +179,10 @@ export class RemoteMembers {
     }
   }
 
-  /** The mirrors' tracks that have a producer on their node but no relay here yet. */
+  /**
+   * The mirrors' tracks that a local member subscribes to and that have a producer on their
+   * node but no relay here yet: a relay is made for the first viewer on this node.
+   */
   pendingRelays(): RelayNeed[] {
     if (!this.hasLocal) return [];
     const needs: RelayNeed[] = [];
@@ -187,7 +190,8 @@ export class RemoteMembers {
       if (p.local || p.left || !p.visible || p.node === null) continue;
       for (const stream of p.streams.values()) {
         for (const [kind, track] of stream.tracks) {
-          if (track.producer || !track.remoteProducerId) continue;
+          if (track.producer || !track.remoteProducerId || track.withheld) continue;
+          if (!this.#wanted(p, stream.type, kind)) continue;
           needs.push({
             userId: p.userId,
             streamType: stream.type,
@@ -201,6 +205,44 @@ export class RemoteMembers {
     return needs;
   }
 
+  /**
+   * Relays no local member wants any more (the last viewer here unsubscribed or left): they
+   * close here, and the caller tells their node to stop sending. Called at the end of a room
+   * operation (synchronously: no other operation runs meanwhile).
+   */
+  takeUnwantedRelays(): RelayNeed[] {
+    const gone: RelayNeed[] = [];
+    for (const p of this.room.participants.values()) {
+      if (p.local || p.node === null) continue;
+      for (const stream of p.streams.values()) {
+        for (const [kind, track] of stream.tracks) {
+          if (!track.producer || this.#wanted(p, stream.type, kind)) continue;
+          gone.push({
+            userId: p.userId,
+            streamType: stream.type,
+            kind,
+            producerId: track.producer.id,
+            node: p.node,
+          });
+          this.#release(p, stream, kind);
+        }
+      }
+    }
+    return gone;
+  }
+
+  /** Whether a local member subscribes to that kind of a mirror's stream and may receive it. */
+  #wanted(mirror: Participant, streamType: StreamType, kind: TrackKind): boolean {
+    const key = subscriptionKey(mirror.userId, streamType);
+    for (const viewer of this.room.participants.values()) {
+      if (!viewer.local || viewer.left) continue;
+      const sub = viewer.subscriptions.get(key);
+      if (!sub || !(kind === 'audio' ? sub.audio : sub.video)) continue;
+      if (viewer.canReceive(streamType, kind)) return true;
+    }
+    return false;
+  }
+
   /** A relay is up: its producer feeds the mirror's track, if that still wants this one. */
   async attach(
     userId: string,
@@ -212,6 +254,7 @@ export class RemoteMembers {
     const track = mirror?.streams.get(streamType)?.tracks.get(kind);
     if (!mirror || mirror.local || !track || track.producer || producer.closed) return false;
     if (track.remoteProducerId !== producer.id) return false;
+    if (!this.#wanted(mirror, streamType, kind)) return false;
     track.producer = producer;
     producer.once('close', () => {
       this.room.enqueue(async () => {

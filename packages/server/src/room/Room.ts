@@ -419,6 +419,14 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#closed ? [] : this.#remote.pendingRelays();
   }
 
+  /**
+   * Relays no local member wants now, closed here (see RemoteMembers.takeUnwantedRelays);
+   * only from RoomLink.settled, at the end of an operation.
+   */
+  takeUnwantedRelays(): RelayNeed[] {
+    return this.#remote.takeUnwantedRelays();
+  }
+
   /** A member of another node left: the clients here see peer-leave. */
   removeRemote(userId: string, epoch: number, reason: LeaveReason): Promise<boolean> {
     return this.#run(() => this.#remote.remove(userId, epoch, reason));

@@ -417,6 +417,14 @@ export class FakePipe extends FakeObject<ClosableEvents> implements MediaPipe {
     });
   }
 
+  unsend(producerId: string): void {
+    this.sent.delete(producerId);
+  }
+
+  sending(): string[] {
+    return [...this.sent];
+  }
+
   stats(): Promise<PipeStats> {
     return Promise.resolve({ bytesIn: 0, bytesOut: 0, recvBitrate: 0, sendBitrate: 0 });
   }

@@ -22,7 +22,8 @@ import {
 
 export class MsPipe extends Wrapped<ClosableEvents> implements MediaPipe {
   readonly local: PipeTuple;
-  readonly #consumers = new Set<ms.Consumer>();
+  /** Pipe consumers by producer id: what this end forwards. */
+  readonly #consumers = new Map<string, ms.Consumer>();
 
   constructor(
     readonly inner: ms.PipeTransport,
@@ -60,15 +61,29 @@ export class MsPipe extends Wrapped<ClosableEvents> implements MediaPipe {
   }
 
   async send(producerId: string): Promise<PipedProducer> {
-    const consumer = await timed('pipeTransport.consume', this.inner.consume({ producerId }));
-    this.#consumers.add(consumer);
-    consumer.observer.once('close', () => this.#consumers.delete(consumer));
+    let consumer = this.#consumers.get(producerId);
+    if (!consumer || consumer.closed) {
+      const made = await timed('pipeTransport.consume', this.inner.consume({ producerId }));
+      consumer = made;
+      this.#consumers.set(producerId, made);
+      made.observer.once('close', () => {
+        if (this.#consumers.get(producerId) === made) this.#consumers.delete(producerId);
+      });
+    }
     return {
       producerId,
       kind: consumer.kind,
       rtpParameters: fromMsRtpParameters(consumer.rtpParameters),
       paused: consumer.producerPaused,
     };
+  }
+
+  unsend(producerId: string): void {
+    this.#consumers.get(producerId)?.close();
+  }
+
+  sending(): string[] {
+    return [...this.#consumers.keys()];
   }
 
   async receive(piped: PipedProducer): Promise<MsProducer> {
