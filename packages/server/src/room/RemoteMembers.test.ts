@@ -55,6 +55,11 @@ describe('a member of another node', () => {
     expect(viewer.client.told('stream-added')).toEqual([
       { stream: expect.objectContaining({ userId: 'remy', hasVideo: true }) },
     ]);
+    // A member of another node is never a viewer here: no subscription, no connection.
+    await room.applyRemote(state({ userId: 'rita', sessionId: 'r2' }, 'p7'));
+    expect(room.participants.get('remy')?.subscriptions.size).toBe(0);
+    expect(room.participants.get('remy')?.subscriber).toBeNull();
+    await room.removeRemote('rita', 5, 'leave');
     // Its track is wanted here, once, from its node.
     expect(room.pendingRelays()).toEqual([
       { userId: 'remy', streamType: 'main', kind: 'video', producerId: 'p1', node: 'node-2' },
@@ -80,20 +85,24 @@ describe('a member of another node', () => {
     });
     // An older state (a stale node) changes nothing.
     await room.applyRemote(state({ epoch: 4, role: 'audience' }));
-    expect(viewer.client.told('peer-leave')).toEqual([]);
+    expect(viewer.client.told('peer-leave').filter((l) => l.userId === 'remy')).toEqual([]);
 
     // Being restored on its node (no producer): the relay goes, the stream stays announced.
     await room.applyRemote(state({}, null));
     expect(producer.closed).toBe(true);
-    expect(viewer.client.told('stream-removed')).toEqual([]);
+    expect(viewer.client.told('stream-removed').filter((r) => r.userId === 'remy')).toEqual([]);
     // Republished: a new relay is wanted.
     await room.applyRemote(state({}, 'p2'));
     expect(room.pendingRelays().map((n) => n.producerId)).toEqual(['p2']);
 
     // It leaves on its node.
     expect(await room.removeRemote('remy', 5, 'leave')).toBe(true);
-    expect(viewer.client.told('stream-removed')).toEqual([{ userId: 'remy', streamType: 'main' }]);
-    expect(viewer.client.told('peer-leave')).toEqual([{ userId: 'remy', reason: 'leave' }]);
+    expect(viewer.client.told('stream-removed').filter((r) => r.userId === 'remy')).toEqual([
+      { userId: 'remy', streamType: 'main' },
+    ]);
+    expect(viewer.client.told('peer-leave').filter((l) => l.userId === 'remy')).toEqual([
+      { userId: 'remy', reason: 'leave' },
+    ]);
     expect(room.participants.has('remy')).toBe(false);
   });
 

@@ -137,7 +137,8 @@ export class Subscriptions {
     force = false,
   ): Promise<void> {
     for (const viewer of [...this.room.participants.values()]) {
-      if (viewer === publisher || viewer.left) continue;
+      // Members of other nodes (mirrors) view on their own node, never here.
+      if (viewer === publisher || viewer.left || !viewer.local) continue;
       await this.syncViewer(viewer, publisher, streamType, force);
     }
   }
@@ -153,6 +154,7 @@ export class Subscriptions {
     streamType: StreamType,
     force = false,
   ): Promise<void> {
+    if (!viewer.local) return;
     const key = subscriptionKey(publisher.userId, streamType);
     const view = publisher.visible ? publisher.viewFor(viewer, streamType) : null;
     const before = viewer.announced.get(key);
