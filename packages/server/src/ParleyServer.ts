@@ -483,6 +483,8 @@ export class ParleyServer {
     this.#joining.add(signal);
     try {
       const found = await cluster.adopt(resumeToken).catch((error: unknown) => {
+        // Redis out of reach: a refusal the SDK takes to the next node.
+        if (error instanceof ServerError) throw error;
         this.log.warn({ err: error }, 'cluster resume lookup failed');
         return null;
       });

@@ -564,6 +564,33 @@ describe('Client against a scripted server', () => {
     }
   });
 
+  it('a node that cannot reach the cluster to resume passes the session on to the next', async () => {
+    const other = await FakeServer.start();
+    try {
+      server.handlers.join = () => joinResult([], { nodes: [server.url, other.url] });
+      server.handlers.resume = () => ({
+        error: {
+          code: ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED,
+          extraCode: ProtocolErrorCode.CLUSTER_UNAVAILABLE,
+          message: 'this Parley node cannot reach the cluster (Redis)',
+        },
+      });
+      other.handlers.resume = () => ({ result: { participants: [] } });
+      const c = client();
+      await c.join({ roomId: 1 });
+      const connected = new Promise<void>((resolve) =>
+        c.on('connection-state-changed', (e) => e.state === 'CONNECTED' && resolve()),
+      );
+      server.last.drop();
+      await connected;
+      expect(server.connections.flatMap((x) => x.requests('resume'))).toHaveLength(1);
+      expect(other.last.requests('resume')[0]?.data).toMatchObject({ resumeToken: 'token-1' });
+      await c.leave();
+    } finally {
+      await other.close();
+    }
+  });
+
   it('joins at the lighter node a cluster node over its load limit names, once', async () => {
     const other = await FakeServer.start();
     try {

@@ -154,7 +154,9 @@ export class Client extends TypedEmitter<ClientEvents> {
         if (
           !redirected &&
           failure.extraCode === ProtocolErrorCode.NODE_OVERLOADED &&
-          failure.redirect !== undefined
+          failure.redirect !== undefined &&
+          // Never from wss to ws: the userSig would travel in the clear.
+          !(url.startsWith('wss:') && !failure.redirect.startsWith('wss:'))
         ) {
           log.info(`${failure.message}: joining at ${failure.redirect}`);
           session.close(failure);

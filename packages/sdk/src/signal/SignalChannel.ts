@@ -17,6 +17,7 @@
 import {
   PROTOCOL_VERSION,
   ErrorCode,
+  ProtocolErrorCode,
   ProtocolError,
   decodeFrame,
   encodeError,
@@ -614,6 +615,15 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
       return this.phase !== 'reconnecting';
     }
     if (this.phase !== 'reconnecting') return true;
+    if (!outcome.ok && outcome.error.extraCode === ProtocolErrorCode.CLUSTER_UNAVAILABLE) {
+      // That node cannot reach the cluster now: another one may resume the session.
+      log.debug(`resume attempt ${attempt} (${url}): ${outcome.error.message}`);
+      if (this.socket === ws) {
+        this.socket = null;
+        closeSocket(ws, 4000, 'resume failed');
+      }
+      return false;
+    }
     if (!outcome.ok) {
       this.fail(
         RtcError.reconnectionFailed(

@@ -156,7 +156,14 @@ export class History {
    */
   learn(record: HistoryRecord): void {
     this.#store(record);
-    if (record.kind !== 'room') return;
+    if (record.kind === 'user') {
+      // A stay another node opened may end here (the session moved here, or its node died
+      // and this one reaped it): known as live, it is closed by the leave seen here.
+      const key = `${roomKey(record.sdkAppId, record.room)}|${record.userId}`;
+      if (!record.finished) this.#liveUsers.set(key, record);
+      else if (this.#liveUsers.get(key)?.joinTs === record.joinTs) this.#liveUsers.delete(key);
+      return;
+    }
     const key = roomKey(record.sdkAppId, record.room);
     if (record.finished) {
       if (this.#liveRooms.get(key)?.commId === record.commId) this.#liveRooms.delete(key);

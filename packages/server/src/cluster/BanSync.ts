@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Ban, BanList } from '../api/BanList.js';
 import type { RedisLink } from './RedisLink.js';
+import { parseJson } from './records.js';
 
 const BANS = 'parley:bans';
 const CHANNEL = 'parley:bans';
@@ -43,7 +44,7 @@ export class BanSync {
     bans.on('removed', (sdkAppId, room, userId) => this.#write({ sdkAppId, room, userId }, null));
     redis.on('message', (channel, text) => {
       if (channel !== CHANNEL) return;
-      const parsed = MessageSchema.safeParse(JSON.parse(text));
+      const parsed = MessageSchema.safeParse(parseJson(text));
       if (!parsed.success || parsed.data.from === this.nodeId) return;
       this.bans.learn(parsed.data.key, parsed.data.ban);
     });
@@ -67,7 +68,7 @@ export class BanSync {
       const all = await this.redis.cmd.hgetall(BANS);
       const now = Date.now();
       for (const [key, text] of Object.entries(all)) {
-        const parsed = BanSchema.safeParse(JSON.parse(text));
+        const parsed = BanSchema.safeParse(parseJson(text));
         if (!parsed.success || parsed.data.until <= now) {
           await this.redis.cmd.hdel(BANS, key);
           continue;

@@ -413,6 +413,29 @@ describe('bans', () => {
   });
 });
 
+describe('a node restarted under the same id', () => {
+  it('resumes the sessions its previous run held', async () => {
+    const first = await node('node-a');
+    const b = await node('node-b');
+    const sara = await join(first, 'sara');
+    const ted = await join(b, 'ted');
+    const token = sara.answer.data?.resumeToken as string;
+    // The process dies (its Redis connections close) and a new one starts with the same id.
+    servers.splice(servers.indexOf(first), 1);
+    await first.server.cluster!.redis.close();
+    sara.client.close();
+    await first.close().catch(() => undefined);
+    const again = await node('node-a');
+    const resumed = await TestClient.open(again.origin);
+    clients.push(resumed);
+    const answer = await resumed.request('resume', { protocolVersion: 1, resumeToken: token });
+    expect(answer.ok).toBe(true);
+    expect(answer.data?.participants).toEqual([{ userId: 'ted', role: 'anchor', streams: [] }]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ted.client.notifications('peer-leave')).toEqual([]);
+  });
+});
+
 describe('Redis faults', () => {
   it('refuses joins with a clear error while Redis is down; calls go on; then joins again', async () => {
     const a = await node('node-a');

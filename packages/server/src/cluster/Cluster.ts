@@ -30,7 +30,13 @@ import { SafeEmitter } from '../util/TypedEmitter.js';
 import { ClusterRoom, hashToken, type JoinExtras } from './ClusterRoom.js';
 import { defaultNodeUrl, signalUrlOf, type ClusterConfig } from './clusterConfig.js';
 import { NodeRegistry } from './NodeRegistry.js';
-import { keys, MemberRecordSchema, type MemberRecord, type NodeInfo } from './records.js';
+import {
+  keys,
+  MemberRecordSchema,
+  parseJson,
+  type MemberRecord,
+  type NodeInfo,
+} from './records.js';
 import { RedisLink } from './RedisLink.js';
 import { Relays } from './Relays.js';
 import { Rpc, RpcError } from './Rpc.js';
@@ -39,6 +45,8 @@ import { Rpc, RpcError } from './Rpc.js';
 export const RELEASE_TIMEOUT_MS = 800;
 /** After reconnecting to Redis: when the room tables are read again (others rewrote theirs). */
 const RESYNC_DELAY_MS = 2500;
+/** How often the relays a room still lacks are asked for again. */
+const RELAY_RETRY_INTERVAL_MS = 1000;
 /** How often a node looks for members of node incarnations nobody vouches for. */
 const ORPHAN_SWEEP_MS = 5000;
 /** How long the other node may take to remove a user (RemoveUser / DismissRoom sent elsewhere). */
@@ -103,7 +111,8 @@ const SessionIndexSchema = z.object({
 });
 
 /** Hides the password of a Redis URL (for messages and logs). */
-export const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+export const redactUrl = (url: string): string =>
+  url.replace(/\/\/[^@/]*@/, '//***@').replace(/([?&]password=)[^&]*/i, '$1***');
 
 export class Cluster extends SafeEmitter<ClusterEvents> {
   readonly nodeId: string;
@@ -122,6 +131,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   /** Node incarnations (`id@startedAt`) whose members are due to be reaped. */
   readonly #reaping = new Set<string>();
   #sweeper: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(private readonly options: ClusterOptions) {
@@ -151,7 +161,10 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     });
     this.redis.on('up', () => {
       void this.registry.beat();
-      for (const link of this.#links.values()) link.rewrite();
+      // A Redis that lost its data must not hand out epochs below the sessions that live on.
+      void this.#raiseEpoch().finally(() => {
+        for (const link of this.#links.values()) link.rewrite();
+      });
       // What changed elsewhere while this node was cut off: read again once the others have
       // written their members again (they do on reconnecting too).
       this.#later(RESYNC_DELAY_MS, () => {
@@ -187,6 +200,27 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     this.registry.start();
     this.#sweeper = setInterval(() => void this.#sweepOrphans(), ORPHAN_SWEEP_MS);
     this.#sweeper.unref();
+    // Relays that failed (a node busy or just back) are tried again without waiting for a
+    // change in the room.
+    this.#retry = setInterval(() => {
+      for (const link of this.#links.values()) link.pullRelays();
+    }, RELAY_RETRY_INTERVAL_MS);
+    this.#retry.unref();
+  }
+
+  async #raiseEpoch(): Promise<void> {
+    let highest = 0;
+    for (const room of this.options.rooms.rooms()) {
+      for (const p of room.participants.values()) highest = Math.max(highest, p.epoch);
+    }
+    await this.redis.cmd
+      .eval(
+        "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') if cur < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 1",
+        1,
+        keys.epoch,
+        String(highest),
+      )
+      .catch((error: unknown) => this.options.log.warn({ err: error }, 'epoch not raised'));
   }
 
   /** Runs `work` after `ms` unless the node closes first. */
@@ -237,6 +271,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweeper);
+    clearInterval(this.#retry);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#rpc.close();
     await Promise.all([...this.#links.values()].map((link) => link.close()));
@@ -364,12 +399,21 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     return best?.signalUrl ?? null;
   }
 
+  /** A resume this node cannot look up now (Redis): the SDK tries the next node on it. */
+  resumeUnavailable(): ServerError {
+    return new ServerError(
+      ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED,
+      'this Parley node cannot reach the cluster (Redis) to resume the session now; another node may',
+      ProtocolErrorCode.CLUSTER_UNAVAILABLE,
+    );
+  }
+
   /** The clear refusal of a join while Redis cannot be reached. */
   unavailable(cause: unknown): ServerError {
     const why = cause instanceof Error ? cause.message : String(cause);
     return new ServerError(
       ErrorCode.JOIN_ROOM_FAILED,
-      `this Parley node cannot reach the cluster's Redis (${redactUrl(this.options.config.redisUrl)}): ${why}; calls in progress go on, joins are refused until it is back`,
+      `this Parley node cannot reach the cluster's Redis (${why}); calls in progress go on, joins are refused until it is back`,
       ProtocolErrorCode.CLUSTER_UNAVAILABLE,
     );
   }
@@ -379,21 +423,35 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
    * or lets it go. Resolves with its record and the new epoch, or null (no such session).
    */
   async adopt(token: string): Promise<{ record: MemberRecord; epoch: number } | null> {
-    if (!this.redis.up) return null;
+    if (!this.redis.up) throw this.resumeUnavailable();
     const tokenHash = hashToken(token);
-    const indexText = await this.redis.cmd.get(keys.session(tokenHash));
-    if (!indexText) return null;
-    const index = SessionIndexSchema.safeParse(JSON.parse(indexText));
-    if (!index.success) return null;
-    const key = roomKey(index.data.sdkAppId, index.data.room);
-    const recordText = await this.redis.cmd.hget(keys.members(key), index.data.userId);
+    let indexText: string | null;
+    let recordText: string | null = null;
+    let index;
+    try {
+      indexText = await this.redis.cmd.get(keys.session(tokenHash));
+      if (!indexText) return null;
+      index = SessionIndexSchema.safeParse(parseJson(indexText));
+      if (!index.success) return null;
+      recordText = await this.redis.cmd.hget(
+        keys.members(roomKey(index.data.sdkAppId, index.data.room)),
+        index.data.userId,
+      );
+    } catch {
+      throw this.resumeUnavailable();
+    }
     if (!recordText) return null;
-    const parsed = MemberRecordSchema.safeParse(JSON.parse(recordText));
+    const key = roomKey(index.data.sdkAppId, index.data.room);
+    const parsed = MemberRecordSchema.safeParse(parseJson(recordText));
     if (!parsed.success || parsed.data.tokenHash !== tokenHash) return null;
     const record = parsed.data;
     const owner = record.state.node;
-    if (owner === this.nodeId) return null;
-    if (this.registry.isAlive(owner)) {
+    // The session's node incarnation: this very process holds it (then it ended here), a
+    // live one is asked to let it go, any other (an earlier run of a restarted node, or a
+    // node that died) is gone and the session is taken over.
+    const live = owner === this.nodeId ? this.#startedAt : this.registry.startedAtOf(owner);
+    if (owner === this.nodeId && live === record.nodeStartedAt) return null;
+    if (owner !== this.nodeId && live === record.nodeStartedAt) {
       try {
         const released = await this.#rpc.call(
           owner,
@@ -433,7 +491,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     const wanted = userIds.includes('*') ? Object.keys(table) : userIds;
     for (const userId of wanted) {
       const text = table[userId];
-      const record = text ? MemberRecordSchema.safeParse(JSON.parse(text)) : null;
+      const record = text ? MemberRecordSchema.safeParse(parseJson(text)) : null;
       if (!record?.success || record.data.state.node === this.nodeId) continue;
       const list = byNode.get(record.data.state.node) ?? [];
       list.push(userId);
@@ -457,7 +515,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   async members(sdkAppId: number, ref: RoomRef): Promise<MemberRecord[]> {
     const table = await this.redis.cmd.hgetall(keys.members(roomKey(sdkAppId, ref)));
     return Object.values(table).flatMap((text) => {
-      const parsed = MemberRecordSchema.safeParse(JSON.parse(text));
+      const parsed = MemberRecordSchema.safeParse(parseJson(text));
       return parsed.success ? [parsed.data] : [];
     });
   }
@@ -538,6 +596,9 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
 
   async #reap(node: { id: string; startedAt: number }): Promise<void> {
     if (this.#closed || !this.redis.up) return;
+    // It beat again (a stall, a partition healed): its members are alive, nothing to reap.
+    const live = node.id === this.nodeId ? this.#startedAt : this.registry.startedAtOf(node.id);
+    if (live === node.startedAt) return;
     const lock = await this.redis.cmd.set(
       keys.reap(node.id, node.startedAt),
       this.nodeId,
@@ -551,7 +612,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     for (const key of roomKeys) {
       const table = await this.redis.cmd.hgetall(keys.members(key));
       for (const text of Object.values(table)) {
-        const parsed = MemberRecordSchema.safeParse(JSON.parse(text));
+        const parsed = MemberRecordSchema.safeParse(parseJson(text));
         if (
           !parsed.success ||
           parsed.data.state.node !== node.id ||

@@ -88,15 +88,19 @@ export class ClusterRoom implements RoomLink {
 
   /** Reads the room's table and applies what other nodes hold (then the held messages). */
   async #open(): Promise<void> {
-    await this.ctx.redis.subscribe(this.#channel);
-    const table = await this.ctx.redis.cmd.hgetall(keys.members(this.room.key));
-    for (const text of Object.values(table)) {
-      const record = this.#parseRecord(text);
-      if (record && record.state.node !== this.ctx.nodeId) await this.#put(record);
+    try {
+      await this.ctx.redis.subscribe(this.#channel);
+      const table = await this.ctx.redis.cmd.hgetall(keys.members(this.room.key));
+      for (const text of Object.values(table)) {
+        const record = this.#parseRecord(text);
+        if (record && record.state.node !== this.ctx.nodeId) await this.#put(record);
+      }
+      // In arrival order, including what comes while these are applied.
+      const held = this.#held ?? [];
+      while (held.length > 0) await this.#apply(held.shift()!);
+    } finally {
+      this.#held = null;
     }
-    const held = this.#held ?? [];
-    this.#held = null;
-    for (const message of held) await this.#apply(message);
   }
 
   /** A message on the room's channel (already known to be this room's). */
@@ -138,14 +142,15 @@ export class ClusterRoom implements RoomLink {
 
   async #put(record: MemberRecord): Promise<void> {
     await this.room.applyRemote(record.state);
-    this.#pullRelays();
+    this.pullRelays();
   }
 
   /**
    * Brings over the tracks of other nodes' members that have no relay here yet (each once at a
    * time; one that failed is tried again at a later change, not before RELAY_RETRY_MS).
    */
-  #pullRelays(): void {
+  pullRelays(): void {
+    if (this.#closed || this.#held) return;
     const now = Date.now();
     for (const need of this.room.pendingRelays()) {
       const key = `${need.node}/${need.producerId}`;
@@ -171,7 +176,7 @@ export class ClusterRoom implements RoomLink {
     for (const participant of room.localParticipants()) this.#write(participant);
     // The last viewer here of a relayed track is gone: its node stops sending it.
     for (const need of room.takeUnwantedRelays()) this.ctx.relays.unrelay(room.key, need);
-    this.#pullRelays();
+    this.pullRelays();
   }
 
   /**
@@ -233,8 +238,12 @@ export class ClusterRoom implements RoomLink {
           record: text,
           message: JSON.stringify({ t: 'put', from: nodeId, record }),
         });
-        // Refused: a newer session of the user exists (its put ends this one here).
-        if (result === 0) return;
+        // Refused: a newer session of the user exists elsewhere; this one ends (its put may
+        // have come before this session joined here, so it is not left to that).
+        if (result === 0) {
+          this.room.supersede(participant);
+          return;
+        }
         await redis.cmd.set(
           keys.session(extras.tokenHash),
           JSON.stringify({

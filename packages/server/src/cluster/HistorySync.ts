@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { History, HistoryRecord } from '../api/History.js';
 import type { RedisLink } from './RedisLink.js';
+import { parseJson } from './records.js';
 
 const RECORDS = 'parley:history';
 /** Record keys by time of their last change, to drop the oldest past the bound. */
@@ -56,7 +57,7 @@ export class HistorySync {
     history.onPut = (record) => this.#write(record);
     redis.on('message', (channel, text) => {
       if (channel !== CHANNEL) return;
-      const parsed = MessageSchema.safeParse(JSON.parse(text));
+      const parsed = MessageSchema.safeParse(parseJson(text));
       if (parsed.success && parsed.data.from !== this.nodeId) {
         this.history.learn(parsed.data.record as HistoryRecord);
       }
@@ -72,7 +73,7 @@ export class HistorySync {
     try {
       const all = await this.redis.cmd.hgetall(RECORDS);
       for (const text of Object.values(all)) {
-        const parsed = RecordSchema.safeParse(JSON.parse(text));
+        const parsed = RecordSchema.safeParse(parseJson(text));
         if (parsed.success) this.history.learn(parsed.data as HistoryRecord);
       }
       const missing = this.history.all().filter((r) => all[keyOf(r)] === undefined);

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { SafeEmitter } from '../util/TypedEmitter.js';
-import { keys, NodeInfoSchema, type NodeInfo } from './records.js';
+import { keys, NodeInfoSchema, parseJson, type NodeInfo } from './records.js';
 import type { RedisLink } from './RedisLink.js';
 
 export const HEARTBEAT_MS = 500;
@@ -98,7 +98,7 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
       others.forEach((id, i) => {
         const text = values[i];
         if (!text) return;
-        const parsed = NodeInfoSchema.safeParse(JSON.parse(text));
+        const parsed = NodeInfoSchema.safeParse(parseJson(text));
         if (parsed.success) seen.set(id, parsed.data);
       });
       const quiet = Date.now() < this.#quietUntil;

@@ -142,8 +142,9 @@ export class Rpc {
     }
     const { id, from, method } = message;
     const handler = this.#handlers.get(method);
+    // A handler that throws at once (bad params) still gets its refusal sent back.
     const work = handler
-      ? handler(message.params, from)
+      ? Promise.resolve().then(() => handler(message.params, from))
       : Promise.reject(new Error(`no cluster method ${method}`));
     work.then(
       (result) => this.#reply(from, { t: 'res', id, ok: true, result: result ?? null }),

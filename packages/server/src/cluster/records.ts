@@ -118,3 +118,12 @@ export const keys = {
   reap: (node: string, startedAt: number) => `parley:reap:${node}:${startedAt}`,
   devCredentials: 'parley:dev-credentials',
 };
+
+/** JSON from Redis or another node: null when it is not JSON (the schemas then refuse it). */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

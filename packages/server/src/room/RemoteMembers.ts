@@ -289,6 +289,11 @@ export class RemoteMembers {
     }
   }
 
+  /** One mirror's relays go (its session moves here). */
+  releaseOf(mirror: Participant): void {
+    if (!mirror.local) this.#releaseRelays(mirror);
+  }
+
   /** Every mirror (the room closes on this node: its last local client left). */
   clear(): void {
     for (const p of [...this.room.participants.values()]) {

@@ -243,6 +243,13 @@ export class Room extends SafeEmitter<RoomEvents> {
           ROOM_LIMIT_REACHED,
         );
       }
+      // A newer session of the userId on another node (a higher epoch) wins over this join.
+      if (existing && !existing.local && existing.epoch > participant.epoch) {
+        throw new ServerError(
+          ErrorCode.JOIN_ROOM_FAILED,
+          `user ${participant.userId} joined room ${String(this.ref.id)} from another connection meanwhile`,
+        );
+      }
       // The room stays open even if that one was alone in it: its replacement enters now.
       if (existing?.local) await this.#kick(existing, 'kick', kickMessage, true);
       else if (existing) this.#remote.remove(existing.userId, Infinity, 'kick');
@@ -427,6 +434,28 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#remote.takeUnwantedRelays();
   }
 
+  /**
+   * Cluster: a newer session of this local member's userId exists on another node (Redis
+   * refused this one's state): it ends as a second join would end it.
+   */
+  supersede(participant: Participant): void {
+    void this.#run(async () => {
+      if (participant.left || this.participants.get(participant.userId) !== participant) return;
+      await this.#kick(
+        participant,
+        'kick',
+        `user ${participant.userId} joined room ${String(this.ref.id)} from another connection`,
+      );
+    });
+  }
+
+  /** Closes the room if nobody entered it (its cluster link could not be made). */
+  closeIfEmpty(): Promise<void> {
+    return this.#run(() => {
+      if (this.participants.size === 0) this.#close();
+    });
+  }
+
   /** A member of another node left: the clients here see peer-leave. */
   removeRemote(userId: string, epoch: number, reason: LeaveReason): Promise<boolean> {
     return this.#run(() => this.#remote.remove(userId, epoch, reason));
@@ -464,7 +493,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       }
       if (current) {
         // Its relays go; its viewers keep the streams announced until the republish.
-        this.#remote.nodeLost(current.node ?? '');
+        this.#remote.releaseOf(current);
       }
       RemoteMembers.restore(participant, state);
       this.participants.set(participant.userId, participant);

@@ -85,7 +85,7 @@ export class RoomManager extends SafeEmitter<RoomManagerEvents> {
     for (;;) {
       const room = this.#getOrCreate(sdkAppId, ref);
       try {
-        await this.prepare?.(room);
+        await this.#prepare(room);
         return { room, snapshot: await room.join(participant, kickMessage) };
       } catch (error) {
         if (!(error instanceof RoomClosedError)) throw error;
@@ -103,11 +103,22 @@ export class RoomManager extends SafeEmitter<RoomManagerEvents> {
     for (;;) {
       const room = this.#getOrCreate(sdkAppId, ref);
       try {
-        await this.prepare?.(room);
+        await this.#prepare(room);
         return { room, snapshot: await room.adopt(participant, state) };
       } catch (error) {
         if (!(error instanceof RoomClosedError)) throw error;
       }
+    }
+  }
+
+  /** Cluster preparation; a room it failed for closes if empty (the next join starts over). */
+  async #prepare(room: Room): Promise<void> {
+    if (!this.prepare) return;
+    try {
+      await this.prepare(room);
+    } catch (error) {
+      await room.closeIfEmpty();
+      throw error;
     }
   }
 
