@@ -213,6 +213,9 @@ describe('operations across nodes', () => {
           userSig: env.nodes[n]!.userSig('erin'),
           roomId: String(roomId),
         });
+        if (process.env.CLUSTER_DEBUG) {
+          page.on('console', (m) => console.log(`[erin@${env.nodes[n]!.id}] ${m.text()}`));
+        }
         await page.goto(`${await appOriginFor(env.nodes[n]!)}/guide.html?${query}`);
         return page;
       }),
@@ -230,7 +233,7 @@ describe('operations across nodes', () => {
       );
       return joined.filter((s) => s === 'CONNECTED').length === 1 ? joined : null;
     });
-    expect(states.sort()).toEqual(['CONNECTED', 'DISCONNECTED']);
+    expect([...states].sort()).toEqual(['CONNECTED', 'DISCONNECTED']);
     const survivor = pages[states.indexOf('CONNECTED')]!;
     await receivingFrom(witness!, ['erin']);
     await receivingFrom(survivor, ['witness']);
