@@ -26,6 +26,9 @@ import {
   waitFor,
 } from '../harness.js';
 import { CLUSTER_API, CLUSTER_SDK_APP_ID, freePort, type NodeUnderTest } from './clusterKit.js';
+import { openJoined } from '../compat/compatPage.js';
+import { hasSmall, publish720p, setRemoteVideoType } from '../compat/dualStream.js';
+import { videoRate } from '../mediaStats.js';
 import { appOriginFor, openNodePage, useCluster } from './clusterTest.js';
 
 const CALLBACK_KEY = 'clusterCallbackKey01';
@@ -149,6 +152,42 @@ describe('a room across three nodes', () => {
     expect(self).toMatchObject({ id: n1.id, rooms: 1, participants: 2 });
     expect(self.load).toBeGreaterThan(0);
     expect(state.nodes.find((n) => n.id === n0.id)).toMatchObject({ participants: 1, relaysIn: 1 });
+  });
+});
+
+describe('dual stream across a relay', () => {
+  it('a viewer on another node gets the big picture, the small one when it asks, and back', async () => {
+    const roomId = randomRoomId();
+    const [n0, n1] = env.nodes as [NodeUnderTest, NodeUnderTest];
+    const viewer = await openJoined(env.browser, await appOriginFor(n1), n1, {
+      userId: 'viewer',
+      roomId,
+    });
+    const publisher = await openJoined(env.browser, await appOriginFor(n0), n0, {
+      userId: 'cam',
+      roomId,
+    });
+    await publish720p(publisher, 'cam', true);
+    expect(await waitFor('hasSmall on the other node', () => hasSmall(viewer, 'cam'))).toBe(true);
+    // Every simulcast layer crosses the relay; each viewer's layer is chosen on its own node.
+    const widthUntil = async (what: string, ok: (width: number) => boolean) => {
+      const started = Date.now();
+      let last = 0;
+      while (Date.now() - started < 20_000) {
+        const rate = await videoRate(viewer, 'received', 1000);
+        last = rate.frameWidth;
+        if (rate.fps > 0 && ok(last)) return { width: last, afterMs: Date.now() - started };
+      }
+      throw new Error(`${what} not reached; last frame width ${last}`);
+    };
+    const big = await widthUntil('the big picture', (w) => w >= 640);
+    await setRemoteVideoType(viewer, 'cam', 'small');
+    const small = await widthUntil('the small picture', (w) => w > 0 && w < big.width / 2);
+    await setRemoteVideoType(viewer, 'cam', 'big');
+    const back = await widthUntil('the big picture again', (w) => w >= 640);
+    console.log(
+      `[cluster] dual stream over a relay: big ${big.width} px, small ${small.width} px after ${small.afterMs} ms, big ${back.width} px again after ${back.afterMs} ms`,
+    );
   });
 });
 
