@@ -554,6 +554,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
       log: this.options.log,
       extras: (p) => this.#extras.get(p),
       roomEmptied: (r) => this.safeEmit('room-emptied', r.sdkAppId, r.ref),
+      roomCreated: (r) => this.safeEmit('room-created', r.sdkAppId, r.ref),
     });
     this.#links.set(room.key, link);
     room.once('closed', () => {

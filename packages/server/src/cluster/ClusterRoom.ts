@@ -48,6 +48,8 @@ export interface ClusterRoomContext {
   extras(participant: Participant): JoinExtras | undefined;
   /** The room's last member left the cluster with this write: its room-level callback, once. */
   roomEmptied(room: Room): void;
+  /** The room opened with this write (a leave had closed it after this join's admission). */
+  roomCreated(room: Room): void;
 }
 
 export class ClusterRoom implements RoomLink {
@@ -211,10 +213,11 @@ export class ClusterRoom implements RoomLink {
   rewrite(): void {
     this.#written.clear();
     if (this.#closed) return;
-    for (const participant of this.room.localParticipants()) this.#write(participant);
+    // The rooms reappear in an empty Redis: not a room opening, no callback.
+    for (const participant of this.room.localParticipants()) this.#write(participant, true);
   }
 
-  #write(participant: Participant): void {
+  #write(participant: Participant, rewriting = false): void {
     const extras = this.ctx.extras(participant);
     if (!extras) return;
     const record: MemberRecord = {
@@ -244,6 +247,7 @@ export class ClusterRoom implements RoomLink {
           this.room.supersede(participant);
           return;
         }
+        if (result === 2 && !rewriting) this.ctx.roomCreated(this.room);
         await redis.cmd.set(
           keys.session(extras.tokenHash),
           JSON.stringify({

@@ -28,12 +28,11 @@ if cur then
   local ok, rec = pcall(cjson.decode, cur)
   if ok and rec['state'] and tonumber(rec['state']['epoch']) > tonumber(ARGV[3]) then return 0 end
 end
-local created = redis.call('HLEN', KEYS[1]) == 0
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[5])
+local opened = redis.call('SADD', KEYS[2], ARGV[5])
 redis.call('SADD', KEYS[3], ARGV[5])
 redis.call('PUBLISH', ARGV[4], ARGV[6])
-if created then return 2 end
+if opened == 1 then return 2 end
 return 1
 `;
 
@@ -51,7 +50,11 @@ end
 return 1
 `;
 
-/** What putMember/delMember did: 0 refused (stale epoch / not there), 1 done, 2 done and the room appeared/emptied. */
+/**
+ * What putMember/delMember did: 0 refused (stale epoch / not there), 1 done, 2 done and the
+ * room appeared (it was not open: the join's admission did not open it, e.g. a leave emptied
+ * it meanwhile) / emptied.
+ */
 export type MemberWrite = 0 | 1 | 2;
 
 export class RedisLink extends SafeEmitter<RedisLinkEvents> {
