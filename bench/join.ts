@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { genUserSig } from '@parley/usersig';
 import { createJanusRoom } from './lib/clients.js';
 import { percentile } from './lib/proc.js';
@@ -59,7 +59,9 @@ const FIXTURES = [
 ];
 
 /** The application's pages, on their own origin (as a real app's), `{{PARLEY}}` filled in. */
-async function appOrigin(parley: string): Promise<{ origin: string; close(): Promise<void> }> {
+export async function appOrigin(
+  parley: string,
+): Promise<{ origin: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
     if (!/^[\w-]+\.html$/.test(name)) return void res.writeHead(404).end();
@@ -81,6 +83,104 @@ async function appOrigin(parley: string): Promise<{ origin: string; close(): Pro
   };
 }
 
+/** UserSig of the bench's Parley application. */
+const sig = (userId: string) =>
+  genUserSig({ sdkAppId: PARLEY_APP_ID, key: PARLEY_KEY, userId, expire: 3600 });
+
+/** A Chromium page publishing its fake camera and microphone with the guide's code. */
+export async function startGuidePublisher(
+  page: Page,
+  origin: string,
+  roomId: number,
+  userId: string,
+): Promise<void> {
+  await page.goto(
+    `${origin}/guide.html?${new URLSearchParams({
+      sdkAppId: String(PARLEY_APP_ID),
+      userId,
+      userSig: sig(userId),
+      roomId: String(roomId),
+    })}`,
+  );
+  await page.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
+}
+
+/**
+ * `joins` joins one after another on a page showing sdk.html: each a new client's `join()` →
+ * its first painted frame of the room's stream (ms), then `leave()`; -1 for a join with no frame
+ * within 10 s.
+ */
+export function parleyJoinTimes(
+  viewer: Page,
+  options: { userId: string; userSig?: string; roomId: number; joins: number },
+): Promise<number[]> {
+  return viewer.evaluate(
+    async ({ sdkAppId, userId, userSig, roomId, joins }) => {
+      type Stream = { getId(): string; play(id: string): Promise<void> };
+      type Client = {
+        on(e: string, f: (ev: { stream: Stream }) => void): void;
+        subscribe(s: Stream): Promise<void>;
+        join(o: { roomId: number }): Promise<void>;
+        leave(): Promise<void>;
+      };
+      const T = (window as unknown as { TRTC: { createClient(c: object): Client } }).TRTC;
+      const results: number[] = [];
+      for (let i = 0; i < joins; i++) {
+        const client = T.createClient({ mode: 'rtc', sdkAppId, userId, userSig });
+        // Milestones of this join (ms after join()), kept for whoever reads them (cluster.ts).
+        const marks: Record<string, number> = {};
+        const w = window as unknown as { __joinMarks?: Record<string, number>[] };
+        (w.__joinMarks ??= []).push(marks);
+        // (No named function here: tsx's keepNames would wrap it in a __name the page lacks.)
+        let start = 0;
+        const painted = new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`join ${i}: no frame painted within 10 s`)),
+            10_000,
+          );
+          client.on('stream-added', (e) => {
+            marks.added ??= performance.now() - start;
+            void client.subscribe(e.stream);
+          });
+          client.on('stream-subscribed', (e) => {
+            marks.subscribed ??= performance.now() - start;
+            const div = document.createElement('div');
+            div.id = `v${i}_${e.stream.getId()}`;
+            div.style.cssText = 'width:320px;height:240px';
+            document.getElementById('players')!.appendChild(div);
+            void e.stream.play(div.id).catch(() => undefined);
+            const video = div.querySelector('video') as HTMLVideoElement;
+            video.requestVideoFrameCallback(() => {
+              clearTimeout(timer);
+              marks.painted ??= performance.now() - start;
+              resolve(performance.now());
+            });
+          });
+        });
+        start = performance.now();
+        try {
+          await client.join({ roomId });
+          marks.joined ??= performance.now() - start;
+          results.push((await painted) - start);
+        } catch {
+          results.push(-1);
+        }
+        await client.leave().catch(() => undefined);
+        document.getElementById('players')!.innerHTML = '';
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return results;
+    },
+    {
+      sdkAppId: PARLEY_APP_ID,
+      userId: options.userId,
+      userSig: options.userSig ?? sig(options.userId),
+      roomId: options.roomId,
+      joins: options.joins,
+    },
+  );
+}
+
 export async function join(
   server: ServerUnderTest,
   browser: Browser,
@@ -95,65 +195,14 @@ export async function join(
     const viewer = await viewerContext.newPage();
     let times: number[];
     if (server.name === 'Parley') {
-      const sig = (userId: string) =>
-        genUserSig({ sdkAppId: PARLEY_APP_ID, key: PARLEY_KEY, userId, expire: 3600 });
-      await publisher.goto(
-        `${app.origin}/guide.html?${new URLSearchParams({
-          sdkAppId: String(PARLEY_APP_ID),
-          userId: 'presenter',
-          userSig: sig('presenter'),
-          roomId: String(roomId),
-        })}`,
-      );
-      await publisher.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
+      await startGuidePublisher(publisher, app.origin, roomId, 'presenter');
       await viewer.goto(`${app.origin}/sdk.html`);
-      times = await viewer.evaluate(
-        async ({ sdkAppId, userSig, roomId, joins }) => {
-          type Stream = { getId(): string; play(id: string): Promise<void> };
-          type Client = {
-            on(e: string, f: (ev: { stream: Stream }) => void): void;
-            subscribe(s: Stream): Promise<void>;
-            join(o: { roomId: number }): Promise<void>;
-            leave(): Promise<void>;
-          };
-          const T = (window as unknown as { TRTC: { createClient(c: object): Client } }).TRTC;
-          const results: number[] = [];
-          for (let i = 0; i < joins; i++) {
-            const client = T.createClient({ mode: 'rtc', sdkAppId, userId: 'viewer', userSig });
-            const painted = new Promise<number>((resolve, reject) => {
-              const timer = setTimeout(
-                () => reject(new Error(`join ${i}: no frame painted within 10 s`)),
-                10_000,
-              );
-              client.on('stream-added', (e) => void client.subscribe(e.stream));
-              client.on('stream-subscribed', (e) => {
-                const div = document.createElement('div');
-                div.id = `v${i}_${e.stream.getId()}`;
-                div.style.cssText = 'width:320px;height:240px';
-                document.getElementById('players')!.appendChild(div);
-                void e.stream.play(div.id).catch(() => undefined);
-                const video = div.querySelector('video') as HTMLVideoElement;
-                video.requestVideoFrameCallback(() => {
-                  clearTimeout(timer);
-                  resolve(performance.now());
-                });
-              });
-            });
-            const start = performance.now();
-            try {
-              await client.join({ roomId });
-              results.push((await painted) - start);
-            } catch {
-              results.push(-1);
-            }
-            await client.leave().catch(() => undefined);
-            document.getElementById('players')!.innerHTML = '';
-            await new Promise((r) => setTimeout(r, 300));
-          }
-          return results;
-        },
-        { sdkAppId: PARLEY_APP_ID, userSig: sig('viewer'), roomId, joins },
-      );
+      times = await parleyJoinTimes(viewer, {
+        userId: 'viewer',
+        userSig: sig('viewer'),
+        roomId,
+        joins,
+      });
     } else {
       await createJanusRoom(server.url, roomId);
       await publisher.goto(`${app.origin}/janus.html`);

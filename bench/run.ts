@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- forwarding|rooms|join ...]`: Parley against Janus on this machine, in one
  * run, each bench printing its tables and writing bench/results/<name>.json, then a summary
- * (figure, Parley, Janus, Parley/Janus) in bench/results/summary.json.
+ * (figure, Parley, Janus, Parley/Janus) in bench/results/summary.json. `npm run bench --
+ * cluster` (only when named): Parley's cluster mode, 1 node vs 3 nodes (cluster.ts).
  *
  * Outside: installs what is missing (ffmpeg, Janus, Chromium: Debian packages), builds Parley as
  * `npm start` does, encodes the media once, makes the two network namespaces and runs itself
@@ -9,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { cluster, DEFAULT_CLUSTER } from './cluster.js';
 import { DEFAULT_FORWARDING, forwarding, type ForwardingResult } from './forwarding.js';
 import { join, launchChromium, type JoinResult } from './join.js';
 import { closeJanusSessions } from './lib/clients.js';
@@ -25,8 +27,10 @@ import {
 import { rooms, type RoomsResult } from './rooms.js';
 import { buildParley, ensureTools, janusVersion } from './lib/tools.js';
 
-const BENCHES = ['forwarding', 'rooms', 'join'] as const;
+const BENCHES = ['forwarding', 'rooms', 'join', 'cluster'] as const;
 type BenchName = (typeof BENCHES)[number];
+/** What `npm run bench` runs with no names: the Parley/Janus comparison (cluster is Parley's own). */
+const DEFAULT_BENCHES: BenchName[] = ['forwarding', 'rooms', 'join'];
 const ROOT = new URL('../', import.meta.url).pathname;
 /** The whole run stops itself after this, whatever happens. */
 const HARD_LIMIT_MS = 14 * 60_000;
@@ -39,7 +43,7 @@ function requested(): BenchName[] {
       process.exit(2);
     }
   }
-  return args.length ? (args as BenchName[]) : [...BENCHES];
+  return args.length ? (args as BenchName[]) : [...DEFAULT_BENCHES];
 }
 
 async function outside(names: BenchName[]): Promise<number> {
@@ -47,7 +51,7 @@ async function outside(names: BenchName[]): Promise<number> {
     console.error('the bench needs root (network namespaces, and apt-get when tools are missing)');
     return 2;
   }
-  ensureTools();
+  ensureTools(names.includes('cluster'));
   buildParley();
   const media = loadMedia();
   console.log(
@@ -116,11 +120,13 @@ async function withServer<T>(
 /**
  * Narrower runs for investigating one figure (e.g. profiling the server at one N):
  * PARLEY_BENCH_SERVERS=Parley, PARLEY_BENCH_FORWARDING_STEPS=50,
- * PARLEY_BENCH_FORWARDING_WINDOW_MS=20000. Unset, the full comparison runs.
+ * PARLEY_BENCH_FORWARDING_WINDOW_MS=20000; PARLEY_BENCH_CLUSTER_STEPS=30,60 for the cluster
+ * bench's viewer counts. Unset, the full comparison runs.
  */
 function narrowed(): {
   servers: Array<() => Promise<ServerUnderTest>>;
   forwarding: typeof DEFAULT_FORWARDING;
+  cluster: typeof DEFAULT_CLUSTER;
 } {
   const env = process.env;
   const all = { Parley: startParley, Janus: startJanus };
@@ -136,9 +142,14 @@ function narrowed(): {
   if (!(windowMs > 0 && windowMs <= 60_000)) {
     throw new Error('PARLEY_BENCH_FORWARDING_WINDOW_MS: 1 to 60000');
   }
+  const clusterSteps = env.PARLEY_BENCH_CLUSTER_STEPS?.split(',').map(Number);
+  if (clusterSteps?.some((n) => !Number.isInteger(n) || n < 3 || n > 300)) {
+    throw new Error('PARLEY_BENCH_CLUSTER_STEPS: a comma-separated list of integers, 3 to 300');
+  }
   return {
     servers: names.map((n) => all[n as keyof typeof all]),
     forwarding: { ...DEFAULT_FORWARDING, steps: steps ?? DEFAULT_FORWARDING.steps, windowMs },
+    cluster: { ...DEFAULT_CLUSTER, steps: clusterSteps ?? DEFAULT_CLUSTER.steps },
   };
 }
 
@@ -163,6 +174,13 @@ async function inside(names: BenchName[]): Promise<void> {
         if (r) rms[r.server as 'Parley' | 'Janus'] = r;
       }
       writeResult('rooms', rms);
+    } else if (name === 'cluster') {
+      const media = loadMedia();
+      try {
+        writeResult('cluster', await cluster(narrow.cluster, media.videoKbps + 64));
+      } catch (error) {
+        console.error(`cluster: ${(error as Error).stack ?? String(error)}`);
+      }
     } else {
       const browser = await launchChromium();
       try {
@@ -176,7 +194,8 @@ async function inside(names: BenchName[]): Promise<void> {
       writeResult('join', jn);
     }
   }
-  summary(fwd, rms, jn, (Date.now() - started) / 1000);
+  // The Parley/Janus summary only when one of its benches ran (a cluster-only run keeps it).
+  if (names.some((n) => n !== 'cluster')) summary(fwd, rms, jn, (Date.now() - started) / 1000);
 }
 
 type Row = [string, number | undefined, number | undefined, number];

@@ -132,3 +132,47 @@ export function busiestThread(
   for (const [id, ticks] of after) max = Math.max(max, ticks - (before.get(id) ?? 0));
   return max / TICKS_PER_SECOND / seconds;
 }
+
+/** CPU time a thread (task) has run, ns, from /proc/<pid>/task/<tid>/schedstat; 0 when gone. */
+function taskRunNs(pid: number, tid: string): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of one process (all its threads), ns: the scheduler's own count, to the ns. */
+export function processRunNs(pid: number): number {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  return tasks.reduce((sum, tid) => sum + taskRunNs(pid, tid), 0);
+}
+
+export interface TreeRun {
+  /** CPU ns of the root process (Parley: the Node process). */
+  rootNs: number;
+  /** CPU ns of its descendants (Parley: its mediasoup workers). */
+  childrenNs: number;
+  rssKb: number;
+}
+
+/**
+ * CPU time (ns, per thread from schedstat, not 10 ms ticks: a relay's cost is a few ms per
+ * second) and memory of a process tree, the root apart from its descendants.
+ */
+export function treeRun(root: number): TreeRun {
+  const stats = tree(root);
+  let rootNs = 0;
+  let childrenNs = 0;
+  for (const s of stats) {
+    const ns = processRunNs(s.pid);
+    if (s.pid === root) rootNs += ns;
+    else childrenNs += ns;
+  }
+  return { rootNs, childrenNs, rssKb: stats.reduce((sum, s) => sum + s.rssKb, 0) };
+}

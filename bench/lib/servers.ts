@@ -3,7 +3,7 @@
  * from the clients' namespace (`pb-cli`) over a veth pair. Neither namespace has any other
  * interface than its loopback, so no packet can go anywhere but between the two.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,13 +143,23 @@ export const PARLEY_APP_ID = 1400000001;
 export const PARLEY_KEY = 'bench-secret-key-0123456789abcdef';
 const PARLEY_PORT = 18080;
 
+export interface ParleyOptions {
+  /** HTTP port (default 18080). */
+  port?: number;
+  /** More environment (cluster nodes: PARLEY_REDIS_URL, PARLEY_NODE_ID, media ports…). */
+  env?: Record<string, string>;
+  /** Name of its log file (default `parley`). */
+  logName?: string;
+}
+
 /** `node packages/server/dist/main.js`, as `npm start` runs it after the build. */
-export async function startParley(): Promise<ServerUnderTest> {
+export async function startParley(options: ParleyOptions = {}): Promise<ServerUnderTest> {
+  const port = options.port ?? PARLEY_PORT;
   const child = inServerNs(
     process.execPath,
     ['packages/server/dist/main.js'],
     {
-      PORT: String(PARLEY_PORT),
+      PORT: String(port),
       // Media listens on the veth address only (Janus in its namespace has only that one too).
       HOST: SERVER_IP,
       PARLEY_SDK_APP_ID: String(PARLEY_APP_ID),
@@ -160,12 +170,48 @@ export async function startParley(): Promise<ServerUnderTest> {
       PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '10000',
       PARLEY_MAX_CONNECTIONS_PER_IP: '100000',
       PARLEY_JOINS_PER_SECOND_PER_IP: '10000',
+      ...options.env,
     },
-    'parley',
+    options.logName ?? 'parley',
   );
-  const url = `http://${SERVER_IP}:${PARLEY_PORT}`;
+  const url = `http://${SERVER_IP}:${port}`;
   await waitHttp(`${url}/`, 'Parley');
   return { name: 'Parley', pid: child.pid!, url, stop: stopper(child) };
+}
+
+export interface RedisInServerNs {
+  /** PARLEY_REDIS_URL for servers in the servers' namespace (Redis listens on its loopback). */
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Debian's redis-server in the servers' namespace, on its loopback only, without persistence
+ * (a bench cluster's Redis lives as long as the bench).
+ */
+export async function startRedis(port = 16379): Promise<RedisInServerNs> {
+  const child = inServerNs(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {},
+    'redis',
+  );
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const out = spawnSync(
+      'ip',
+      ['netns', 'exec', SERVER_NS, 'redis-cli', '-p', String(port), 'ping'],
+      { encoding: 'utf8', timeout: 2000 },
+    );
+    if (out.stdout?.trim() === 'PONG') break;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not answer PING on port ${port} (${lastLog.get('redis')})`);
+    }
+    await sleep(100);
+  }
+  return { url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop: stopper(child) };
 }
 
 const JANUS_PORT = 18088;

@@ -5,11 +5,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export function ensureTools(): void {
+export function ensureTools(withRedis = false): void {
   const missing = [
     ['ffmpeg', '/usr/bin/ffmpeg'],
     ['janus', '/usr/bin/janus'],
     ['chromium', '/usr/bin/chromium'],
+    ...(withRedis ? [['redis-server', '/usr/bin/redis-server']] : []),
   ].filter(([, path]) => !existsSync(path!));
   if (!missing.length) return;
   const names = missing.map(([name]) => name!);
@@ -19,6 +20,13 @@ export function ensureTools(): void {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
+  // Debian's package starts a system Redis on 6379 (and at every boot): the cluster bench runs
+  // its own, in the servers' namespace.
+  if (names.includes('redis-server') && existsSync('/etc/init.d/redis-server')) {
+    spawnSync('/etc/init.d/redis-server', ['stop'], { stdio: 'ignore' });
+    spawnSync('update-rc.d', ['redis-server', 'disable'], { stdio: 'ignore' });
+    spawnSync('systemctl', ['disable', '--now', '--quiet', 'redis-server'], { stdio: 'ignore' });
+  }
 }
 
 export function janusVersion(): string {

@@ -34,6 +34,8 @@ export interface ReceiverReport {
   audio: number;
   video: number;
   wire: WireCount;
+  /** [payload key, arrival µs] pairs of this receiver's sampled packets (also in `samples`). */
+  samples: number[];
 }
 
 export type WorkerReplyBody =
@@ -113,6 +115,7 @@ async function handle(req: WorkerRequest): Promise<void> {
           audio: now.byKind.audio - then.byKind.audio,
           video: now.byKind.video - then.byKind.video,
           wire,
+          samples: p.counter.samples,
         });
         for (const s of p.counter.samples) samples.push(s);
         p.counter.samples = [];
