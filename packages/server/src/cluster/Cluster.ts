@@ -464,7 +464,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
         if (!(error instanceof RpcError) || error.kind === 'refused') return null;
         // Gone (its Redis connection closed) or frozen: its session is taken over here.
         this.options.log.warn(
-          { node: owner, user: record.state.userId, why: error.message },
+          { peer: owner, user: record.state.userId, why: error.message },
           'taking over a session from an unresponsive node',
         );
       }
@@ -589,7 +589,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     this.#later(this.options.sessionTimeoutMs, () => {
       void this.#reap(node)
         .catch((error: unknown) =>
-          this.options.log.warn({ err: error, node: node.id }, 'reaping a dead node failed'),
+          this.options.log.warn({ err: error, peer: node.id }, 'reaping a dead node failed'),
         )
         .finally(() => this.#reaping.delete(incarnation));
     });
@@ -638,7 +638,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
         if (result === 0) continue;
         await this.redis.cmd.del(keys.session(parsed.data.tokenHash));
         this.options.log.info(
-          { node: node.id, user: state.userId, room: key },
+          { peer: node.id, user: state.userId, room: key },
           'member of a dead node removed',
         );
         this.safeEmit('member-reaped', parsed.data);

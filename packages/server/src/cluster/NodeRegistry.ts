@@ -107,12 +107,12 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
         if (!now && quiet) continue;
         if (!now || now.startedAt !== info.startedAt) {
           this.#alive.delete(id);
-          this.log.warn({ node: id }, 'cluster node is gone');
+          this.log.warn({ peer: id }, 'cluster node is gone');
           this.safeEmit('node-dead', info);
         }
       }
       for (const [id, info] of seen) {
-        if (!this.#alive.has(id)) this.log.info({ node: id, url: info.url }, 'cluster node is up');
+        if (!this.#alive.has(id)) this.log.info({ peer: id, url: info.url }, 'cluster node is up');
         this.#alive.set(id, info);
       }
       // Ids whose key expired long ago (never seen alive by this node) leave the set too.

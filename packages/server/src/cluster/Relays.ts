@@ -104,7 +104,18 @@ export class Relays {
     if (!attached) {
       producer.close();
       this.unrelay(room.key, need);
+      return;
     }
+    this.log.debug(
+      { room: room.key, user: need.userId, kind: need.kind, from: need.node },
+      'relay made',
+    );
+    // The viewers' keyframe requests made before the first packet crossed were dropped (the
+    // engine knows no stream to ask yet): ask again once media flows, not a second later.
+    producer.afterNextFrame(() => {
+      this.log.debug({ user: need.userId, kind: need.kind }, 'relay: first frame');
+      room.requestKeyframes(need.userId, need.streamType, need.kind);
+    }, 1000);
   }
 
   /** A relayed track nobody here watches any more: its node stops sending it over the pipe. */

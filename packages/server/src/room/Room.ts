@@ -473,6 +473,21 @@ export class Room extends SafeEmitter<RoomEvents> {
     );
   }
 
+  /** Asks a keyframe of a track for every local viewer that receives it (a relay just started). */
+  requestKeyframes(userId: string, streamType: StreamType, kind: TrackKind): void {
+    if (kind !== 'video') return;
+    const key = subscriptionKey(userId, streamType);
+    for (const viewer of this.participants.values()) {
+      if (!viewer.local) continue;
+      const consumer = viewer.subscriptions.get(key)?.consumers.get(kind);
+      if (consumer && !consumer.closed) {
+        consumer.requestKeyframe().catch((error: unknown) => {
+          this.#log.debug({ err: error, user: viewer.userId }, 'keyframe request failed');
+        });
+      }
+    }
+  }
+
   /** A node of the cluster is gone: the relays of its members with it. */
   nodeLost(node: string): Promise<void> {
     return this.#run(() => this.#remote.nodeLost(node));
