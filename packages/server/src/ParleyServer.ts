@@ -20,6 +20,8 @@ import { Operations } from './Operations.js';
 import { Cluster } from './cluster/Cluster.js';
 import { hashToken } from './cluster/ClusterRoom.js';
 import { registerClusterMetrics } from './cluster/clusterMetrics.js';
+import { sharedDevCredentials } from './cluster/devCredentials.js';
+import { keys as clusterKeys } from './cluster/records.js';
 import { Authenticator } from './auth/Authenticator.js';
 import type { ParleyConfig } from './config.js';
 import { createHttpApp } from './http/HttpApp.js';
@@ -239,6 +241,16 @@ export class ParleyServer {
       ),
     );
     registerClusterMetrics(this.ops.metrics.registry, cluster);
+    // Dev mode: a Redis that restarted empty gets the cluster's dev credentials back, so a node
+    // started afterwards takes the same ones.
+    const devCredentials = sharedDevCredentials(config);
+    if (devCredentials) {
+      cluster.redis.on('up', () => {
+        cluster.redis.cmd
+          .set(clusterKeys.devCredentials, devCredentials, 'NX')
+          .catch((error: unknown) => this.log.warn({ err: error }, 'dev credentials not shared'));
+      });
+    }
     await cluster.start();
   }
 

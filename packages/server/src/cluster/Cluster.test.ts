@@ -436,6 +436,23 @@ describe('a node restarted under the same id', () => {
   });
 });
 
+describe('dev mode', () => {
+  it('puts its dev credentials back into a Redis that restarted empty', async () => {
+    const dev = await node('node-dev', { PARLEY_SDK_APP_ID: '', PARLEY_SECRET_KEY: '' });
+    expect(dev.server.cluster).not.toBeNull();
+    await redis.restart();
+    await until(() => dev.server.cluster!.redis.up, 'redis back', 10_000);
+    const admin = new Redis(redis.port, '127.0.0.1');
+    let shared: string | null = null;
+    for (let i = 0; i < 50 && shared === null; i++) {
+      shared = await admin.get('parley:dev-credentials');
+      if (shared === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    admin.disconnect();
+    expect(JSON.parse(shared ?? 'null')).toMatchObject({ sdkAppId: dev.sdkAppId });
+  });
+});
+
 describe('Redis faults', () => {
   it('refuses joins with a clear error while Redis is down; calls go on; then joins again', async () => {
     const a = await node('node-a');

@@ -20,6 +20,18 @@ const SharedSchema = z.object({
 
 const CONNECT_TIMEOUT_MS = 5000;
 
+/** What dev mode shares: the UserSig key and the API credential of the first application. */
+export function sharedDevCredentials(config: ParleyConfig): string | null {
+  const api = config.apps[0]?.apiCredentials[0];
+  if (!config.devMode || !api) return null;
+  return JSON.stringify({
+    sdkAppId: config.sdkAppId,
+    secretKey: config.secretKey,
+    secretId: api.secretId,
+    apiKey: api.secretKey,
+  });
+}
+
 export async function shareDevCredentials(
   config: ParleyConfig,
   log: Logger,
@@ -38,13 +50,7 @@ export async function shareDevCredentials(
   redis.on('error', () => undefined);
   try {
     await redis.connect();
-    const mine = {
-      sdkAppId: config.sdkAppId,
-      secretKey: config.secretKey,
-      secretId: api.secretId,
-      apiKey: api.secretKey,
-    };
-    await redis.set(keys.devCredentials, JSON.stringify(mine), 'NX');
+    await redis.set(keys.devCredentials, sharedDevCredentials(config)!, 'NX');
     const shared = SharedSchema.parse(JSON.parse((await redis.get(keys.devCredentials)) ?? 'null'));
     return {
       ...config,
