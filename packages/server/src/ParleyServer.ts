@@ -423,19 +423,7 @@ export class ParleyServer {
       throw error;
     }
     const { room, snapshot } = joined;
-    const session = new Session(
-      room,
-      participant,
-      this.log,
-      (privateMapKey) =>
-        this.#auth.verifyRoomPermission(
-          data.sdkAppId,
-          data.userId,
-          data.room,
-          privateMapKey,
-          ErrorCode.INVALID_PARAMETER,
-        ).privilege,
-    );
+    const session = this.#session(room, participant);
     this.#logTokenOf.set(session, logToken);
     this.#sessionsByToken.set(participant.resumeToken, session);
     session.attach(signal);
@@ -460,6 +448,23 @@ export class ParleyServer {
         : {}),
       ...(this.#cluster ? { nodes: this.#cluster.signalUrls() } : {}),
     };
+  }
+
+  /** A session of `participant` in `room`; a new privateMapKey is checked as at join. */
+  #session(room: Room, participant: Participant): Session {
+    return new Session(
+      room,
+      participant,
+      this.log,
+      (privateMapKey) =>
+        this.#auth.verifyRoomPermission(
+          room.sdkAppId,
+          participant.userId,
+          room.ref,
+          privateMapKey,
+          ErrorCode.INVALID_PARAMETER,
+        ).privilege,
+    );
   }
 
   async #resume(signal: SignalConnection, data: ClientRequestData<'resume'>) {
@@ -525,19 +530,7 @@ export class ParleyServer {
         ...state,
         epoch,
       });
-      const session = new Session(
-        room,
-        participant,
-        this.log,
-        (privateMapKey) =>
-          this.#auth.verifyRoomPermission(
-            record.sdkAppId,
-            state.userId,
-            record.room,
-            privateMapKey,
-            ErrorCode.INVALID_PARAMETER,
-          ).privilege,
-      );
+      const session = this.#session(room, participant);
       this.#sessionsByToken.set(resumeToken, session);
       if (record.logToken) {
         this.#logTokens.register(record.logToken, {

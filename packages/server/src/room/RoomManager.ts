@@ -76,35 +76,36 @@ export class RoomManager extends SafeEmitter<RoomManagerEvents> {
   }
 
   /** Joins `participant` to its room, taking a fresh room when the one found just closed. */
-  async join(
+  join(
     sdkAppId: number,
     ref: RoomRef,
     participant: Participant,
     kickMessage: string,
   ): Promise<{ room: Room; snapshot: RoomSnapshot }> {
-    for (;;) {
-      const room = this.#getOrCreate(sdkAppId, ref);
-      try {
-        await this.#prepare(room);
-        return { room, snapshot: await room.join(participant, kickMessage) };
-      } catch (error) {
-        if (!(error instanceof RoomClosedError)) throw error;
-      }
-    }
+    return this.#enter(sdkAppId, ref, (room) => room.join(participant, kickMessage));
   }
 
   /** Cluster: a session of another node resumes here (see Room.adopt). */
-  async adopt(
+  adopt(
     sdkAppId: number,
     ref: RoomRef,
     participant: Participant,
     state: MemberState,
   ): Promise<{ room: Room; snapshot: RoomSnapshot }> {
+    return this.#enter(sdkAppId, ref, (room) => room.adopt(participant, state));
+  }
+
+  /** Runs `enter` on the room (prepared), on a fresh one when the one found just closed. */
+  async #enter(
+    sdkAppId: number,
+    ref: RoomRef,
+    enter: (room: Room) => Promise<RoomSnapshot>,
+  ): Promise<{ room: Room; snapshot: RoomSnapshot }> {
     for (;;) {
       const room = this.#getOrCreate(sdkAppId, ref);
       try {
         await this.#prepare(room);
-        return { room, snapshot: await room.adopt(participant, state) };
+        return { room, snapshot: await enter(room) };
       } catch (error) {
         if (!(error instanceof RoomClosedError)) throw error;
       }
