@@ -164,9 +164,11 @@ function ensureAptPackages() {
   }
   log(`installing ${missing.join(' ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Waits for another apt (a fresh machine's unattended-upgrades, say) instead of failing.
+  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
   for (const args of [
-    ['update', '-qq'],
-    ['install', '-y', '-qq', ...missing],
+    [...lock, 'update', '-qq'],
+    [...lock, 'install', '-y', '-qq', ...missing],
   ]) {
     if (spawnSync('apt-get', args, { env, stdio: 'inherit' }).status !== 0) {
       process.stderr.write(`parley: "apt-get ${args.join(' ')}" failed; see above.\n`);

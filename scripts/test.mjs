@@ -48,8 +48,11 @@ if (missing.length > 0 && isRoot) {
   step(`installing ${packages.join(' ')} from Debian`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (
-    run('apt-get', ['update', '-qq'], { env }) !== 0 ||
-    run('apt-get', ['install', '-y', '-qq', ...packages], { env }) !== 0
+    // The lock option waits for another apt instead of failing.
+    run('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update', '-qq'], { env }) !== 0 ||
+    run('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', ...packages], {
+      env,
+    }) !== 0
   ) {
     process.stderr.write(`apt-get could not install ${packages.join(' ')}; see above.\n`);
   }
