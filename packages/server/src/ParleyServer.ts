@@ -419,7 +419,7 @@ export class ParleyServer {
     } catch (error) {
       this.#joined.delete(signal);
       this.#logTokens.retire(logToken);
-      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room);
+      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId);
       throw error;
     }
     const { room, snapshot } = joined;

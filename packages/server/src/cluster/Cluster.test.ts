@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, ProtocolErrorCode } from '@parley/protocol';
+import { ErrorCode, ProtocolErrorCode, ROOM_LIMIT_REACHED } from '@parley/protocol';
 import { AUDIO_TRACK, audioOffer } from '../test/offers.js';
 import { startRedis, type TestRedis } from '../test/redisTestKit.js';
 import {
@@ -332,6 +332,42 @@ describe('load', () => {
     // The lighter node takes it, and the room is the same one.
     const there = await join(b, 'pete');
     expect(there.answer.data?.participants).toEqual([expect.objectContaining({ userId: 'olga' })]);
+  });
+});
+
+describe('limits across nodes', () => {
+  it('joins racing on two nodes never pass the member limit together; a leave frees a seat', async () => {
+    const limits = { PARLEY_MAX_MEMBERS_PER_ROOM: '3' };
+    const [a, b] = [await node('node-a', limits), await node('node-b', limits)];
+    await until(() => a.server.cluster!.signalUrls().length === 2, 'both nodes see each other');
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    // All six at once, alternating nodes: each node alone would admit three.
+    const joins = await Promise.all(users.map((u, i) => join(i % 2 === 0 ? a : b, u)));
+    const admitted = joins.filter((j) => j.answer.ok);
+    const refused = joins.filter((j) => !j.answer.ok);
+    expect(admitted).toHaveLength(3);
+    for (const { answer } of refused) {
+      expect(answer.error).toMatchObject({
+        code: ErrorCode.JOIN_ROOM_FAILED,
+        extraCode: ROOM_LIMIT_REACHED,
+      });
+      expect(answer.error?.message).toContain('PARLEY_MAX_MEMBERS_PER_ROOM');
+    }
+    // Each node counts the whole room: three members, wherever they are.
+    await until(
+      () =>
+        [a, b].every(
+          (n) =>
+            n.server.rooms.get(n.sdkAppId, { kind: 'number', id: 4242 })?.participants.size === 3,
+        ),
+      'both nodes see the three members',
+    );
+    // One leaves; the seat is free again for a refused user, on either node.
+    expect((await admitted[0]!.client.request('leave', {})).ok).toBe(true);
+    const retry = refused[0]!;
+    const index = joins.indexOf(retry);
+    const again = await join(index % 2 === 0 ? b : a, users[index]!);
+    expect(again.answer.ok).toBe(true);
   });
 });
 

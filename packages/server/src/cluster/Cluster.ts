@@ -314,61 +314,41 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
    */
   async admit(sdkAppId: number, ref: RoomRef, userId: string): Promise<number> {
     const key = roomKey(sdkAppId, ref);
-    let replies;
+    let admission;
     try {
       if (!this.redis.up) throw new Error('not connected');
-      replies = await this.redis.cmd
-        .multi()
-        .incr(keys.epoch)
-        .hlen(keys.members(key))
-        .hexists(keys.members(key), userId)
-        .scard(keys.rooms)
-        .sadd(keys.rooms, key)
-        .exec();
+      admission = await this.redis.admit({
+        roomKey: key,
+        userId,
+        maxMembers: this.options.maxMembersPerRoom,
+        maxRooms: this.options.maxRooms,
+      });
     } catch (error) {
       throw this.unavailable(error);
     }
-    const values = (replies ?? []).map(([error, value]) => {
-      if (error) throw this.unavailable(error);
-      return Number(value);
-    });
-    const [epoch, members, present, rooms, added] = values as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const refuse = async (error: ServerError): Promise<never> => {
-      if (added) await this.redis.cmd.srem(keys.rooms, key).catch(() => undefined);
-      throw error;
-    };
-    if (!present && members >= this.options.maxMembersPerRoom) {
-      await refuse(
-        new ServerError(
-          ErrorCode.JOIN_ROOM_FAILED,
-          `room ${String(ref.id)} is full: it has ${members} members across the cluster, the limit (PARLEY_MAX_MEMBERS_PER_ROOM) is ${this.options.maxMembersPerRoom}`,
-          ROOM_LIMIT_REACHED,
-        ),
+    if (admission.verdict === 'room-full') {
+      throw new ServerError(
+        ErrorCode.JOIN_ROOM_FAILED,
+        `room ${String(ref.id)} is full: it has ${admission.count} members and joining members across the cluster, the limit (PARLEY_MAX_MEMBERS_PER_ROOM) is ${this.options.maxMembersPerRoom}`,
+        ROOM_LIMIT_REACHED,
       );
     }
-    if (added && rooms >= this.options.maxRooms) {
-      await refuse(
-        new ServerError(
-          ErrorCode.JOIN_ROOM_FAILED,
-          `the cluster has ${rooms} rooms open, its limit (PARLEY_MAX_ROOMS) is ${this.options.maxRooms}: room ${String(ref.id)} cannot be opened now; retry later`,
-          ROOM_LIMIT_REACHED,
-        ),
+    if (admission.verdict === 'too-many-rooms') {
+      throw new ServerError(
+        ErrorCode.JOIN_ROOM_FAILED,
+        `the cluster has ${admission.count} rooms open, its limit (PARLEY_MAX_ROOMS) is ${this.options.maxRooms}: room ${String(ref.id)} cannot be opened now; retry later`,
+        ROOM_LIMIT_REACHED,
       );
     }
-    if (added) this.safeEmit('room-created', sdkAppId, ref);
-    return epoch;
+    if (admission.opened) this.safeEmit('room-created', sdkAppId, ref);
+    return admission.epoch;
   }
 
-  /** A join admitted by `admit` failed: a room it opened and nobody entered closes again. */
-  async abandon(sdkAppId: number, ref: RoomRef): Promise<void> {
+  /** A join admitted by `admit` failed: its seat is given back, and a room it opened and nobody entered closes again. */
+  async abandon(sdkAppId: number, ref: RoomRef, userId: string): Promise<void> {
     const key = roomKey(sdkAppId, ref);
     try {
+      await this.redis.release(key, userId);
       const emptied = await this.redis.cmd.eval(
         "if redis.call('HLEN', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV[1]) end return 0",
         2,
@@ -378,7 +358,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
       );
       if (Number(emptied) === 1) this.safeEmit('room-emptied', sdkAppId, ref);
     } catch {
-      // Redis down: the room's entry goes when the cluster next empties it.
+      // Redis down: the seat expires by itself; the room's entry goes when the cluster next empties it.
     }
   }
 
