@@ -472,6 +472,48 @@ describe('a node restarted under the same id', () => {
   });
 });
 
+describe('two live processes under one node id', () => {
+  it('the earlier one leaves the cluster: its clients resume on the later one, nobody sees a leave', async () => {
+    const old = await node('node-a');
+    const b = await node('node-b');
+    const sara = await join(old, 'sara');
+    const ted = await join(b, 'ted');
+    const token = sara.answer.data?.resumeToken as string;
+    // A second process given the same PARLEY_NODE_ID while the first still runs (e.g. a
+    // replacement started while the first was frozen).
+    const later = await node('node-a');
+    await until(() => old.server.cluster!.steppedDown !== null, 'the earlier process steps down');
+    expect(old.server.cluster!.steppedDown).toContain('PARLEY_NODE_ID must be unique');
+    // Its client is let go (moved), and resumes on the later process.
+    expect(await sara.client.waitClosed()).toBe(4042);
+    const resumed = await TestClient.open(later.origin);
+    clients.push(resumed);
+    const answer = await resumed.request('resume', { protocolVersion: 1, resumeToken: token });
+    expect(answer.ok).toBe(true);
+    // The earlier process refuses what the SDK would try there, with the reason, and says so.
+    const retry = await TestClient.open(old.origin);
+    clients.push(retry);
+    const refused = await retry.request('resume', { protocolVersion: 1, resumeToken: token });
+    expect(refused.error).toMatchObject({ extraCode: ProtocolErrorCode.CLUSTER_UNAVAILABLE });
+    expect(refused.error?.message).toContain('has left the cluster');
+    const join2 = await join(old, 'uma');
+    expect(join2.answer.error).toMatchObject({
+      code: ErrorCode.JOIN_ROOM_FAILED,
+      extraCode: ProtocolErrorCode.CLUSTER_UNAVAILABLE,
+    });
+    const health = await fetch(`http://${old.origin}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'out-of-service' });
+    // The later process keeps its heartbeat: the others still see node-a alive, once.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(b.server.cluster!.signalUrls()).toEqual([
+      b.server.cluster!.signalUrl,
+      later.server.cluster!.signalUrl,
+    ]);
+    expect(ted.client.notifications('peer-leave')).toEqual([]);
+  });
+});
+
 describe('dev mode', () => {
   it('puts its dev credentials back into a Redis that restarted empty', async () => {
     const dev = await node('node-dev', { PARLEY_SDK_APP_ID: '', PARLEY_SECRET_KEY: '' });
