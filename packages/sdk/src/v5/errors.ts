@@ -226,11 +226,10 @@ interface V4ErrorLike {
 }
 
 function isV4Error(error: unknown): error is V4ErrorLike & Error {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<V4ErrorLike>).code === 'number' &&
-    ((error as Partial<V4ErrorLike>).code ?? 0) < ERROR_CODE.INVALID_PARAMETER
-  );
+  if (!(error instanceof Error) || error instanceof RtcError) return false;
+  const code = (error as Partial<V4ErrorLike>).code;
+  // v4's codes are 0x1000.., 0x4001.. and 0xffff; v5's are 5000..5999.
+  return typeof code === 'number' && (code < ERROR_CODE.INVALID_PARAMETER || code > 5999);
 }
 
 /** getUserMedia's DOMException name → v5's 530x extraCode. */
