@@ -19,6 +19,7 @@ export {
   type ScreenProfileName,
 } from './constants.js';
 export {
+  AutoStartPluginName,
   BannedReason,
   ConnectionState,
   DenoiserMode,
