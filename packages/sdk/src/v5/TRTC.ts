@@ -19,14 +19,17 @@ import {
 import type { TRTCMethods, TRTCOptions } from './types.js';
 import { VERSION } from './version.js';
 
-/** Builds an instance; the facade provides the real one. */
-function createInstance(_options: TRTCOptions): TRTC {
+function notBuilt(fnName: string): never {
   throw new RtcError({
     code: ERROR_CODE.ENV_NOT_SUPPORTED,
-    fnName: 'create',
-    message:
-      'TRTC.create(): the v5 client is not built into this Parley SDK yet (only the TRTC statics, constants and device lists are); use the v4 API at /sdk/trtc.js meanwhile',
+    fnName,
+    message: `TRTC.${fnName}(): the v5 client is not built into this Parley SDK yet (only the TRTC statics, constants and device lists are); use the v4 API at /sdk/trtc.js meanwhile`,
   });
+}
+
+/** Builds an instance; the facade provides the real one. */
+function createInstance(_options: TRTCOptions): TRTC {
+  return notBuilt('create');
 }
 
 /** The instance methods are declared by TRTCMethods (merged into the class's type). */
@@ -45,7 +48,10 @@ export class TRTC {
   /** Which UI framework the app says it uses (Tencent's statistics; unused by Parley). */
   static frameWorkType = 0;
 
-  protected constructor() {}
+  /** `TRTC.create()` is the way in (trtc-sdk-v5 declares no constructor; `new` refuses the same). */
+  constructor() {
+    notBuilt('constructor');
+  }
 
   /** A TRTC instance; one per user (it can enter rooms one after another). */
   static create(options: TRTCOptions = {}): TRTC {
