@@ -140,6 +140,7 @@ export type {
   TranslationText,
   TRTCEventHandler,
   TRTCEventName,
+  TRTCEventPayloads,
   TRTCEventTypes,
   TRTCMethods,
   TRTCOptions,
