@@ -137,6 +137,7 @@ export class ParleyServer {
     });
     this.whip = new WhipService({
       rooms: this.rooms,
+      engine: this.engine,
       config: config.whip,
       log: this.log,
       auth: {

@@ -115,7 +115,11 @@ export class PlayerOffer {
         };
         // Kept in the bundle (idle) when it could be its tag: see PublishOffer.answer.
         if (offered.port === 0 || mid === undefined) return declined;
-        return { ...declined, port: 7, ...transportAttributes(transport, 'passive') } as MediaSection;
+        return {
+          ...declined,
+          port: 7,
+          ...transportAttributes(transport, 'passive'),
+        } as MediaSection;
       }
       const { rtpParameters, streamId, trackId } = track;
       const encoding = rtpParameters.encodings[0];
@@ -168,7 +172,9 @@ function capabilitiesOf(section: MediaSection): RtpCapabilities {
   const codecs: CodecCapability[] = [];
   for (const rtp of section.rtp) {
     if (/^(red|ulpfec|flexfec-03|cn|telephone-event)$/i.test(rtp.codec)) continue;
-    const parameters = fmtpToParameters(section.fmtp.find((f) => f.payload === rtp.payload)?.config);
+    const parameters = fmtpToParameters(
+      section.fmtp.find((f) => f.payload === rtp.payload)?.config,
+    );
     const rtcpFeedback = (section.rtcpFb ?? [])
       .filter((f) => String(f.payload) === String(rtp.payload) || String(f.payload) === '*')
       .map((f) => ({ type: f.type, ...(f.subtype ? { parameter: f.subtype } : {}) }))
@@ -186,5 +192,72 @@ function capabilitiesOf(section: MediaSection): RtpCapabilities {
   const headerExtensions: HeaderExtensionCapability[] = (section.ext ?? [])
     .filter((e) => SUPPORTED_HEADER_EXTENSIONS.has(e.uri) && !e['encrypt-uri'])
     .map((e) => ({ kind, uri: e.uri, preferredId: e.value, direction: 'sendrecv' as const }));
+  return { codecs, headerExtensions };
+}
+
+const h264Profile = (parameters: Record<string, string | number> | undefined): string =>
+  String(parameters?.['profile-level-id'] ?? '42001f')
+    .slice(0, 4)
+    .toLowerCase();
+
+/** Whether the offered codec is the router's codec (H264: same profile and packetization). */
+function sameCodec(router: CodecCapability, offered: CodecCapability): boolean {
+  if (router.kind !== offered.kind) return false;
+  if (router.mimeType.toLowerCase() !== offered.mimeType.toLowerCase()) return false;
+  if (router.clockRate !== offered.clockRate) return false;
+  if (router.kind === 'audio' && (router.channels ?? 1) !== (offered.channels ?? 1)) return false;
+  if (router.mimeType.toLowerCase() !== 'video/h264') return true;
+  return (
+    Number(router.parameters?.['packetization-mode'] ?? 0) ===
+      Number(offered.parameters?.['packetization-mode'] ?? 0) &&
+    h264Profile(router.parameters) === h264Profile(offered.parameters)
+  );
+}
+
+/**
+ * The room's codecs the player decodes, each with the payload type of the player's offer (a
+ * WHEP session's router, see PlaybackSession); RTX is left out (retransmissions go on the
+ * media SSRC), as the router numbers RTX itself.
+ */
+export function playerCodecs(
+  roomCodecs: readonly CodecCapability[],
+  slots: readonly PlayerSlot[],
+): CodecCapability[] {
+  const result: CodecCapability[] = [];
+  const used = new Set<number>();
+  for (const codec of roomCodecs) {
+    if (/\/rtx$/i.test(codec.mimeType)) continue;
+    const slot = slots.find((s) => s.kind === codec.kind);
+    const offered = slot?.rtpCapabilities.codecs.find((c) => sameCodec(codec, c));
+    const payloadType = offered?.preferredPayloadType;
+    if (payloadType === undefined || used.has(payloadType)) continue;
+    used.add(payloadType);
+    result.push({ ...codec, preferredPayloadType: payloadType });
+  }
+  return result;
+}
+
+/**
+ * What to consume for one slot on the session's router: its codecs of the slot's kind (no
+ * RTX) with the player's feedback, and the header extensions whose id the player and the
+ * router agree on (an answer may not renumber them).
+ */
+export function slotCapabilities(router: RtpCapabilities, slot: PlayerSlot): RtpCapabilities {
+  const codecs: CodecCapability[] = [];
+  for (const codec of router.codecs) {
+    if (codec.kind !== slot.kind || /\/rtx$/i.test(codec.mimeType)) continue;
+    const offered = slot.rtpCapabilities.codecs.find(
+      (c) => c.preferredPayloadType === codec.preferredPayloadType,
+    );
+    if (!offered) continue;
+    codecs.push({ ...codec, rtcpFeedback: offered.rtcpFeedback ?? [] });
+  }
+  const headerExtensions = router.headerExtensions.filter(
+    (h) =>
+      h.kind === slot.kind &&
+      slot.rtpCapabilities.headerExtensions.some(
+        (o) => o.uri === h.uri && o.preferredId === h.preferredId,
+      ),
+  );
   return { codecs, headerExtensions };
 }

@@ -1,10 +1,12 @@
 /**
- * One WHEP session: a transport of its own on the room's media router with a consumer of each
- * track of one user's stream. The player is no room member (v4 clients never see it), as a
- * CDN viewer is not; it ends when the stream it plays ends (unpublished, the user left, the
- * room closed), as the engine closes its consumers or transport, or on DELETE.
+ * One WHEP session. The player offers, so the media must go out with the payload types of its
+ * offer, while a room's router sends with its own: the session has a router of its own whose
+ * codecs carry the player's payload types, fed from the room's router by a media pipe (as a
+ * cluster relays between nodes), and the player's transport on it. The player is no room
+ * member (v4 clients never see it), as a CDN viewer is not. It ends when the stream it plays
+ * ends (unpublished, the user left, the room closed) or on DELETE.
  */
-import type { MediaConsumer, MediaTransport } from '../media/MediaEngine.js';
+import type { MediaPipe, MediaRouter, MediaTransport } from '../media/MediaEngine.js';
 import { SafeEmitter } from '../util/TypedEmitter.js';
 import type { MediaSession, MediaSessionEvents } from './IngestSession.js';
 
@@ -13,19 +15,19 @@ export class PlaybackSession extends SafeEmitter<MediaSessionEvents> implements 
   readonly createdAt = Date.now();
   remoteUfrag: string | null = null;
   iceGeneration = 0;
-  readonly #consumers = new Set<MediaConsumer>();
-  readonly #transport: MediaTransport;
+  #transport: MediaTransport | null = null;
+  readonly #pipes: MediaPipe[] = [];
   #ended = false;
 
   constructor(
     readonly id: string,
     readonly tokenHash: Buffer,
     readonly viewerId: string,
-    transport: MediaTransport,
+    /** The session's own router (closing it closes the transport and consumers on it). */
+    readonly router: MediaRouter,
   ) {
     super();
-    this.#transport = transport;
-    transport.once('close', () => void this.end('its media transport closed (the room ended)'));
+    router.once('close', () => void this.end('its media router closed'));
   }
 
   get ended(): boolean {
@@ -33,22 +35,26 @@ export class PlaybackSession extends SafeEmitter<MediaSessionEvents> implements 
   }
 
   transport(): MediaTransport | null {
-    return this.#transport.closed ? null : this.#transport;
+    return this.#transport && !this.#transport.closed ? this.#transport : null;
   }
 
-  /** A consumer it plays; when the last one closes (the stream ended) the session ends. */
-  add(consumer: MediaConsumer): void {
-    this.#consumers.add(consumer);
-    consumer.once('close', () => {
-      this.#consumers.delete(consumer);
-      if (this.#consumers.size === 0) void this.end('the stream it played ended');
-    });
+  /** The player's transport, once made. */
+  setTransport(transport: MediaTransport): void {
+    this.#transport = transport;
+    transport.once('close', () => void this.end('its media transport closed'));
   }
 
-  async end(reason: string): Promise<void> {
-    if (this.#ended) return;
+  /** A pipe end it uses (closed with the session). */
+  addPipe(pipe: MediaPipe): void {
+    this.#pipes.push(pipe);
+    pipe.once('close', () => void this.end('its media pipe closed (the room ended)'));
+  }
+
+  end(reason: string): Promise<void> {
+    if (this.#ended) return Promise.resolve();
     this.#ended = true;
-    this.#transport.close();
+    for (const pipe of this.#pipes) pipe.close();
+    this.router.close();
     this.safeEmit('ended', reason);
     return Promise.resolve();
   }

@@ -17,11 +17,24 @@ import {
 import { userSigIdentifier } from '@parley/usersig';
 import type { Logger } from 'pino';
 import * as sdpTransform from 'sdp-transform';
-import type { MediaConsumer } from '../media/MediaEngine.js';
+import type {
+  MediaConsumer,
+  MediaEngine,
+  MediaPipe,
+  MediaProducer,
+  MediaRouter,
+  MediaTransport,
+} from '../media/MediaEngine.js';
 import { Participant } from '../room/Participant.js';
 import { has, receiveBit } from '../room/privileges.js';
 import type { RoomManager } from '../room/RoomManager.js';
-import { PlayerOffer, type SentTrack } from '../sdp/PlayerOffer.js';
+import {
+  PlayerOffer,
+  playerCodecs,
+  slotCapabilities,
+  type PlayerSlot,
+  type SentTrack,
+} from '../sdp/PlayerOffer.js';
 import { PublishOffer, SdpError } from '../sdp/PublishOffer.js';
 import { IngestSession, type MediaSession } from './IngestSession.js';
 import { PlaybackSession } from './PlaybackSession.js';
@@ -44,6 +57,8 @@ export interface WhipAuth {
 
 export interface WhipServiceOptions {
   rooms: RoomManager;
+  /** Makes each WHEP session's own router (see PlaybackSession). */
+  engine: MediaEngine;
   auth: WhipAuth;
   config: WhipConfig;
   log: Logger;
@@ -185,44 +200,63 @@ export class WhipService {
         `user ${userId} publishes no ${streamType} stream this viewer may receive`,
       );
     }
-    const router = await room.ensureMedia();
-    const transport = await router.createTransport('subscriber');
+    const roomRouter = await room.ensureMedia();
+    const codecs = playerCodecs(roomRouter.rtpCapabilities.codecs, offer.slots);
+    if (codecs.length === 0) {
+      throw new WhipError(
+        422,
+        "the player's offer has none of the room's codecs (Opus, VP8, H264)",
+      );
+    }
     const id = randomBytes(16).toString('base64url');
-    const session = new PlaybackSession(id, tokenHash(token), viewer, transport);
+    const session = new PlaybackSession(
+      id,
+      tokenHash(token),
+      viewer,
+      await this.options.engine.createRouter(codecs),
+    );
     session.remoteUfrag = readUfrag(sdp);
     try {
+      const { router } = session;
+      const [out, into] = await Promise.all([roomRouter.createPipe(), router.createPipe()]);
+      session.addPipe(out);
+      session.addPipe(into);
+      await Promise.all([out.connect(into.local), into.connect(out.local)]);
+      const transport = await router.createTransport('subscriber');
+      session.setTransport(transport);
       await transport.connect(offer.dtlsParameters);
       const sent = new Map<string, SentTrack>();
-      const consumers: MediaConsumer[] = [];
+      const kinds: TrackKind[] = [];
       for (const slot of offer.slots) {
         const producer = playable(slot.kind);
         if (!producer) continue;
-        const consumer = await transport
-          .consume({ producerId: producer.id, rtpCapabilities: slot.rtpCapabilities })
-          .catch((error: unknown) => {
-            // The player decodes none of the stream's codecs, or the stream just ended.
+        const consumer = await this.#relay(out, into, producer, router, transport, slot).catch(
+          (error: unknown) => {
+            // The player decodes none of the track's codecs, or the stream just ended.
             this.#log.info({ err: error, user: userId, kind: slot.kind }, 'WHEP track not sent');
             return null;
-          });
+          },
+        );
         if (!consumer) continue;
-        consumers.push(consumer);
+        // The stream it plays ended: so does the session (the player may POST again).
+        producer.once('close', () => void session.end('the stream it played ended'));
+        kinds.push(slot.kind);
         sent.set(slot.mid, {
           rtpParameters: consumer.rtpParameters,
           streamId: `${userId}_${streamType}`,
           trackId: `${userId}_${streamType}_${slot.kind}`,
         });
       }
-      if (consumers.length === 0) {
+      if (sent.size === 0) {
         throw new WhipError(
           422,
           `the player's offer decodes none of ${userId}'s ${streamType} tracks (its codecs or directions do not fit)`,
         );
       }
-      for (const consumer of consumers) session.add(consumer);
       const answer = offer.answer(transport, sent, String(randomInt(1, 2 ** 31)), 1);
       this.#track(session);
       this.#log.info(
-        { session: id, room: room.key, user: userId, viewer, tracks: consumers.map((c) => c.kind) },
+        { session: id, room: room.key, user: userId, viewer, tracks: kinds },
         'WHEP session playing',
       );
       return { session, answer };
@@ -230,6 +264,25 @@ export class WhipService {
       await session.end('its setup failed');
       throw error;
     }
+  }
+
+  /** One room track over the pipe into the session's router, consumed by the player. */
+  async #relay(
+    out: MediaPipe,
+    into: MediaPipe,
+    producer: MediaProducer,
+    router: MediaRouter,
+    transport: MediaTransport,
+    slot: PlayerSlot,
+  ): Promise<MediaConsumer> {
+    const piped = await out.send(producer.id);
+    const local = await into.receive(piped);
+    const consumer = await transport.consume({
+      producerId: local.id,
+      rtpCapabilities: slotCapabilities(router.rtpCapabilities, slot),
+    });
+    if (consumer.kind === 'video') await consumer.requestKeyframe().catch(() => undefined);
+    return consumer;
   }
 
   /** The session `id` of `kind`, for a request that presents `token`. */
@@ -402,7 +455,10 @@ function readOffer(sdp: string): {
     tracks.push({ mid: String(section.mid), kind: section.type });
   }
   if (tracks.length === 0) {
-    throw new WhipError(400, 'the offer sends no audio or video (every section is recvonly or closed)');
+    throw new WhipError(
+      400,
+      'the offer sends no audio or video (every section is recvonly or closed)',
+    );
   }
   return { ufrag: readUfrag(sdp), tracks };
 }

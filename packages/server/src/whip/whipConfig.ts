@@ -14,7 +14,6 @@ export function loadWhipConfig(env: Env): WhipConfig {
   return {
     maxSessions: integer(env, 'PARLEY_WHIP_MAX_SESSIONS', 0, 100_000) ?? 200,
     connectTimeoutMs: integer(env, 'PARLEY_WHIP_CONNECT_TIMEOUT_MS', 1000, 600_000) ?? 15_000,
-    disconnectTimeoutMs:
-      integer(env, 'PARLEY_WHIP_DISCONNECT_TIMEOUT_MS', 1000, 600_000) ?? 10_000,
+    disconnectTimeoutMs: integer(env, 'PARLEY_WHIP_DISCONNECT_TIMEOUT_MS', 1000, 600_000) ?? 10_000,
   };
 }

@@ -165,7 +165,8 @@ export function createWhipHttp(service: WhipService, log: Logger) {
         return true;
       }
       if ('endpoint' in route) {
-        if (req.method !== 'POST') throw new WhipError(405, `${req.method} is not allowed here`, { Allow: allow });
+        if (req.method !== 'POST')
+          throw new WhipError(405, `${req.method} is not allowed here`, { Allow: allow });
         await create(route.kind, route.endpoint, req, res, url);
       } else {
         if (req.method !== 'PATCH' && req.method !== 'DELETE') {
