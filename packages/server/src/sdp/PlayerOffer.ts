@@ -15,7 +15,7 @@ import type {
   RtpCapabilities,
   RtpParameters,
 } from '../media/types.js';
-import { SdpError } from './PublishOffer.js';
+import { isClosed, SdpError } from './PublishOffer.js';
 import {
   codecAttributes,
   fmtpToParameters,
@@ -73,7 +73,7 @@ export class PlayerOffer {
     }
     for (const section of this.#description.media) {
       if (section.type !== 'audio' && section.type !== 'video') continue;
-      if (section.port === 0 || section.direction === 'inactive') continue;
+      if (isClosed(section) || section.direction === 'inactive') continue;
       if (section.direction === 'sendonly') continue;
       if (section.mid === undefined) {
         throw new SdpError(`a ${section.type} section of the offer has no mid`);
@@ -114,7 +114,7 @@ export class PlayerOffer {
           connection: { version: 4, ip: '0.0.0.0' },
         };
         // Kept in the bundle (idle) when it could be its tag: see PublishOffer.answer.
-        if (offered.port === 0 || mid === undefined) return declined;
+        if (isClosed(offered) || mid === undefined) return declined;
         return {
           ...declined,
           port: 7,

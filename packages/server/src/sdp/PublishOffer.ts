@@ -86,11 +86,7 @@ export class PublishOffer {
       );
     }
     for (const section of this.#description.media) {
-      if (
-        section.port === 0 ||
-        section.direction === 'inactive' ||
-        section.direction === 'recvonly'
-      )
+      if (isClosed(section) || section.direction === 'inactive' || section.direction === 'recvonly')
         continue;
       if (section.type !== 'audio' && section.type !== 'video') continue;
       if (section.mid === undefined)
@@ -122,7 +118,7 @@ export class PublishOffer {
         };
         // A section the client keeps open (a parked transceiver) stays in the bundle, idle:
         // rejecting the bundle's first section would move the whole transport.
-        if (offered.port === 0 || mid === undefined) return rejected;
+        if (isClosed(offered) || mid === undefined) return rejected;
         return {
           ...rejected,
           port: 7,
@@ -163,6 +159,14 @@ export class PublishOffer {
       media,
     } as sdpTransform.SessionDescription);
   }
+}
+
+/**
+ * A section the offerer closed (port 0), not one it put in the bundle with port 0 and
+ * a=bundle-only (RFC 8843 §7.3.3; GStreamer's webrtcbin does so with max-bundle).
+ */
+export function isClosed(section: MediaSection): boolean {
+  return section.port === 0 && section.bundleOnly === undefined;
 }
 
 /**

@@ -35,7 +35,7 @@ import {
   type PlayerSlot,
   type SentTrack,
 } from '../sdp/PlayerOffer.js';
-import { PublishOffer, SdpError } from '../sdp/PublishOffer.js';
+import { isClosed, PublishOffer, SdpError } from '../sdp/PublishOffer.js';
 import { IngestSession, type MediaSession } from './IngestSession.js';
 import { PlaybackSession } from './PlaybackSession.js';
 import { asWhipError, WhipError } from './WhipError.js';
@@ -446,7 +446,7 @@ function readOffer(sdp: string): {
   const tracks: { mid: string; kind: TrackKind }[] = [];
   for (const section of description.media) {
     if (section.type !== 'audio' && section.type !== 'video') continue;
-    if (section.port === 0 || section.direction === 'inactive' || section.direction === 'recvonly')
+    if (isClosed(section) || section.direction === 'inactive' || section.direction === 'recvonly')
       continue;
     if (section.mid === undefined) {
       throw new WhipError(400, `a ${section.type} section of the offer has no a=mid`);
