@@ -183,43 +183,68 @@ describe('WHIP ingest and WHEP playback', () => {
     await expectFlowing(viewer, ['dup']);
   });
 
-  it(
-    'GStreamer webrtcbin (a WHIP client script) publishes test video and audio: a v4 user decodes it; SIGINT → DELETE → it leaves',
-    async () => {
-      const roomId = randomRoomId();
-      const viewer = await openGuidePage(env.browser, env.app.origin, env.parley, 'v4b', roomId);
-      const url = `${env.parley.origin}/whip/${env.parley.sdkAppId}/gst?roomId=${roomId}`;
-      const started = Date.now();
-      const client = startGstWhipClient(url, env.parley.userSig('gst'));
-      try {
-        const received = await receivingFrom(viewer, ['gst']);
-        console.log(
-          `WHIP (GStreamer webrtcbin): start → v4 first frame ${Date.now() - started} ms`,
-        );
-        expect(received[0]!.frameWidth).toBe(320);
-        await expectFlowing(viewer, ['gst']);
-        const stoppedAt = Date.now();
-        client.process.kill('SIGINT');
-        await seesLeave(viewer, 'gst', stoppedAt);
-        await waitFor('the client exits', async () => client.process.exitCode !== null);
-        expect(client.output()).toMatch(/WHIP DELETE 200/);
-        expect(client.process.exitCode).toBe(0);
-        expect(env.parley.server.whip.size).toBe(0);
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\nclient output:\n${client.output()}`);
-      } finally {
-        if (client.process.exitCode === null) client.process.kill('SIGKILL');
-      }
-    },
-  );
+  it('GStreamer webrtcbin (a WHIP client script) publishes test video and audio: a v4 user decodes it; SIGINT → DELETE → it leaves', async () => {
+    const roomId = randomRoomId();
+    const viewer = await openGuidePage(env.browser, env.app.origin, env.parley, 'v4b', roomId);
+    const url = `${env.parley.origin}/whip/${env.parley.sdkAppId}/gst?roomId=${roomId}`;
+    const started = Date.now();
+    const client = startGstWhipClient(url, env.parley.userSig('gst'));
+    try {
+      const received = await receivingFrom(viewer, ['gst']);
+      console.log(`WHIP (GStreamer webrtcbin): start → v4 first frame ${Date.now() - started} ms`);
+      expect(received[0]!.frameWidth).toBe(320);
+      await expectFlowing(viewer, ['gst']);
+      const stoppedAt = Date.now();
+      client.process.kill('SIGINT');
+      await seesLeave(viewer, 'gst', stoppedAt);
+      await waitFor('the client exits', async () => client.process.exitCode !== null);
+      expect(client.output()).toMatch(/WHIP DELETE 200/);
+      expect(client.process.exitCode).toBe(0);
+      expect(env.parley.server.whip.size).toBe(0);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nclient output:\n${client.output()}`);
+    } finally {
+      if (client.process.exitCode === null) client.process.kill('SIGKILL');
+    }
+  });
+
+  it('GStreamer publishes H264 (x264, constrained baseline) and Opus over WHIP: a v4 user decodes the H264 video', async () => {
+    const roomId = randomRoomId();
+    const viewer = await openGuidePage(env.browser, env.app.origin, env.parley, 'v4c', roomId);
+    const url = `${env.parley.origin}/whip/${env.parley.sdkAppId}/gst264?roomId=${roomId}`;
+    const video =
+      'videotestsrc is-live=true pattern=smpte ! video/x-raw,width=320,height=240,framerate=15/1 ! ' +
+      'videoconvert ! queue ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 bitrate=500 ! ' +
+      'video/x-h264,profile=constrained-baseline ! rtph264pay pt=102 config-interval=-1 aggregate-mode=zero-latency ! ' +
+      'application/x-rtp,media=video,encoding-name=H264,payload=102';
+    const audio =
+      'audiotestsrc is-live=true wave=sine volume=0.3 ! audioconvert ! audioresample ! queue ! ' +
+      'opusenc ! rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111';
+    const client = startGstWhipClient(url, env.parley.userSig('gst264'), [video, audio]);
+    try {
+      const received = await receivingFrom(viewer, ['gst264']);
+      expect(received[0]!.frameWidth).toBe(320);
+      await expectFlowing(viewer, ['gst264']);
+      const room = env.parley.server.rooms.get(env.parley.sdkAppId, { kind: 'number', id: roomId });
+      const producer = room?.participants.get('gst264')?.streams.get('main')?.tracks.get('video');
+      expect(producer?.producer?.kind).toBe('video');
+      expect(client.output()).toMatch(/a=rtpmap:102 H264\/90000/);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nclient output:\n${client.output()}`);
+    } finally {
+      client.process.kill('SIGINT');
+      await waitFor('the client exits', async () => client.process.exitCode !== null);
+    }
+  });
 });
 
 /** e2e/tools/gst-whip-client.py: webrtcbin with test sources (a moving ball, a tone). */
 function startGstWhipClient(
   url: string,
   token: string,
+  pipelines: [video: string, audio: string] | [] = [],
 ): { process: ChildProcess; output(): string } {
-  const child = spawn('/usr/bin/python3', [GST_WHIP_CLIENT, url, token], {
+  const child = spawn('/usr/bin/python3', [GST_WHIP_CLIENT, url, token, ...pipelines], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

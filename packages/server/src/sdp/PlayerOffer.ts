@@ -6,6 +6,7 @@
  * answers, as WHEP (draft-ietf-wish-whep) requires.
  */
 import type { TrackKind } from '@parley/protocol';
+import { isSameProfile } from 'h264-profile-level-id';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaTransport } from '../media/MediaEngine.js';
 import type {
@@ -195,11 +196,6 @@ function capabilitiesOf(section: MediaSection): RtpCapabilities {
   return { codecs, headerExtensions };
 }
 
-const h264Profile = (parameters: Record<string, string | number> | undefined): string =>
-  String(parameters?.['profile-level-id'] ?? '42001f')
-    .slice(0, 4)
-    .toLowerCase();
-
 /** Whether the offered codec is the router's codec (H264: same profile and packetization). */
 function sameCodec(router: CodecCapability, offered: CodecCapability): boolean {
   if (router.kind !== offered.kind) return false;
@@ -210,7 +206,7 @@ function sameCodec(router: CodecCapability, offered: CodecCapability): boolean {
   return (
     Number(router.parameters?.['packetization-mode'] ?? 0) ===
       Number(offered.parameters?.['packetization-mode'] ?? 0) &&
-    h264Profile(router.parameters) === h264Profile(offered.parameters)
+    isSameProfile(router.parameters ?? {}, offered.parameters ?? {})
   );
 }
 

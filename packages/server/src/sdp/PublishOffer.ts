@@ -4,6 +4,7 @@
  * and the answer that accepts those tracks on the server's transport.
  */
 import type { TrackKind } from '@parley/protocol';
+import { isSameProfile } from 'h264-profile-level-id';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaTransport } from '../media/MediaEngine.js';
 import type {
@@ -39,11 +40,6 @@ export class SdpError extends Error {
     this.name = 'SdpError';
   }
 }
-
-const H264_PROFILE = (parameters: Record<string, string | number>): string =>
-  String(parameters['profile-level-id'] ?? '42001f')
-    .slice(0, 4)
-    .toLowerCase();
 
 /** Media sections a publish offer may carry (main + auxiliary, audio + video, and spares). */
 export const MAX_PUBLISH_SECTIONS = 8;
@@ -200,10 +196,11 @@ function readTrack(
       if (codec.mimeType.toLowerCase() !== 'video/h264') return true;
       const params = codec.parameters ?? {};
       const capParams = cap.parameters ?? {};
+      // By profile as RFC 6184 reads profile-level-id (42c0.. and 42e0.. are both constrained
+      // baseline, as x264 and Chrome write it), as the engine itself matches them.
       return (
         Number(params['packetization-mode'] ?? 0) ===
-          Number(capParams['packetization-mode'] ?? 0) &&
-        H264_PROFILE(params) === H264_PROFILE(capParams)
+          Number(capParams['packetization-mode'] ?? 0) && isSameProfile(params, capParams)
       );
     });
   const candidates = offered.filter(
