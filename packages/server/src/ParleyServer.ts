@@ -149,15 +149,19 @@ export class ParleyServer {
       },
       noteJoin: (participant, ip) => this.#directory.noteJoin(participant, 'whip', ip),
     });
-    const whipHttp = createWhipHttp(this.whip, this.log);
+    // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
+    const whipHttp = createWhipHttp(
+      this.whip,
+      this.log,
+      config.cluster ? 'WHIP and WHEP are not available in cluster mode yet' : undefined,
+    );
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
       dev: config.devMode ? { sdkAppId: config.sdkAppId, secretKey: config.secretKey } : null,
       isReady: () => this.#ready,
       operations: (req, res, url) => this.ops.handleHttp(req, res, url),
-      // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
-      ...(config.cluster ? {} : { whip: whipHttp }),
+      whip: whipHttp,
       log: this.log,
       origins: this.#edge.origins,
       logs: createLogApi({

@@ -6,6 +6,7 @@
  * of its userId, removed, the room dismissed, its connection failed) into the end of the
  * session.
  */
+import type { Logger } from 'pino';
 import type { MessageSink } from '../room/MessageSink.js';
 import type { Participant } from '../room/Participant.js';
 import type { Room } from '../room/Room.js';
@@ -48,6 +49,7 @@ export class IngestSession extends SafeEmitter<MediaSessionEvents> implements Me
     readonly tokenHash: Buffer,
     readonly participant: Participant,
     remoteAddress: string,
+    private readonly log: Logger,
   ) {
     super();
     const sink: MessageSink = {
@@ -77,12 +79,18 @@ export class IngestSession extends SafeEmitter<MediaSessionEvents> implements Me
     return this.participant.publisher;
   }
 
-  /** Leaves the room (the others see the stream removed and the user leave). */
+  /**
+   * Leaves the room (the others see the stream removed and the user leave). Never rejects:
+   * it runs from timers and the room's notifications; a failed leave is logged.
+   */
   async end(reason: string): Promise<void> {
     if (this.#ended) return;
     const room = this.#room;
     this.#finish(reason);
-    if (room && !this.participant.left) await room.leave(this.participant, 'leave');
+    if (!room || this.participant.left) return;
+    await room.leave(this.participant, 'leave').catch((error: unknown) => {
+      this.log.error({ err: error, session: this.id }, 'a WHIP session could not leave its room');
+    });
   }
 
   #finish(reason: string): void {

@@ -126,7 +126,13 @@ export class WhipService {
     );
     if (privilege !== null) participant.privilege = privilege;
     const id = randomBytes(16).toString('base64url');
-    const session = new IngestSession(id, tokenHash(token), participant, address.remoteAddress);
+    const session = new IngestSession(
+      id,
+      tokenHash(token),
+      participant,
+      address.remoteAddress,
+      this.#log,
+    );
     session.remoteUfrag = offered.ufrag;
     this.options.noteJoin?.(participant, address.remoteAddress);
     const { room } = await this.options.rooms.join(

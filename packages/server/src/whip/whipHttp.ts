@@ -138,8 +138,11 @@ function sendError(res: ServerResponse, error: WhipError): void {
   res.end(JSON.stringify({ error: error.message }));
 }
 
-/** Handles `/whip/…` and `/whep/…`: true when the path was one of them. */
-export function createWhipHttp(service: WhipService, log: Logger) {
+/**
+ * Handles `/whip/…` and `/whep/…`: true when the path was one of them. With `unavailable`
+ * set, every request to them is answered 501 with that reason.
+ */
+export function createWhipHttp(service: WhipService, log: Logger, unavailable?: string) {
   return async function handle(
     req: IncomingMessage,
     res: ServerResponse,
@@ -154,6 +157,10 @@ export function createWhipHttp(service: WhipService, log: Logger) {
     }
     if (!route) return false;
     for (const [name, value] of Object.entries(CORS)) res.setHeader(name, value);
+    if (unavailable !== undefined) {
+      sendError(res, new WhipError(501, unavailable));
+      return true;
+    }
     const allow = 'endpoint' in route ? 'POST, OPTIONS' : 'PATCH, DELETE, OPTIONS';
     try {
       if (req.method === 'OPTIONS') {
