@@ -106,6 +106,54 @@ describe('WHIP ingest and WHEP playback', () => {
     expect(env.parley.server.whip.size).toBe(0);
   });
 
+  it('an ICE restart over PATCH (RFC 9725 §4.4.2): new credentials both ways, the v4 user keeps receiving', async () => {
+    const roomId = randomRoomId();
+    const viewer = await openGuidePage(env.browser, env.app.origin, env.parley, 'v4r', roomId);
+    const whip = await openWhipPage();
+    const token = env.parley.userSig('restarter');
+    const session = await whip.evaluate(
+      ([url, t]) =>
+        (
+          window as unknown as { whipPublish(u: string, t: string): Promise<SessionInfo> }
+        ).whipPublish(url, t),
+      [`/whip/${env.parley.sdkAppId}/restarter?roomId=${roomId}`, token] as const,
+    );
+    await receivingFrom(viewer, ['restarter']);
+    const restarted = await whip.evaluate(
+      (t) =>
+        (
+          window as unknown as {
+            restartIce(t: string): Promise<{
+              etag: string;
+              localUfrag: string;
+              oldServerUfrag: string;
+              serverUfrag: string;
+            }>;
+          }
+        ).restartIce(t),
+      token,
+    );
+    expect(restarted.serverUfrag).not.toBe(restarted.oldServerUfrag);
+    expect(restarted.etag).not.toBe(session.etag);
+    // The page's transport runs on its new credentials, connected again.
+    await waitFor('ICE on the new credentials', async () => {
+      const ice = await whip.evaluate(() =>
+        (
+          window as unknown as {
+            iceNow(): Promise<{ localUfrag: string; state: string; dtls: string } | null>;
+          }
+        ).iceNow(),
+      );
+      return ice?.localUfrag === restarted.localUfrag && ice.state === 'connected' ? ice : null;
+    });
+    await expectFlowing(viewer, ['restarter']);
+    const status = await whip.evaluate(
+      (t) => (window as unknown as { endSession(t: string): Promise<number> }).endSession(t),
+      token,
+    );
+    expect(status).toBe(200);
+  });
+
   it('a WHEP page plays a v4 user’s stream (frames decoded, audio heard); DELETE ends it', async () => {
     const roomId = randomRoomId();
     await openGuidePage(env.browser, env.app.origin, env.parley, 'anchor', roomId);
