@@ -148,6 +148,7 @@ export class ParleyServer {
           this.ops.checkJoin(sdkAppId, ref, userId, hasKey),
       },
       noteJoin: (participant, ip) => this.#directory.noteJoin(participant, 'whip', ip),
+      ...(config.turn ? { iceServers: (userId) => iceServersFor(config.turn!, userId) } : {}),
     });
     // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
     const whipHttp = createWhipHttp(

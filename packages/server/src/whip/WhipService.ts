@@ -28,6 +28,7 @@ import type {
 import { Participant } from '../room/Participant.js';
 import { has, receiveBit } from '../room/privileges.js';
 import type { RoomManager } from '../room/RoomManager.js';
+import type { IceServerInfo } from '../turn/turnConfig.js';
 import {
   PlayerOffer,
   playerCodecs,
@@ -64,6 +65,8 @@ export interface WhipServiceOptions {
   log: Logger;
   /** Operations' note of a member joining (the server API lists it with its address). */
   noteJoin?: (participant: Participant, clientIp: string) => void;
+  /** The TURN servers (PARLEY_TURN_URLS) a client of `userId` may use, as v4 clients get them. */
+  iceServers?: (userId: string) => IceServerInfo[];
 }
 
 /** Where a WHIP client publishes or a WHEP player plays. */
@@ -81,6 +84,8 @@ export interface StreamAddress {
 export interface Created {
   session: MediaSession;
   answer: string;
+  /** For the 201's `Link: <url>; rel="ice-server"` headers (RFC 9725 §4.6). */
+  iceServers: IceServerInfo[];
 }
 
 /** The server's ICE credentials and candidates after a restart (RFC 9725 §4.4.2). */
@@ -158,7 +163,7 @@ export class WhipService {
       { session: id, room: room.key, user: userId, tracks: offered.tracks.map((t) => t.kind) },
       'WHIP session published',
     );
-    return { session, answer };
+    return { session, answer, iceServers: this.options.iceServers?.(userId) ?? [] };
   }
 
   /**
@@ -265,7 +270,7 @@ export class WhipService {
         { session: id, room: room.key, user: userId, viewer, tracks: kinds },
         'WHEP session playing',
       );
-      return { session, answer };
+      return { session, answer, iceServers: this.options.iceServers?.(viewer) ?? [] };
     } catch (error) {
       await session.end('its setup failed');
       throw error;

@@ -351,3 +351,43 @@ describe('WHEP', () => {
     quiet.close();
   });
 });
+
+describe('WHIP with TURN configured', () => {
+  it('names the TURN servers in Link headers of the 201 (RFC 9725 §4.6)', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whip-turn-')),
+      PARLEY_TURN_URLS: 'turn:127.0.0.1:3478?transport=udp,turns:127.0.0.1:5349',
+      PARLEY_TURN_USERNAME: 'parley',
+      PARLEY_TURN_CREDENTIAL: 'pa"ss',
+      ...TEST_CLIENT_LIMITS,
+    });
+    const turnServer = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await turnServer.listen();
+    try {
+      const userSig = genUserSig({
+        sdkAppId: config.sdkAppId,
+        key: config.secretKey,
+        userId: 'obs',
+        expire: 600,
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/whip/${config.sdkAppId}/obs?roomId=77`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${userSig}` },
+        body: await av(),
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('link')).toBe(
+        '<turn:127.0.0.1:3478?transport=udp>; rel="ice-server"; username="parley"; credential="pa\\"ss"; credential-type="password", ' +
+          '<turns:127.0.0.1:5349>; rel="ice-server"; username="parley"; credential="pa\\"ss"; credential-type="password"',
+      );
+    } finally {
+      await turnServer.close();
+    }
+  });
+});

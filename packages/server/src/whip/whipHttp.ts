@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RoomRef, StreamType } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { bearerToken } from '../http/respond.js';
+import type { IceServerInfo } from '../turn/turnConfig.js';
 import type { MediaSession } from './IngestSession.js';
 import { WhipError, asWhipError } from './WhipError.js';
 import { WhipService } from './WhipService.js';
@@ -129,6 +130,22 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** RFC 9725 §4.6: each TURN/STUN URL as a `Link` with its credentials. */
+export function iceServerLinks(servers: readonly IceServerInfo[]): string[] {
+  const quoted = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
+  return servers.flatMap((server) =>
+    server.urls.map((url) =>
+      [
+        `<${url}>; rel="ice-server"`,
+        ...(server.username !== undefined ? [`username=${quoted(server.username)}`] : []),
+        ...(server.credential !== undefined
+          ? [`credential=${quoted(server.credential)}`, 'credential-type="password"']
+          : []),
+      ].join('; '),
+    ),
+  );
+}
+
 function sendError(res: ServerResponse, error: WhipError): void {
   res.writeHead(error.status, {
     ...error.headers,
@@ -234,7 +251,7 @@ export function createWhipHttp(service: WhipService, log: Logger, unavailable?: 
       remoteAddress: req.socket.remoteAddress ?? '',
     };
     const viewerId = url.searchParams.get('viewerId') ?? undefined;
-    const { session, answer } =
+    const { session, answer, iceServers } =
       kind === 'whip'
         ? await service.ingest(address, offer)
         : await service.play(address, offer, streamType, viewerId);
@@ -244,6 +261,7 @@ export function createWhipHttp(service: WhipService, log: Logger, unavailable?: 
       ETag: WhipService.etag(session),
       'Accept-Patch': SDPFRAG,
       'Cache-Control': 'no-store',
+      ...(iceServers.length > 0 ? { Link: iceServerLinks(iceServers) } : {}),
     });
     res.end(answer);
   }
