@@ -141,6 +141,7 @@ export class ParleyServer {
       config: config.whip,
       log: this.log,
       auth: {
+        checkRate: (ip) => this.#edge.checkJoin(ip, 'whip'),
         verifyUser: (sdkAppId, userId, userSig) => this.#auth.verifyUser(sdkAppId, userId, userSig),
         verifyRoomPermission: (sdkAppId, userId, ref, key) =>
           this.#auth.verifyRoomPermission(sdkAppId, userId, ref, key).privilege,

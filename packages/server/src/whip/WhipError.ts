@@ -2,7 +2,12 @@
  * A WHIP/WHEP request refused with an HTTP status (RFC 9725 §4.x and the WHEP draft): the
  * status, a message naming the cause, and extra headers (Retry-After, Allow, Accept-Post).
  */
-import { ErrorCode, ROOM_LIMIT_REACHED, ROOM_PERMISSION_DENIED } from '@parley/protocol';
+import {
+  ErrorCode,
+  ProtocolErrorCode,
+  ROOM_LIMIT_REACHED,
+  ROOM_PERMISSION_DENIED,
+} from '@parley/protocol';
 import { ServerError } from '../ServerError.js';
 
 export class WhipError extends Error {
@@ -23,7 +28,7 @@ export class WhipError extends Error {
  */
 export function statusOf(error: ServerError): number {
   const { code, extraCode } = error.payload;
-  if (extraCode === ROOM_LIMIT_REACHED) return 429;
+  if (extraCode === ROOM_LIMIT_REACHED || extraCode === ProtocolErrorCode.RATE_LIMITED) return 429;
   if (extraCode === ROOM_PERMISSION_DENIED) return 403;
   if (code === ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED) return 401;
   if (code === ErrorCode.JOIN_ROOM_FAILED) return 403;

@@ -43,6 +43,8 @@ import { asWhipError, WhipError } from './WhipError.js';
 import type { WhipConfig } from './whipConfig.js';
 
 export interface WhipAuth {
+  /** The per-IP join rate limit of v4 joins (PARLEY_JOINS_PER_SECOND_PER_IP): throws over it. */
+  checkRate?(ip: string): void;
   /** Throws a ServerError (bad or expired UserSig, unknown application). */
   verifyUser(sdkAppId: number, userId: string, userSig: string): void;
   /** The privilege bits a privateMapKey grants, or throws a ServerError. */
@@ -97,6 +99,8 @@ const tokenHash = (token: string): Buffer => createHash('sha256').update(token).
 
 export class WhipService {
   readonly #sessions = new Map<string, MediaSession>();
+  /** Sessions being set up (counted against the limit). */
+  #pending = 0;
   /** When each session's peer was last connected (or the session made, before it was). */
   readonly #lastConnected = new Map<string, { at: number; ever: boolean }>();
   readonly #log: Logger;
@@ -116,8 +120,19 @@ export class WhipService {
   async ingest(address: StreamAddress, sdp: string): Promise<Created> {
     const { sdkAppId, ref, userId, token } = address;
     this.#checkIds(ref, userId);
+    this.#checkRate(address.remoteAddress);
     const privilege = this.#admit(sdkAppId, ref, userId, token, address.privateMapKey);
     this.#checkCapacity();
+    this.#pending++;
+    try {
+      return await this.#ingest(address, sdp, privilege);
+    } finally {
+      this.#pending--;
+    }
+  }
+
+  async #ingest(address: StreamAddress, sdp: string, privilege: number | null): Promise<Created> {
+    const { sdkAppId, ref, userId, token } = address;
     const problem = PublishOffer.problem(sdp);
     if (problem) throw new WhipError(400, problem);
     const offered = readOffer(sdp);
@@ -184,8 +199,25 @@ export class WhipService {
     this.#checkIds(ref, userId);
     const viewerProblem = userIdProblem(viewer);
     if (viewerProblem) throw new WhipError(400, `viewerId: ${viewerProblem}`);
+    this.#checkRate(address.remoteAddress);
     const privilege = this.#admit(sdkAppId, ref, viewer, token, address.privateMapKey);
     this.#checkCapacity();
+    this.#pending++;
+    try {
+      return await this.#play(address, sdp, streamType, viewer, privilege);
+    } finally {
+      this.#pending--;
+    }
+  }
+
+  async #play(
+    address: StreamAddress,
+    sdp: string,
+    streamType: StreamType,
+    viewer: string,
+    privilege: number | null,
+  ): Promise<Created> {
+    const { sdkAppId, ref, userId, token } = address;
     let offer: PlayerOffer;
     try {
       offer = new PlayerOffer(sdp);
@@ -394,12 +426,22 @@ export class WhipService {
     }
   }
 
+  #checkRate(ip: string): void {
+    try {
+      this.options.auth.checkRate?.(ip);
+    } catch (error) {
+      throw asWhipError(error);
+    }
+  }
+
+  /** Sessions held and being set up, against PARLEY_WHIP_MAX_SESSIONS. */
   #checkCapacity(): void {
     const { maxSessions } = this.options.config;
-    if (this.#sessions.size >= maxSessions) {
+    const held = this.#sessions.size + this.#pending;
+    if (held >= maxSessions) {
       throw new WhipError(
         429,
-        `this server holds ${this.#sessions.size} WHIP/WHEP sessions, its limit (PARLEY_WHIP_MAX_SESSIONS) is ${maxSessions}`,
+        `this server holds ${held} WHIP/WHEP sessions, its limit (PARLEY_WHIP_MAX_SESSIONS) is ${maxSessions}`,
         { 'Retry-After': '10' },
       );
     }

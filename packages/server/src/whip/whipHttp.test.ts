@@ -352,8 +352,8 @@ describe('WHEP', () => {
   });
 });
 
-describe('WHIP with TURN configured', () => {
-  it('names the TURN servers in Link headers of the 201 (RFC 9725 §4.6)', async () => {
+describe('WHIP with TURN configured and a join rate of 1 per second per IP', () => {
+  it('names the TURN servers in Link headers of the 201 (RFC 9725 §4.6); POSTs over the v4 join rate get 429', async () => {
     const config = loadConfig({
       PORT: '0',
       HOST: '127.0.0.1',
@@ -362,6 +362,7 @@ describe('WHIP with TURN configured', () => {
       PARLEY_TURN_USERNAME: 'parley',
       PARLEY_TURN_CREDENTIAL: 'pa"ss',
       ...TEST_CLIENT_LIMITS,
+      PARLEY_JOINS_PER_SECOND_PER_IP: '1',
     });
     const turnServer = new ParleyServer({
       config,
@@ -376,12 +377,18 @@ describe('WHIP with TURN configured', () => {
         userId: 'obs',
         expire: 600,
       });
-      const res = await fetch(`http://127.0.0.1:${port}/whip/${config.sdkAppId}/obs?roomId=77`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${userSig}` },
-        body: await av(),
-      });
+      const offer = await av();
+      const send = () =>
+        fetch(`http://127.0.0.1:${port}/whip/${config.sdkAppId}/obs?roomId=77`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${userSig}` },
+          body: offer,
+        });
+      const res = await send();
       expect(res.status).toBe(201);
+      // Two more at once: the bucket holds at most one join, so one of them at least is refused.
+      const statuses = (await Promise.all([send(), send()])).map((r) => r.status);
+      expect(statuses).toContain(429);
       expect(res.headers.get('link')).toBe(
         '<turn:127.0.0.1:3478?transport=udp>; rel="ice-server"; username="parley"; credential="pa\\"ss"; credential-type="password", ' +
           '<turns:127.0.0.1:5349>; rel="ice-server"; username="parley"; credential="pa\\"ss"; credential-type="password"',
