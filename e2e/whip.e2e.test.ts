@@ -18,7 +18,8 @@ import {
   waitFor,
 } from './harness.js';
 
-const env = useE2eEnvironment();
+// A WHIP client that vanishes (no DELETE) is dropped after 4 s of silence instead of 10 s.
+const env = useE2eEnvironment({ PARLEY_WHIP_DISCONNECT_TIMEOUT_MS: '4000' });
 const GST_WHIP_CLIENT = fileURLToPath(new URL('./tools/gst-whip-client.py', import.meta.url));
 // The GStreamer WHIP client needs python3-gi, GStreamer's typelibs and webrtcbin (scripts/test.mjs
 // installs them). Debian 12's simple-whip-client is not used: see the script's header.
@@ -256,7 +257,7 @@ describe('WHIP ingest and WHEP playback', () => {
     }
   });
 
-  it('GStreamer publishes H264 (x264, constrained baseline) and Opus over WHIP: a v4 user decodes the H264 video', async () => {
+  it('GStreamer publishes H264 (x264, constrained baseline) and Opus over WHIP: a v4 user decodes the H264 video; a killed client leaves after its silence', async () => {
     const roomId = randomRoomId();
     const viewer = await openGuidePage(env.browser, env.app.origin, env.parley, 'v4c', roomId);
     const url = `${env.parley.origin}/whip/${env.parley.sdkAppId}/gst264?roomId=${roomId}`;
@@ -277,11 +278,16 @@ describe('WHIP ingest and WHEP playback', () => {
       const producer = room?.participants.get('gst264')?.streams.get('main')?.tracks.get('video');
       expect(producer?.producer?.kind).toBe('video');
       expect(client.output()).toMatch(/a=rtpmap:102 H264\/90000/);
+      // The client dies without a DELETE: its silence ends the session.
+      const killedAt = Date.now();
+      client.process.kill('SIGKILL');
+      const left = await seesLeave(viewer, 'gst264', killedAt);
+      console.log(`WHIP client killed → v4 peer-leave ${left.left.at - killedAt} ms`);
+      expect(left.left.at - killedAt).toBeLessThan(8000);
     } catch (error) {
       throw new Error(`${(error as Error).message}\nclient output:\n${client.output()}`);
     } finally {
-      client.process.kill('SIGINT');
-      await waitFor('the client exits', async () => client.process.exitCode !== null);
+      if (client.process.exitCode === null) client.process.kill('SIGKILL');
     }
   });
 });

@@ -102,13 +102,16 @@ export class WhipService {
   /** Sessions being set up (counted against the limit). */
   #pending = 0;
   /** When each session's peer was last connected (or the session made, before it was). */
-  readonly #lastConnected = new Map<string, { at: number; ever: boolean }>();
+  readonly #lastConnected = new Map<string, { at: number; ever: boolean; bytesIn: number }>();
+  #sweeping = false;
   readonly #log: Logger;
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: WhipServiceOptions) {
     this.#log = options.log.child({ component: 'whip' });
-    this.#sweeper = setInterval(() => this.#sweep(), 1000);
+    this.#sweeper = setInterval(() => {
+      this.#sweep().catch((error: unknown) => this.#log.error({ err: error }, 'WHIP sweep failed'));
+    }, 1000);
     this.#sweeper.unref();
   }
 
@@ -369,7 +372,7 @@ export class WhipService {
     const local = await transport.restartIce();
     session.remoteUfrag = ufrag;
     session.iceGeneration++;
-    this.#lastConnected.set(session.id, { at: Date.now(), ever: false });
+    this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });
     const mid = /^a=mid:(\S+)\s*$/m.exec(fragment)?.[1] ?? '0';
     const lines = [
       'a=ice-lite',
@@ -449,7 +452,7 @@ export class WhipService {
 
   #track(session: MediaSession): void {
     this.#sessions.set(session.id, session);
-    this.#lastConnected.set(session.id, { at: Date.now(), ever: false });
+    this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });
     session.on('ended', (reason) => {
       this.#sessions.delete(session.id);
       this.#lastConnected.delete(session.id);
@@ -457,30 +460,42 @@ export class WhipService {
     });
   }
 
-  /** Ends sessions whose peer did not connect in time, or whose connection stayed down. */
-  #sweep(): void {
-    const now = Date.now();
-    const { connectTimeoutMs, disconnectTimeoutMs } = this.options.config;
-    for (const session of [...this.#sessions.values()]) {
-      const seen = this.#lastConnected.get(session.id);
-      if (!seen) continue;
-      const transport = session.transport();
-      if (transport?.state === 'connected') {
-        seen.at = now;
-        seen.ever = true;
-        continue;
-      }
-      const limit = seen.ever ? disconnectTimeoutMs : connectTimeoutMs;
-      if (!transport || now - seen.at > limit) {
+  /**
+   * Ends sessions whose peer did not connect in time, or whose peer went silent: its
+   * connection down, or nothing (RTP from a WHIP client, RTCP from a WHEP player) received
+   * for PARLEY_WHIP_DISCONNECT_TIMEOUT_MS. A WHIP client has no signaling socket whose
+   * heartbeat would tell, and ICE consent alone takes 30 s to notice one that vanished.
+   */
+  async #sweep(): Promise<void> {
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      const { connectTimeoutMs, disconnectTimeoutMs } = this.options.config;
+      for (const session of [...this.#sessions.values()]) {
+        const seen = this.#lastConnected.get(session.id);
+        const transport = session.transport();
+        if (!seen || session.ended) continue;
+        const now = Date.now();
+        if (transport?.state === 'connected') {
+          const { bytesIn } = await transport.stats().catch(() => ({ bytesIn: seen.bytesIn }));
+          if (!seen.ever || bytesIn !== seen.bytesIn) seen.at = now;
+          seen.ever = true;
+          seen.bytesIn = bytesIn;
+          if (now - seen.at <= disconnectTimeoutMs) continue;
+        }
+        const limit = seen.ever ? disconnectTimeoutMs : connectTimeoutMs;
+        if (transport && now - seen.at <= limit) continue;
         const why = !transport
           ? 'its media connection is gone'
           : seen.ever
-            ? `its peer's connection has been down for ${limit} ms`
+            ? `nothing received from its peer for ${limit} ms`
             : `its peer did not connect (ICE + DTLS) within ${limit} ms`;
-        void session.end(why).catch((error: unknown) => {
+        await session.end(why).catch((error: unknown) => {
           this.#log.warn({ err: error, session: session.id }, 'ending a session failed');
         });
       }
+    } finally {
+      this.#sweeping = false;
     }
   }
 }
