@@ -462,8 +462,7 @@ export class WhipService {
 
   /**
    * Ends sessions whose peer did not connect in time, or whose peer went silent: its
-   * connection down, or nothing (RTP from a WHIP client, RTCP from a WHEP player) received
-   * for PARLEY_WHIP_DISCONNECT_TIMEOUT_MS. A WHIP client has no signaling socket whose
+   * connection down, or (WHIP) no RTP received for PARLEY_WHIP_DISCONNECT_TIMEOUT_MS. A WHIP client has no signaling socket whose
    * heartbeat would tell, and ICE consent alone takes 30 s to notice one that vanished.
    */
   async #sweep(): Promise<void> {
@@ -477,7 +476,12 @@ export class WhipService {
         if (!seen || session.ended) continue;
         const now = Date.now();
         if (transport?.state === 'connected') {
-          const { bytesIn } = await transport.stats().catch(() => ({ bytesIn: seen.bytesIn }));
+          // A WHEP player only reports (RTCP) while media reaches it: a paused stream would
+          // silence it; its liveness is ICE's.
+          const { bytesIn } =
+            session.kind === 'whip'
+              ? await transport.stats().catch(() => ({ bytesIn: seen.bytesIn }))
+              : { bytesIn: seen.bytesIn + 1 };
           if (!seen.ever || bytesIn !== seen.bytesIn) seen.at = now;
           seen.ever = true;
           seen.bytesIn = bytesIn;
