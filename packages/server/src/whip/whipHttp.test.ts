@@ -59,11 +59,11 @@ function post(
 
 /** A WHIP session of `userId` in `roomId` (audio + video), answered 201. */
 async function whip(userId: string, roomId: number) {
-  const res = await post(`/whip/${sdkAppId}/${userId}?roomId=${roomId}`, await av(), {
-    token: sig(userId),
-  });
+  // One UserSig for the POST and the later requests (a new one would differ: it has a time).
+  const token = sig(userId);
+  const res = await post(`/whip/${sdkAppId}/${userId}?roomId=${roomId}`, await av(), { token });
   expect(res.status, await res.clone().text()).toBe(201);
-  return { res, location: res.headers.get('location')!, token: sig(userId) };
+  return { res, location: res.headers.get('location')!, token };
 }
 
 const av = () => publishOffer(['audio', 'video']);
