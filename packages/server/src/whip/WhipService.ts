@@ -99,6 +99,8 @@ const tokenHash = (token: string): Buffer => createHash('sha256').update(token).
 
 export class WhipService {
   readonly #sessions = new Map<string, MediaSession>();
+  /** Whose each session is (its WHIP user or WHEP viewer): their UserSigs may end it. */
+  readonly #owners = new Map<string, { sdkAppId: number; userId: string }>();
   /** Sessions being set up (counted against the limit). */
   #pending = 0;
   /** When each session's peer was last connected (or the session made, before it was). */
@@ -176,7 +178,7 @@ export class WhipService {
       throw error;
     }
     if (session.ended) throw new WhipError(409, 'the session was ended while it was set up');
-    this.#track(session);
+    this.#track(session, { sdkAppId, userId });
     this.#log.info(
       { session: id, room: room.key, user: userId, tracks: offered.tracks.map((t) => t.kind) },
       'WHIP session published',
@@ -300,7 +302,7 @@ export class WhipService {
         );
       }
       const answer = offer.answer(transport, sent, String(randomInt(1, 2 ** 31)), 1);
-      this.#track(session);
+      this.#track(session, { sdkAppId, userId: viewer });
       this.#log.info(
         { session: id, room: room.key, user: userId, viewer, tracks: kinds },
         'WHEP session playing',
@@ -342,11 +344,19 @@ export class WhipService {
         'WWW-Authenticate': 'Bearer',
       });
     }
-    const presented = tokenHash(token);
-    if (!timingSafeEqual(presented, session.tokenHash)) {
-      throw new WhipError(403, 'this is not the Bearer token the session was created with');
+    if (timingSafeEqual(tokenHash(token), session.tokenHash)) return session;
+    // Another valid UserSig of the same user will do (a client may sign a fresh one).
+    const owner = this.#owners.get(session.id);
+    try {
+      if (!owner) throw new Error('no owner');
+      this.options.auth.verifyUser(owner.sdkAppId, owner.userId, token);
+      return session;
+    } catch {
+      throw new WhipError(
+        403,
+        'the Bearer token is neither the one the session was created with nor a UserSig of its user',
+      );
     }
-    return session;
   }
 
   /** The session's entity tag: it changes at each ICE restart. */
@@ -450,11 +460,13 @@ export class WhipService {
     }
   }
 
-  #track(session: MediaSession): void {
+  #track(session: MediaSession, owner: { sdkAppId: number; userId: string }): void {
     this.#sessions.set(session.id, session);
+    this.#owners.set(session.id, owner);
     this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });
     session.on('ended', (reason) => {
       this.#sessions.delete(session.id);
+      this.#owners.delete(session.id);
       this.#lastConnected.delete(session.id);
       this.#log.info({ session: session.id, kind: session.kind, reason }, 'session ended');
     });

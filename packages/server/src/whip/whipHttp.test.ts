@@ -123,7 +123,7 @@ describe('WHIP', () => {
     alice.close();
   });
 
-  it('DELETE needs the token of the POST (401 without, 403 another), then the user leaves and the URL is gone (404)', async () => {
+  it('DELETE needs the token of the POST or another UserSig of its user (401 without, 403 another user’s), then the user leaves and the URL is gone (404)', async () => {
     const roomId = nextRoom();
     const alice = await member('alice', roomId);
     const { location, token } = await whip('cam', roomId);
@@ -131,7 +131,11 @@ describe('WHIP', () => {
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
     expect((await del(location, sig('other'))).status).toBe(403);
-    expect((await del(location, token)).status).toBe(200);
+    expect((await del(location, 'garbage')).status).toBe(403);
+    // A UserSig of the same user signed later (it differs: other time, other expiry) will do.
+    const later = genUserSig({ sdkAppId, key, userId: 'cam', expire: 300 });
+    expect(later).not.toBe(token);
+    expect((await del(location, later)).status).toBe(200);
     const removed = await alice.waitFor((f) => f.method === 'stream-removed');
     expect(removed.data).toEqual({ userId: 'cam', streamType: 'main' });
     const left = await alice.waitFor((f) => f.method === 'peer-leave');
