@@ -103,7 +103,7 @@ export class WhipService {
   readonly #owners = new Map<string, { sdkAppId: number; userId: string }>();
   /** Sessions being set up (counted against the limit). */
   #pending = 0;
-  /** When each session's peer was last connected (or the session made, before it was). */
+  /** When each session last heard from its peer (connected; a WHIP client: RTP in), or was made. */
   readonly #lastConnected = new Map<string, { at: number; ever: boolean; bytesIn: number }>();
   #sweeping = false;
   readonly #log: Logger;
