@@ -10,6 +10,7 @@ import type { TrackKind } from '@parley/protocol';
 import type { EventMap, TypedEmitter } from '../util/TypedEmitter.js';
 import type {
   CloseReason,
+  CodecCapability,
   DtlsParameters,
   IceCandidate,
   IceParameters,
@@ -184,7 +185,12 @@ export interface MediaEngine extends TypedEmitter<MediaEngineEvents> {
   readonly name: string;
   /** Starts the workers. */
   start(): Promise<void>;
-  createRouter(): Promise<MediaRouter>;
+  /**
+   * A router; `codecs` replaces the room codecs (a subset of them, each with the payload type
+   * a peer that offered wants it sent with: a WHEP player's router, fed from the room's router
+   * by a MediaPipe).
+   */
+  createRouter(codecs?: readonly CodecCapability[]): Promise<MediaRouter>;
   workers(): WorkerInfo[];
   close(): Promise<void>;
 }
