@@ -467,10 +467,17 @@ export class ParleyServer {
     } catch (error) {
       this.#joined.delete(signal);
       this.#logTokens.retire(logToken);
-      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId);
+      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId, epoch);
       throw error;
     }
     const { room, snapshot } = joined;
+    if (this.#cluster?.steppedDown) {
+      // The node left the cluster while this join was under way: the client goes elsewhere.
+      await room.release(participant.userId, participant.epoch);
+      this.#joined.delete(signal);
+      this.#logTokens.retire(logToken);
+      throw this.#cluster.leftCluster();
+    }
     const session = this.#session(room, participant);
     this.#logTokenOf.set(session, logToken);
     this.#sessionsByToken.set(participant.resumeToken, session);
@@ -579,6 +586,11 @@ export class ParleyServer {
         ...state,
         epoch,
       });
+      if (cluster.steppedDown) {
+        // The node left the cluster while this resume was under way: it goes on elsewhere.
+        await room.release(participant.userId, participant.epoch);
+        throw cluster.resumeUnavailable();
+      }
       const session = this.#session(room, participant);
       this.#sessionsByToken.set(resumeToken, session);
       if (record.logToken) {
