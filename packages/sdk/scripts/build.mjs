@@ -114,7 +114,29 @@ await Promise.all([
     format: 'esm',
     outfile: join(dist, 'trtc.esm.js'),
   }),
+  // The v5 face (trtc-sdk-v5's API): `window.TRTC` is its namespace object, TRTC.create().
+  build({
+    ...common,
+    stdin: {
+      contents: "module.exports = require('./src/v5/namespace.ts').default;",
+      resolveDir: root,
+      sourcefile: 'trtc-v5-global.js',
+      loader: 'js',
+    },
+    format: 'iife',
+    globalName: 'TRTC',
+    minify: true,
+    outfile: join(dist, 'trtc-v5.js'),
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/v5/namespace.ts')],
+    format: 'esm',
+    outfile: join(dist, 'trtc-v5.esm.js'),
+  }),
 ]);
 
 await tsc();
-console.log('built dist/trtc.js, dist/trtc.esm.js, dist/index.d.ts');
+console.log(
+  'built dist/trtc.js, dist/trtc.esm.js, dist/index.d.ts, dist/trtc-v5.js, dist/trtc-v5.esm.js',
+);
