@@ -229,8 +229,13 @@ function isV4Error(error: unknown): error is V4ErrorLike & Error {
   return (
     error instanceof Error &&
     typeof (error as Partial<V4ErrorLike>).code === 'number' &&
-    ((error as Partial<V4ErrorLike>).code ?? 0) < ERROR_CODE.INVALID_PARAMETER
+    !isV5Code((error as Partial<V4ErrorLike>).code ?? 0)
   );
+}
+
+/** v5's codes are 5000..5999; v4's are 0x1000.. (4096..) and 0x4001.. (16385..). */
+function isV5Code(code: number): boolean {
+  return code >= ERROR_CODE.INVALID_PARAMETER && code <= ERROR_CODE.UNKNOWN_ERROR;
 }
 
 /** getUserMedia's DOMException name → v5's 530x extraCode. */
