@@ -113,19 +113,38 @@ export function inboundOf(
   streamType: 'main' | 'sub' = 'main',
 ): Promise<Inbound | null> {
   return page.evaluate(
-    ({ kind, userId, streamType }) => {
+    async ({ kind, userId, streamType }) => {
       const w = window as unknown as {
         trtc: {
           getVideoTrack(q: object): MediaStreamTrack | null;
           getAudioTrack(q: object): MediaStreamTrack | null;
         };
-        inbound(t: MediaStreamTrack | null): Promise<Inbound | null>;
+        __pcs: RTCPeerConnection[];
       };
       const track =
         kind === 'video'
           ? w.trtc.getVideoTrack({ userId, streamType })
           : w.trtc.getAudioTrack({ userId, streamType });
-      return w.inbound(track);
+      if (!track) return null;
+      for (const pc of w.__pcs) {
+        if (pc.connectionState === 'closed') continue;
+        let found: Record<string, number> | null = null;
+        (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+          if (s.type === 'inbound-rtp' && s.trackIdentifier === track.id) {
+            found = s as Record<string, number>;
+          }
+        });
+        if (found) {
+          const f: Record<string, number> = found;
+          return {
+            framesDecoded: f.framesDecoded ?? 0,
+            frameWidth: f.frameWidth ?? 0,
+            bytesReceived: f.bytesReceived ?? 0,
+            audioEnergy: f.totalAudioEnergy ?? 0,
+          };
+        }
+      }
+      return null;
     },
     { kind, userId, streamType },
   );
