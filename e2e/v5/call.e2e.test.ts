@@ -204,7 +204,7 @@ describe('TRTC v5: a call between two v5 users', () => {
     expect(bob.pageErrors).toEqual([]);
   });
 
-  it('start* before enterRoom publishes on entry; SEI reaches the other user with its bytes', async () => {
+  it('start* before enterRoom publishes on entry; SEI and custom messages reach the other user with their bytes', async () => {
     const roomId = randomRoomId();
     const alice = await openV5Page(env.browser, env.app.origin, { enableSEI: true });
     const bob = await openV5Page(env.browser, env.app.origin);
@@ -242,6 +242,24 @@ describe('TRTC v5: a call between two v5 users', () => {
       { userId: 'alice', data: [7, 8, 9], streamType: 'main', seiPayloadType: 243 },
       { userId: 'alice', data: [1, 2], streamType: 'main', seiPayloadType: 5 },
     ]);
+    // Custom messages: cmdId, the sender's sequence and the bytes, in order.
+    const badCmd = await alice.page.evaluate(() => {
+      const w = window as unknown as {
+        trtc: { sendCustomMessage(m: object): void };
+        errorOf(call: () => unknown): Promise<V5ErrorData | null>;
+      };
+      w.trtc.sendCustomMessage({ cmdId: 1, data: new Uint8Array([104, 105]).buffer });
+      w.trtc.sendCustomMessage({ cmdId: 10, data: new ArrayBuffer(1000) });
+      return w.errorOf(() => w.trtc.sendCustomMessage({ cmdId: 11, data: new ArrayBuffer(1) }));
+    });
+    expect(badCmd).toMatchObject({ code: 5000, functionName: 'sendCustomMessage' });
+    const custom = await waitFor('two custom messages', async () => {
+      const list = (await v5Events(bob.page)).filter((e) => e.name === 'custom-message');
+      return list.length >= 2 ? list.map((e) => e.payload) : null;
+    });
+    expect(custom[0]).toEqual({ userId: 'alice', cmdId: 1, seq: 1, data: [104, 105] });
+    expect(custom[1]).toMatchObject({ userId: 'alice', cmdId: 10, seq: 2 });
+    expect((custom[1]!.data as number[]).length).toBe(1000);
     // Without enableSEI: 5100/5108.
     expect(await seiError(bob.page)).toMatchObject({
       code: 5100,

@@ -52,6 +52,13 @@ type Phase = 'idle' | 'joining' | 'joined';
 
 export type BanReason = 'kick' | 'banned' | 'room-disband';
 
+export interface CustomMessage {
+  userId: string;
+  cmdId: number;
+  seq: number;
+  data: ArrayBuffer;
+}
+
 export interface SeiMessage {
   userId: string;
   data: ArrayBuffer;
@@ -77,6 +84,8 @@ export interface RoomEngineHandler {
   onNetworkQuality(event: NetworkQualityEvent): void;
   onAudioVolume(result: AudioVolumeEntry[]): void;
   onSeiMessage(message: SeiMessage): void;
+  /** A custom message (v5 sendCustomMessage) from another user. */
+  onCustomMessage?(message: CustomMessage): void;
   /** Removed by the server (kick, ban, room dismissed); the session has ended. */
   onBanned(error: RtcError, reason: BanReason): void;
   /** An unrecoverable failure while joined (reconnection failed); the session has ended. */
@@ -410,6 +419,13 @@ export class RoomEngine {
       .catch((error: unknown) => log.warn('an SEI message was not delivered', error));
   }
 
+  /** Relays a custom message to the others (fire and forget; refusals are logged). */
+  sendCustomMessage(cmdId: number, seq: number, bytes: Uint8Array): void {
+    this.joinedSession('sendCustomMessage')
+      .signal.request('custom-message', { cmdId, seq, data: toBase64(bytes) })
+      .catch((error: unknown) => log.warn('a custom message was not delivered', error));
+  }
+
   async updatePrivateMapKey(privateMapKey: string, method: string): Promise<void> {
     await this.joinedSession(method).signal.request('update-private-map-key', { privateMapKey });
   }
@@ -562,6 +578,12 @@ export class RoomEngine {
         const { userId, payloadType, data } = notification.data;
         const message: SeiMessage = { userId, data: fromBase64(data), payloadType };
         this.fire(session, () => this.handler.onSeiMessage(message));
+        return;
+      }
+      case 'custom-message': {
+        const { userId, cmdId, seq, data } = notification.data;
+        const message: CustomMessage = { userId, cmdId, seq, data: fromBase64(data) };
+        this.fire(session, () => this.handler.onCustomMessage?.(message));
         return;
       }
       case 'error': {

@@ -6,7 +6,7 @@
  * reports into `TRTC.EVENT`s with v5's payloads and its failures into v5 RtcErrors.
  */
 import type { JoinData, RoomRef, StreamInfo } from '@parley/protocol';
-import { PROTOCOL_VERSION } from '@parley/protocol';
+import { MAX_CUSTOM_MESSAGE_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
 import type { ConnectionState } from '../connectionState.js';
 import { RoomEngine, type BanReason, type ClientDependencies } from '../engine/RoomEngine.js';
 import { checkSeiArgs } from '../engine/sei.js';
@@ -104,6 +104,7 @@ export class Trtc extends TypedEmitter<V5Events> {
             streamType: 'main',
             seiPayloadType: payloadType,
           }),
+        onCustomMessage: (message) => this.emit('custom-message', message),
         onBanned: (_error, reason) => this.onKicked(reason),
         onFatalError: (error) => {
           this.afterExit();
@@ -567,6 +568,46 @@ export class Trtc extends TypedEmitter<V5Events> {
     }
     this.engine.sendSei(args.bytes, args.payloadType);
   }
+
+  /**
+   * Sends up to 1000 bytes with a cmdId (1..10) to everyone else in the room (CUSTOM_MESSAGE),
+   * in order, best effort; the server drops what goes over 30 messages or 8 KB per second.
+   */
+  sendCustomMessage(message: { cmdId: number; data: ArrayBuffer }): void {
+    const fn = 'sendCustomMessage';
+    if (typeof message !== 'object' || message === null) {
+      throw invalidParameter('sendCustomMessage() needs {cmdId, data}', fn);
+    }
+    const { cmdId, data } = message;
+    if (typeof cmdId !== 'number' || !Number.isInteger(cmdId) || cmdId < 1 || cmdId > 10) {
+      throw invalidParameter(`cmdId must be an integer from 1 to 10, got ${String(cmdId)}`, fn);
+    }
+    if (!(data instanceof ArrayBuffer)) throw invalidParameter('data must be an ArrayBuffer', fn);
+    if (data.byteLength > MAX_CUSTOM_MESSAGE_BYTES) {
+      throw invalidParameter(
+        `data must be at most ${MAX_CUSTOM_MESSAGE_BYTES} bytes, got ${data.byteLength}`,
+        fn,
+      );
+    }
+    if (!this.engine.joined) {
+      throw invalidOperation(
+        'sendCustomMessage() needs a room: call enterRoom() first',
+        fn,
+        V5_EXTRA.NOT_IN_ROOM,
+      );
+    }
+    if (this.engine.joinData?.role === 'audience') {
+      throw invalidOperation(
+        'a live audience member cannot send custom messages',
+        fn,
+        V5_EXTRA.AUDIENCE,
+      );
+    }
+    this.customSeq += 1;
+    this.engine.sendCustomMessage(cmdId, this.customSeq, new Uint8Array(data));
+  }
+
+  private customSeq = 0;
 
   /** '' (or nothing): the local track; a userId: that user's received track. */
   getAudioTrack(
