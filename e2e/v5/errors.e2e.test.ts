@@ -94,6 +94,10 @@ describe('TRTC v5 errors', () => {
     expect(await errorOf(bob.page, 'updateLocalVideo', { mute: true })).toMatchObject({
       code: 5100,
     });
+    // A plugin Parley does not have: ENV_NOT_SUPPORTED / 5210, naming it.
+    const plugin = await errorOf(bob.page, 'startPlugin', 'CDNStreaming', {});
+    expect(plugin).toMatchObject({ name: 'ENV_NOT_SUPPORTED', code: 5200, extraCode: 5210 });
+    expect(plugin!.message).toContain('CDNStreaming');
     expect(alice.pageErrors).toEqual([]);
     expect(bob.pageErrors).toEqual([]);
   });

@@ -27,6 +27,7 @@ import {
   toV5Error,
   v5Error,
 } from './engineErrors.js';
+import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
 import { resolveView, type FillMode, type ViewTarget } from './VideoView.js';
@@ -639,6 +640,30 @@ export class Trtc extends TypedEmitter<V5Events> {
     return stream ? this.remote.snapshot(stream) : '';
   }
 
+  // ---- what Parley does not have yet: v5's code and a message naming why ----------------------
+
+  /** Plugins are not in Parley yet: rejects ENV_NOT_SUPPORTED (5200 / 5210) naming the plugin. */
+  async startPlugin(plugin: unknown): Promise<unknown> {
+    throw pluginRefusal('startPlugin', plugin);
+  }
+  async updatePlugin(plugin: unknown): Promise<unknown> {
+    throw pluginRefusal('updatePlugin', plugin);
+  }
+  async stopPlugin(plugin: unknown): Promise<unknown> {
+    throw pluginRefusal('stopPlugin', plugin);
+  }
+  /** Registering a plugin is accepted; starting it is refused (see startPlugin). */
+  use(_plugin: unknown): void {
+    log.warn('use(): plugins are not in Parley yet; startPlugin() will refuse');
+  }
+  async callExperimentalAPI(name: string, _options?: unknown): Promise<unknown> {
+    throw v5Error(
+      V5_ERROR_CODE.ENV_NOT_SUPPORTED,
+      `callExperimentalAPI(${JSON.stringify(name)}): experimental APIs are not in Parley yet`,
+      'callExperimentalAPI',
+    );
+  }
+
   // ---- engine reports --------------------------------------------------------------------------
 
   private onStream(stream: RemoteStream): void {
@@ -830,6 +855,21 @@ export class Trtc extends TypedEmitter<V5Events> {
     if (this.destroyed)
       throw invalidOperation('this TRTC instance was destroyed; create a new one', fn);
   }
+}
+
+function pluginRefusal(fn: string, plugin: unknown): V5RtcError {
+  const name =
+    typeof plugin === 'string'
+      ? plugin
+      : typeof plugin === 'object' && plugin !== null && 'getName' in plugin
+        ? String((plugin as { getName: () => unknown }).getName())
+        : 'this plugin';
+  return v5Error(
+    V5_ERROR_CODE.ENV_NOT_SUPPORTED,
+    `${fn}(): ${name} is not available on Parley yet (plugins are planned: CDNStreaming with the media relay, AudioMixer, DeviceDetector, Watermark)`,
+    fn,
+    EXTRA_CODE.NOT_SUPPORTED_PLUGIN,
+  );
 }
 
 function checkFillMode(value: unknown, fn: string): FillMode {

@@ -65,6 +65,34 @@ const TRTC = {
     withPermission(requestPermission, 'audio', getMicrophones),
   getSpeakerList: (requestPermission = true): Promise<MediaDeviceInfo[]> =>
     withPermission(requestPermission, 'audio', getSpeakers),
+  /** Not in Parley yet (remote audio plays on the default output): rejects ENV_NOT_SUPPORTED. */
+  async setCurrentSpeaker(_speakerId: string): Promise<void> {
+    throw new RtcError({
+      code: ERROR_CODE.ENV_NOT_SUPPORTED,
+      functionName: 'setCurrentSpeaker',
+      message: 'setCurrentSpeaker(): choosing the speaker is not in Parley yet',
+    });
+  },
+  /** Camera and microphone permission states (the Permissions API), asking first if `request`. */
+  async getPermissions(
+    option: { request?: boolean; types?: Array<'camera' | 'microphone'> } = {},
+  ): Promise<Record<string, PermissionState | 'unknown'>> {
+    const types = option.types ?? ['camera', 'microphone'];
+    if (option.request && typeof navigator !== 'undefined' && navigator.mediaDevices) {
+      await navigator.mediaDevices
+        .getUserMedia({ audio: types.includes('microphone'), video: types.includes('camera') })
+        .then((s) => s.getTracks().forEach((t) => t.stop()))
+        .catch(() => undefined);
+    }
+    const result: Record<string, PermissionState | 'unknown'> = {};
+    for (const type of types) {
+      result[type] = await navigator.permissions
+        .query({ name: type as PermissionName })
+        .then((s) => s.state)
+        .catch(() => 'unknown' as const);
+    }
+    return result;
+  },
   /** 0 TRACE … 5 NONE, as v5 numbers them (and as Parley's logger does). */
   setLogLevel(level: number, enableUploadLog = true): void {
     Logger.setLogLevel(level as Parameters<typeof Logger.setLogLevel>[0]);
