@@ -2,7 +2,7 @@
  * TRTC v5's errors from Parley: a join the server refuses is SERVER_ERROR 5400 with the
  * account error as extraCode; calls in the wrong state are INVALID_OPERATION 5100 with v5's
  * 51xx extraCode; bad arguments INVALID_PARAMETER 5000; `name` is the code's key and the
- * error an `Error` and a `TRTC.RtcError`. And KICKED_OUT on a duplicate login.
+ * error an `Error`. And KICKED_OUT on a duplicate login.
  */
 import { genUserSig } from '@parley/usersig';
 import { describe, expect, it } from 'vitest';
@@ -37,7 +37,6 @@ describe('TRTC v5 errors', () => {
         extraCode: extra,
         functionName: 'enterRoom',
         isError: true,
-        isRtcError: true,
       });
       expect(error!.message.length).toBeGreaterThan(10);
       // Nothing changed: the instance can enter with a good userSig afterwards.

@@ -19,7 +19,6 @@ export interface V5ErrorData {
   functionName: string;
   message: string;
   isError: boolean;
-  isRtcError: boolean;
 }
 
 export interface Inbound {

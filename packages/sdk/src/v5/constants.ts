@@ -4,7 +4,10 @@
  */
 import { Scene, TRTCStreamType, UserRole, type TRTCStreamType as StreamTypeEnum } from './enums.js';
 
-/** Event names: `trtc.on(TRTC.EVENT.REMOTE_VIDEO_AVAILABLE, ...)`. */
+/**
+ * Event names: `trtc.on(TRTC.EVENT.REMOTE_VIDEO_AVAILABLE, ...)`, the same table as
+ * trtc-sdk-v5 5.17.1's at run time (e2e/v5/statics.e2e.test.ts compares them in Chromium).
+ */
 export const TRTCEvent = {
   ERROR: 'error',
   AUTOPLAY_FAILED: 'autoplay-failed',
@@ -28,6 +31,9 @@ export const TRTCEvent = {
   STATISTICS: 'statistics',
   SEI_MESSAGE: 'sei-message',
   CUSTOM_MESSAGE: 'custom-message',
+  // These two are in trtc-sdk-v5's run-time table but not its d.ts.
+  VIDEO_DECODE_DOWNGRADE_STATE_CHANGED: 'video-decode-downgrade-state-changed',
+  LAYER_DATA: 'layerData',
   FIRST_VIDEO_FRAME: 'first-video-frame',
   PERMISSION_STATE_CHANGE: 'permission-state-change',
   VIDEO_SIZE_CHANGED: 'video-size-changed',

@@ -226,16 +226,10 @@ interface V4ErrorLike {
 }
 
 function isV4Error(error: unknown): error is V4ErrorLike & Error {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<V4ErrorLike>).code === 'number' &&
-    !isV5Code((error as Partial<V4ErrorLike>).code ?? 0)
-  );
-}
-
-/** v5's codes are 5000..5999; v4's are 0x1000.. (4096..) and 0x4001.. (16385..). */
-function isV5Code(code: number): boolean {
-  return code >= ERROR_CODE.INVALID_PARAMETER && code <= ERROR_CODE.UNKNOWN_ERROR;
+  if (!(error instanceof Error) || error instanceof RtcError) return false;
+  const code = (error as Partial<V4ErrorLike>).code;
+  // v4's codes are 0x1000.., 0x4001.. and 0xffff; v5's are 5000..5999.
+  return typeof code === 'number' && (code < ERROR_CODE.INVALID_PARAMETER || code > 5999);
 }
 
 /** getUserMedia's DOMException name → v5's 530x extraCode. */

@@ -298,6 +298,8 @@ export interface SupportResult {
     isH264DecodeSupported: boolean;
     isVp8EncodeSupported: boolean;
     isVp8DecodeSupported: boolean;
+    isH265EncodeSupported: boolean;
+    isH265DecodeSupported: boolean;
   };
 }
 
@@ -519,6 +521,12 @@ export interface TRTCEventTypes {
   [TRTCEvent.STATISTICS]: [statistics: TRTCStatistics];
   [TRTCEvent.SEI_MESSAGE]: [SEIMessageEvent];
   [TRTCEvent.CUSTOM_MESSAGE]: [CustomMessage];
+  /** When a video falls back to (or returns from) software decoding in trtc-sdk-v5. */
+  [TRTCEvent.VIDEO_DECODE_DOWNGRADE_STATE_CHANGED]: [
+    { userId: string; streamType: TRTCStreamType; state: string },
+  ];
+  /** Tencent's server-side layer data, passed through as it comes. */
+  [TRTCEvent.LAYER_DATA]: [data: unknown];
   [TRTCEvent.FIRST_VIDEO_FRAME]: [FirstVideoFrameEvent];
   [TRTCEvent.PERMISSION_STATE_CHANGE]: [PermissionStateChangeEvent];
   [TRTCEvent.VIDEO_SIZE_CHANGED]: [VideoSizeChangedEvent];

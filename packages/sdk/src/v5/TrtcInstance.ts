@@ -43,7 +43,7 @@ import type {
 
 const log = createLogger('trtc-v5');
 
-export class Trtc extends TypedEmitter<V5Events> {
+export class TrtcInstance extends TypedEmitter<V5Events> {
   /** Vue's markRaw marker: Tencent's Vue demos keep the instance in component state. */
   readonly __v_skip = true;
   private readonly engine: RoomEngine;
@@ -60,8 +60,8 @@ export class Trtc extends TypedEmitter<V5Events> {
   private userId = '';
 
   /** `TRTC.create()`. */
-  static create(options: V5CreateOptions = {}, deps: ClientDependencies = {}): Trtc {
-    return new Trtc(options, deps);
+  static create(options: V5CreateOptions = {}, deps: ClientDependencies = {}): TrtcInstance {
+    return new TrtcInstance(options, deps);
   }
 
   private constructor(options: V5CreateOptions, deps: ClientDependencies) {
