@@ -62,7 +62,7 @@ describe('TRTC v5 errors', () => {
         userSig: env.parley.userSig('bob'),
         roomId: 'abc',
       }),
-    ).toMatchObject({ name: 'INVALID_PARAMETER', code: 5000 });
+    ).toMatchObject({ name: 'INVALID_PARAMETER', code: 5000, extraCode: 5016 });
     await enterRoom(bob.page, env.parley, 'bob', { roomId });
     // A user who is not in the room: 5100 / 5102.
     expect(await errorOf(bob.page, 'startRemoteVideo', remoteVideo)).toMatchObject({
@@ -88,6 +88,7 @@ describe('TRTC v5 errors', () => {
     // A view id that is not in the page: INVALID_PARAMETER.
     expect(await errorOf(bob.page, 'startLocalVideo', { view: 'no-such-view' })).toMatchObject({
       code: 5000,
+      extraCode: 5009,
     });
     // updateLocalVideo before startLocalVideo: INVALID_OPERATION.
     expect(await errorOf(bob.page, 'updateLocalVideo', { mute: true })).toMatchObject({

@@ -5,18 +5,16 @@
  * decides what to receive (RemoteMedia) and publish (LocalMedia), and turns the engine's
  * reports into `TRTC.EVENT`s with v5's payloads and its failures into v5 RtcErrors.
  */
-import type { JoinData, RoomRef, StreamInfo } from '@parley/protocol';
-import { MAX_CUSTOM_MESSAGE_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
+import type { JoinData, StreamInfo } from '@parley/protocol';
+import { PROTOCOL_VERSION } from '@parley/protocol';
 import type { ConnectionState } from '../connectionState.js';
 import { RoomEngine, type BanReason, type ClientDependencies } from '../engine/RoomEngine.js';
-import { checkSeiArgs } from '../engine/sei.js';
 import { toIceServers, type TurnServerConfig } from '../engine/turnServers.js';
 import type { RemoteStream } from '../stream/RemoteStream.js';
 import { LocalStream } from '../stream/LocalStream.js';
 import { createLogger } from '../util/Logger.js';
 import { resolveSignalUrl } from '../util/serverUrl.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
-import { checkRoomId, checkUserId } from '../util/validate.js';
 import { VERSION } from '../version.js';
 import {
   V5_ERROR_CODE,
@@ -30,7 +28,17 @@ import {
 import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
-import { resolveView, type FillMode, type ViewTarget } from './VideoView.js';
+import {
+  checkCustomMessage,
+  checkEnterRoomConfig,
+  checkMuteRemoteAudio,
+  checkRemoteAudioVolume,
+  checkRemoteVideoTarget,
+  checkSEIMessage,
+  checkStopRemoteVideoConfig,
+  resolveView,
+} from './validate.js';
+import type { FillMode, ViewTarget } from './VideoView.js';
 import type {
   V5EnterRoomOptions,
   V5Events,
@@ -483,11 +491,9 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   /** `{userId: '*'}` stops every remote video (of `streamType` when given). */
   async stopRemoteVideo(config: { userId: string; streamType?: V5StreamType }): Promise<void> {
     const fn = 'stopRemoteVideo';
-    if (typeof config !== 'object' || config === null || typeof config.userId !== 'string') {
-      throw invalidParameter('stopRemoteVideo() needs {userId, streamType}', fn);
-    }
-    const types: V5StreamType[] = config.streamType ? [config.streamType] : ['main', 'sub'];
-    const targets = config.userId === '*' ? this.engine.remoteUsers() : [config.userId];
+    const target = checkStopRemoteVideoConfig(config, fn);
+    const types: V5StreamType[] = 'streamType' in target ? [target.streamType] : ['main', 'sub'];
+    const targets = target.userId === '*' ? this.engine.remoteUsers() : [target.userId];
     const stops: Array<Promise<void>> = [];
     for (const userId of targets) {
       for (const type of types) {
@@ -505,9 +511,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   /** Stops (or resumes) receiving a user's audio: a real unsubscribe of the audio track. */
   async muteRemoteAudio(userId: string, mute: boolean): Promise<void> {
     const fn = 'muteRemoteAudio';
-    if (typeof userId !== 'string' || typeof mute !== 'boolean') {
-      throw invalidParameter('muteRemoteAudio(userId | "*", mute: boolean)', fn);
-    }
+    checkMuteRemoteAudio(userId, mute, fn);
     const streams = this.engine
       .remoteUsers()
       .flatMap((u) => (['main', 'auxiliary'] as const).map((t) => this.engine.remoteStream(u, t)))
@@ -521,12 +525,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
 
   /** 0..100 (v5 allows more to amplify; Parley's element volume stops at 100). */
   setRemoteAudioVolume(userId: string, volume: number): void {
-    if (typeof userId !== 'string' || typeof volume !== 'number' || !(volume >= 0)) {
-      throw invalidParameter(
-        'setRemoteAudioVolume(userId | "*", volume >= 0)',
-        'setRemoteAudioVolume',
-      );
-    }
+    checkRemoteAudioVolume(userId, volume);
     this.remote.setVolume(userId, volume);
   }
 
@@ -554,12 +553,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         V5_EXTRA.SEI_DISABLED,
       );
     }
-    let args: ReturnType<typeof checkSeiArgs>;
-    try {
-      args = checkSeiArgs(buffer, options);
-    } catch (error) {
-      throw toV5Error(error, fn);
-    }
+    const args = checkSEIMessage(buffer, options, fn);
     if (!this.engine.joined || !this.local.isPublishing('video')) {
       throw invalidOperation(
         'sendSEIMessage() needs a published video: startLocalVideo() in a room',
@@ -567,7 +561,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         V5_EXTRA.SEI_NOT_PUBLISHING,
       );
     }
-    this.engine.sendSei(args.bytes, args.payloadType);
+    this.engine.sendSei(new Uint8Array(args.buffer), args.seiPayloadType);
   }
 
   /**
@@ -576,20 +570,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
    */
   sendCustomMessage(message: { cmdId: number; data: ArrayBuffer }): void {
     const fn = 'sendCustomMessage';
-    if (typeof message !== 'object' || message === null) {
-      throw invalidParameter('sendCustomMessage() needs {cmdId, data}', fn);
-    }
-    const { cmdId, data } = message;
-    if (typeof cmdId !== 'number' || !Number.isInteger(cmdId) || cmdId < 1 || cmdId > 10) {
-      throw invalidParameter(`cmdId must be an integer from 1 to 10, got ${String(cmdId)}`, fn);
-    }
-    if (!(data instanceof ArrayBuffer)) throw invalidParameter('data must be an ArrayBuffer', fn);
-    if (data.byteLength > MAX_CUSTOM_MESSAGE_BYTES) {
-      throw invalidParameter(
-        `data must be at most ${MAX_CUSTOM_MESSAGE_BYTES} bytes, got ${data.byteLength}`,
-        fn,
-      );
-    }
+    const { cmdId, data } = checkCustomMessage(message, fn);
     if (!this.engine.joined) {
       throw invalidOperation(
         'sendCustomMessage() needs a room: call enterRoom() first',
@@ -748,16 +729,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   }
 
   private remoteStreamFor(config: V5RemoteVideoConfig, fn: string): RemoteStream {
-    if (typeof config !== 'object' || config === null || typeof config.userId !== 'string') {
-      throw invalidParameter(`${fn}() needs {userId, streamType, view}`, fn);
-    }
-    const streamType = config.streamType;
-    if (streamType !== 'main' && streamType !== 'sub') {
-      throw invalidParameter(
-        `streamType must be 'main' or 'sub', got ${JSON.stringify(streamType)}`,
-        fn,
-      );
-    }
+    const { userId, streamType } = checkRemoteVideoTarget(config, fn);
     if (!this.engine.joined) {
       throw invalidOperation(
         `${fn}() needs a room: call enterRoom() first`,
@@ -765,17 +737,17 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         V5_EXTRA.NOT_IN_ROOM,
       );
     }
-    if (!this.engine.hasRemoteUser(config.userId)) {
+    if (!this.engine.hasRemoteUser(userId)) {
       throw invalidOperation(
-        `user ${JSON.stringify(config.userId)} is not in the room`,
+        `user ${JSON.stringify(userId)} is not in the room`,
         fn,
         V5_EXTRA.USER_NOT_IN_ROOM,
       );
     }
-    const stream = this.engine.remoteStream(config.userId, toEngineType(streamType));
+    const stream = this.engine.remoteStream(userId, toEngineType(streamType));
     if (!stream || !stream.hasVideo()) {
       throw invalidOperation(
-        `user ${JSON.stringify(config.userId)} publishes no ${streamType} video`,
+        `user ${JSON.stringify(userId)} publishes no ${streamType} video`,
         fn,
         V5_EXTRA.STREAM_NOT_AVAILABLE,
       );
@@ -784,68 +756,21 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   }
 
   private views(view: ViewTarget, fn: string): HTMLElement[] {
-    try {
-      return resolveView(view);
-    } catch (error) {
-      throw invalidParameter(error instanceof Error ? error.message : String(error), fn);
-    }
+    return resolveView(view, fn);
   }
 
   private buildJoinData(options: V5EnterRoomOptions, fn: string): JoinData {
-    if (typeof options !== 'object' || options === null) {
-      throw invalidParameter(
-        'enterRoom() needs {sdkAppId, userId, userSig, roomId | strRoomId}',
-        fn,
-      );
-    }
-    const { sdkAppId } = options;
-    if (
-      typeof sdkAppId !== 'number' ||
-      !Number.isInteger(sdkAppId) ||
-      sdkAppId <= 0 ||
-      sdkAppId > 0xffffffff
-    ) {
-      throw invalidParameter(`sdkAppId must be a positive integer, got ${String(sdkAppId)}`, fn);
-    }
-    const scene = options.scene ?? 'rtc';
-    if (scene !== 'rtc' && scene !== 'live') {
-      throw invalidParameter(`scene must be 'rtc' or 'live', got ${JSON.stringify(scene)}`, fn);
-    }
-    const role = options.role ?? 'anchor';
-    if (role !== 'anchor' && role !== 'audience') {
-      throw invalidParameter(
-        `role must be 'anchor' or 'audience', got ${JSON.stringify(role)}`,
-        fn,
-      );
-    }
-    let room: RoomRef;
-    let userId: string;
-    try {
-      userId = checkUserId(options.userId);
-      if (options.strRoomId !== undefined && options.strRoomId !== '') {
-        room = checkRoomId(options.strRoomId, true);
-      } else {
-        if (typeof options.roomId === 'string') {
-          throw invalidParameter('roomId must be a number; use strRoomId for a string room id', fn);
-        }
-        room = checkRoomId(options.roomId, false);
-      }
-    } catch (error) {
-      throw toV5Error(error, fn);
-    }
-    if (options.userSig !== undefined && typeof options.userSig !== 'string') {
-      throw invalidParameter('userSig must be a string', fn);
-    }
+    const c = checkEnterRoomConfig(options, fn);
     return {
       protocolVersion: PROTOCOL_VERSION,
       sdkVersion: `${VERSION}-v5`,
-      sdkAppId,
-      userId,
-      userSig: options.userSig ?? '',
-      room,
-      mode: scene,
-      role: scene === 'live' ? role : 'anchor',
-      ...(options.privateMapKey ? { privateMapKey: options.privateMapKey } : {}),
+      sdkAppId: c.sdkAppId,
+      userId: c.userId,
+      userSig: c.userSig,
+      room: c.room,
+      mode: c.scene,
+      role: c.role,
+      ...(c.privateMapKey ? { privateMapKey: c.privateMapKey } : {}),
       // v5 receives per stream as asked (RemoteMedia), never everything at once.
       autoSubscribe: false,
     };

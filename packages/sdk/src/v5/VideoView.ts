@@ -18,23 +18,6 @@ export interface VideoViewOptions {
   mirror: boolean;
 }
 
-/** The elements a view names; throws a message for an id that is not in the page. */
-export function resolveView(view: ViewTarget): HTMLElement[] {
-  if (view === null || view === undefined) return [];
-  if (typeof view === 'string') {
-    const element = document.getElementById(view);
-    if (!element) throw new Error(`view: no element with id ${JSON.stringify(view)}`);
-    return [element];
-  }
-  const list = Array.isArray(view) ? view : [view];
-  for (const element of list) {
-    if (!(element instanceof HTMLElement)) {
-      throw new Error('view must be an element id, an HTMLElement, an array of them, or null');
-    }
-  }
-  return list;
-}
-
 export class VideoView {
   private readonly videos: HTMLVideoElement[] = [];
   private track: MediaStreamTrack | null = null;
