@@ -10,6 +10,7 @@ import type { StreamType } from '@parley/protocol';
 import type { RoomEngine } from '../engine/RoomEngine.js';
 import type { RemoteStream } from '../stream/RemoteStream.js';
 import { createLogger } from '../util/Logger.js';
+import { getCurrentSpeakerId } from './system.js';
 import { VideoView, type FillMode } from './VideoView.js';
 
 const log = createLogger('v5-remote');
@@ -159,6 +160,13 @@ export class RemoteMedia {
       this.audios.set(k, audio);
     }
     audio.volume = elementVolume(this.volumes.get(stream.getUserId()) ?? this.defaultVolume);
+    // TRTC.setCurrentSpeaker(): the output chosen for every element the SDK plays on.
+    const speaker = getCurrentSpeakerId();
+    if (speaker !== undefined && audio.sinkId !== speaker) {
+      audio
+        .setSinkId(speaker)
+        .catch((error: unknown) => log.warn(`could not play on speaker ${speaker}`, error));
+    }
     audio.srcObject = new MediaStream([track]);
     const element = audio;
     element.play().catch((error: unknown) => {
