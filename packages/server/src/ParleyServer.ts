@@ -136,6 +136,7 @@ export class ParleyServer {
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
       dev: config.devMode ? { sdkAppId: config.sdkAppId, secretKey: config.secretKey } : null,
       isReady: () => this.#ready,
+      outOfService: () => this.#cluster?.steppedDown ?? null,
       operations: (req, res, url) => this.ops.handleHttp(req, res, url),
       log: this.log,
       origins: this.#edge.origins,
@@ -220,6 +221,7 @@ export class ParleyServer {
           : this.#directory.removeUsers(sdkAppId, ref, userIds, reason, message, false),
     });
     this.#cluster = cluster;
+    cluster.on('stepped-down', () => void this.#letClientsGo());
     cluster.on('nodes-changed', (urls) => {
       for (const session of this.#sessionsByToken.values()) {
         session.participant.sink?.notify('nodes', { urls });
@@ -268,6 +270,24 @@ export class ParleyServer {
   }
 
   // ---- internals ----
+
+  /**
+   * This node left the cluster (a later process took its id): its sessions go on there, so
+   * they end here silently (no leave, no callback) and their clients resume on a live node.
+   */
+  async #letClientsGo(): Promise<void> {
+    const sessions = [...this.#sessionsByToken.values()];
+    for (const { participant } of sessions) this.#sessionsByToken.delete(participant.resumeToken);
+    // Each is closed as moved (4042); the SDK resumes on the next node.
+    await Promise.all(
+      sessions.map(({ room, participant }) =>
+        room.release(participant.userId, participant.epoch).catch((error: unknown) => {
+          this.log.warn({ err: error, user: participant.userId }, 'letting a session go');
+        }),
+      ),
+    );
+    for (const connection of this.#connections) connection.terminate();
+  }
 
   /** Forgets the sessions of participants that left (for whatever reason). */
   #watchRoom(room: Room): void {
@@ -419,7 +439,7 @@ export class ParleyServer {
     } catch (error) {
       this.#joined.delete(signal);
       this.#logTokens.retire(logToken);
-      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room);
+      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId);
       throw error;
     }
     const { room, snapshot } = joined;
@@ -469,6 +489,7 @@ export class ParleyServer {
 
   async #resume(signal: SignalConnection, data: ClientRequestData<'resume'>) {
     this.#checkProtocol(data.protocolVersion);
+    if (this.#cluster?.steppedDown) throw this.#cluster.resumeUnavailable();
     const session = this.#sessionsByToken.get(data.resumeToken);
     if ((!session || session.closed) && this.#cluster) {
       const adopted = await this.#adopt(signal, data.resumeToken);

@@ -6,7 +6,7 @@
 import { Logger, type LogLevelValue } from '../util/Logger.js';
 import { TRTCEvent, TRTCType } from './constants.js';
 import type { LOG_LEVEL } from './enums.js';
-import { ERROR_CODE } from './errors.js';
+import { ERROR_CODE, RtcError } from './errors.js';
 import {
   getCameraList,
   getMicrophoneList,
@@ -54,7 +54,14 @@ export class TRTC {
   /** Which UI framework the app says it uses (Tencent's statistics; unused by Parley). */
   static frameWorkType = 0;
 
-  protected constructor() {}
+  /** `TRTC.create()` is the way in (trtc-sdk-v5 declares no constructor): `new` refuses. */
+  constructor() {
+    throw new RtcError({
+      code: ERROR_CODE.INVALID_OPERATION,
+      fnName: 'constructor',
+      message: 'new TRTC(): create instances with TRTC.create()',
+    });
+  }
 
   /** A TRTC instance; one per user (it can enter rooms one after another). */
   static create(options: TRTCOptions = {}): TRTC {

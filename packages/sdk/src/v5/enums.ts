@@ -95,3 +95,8 @@ export const enum DenoiserMode {
   NORMAL = 0,
   FAR_FIELD_REDUCTION = 1,
 }
+
+/** Plugins trtc-sdk-v5 starts by itself. */
+export const enum AutoStartPluginName {
+  Debug = 'Debug',
+}

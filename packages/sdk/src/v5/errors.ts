@@ -159,7 +159,8 @@ export class RtcError extends Error implements RTCErrorInterface {
    * `error` as a v5 RtcError: an RtcError passes through; a v4 (Parley) error is mapped by
    * `fromV4Error`; anything else becomes UNKNOWN_ERROR naming it.
    */
-  static convertFrom(originError: unknown, fnName = ''): RtcError {
+  // `_fnParams`: trtc-sdk-v5's signature has it (for its messages); unused here.
+  static convertFrom(originError: unknown, fnName = '', _fnParams?: unknown): RtcError {
     if (originError instanceof RtcError) return originError;
     const mapped = fromV4Error(originError, fnName);
     if (mapped) return mapped;

@@ -19,6 +19,7 @@ export {
   type ScreenProfileName,
 } from './constants.js';
 export {
+  AutoStartPluginName,
   BannedReason,
   ConnectionState,
   DenoiserMode,
@@ -139,6 +140,7 @@ export type {
   TranslationText,
   TRTCEventHandler,
   TRTCEventName,
+  TRTCEventPayloads,
   TRTCEventTypes,
   TRTCMethods,
   TRTCOptions,

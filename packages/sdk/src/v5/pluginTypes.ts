@@ -425,8 +425,9 @@ export type PluginName = keyof PluginStartOptionsMap;
  * an imported one is only named by it).
  */
 export type TRTCPlugin = abstract new (...args: never[]) => {
-  start(options: never): Promise<unknown>;
-  stop(options?: never): Promise<unknown> | void;
+  // Rest parameters of `never`: any parameter list fits (stop(options) and stop() both).
+  start(...args: never[]): Promise<unknown>;
+  stop(...args: never[]): Promise<unknown> | void;
 };
 
 export interface PluginWithAssets {

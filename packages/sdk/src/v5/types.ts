@@ -546,6 +546,14 @@ export const everyEventTyped: _EveryEventTyped = true;
 
 export type TRTCEventName = keyof TRTCEventTypes;
 
+/**
+ * Event name → its one payload (`undefined` for SCREEN_SHARE_STOPPED), for an emitter that
+ * passes one argument (util/TypedEmitter): listeners get the same call as with the tuples.
+ */
+export type TRTCEventPayloads = {
+  [K in keyof TRTCEventTypes]: TRTCEventTypes[K] extends [infer P, ...unknown[]] ? P : undefined;
+};
+
 // ---- experimental API -------------------------------------------------------------------------
 
 export interface EnableAudioFrameEventOptions {

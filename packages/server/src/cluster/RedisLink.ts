@@ -22,7 +22,35 @@ export interface RedisLinkEvents {
   message: [channel: string, text: string];
 }
 
+// A join's admission in one step, so joins racing on several nodes cannot pass the limits
+// together: a seat is held for the join (KEYS[4], expiring) until its member record lands.
+// Returns { epoch, verdict (0 admitted, 1 room full, 2 too many rooms), count, opened }.
+const ADMIT = `
+local epoch = redis.call('INCR', KEYS[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local present = redis.call('HEXISTS', KEYS[2], ARGV[1])
+if present == 0 then
+  local count = redis.call('HLEN', KEYS[2]) + redis.call('ZCARD', KEYS[4])
+  if redis.call('ZSCORE', KEYS[4], ARGV[1]) then count = count - 1 end
+  if count >= tonumber(ARGV[4]) then return { epoch, 1, count, 0 } end
+end
+local rooms = redis.call('SCARD', KEYS[3])
+local opened = redis.call('SADD', KEYS[3], ARGV[2])
+if opened == 1 and rooms >= tonumber(ARGV[5]) then
+  redis.call('SREM', KEYS[3], ARGV[2])
+  return { epoch, 2, rooms, 0 }
+end
+if present == 0 then
+  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[3]))
+end
+return { epoch, 0, 0, opened }
+`;
+
 const PUT_MEMBER = `
+redis.call('ZREM', KEYS[4], ARGV[1])
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local ok, rec = pcall(cjson.decode, cur)
@@ -49,6 +77,18 @@ if redis.call('HLEN', KEYS[1]) == 0 then
 end
 return 1
 `;
+
+/** What the admission script decided; `count` is the members or rooms counted when refused. */
+export interface Admission {
+  epoch: number;
+  verdict: 'admitted' | 'room-full' | 'too-many-rooms';
+  count: number;
+  /** This join opened the room in the cluster. */
+  opened: boolean;
+}
+
+/** How long a seat is held for an admitted join whose member record has not landed yet. */
+export const ADMISSION_HOLD_MS = 15_000;
 
 /**
  * What putMember/delMember did: 0 refused (stale epoch / not there), 1 done, 2 done and the
@@ -140,6 +180,43 @@ export class RedisLink extends SafeEmitter<RedisLinkEvents> {
     return this.cmd.publish(channel, JSON.stringify(message));
   }
 
+  async admit(options: {
+    roomKey: string;
+    userId: string;
+    maxMembers: number;
+    maxRooms: number;
+  }): Promise<Admission> {
+    const { roomKey } = options;
+    const reply = await this.cmd.eval(
+      ADMIT,
+      4,
+      keys.epoch,
+      keys.members(roomKey),
+      keys.rooms,
+      keys.pending(roomKey),
+      options.userId,
+      roomKey,
+      String(ADMISSION_HOLD_MS),
+      String(options.maxMembers),
+      String(options.maxRooms),
+    );
+    const [epoch, verdict, count, opened] = (Array.isArray(reply) ? reply : []).map(Number);
+    if (epoch === undefined || Number.isNaN(epoch)) {
+      throw new Error(`unexpected admission reply from Redis: ${JSON.stringify(reply)}`);
+    }
+    return {
+      epoch,
+      verdict: verdict === 1 ? 'room-full' : verdict === 2 ? 'too-many-rooms' : 'admitted',
+      count: count ?? 0,
+      opened: opened === 1,
+    };
+  }
+
+  /** Gives back the seat an admitted join held (the join failed). */
+  async release(roomKey: string, userId: string): Promise<void> {
+    await this.cmd.zrem(keys.pending(roomKey), userId);
+  }
+
   async putMember(options: {
     roomKey: string;
     /** The writing node's room index (keys.nodeRooms). */
@@ -152,10 +229,11 @@ export class RedisLink extends SafeEmitter<RedisLinkEvents> {
     const { roomKey } = options;
     const result = await this.cmd.eval(
       PUT_MEMBER,
-      3,
+      4,
       keys.members(roomKey),
       keys.rooms,
       options.nodeRooms,
+      keys.pending(roomKey),
       options.userId,
       options.record,
       String(options.epoch),

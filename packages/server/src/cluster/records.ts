@@ -119,6 +119,8 @@ export const keys = {
   nodeRooms: (id: string, startedAt: number) => `parley:node-rooms:${id}@${startedAt}`,
   rooms: 'parley:rooms',
   members: (roomKey: string) => `parley:members:${roomKey}`,
+  /** Joins admitted to a room and not yet in its member table: userId → expiry (ms). */
+  pending: (roomKey: string) => `parley:pending:${roomKey}`,
   roomChannel: (roomKey: string) => `parley:room:${roomKey}`,
   rpcChannel: (node: string) => `parley:rpc:${node}`,
   session: (tokenHash: string) => `parley:session:${tokenHash}`,

@@ -19,6 +19,8 @@ export interface HttpAppOptions {
   /** Dev credentials, or null when dev mode is off (then /dev/usersig answers 404). */
   dev: { sdkAppId: number; secretKey: string } | null;
   isReady: () => boolean;
+  /** Why this server takes no clients although it runs (answered with 503), or null. */
+  outOfService?: () => string | null;
   log: Logger;
   /** Server API (`POST /`), `/metrics` and `/admin`: true when it handled the request. */
   operations?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -158,6 +160,8 @@ export function createHttpApp(options: HttpAppOptions) {
     const path = url.pathname;
     try {
       if (path === '/healthz') {
+        const out = options.outOfService?.() ?? null;
+        if (out !== null) return sendJson(res, 503, { status: 'out-of-service', reason: out });
         return options.isReady()
           ? sendJson(res, 200, { status: 'ok' })
           : sendJson(res, 503, { status: 'starting' });
