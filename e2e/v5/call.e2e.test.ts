@@ -268,4 +268,31 @@ describe('TRTC v5: a call between two v5 users', () => {
     expect(alice.pageErrors).toEqual([]);
     expect(bob.pageErrors).toEqual([]);
   });
+
+  it('an instance without a room reports its microphone in AUDIO_VOLUME as the user ""', async () => {
+    const { page, pageErrors } = await openV5Page(env.browser, env.app.origin);
+    await page.evaluate(async () => {
+      const { trtc } = window as unknown as {
+        trtc: { startLocalAudio(): Promise<void>; enableAudioVolumeEvaluation(ms: number): void };
+      };
+      trtc.enableAudioVolumeEvaluation(100);
+      await trtc.startLocalAudio();
+    });
+    // The fake microphone beeps: some report is above 0, each has only the local user.
+    const loud = await waitFor('a non-zero local volume', async () => {
+      const list = (await v5Events(page)).filter((e) => e.name === 'audio-volume');
+      return list.find((e) =>
+        (e.payload.result as Array<{ volume: number }>).some((r) => r.volume > 0),
+      );
+    });
+    const result = loud.payload.result as Array<{
+      userId: string;
+      volume: number;
+      floatVolume: number;
+    }>;
+    expect(result).toHaveLength(1);
+    expect(result[0]!.userId).toBe('');
+    expect(result[0]!.volume).toBeLessThanOrEqual(100);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -27,6 +27,7 @@ import {
 } from './engineErrors.js';
 import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
+import { LocalVolume } from './LocalVolume.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
 import {
   checkCustomMessage,
@@ -56,6 +57,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   readonly __v_skip = true;
   private readonly engine: RoomEngine;
   private readonly local: LocalMedia;
+  private readonly localVolume: LocalVolume;
   private readonly remote: RemoteMedia;
   private screen: LocalStream | null = null;
   private screenView: import('./VideoView.js').VideoView | null = null;
@@ -132,6 +134,14 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       deps,
     );
     this.local = new LocalMedia(this.engine, () => this.mayPublish());
+    this.localVolume = new LocalVolume(
+      () => this.local.track('audio'),
+      () => !this.engine.joined,
+      (level) =>
+        this.emit('audio-volume', {
+          result: [{ userId: '', volume: Math.round(level * 100), floatVolume: level }],
+        }),
+    );
     this.remote = new RemoteMedia(this.engine, (userId, resume) =>
       this.emit('autoplay-failed', { userId, mediaType: 'audio', resume }),
     );
@@ -238,6 +248,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.localVolume.stop();
     void this.exitRoom().finally(() => {
       void this.local.stop('audio');
       void this.local.stop('video');
@@ -539,6 +550,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       );
     }
     this.engine.configureAudioVolume(interval, enableInBackground === true);
+    this.localVolume.configure(interval, enableInBackground === true);
   }
 
   sendSEIMessage(
