@@ -186,7 +186,7 @@ describe('TRTC v5: a call between two v5 users', () => {
       (window as unknown as { trtc: { exitRoom(): Promise<void> } }).trtc.exitRoom(),
     );
     await waitForEvent(bob.page, 'remote-audio-unavailable', { userId: 'alice' });
-    await waitForEvent(bob.page, 'remote-user-exit', { userId: 'alice' });
+    await waitForEvent(bob.page, 'remote-user-exit', { userId: 'alice', reason: 0 });
     // exitRoom keeps the local capture (v5): the microphone track is still live.
     expect(
       await alice.page.evaluate(

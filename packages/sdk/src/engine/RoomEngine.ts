@@ -31,7 +31,7 @@ import { ConnectionRecovery, DEFAULT_RECONNECT_TIMEOUT_MS } from './ConnectionRe
 import { LossResilience } from './LossResilience.js';
 import { NetworkQualityMonitor, type NetworkQualityEvent } from './networkQuality.js';
 import { switchRole } from './roles.js';
-import { streamKey, type RoomChange } from './RoomState.js';
+import { streamKey, type PeerLeaveReason, type RoomChange } from './RoomState.js';
 import { fromBase64, toBase64, type SeiPayloadType } from './sei.js';
 import { Session, describeStream, type ClientDependencies } from './Session.js';
 import { SmallStreamSettings } from './smallStream.js';
@@ -72,7 +72,8 @@ export interface SeiMessage {
  */
 export interface RoomEngineHandler {
   onPeerJoin(userId: string): void;
-  onPeerLeave(userId: string): void;
+  /** `reason` when the server said why the user left. */
+  onPeerLeave(userId: string, reason?: PeerLeaveReason): void;
   /** A remote stream was published (or was there at join); `stream` carries its tracks. */
   onStreamAdded(stream: RemoteStream): void;
   onStreamRemoved(stream: RemoteStream): void;
@@ -551,7 +552,10 @@ export class RoomEngine {
           room.handlePeerJoin(notification.data.userId, notification.data.role),
         );
       case 'peer-leave':
-        return this.applyRoomChanges(session, room.handlePeerLeave(notification.data.userId));
+        return this.applyRoomChanges(
+          session,
+          room.handlePeerLeave(notification.data.userId, notification.data.reason),
+        );
       case 'stream-added':
         return this.applyRoomChanges(session, room.handleStreamAdded(notification.data.stream));
       case 'stream-updated':
@@ -619,8 +623,8 @@ export class RoomEngine {
           break;
         }
         case 'peer-leave': {
-          const { userId } = change;
-          this.fire(session, () => this.handler.onPeerLeave(userId));
+          const { userId, reason } = change;
+          this.fire(session, () => this.handler.onPeerLeave(userId, reason));
           break;
         }
         case 'stream-added': {

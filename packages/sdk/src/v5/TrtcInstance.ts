@@ -81,7 +81,12 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     this.engine = new RoomEngine(
       {
         onPeerJoin: (userId) => this.emit('remote-user-enter', { userId }),
-        onPeerLeave: (userId) => this.emit('remote-user-exit', { userId }),
+        // v5's reasons: 0 left, 1 timed out, 2 kicked (3, a role change, is a leave here).
+        onPeerLeave: (userId, reason) =>
+          this.emit('remote-user-exit', {
+            userId,
+            ...(reason === undefined ? {} : { reason: PEER_LEAVE_REASONS[reason] }),
+          }),
         onStreamAdded: (stream) => this.onStream(stream),
         onStreamUpdated: (stream) => this.onStream(stream),
         onStreamRemoved: (stream) => this.onStreamRemoved(stream),
@@ -793,6 +798,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       throw invalidOperation('this TRTC instance was destroyed; create a new one', fn);
   }
 }
+
+const PEER_LEAVE_REASONS = { leave: 0, timeout: 1, kick: 2 } as const;
 
 function pluginRefusal(fn: string, plugin: unknown): V5RtcError {
   const name =

@@ -94,7 +94,7 @@ export interface V5Events {
   'autoplay-failed': { userId: string; mediaType: 'audio' | 'video'; resume: () => Promise<void> };
   'kicked-out': { reason: 'kick' | 'banned' | 'room_disband' };
   'remote-user-enter': { userId: string };
-  'remote-user-exit': { userId: string };
+  'remote-user-exit': { userId: string; reason?: 0 | 1 | 2 | 3 };
   'remote-audio-available': { userId: string };
   'remote-audio-unavailable': { userId: string };
   'remote-video-available': { userId: string; streamType: V5StreamType };
