@@ -133,6 +133,31 @@ describe('TRTC v5: a call between two v5 users', () => {
       ),
     );
 
+    // STATISTICS every 2 s: alice's received video (size, bitrate), bob's own audio sent.
+    const statistics = await waitFor('STATISTICS with alice video and own audio', async () => {
+      const list = (await v5Events(bob.page)).filter((e) => e.name === 'statistics');
+      return list.find((e) => {
+        const p = e.payload as unknown as {
+          localStatistics: { audio: { bitrate: number } };
+          remoteStatistics: Array<{
+            userId: string;
+            video: Array<{ width: number; bitrate: number }>;
+          }>;
+        };
+        const alice = p.remoteStatistics.find((r) => r.userId === 'alice');
+        return (
+          p.localStatistics.audio.bitrate > 0 &&
+          alice?.video.some((v) => v.width >= 320 && v.bitrate > 0)
+        );
+      });
+    });
+    expect(statistics.payload).toMatchObject({
+      rtt: expect.any(Number),
+      bytesSent: expect.any(Number),
+      bytesReceived: expect.any(Number),
+    });
+    expect(statistics.payload.bytesReceived as number).toBeGreaterThan(10_000);
+
     // muteRemoteAudio: the audio stops arriving (the server stops sending it), video goes on.
     await bob.page.evaluate(() =>
       (

@@ -28,6 +28,7 @@ import {
 import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
 import { LocalVolume } from './LocalVolume.js';
+import { Statistics } from './Statistics.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
 import {
   checkCustomMessage,
@@ -58,6 +59,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private readonly engine: RoomEngine;
   private readonly local: LocalMedia;
   private readonly localVolume: LocalVolume;
+  private readonly statistics: Statistics;
   private readonly remote: RemoteMedia;
   private screen: LocalStream | null = null;
   private screenView: import('./VideoView.js').VideoView | null = null;
@@ -139,6 +141,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       deps,
     );
     this.local = new LocalMedia(this.engine, () => this.mayPublish());
+    this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
     this.localVolume = new LocalVolume(
       () => this.local.track('audio'),
       () => !this.engine.joined,
@@ -193,6 +196,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     } finally {
       this.entering = false;
     }
+    this.statistics.start();
     // Local media started before the room is published now (v5: start* works before enterRoom).
     await this.publishLocal(fn);
   }
@@ -726,6 +730,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
 
   /** What exitRoom, a kick or a fatal error leave behind: local media only. */
   private afterExit(): void {
+    this.statistics.stop();
     this.remote.clear();
     this.available.clear();
     this.local.forgetPublication();

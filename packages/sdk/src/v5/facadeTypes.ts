@@ -4,6 +4,7 @@
  */
 import type { NetworkQualityEvent } from '../engine/networkQuality.js';
 import type { RtcError as V5RtcError } from './errors.js';
+import type { TRTCStatistics } from './types.js';
 import type { V5StreamType } from './RemoteMedia.js';
 import type { ViewTarget } from './VideoView.js';
 
@@ -114,5 +115,6 @@ export interface V5Events {
     streamType: V5StreamType;
     seiPayloadType: number;
   };
+  statistics: TRTCStatistics;
   'custom-message': { userId: string; cmdId: number; seq: number; data: ArrayBuffer };
 }
