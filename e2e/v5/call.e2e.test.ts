@@ -133,6 +133,25 @@ describe('TRTC v5: a call between two v5 users', () => {
       ),
     );
 
+    // Play states and the first frame, with their payloads.
+    const first = await waitForEvent(bob.page, 'first-video-frame', {
+      userId: 'alice',
+      streamType: 'main',
+    });
+    expect(first.payload.width as number).toBeGreaterThanOrEqual(320);
+    expect(first.payload.height as number).toBeGreaterThanOrEqual(240);
+    await waitForEvent(bob.page, 'video-play-state-changed', {
+      userId: 'alice',
+      streamType: 'main',
+      state: 'PLAYING',
+      reason: 'playing',
+    });
+    await waitForEvent(bob.page, 'audio-play-state-changed', {
+      userId: 'alice',
+      state: 'PLAYING',
+      reason: 'playing',
+    });
+
     // STATISTICS every 2 s: alice's received video (size, bitrate), bob's own audio sent.
     const statistics = await waitFor('STATISTICS with alice video and own audio', async () => {
       const list = (await v5Events(bob.page)).filter((e) => e.name === 'statistics');
@@ -190,6 +209,11 @@ describe('TRTC v5: a call between two v5 users', () => {
         [...document.getElementById('remote')!.children].map((c) => c.tagName),
       ),
     ).toEqual(['SPAN']);
+    await waitForEvent(bob.page, 'video-play-state-changed', {
+      userId: 'alice',
+      streamType: 'main',
+      state: 'STOPPED',
+    });
     await waitFor('alice video track gone', async () =>
       (await inboundOf(bob.page, 'video', 'alice')) === null ? true : null,
     );

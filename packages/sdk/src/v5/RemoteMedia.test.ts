@@ -40,6 +40,13 @@ const stream = (userId: string, info: Partial<StreamInfo> = {}): RemoteStream =>
     ...info,
   });
 
+const reports = {
+  autoplayFailed: () => undefined,
+  videoState: () => undefined,
+  audioState: () => undefined,
+  firstVideoFrame: () => undefined,
+};
+
 /** Lets the per-stream queues run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -50,7 +57,7 @@ describe('RemoteMedia: what a v5 instance asks the server for', () => {
 
   it('receives a new stream’s audio only (video waits for startRemoteVideo), once', async () => {
     const { engine, calls } = fakeEngine();
-    const media = new RemoteMedia(engine, () => undefined);
+    const media = new RemoteMedia(engine, reports);
     const alice = stream('alice');
     media.streamChanged(alice);
     media.streamChanged(alice);
@@ -60,10 +67,10 @@ describe('RemoteMedia: what a v5 instance asks the server for', () => {
 
   it('asks nothing without autoReceiveAudio, and nothing for a stream without audio', async () => {
     const { engine, calls } = fakeEngine();
-    const media = new RemoteMedia(engine, () => undefined);
+    const media = new RemoteMedia(engine, reports);
     media.autoReceiveAudio = false;
     media.streamChanged(stream('alice'));
-    const other = new RemoteMedia(engine, () => undefined);
+    const other = new RemoteMedia(engine, reports);
     other.streamChanged(stream('bob', { hasAudio: false }));
     await settle();
     expect(calls).toEqual([]);
@@ -71,7 +78,7 @@ describe('RemoteMedia: what a v5 instance asks the server for', () => {
 
   it("muteRemoteAudio unsubscribes the audio and resumes it; '*' also covers later arrivals", async () => {
     const { engine, calls } = fakeEngine();
-    const media = new RemoteMedia(engine, () => undefined);
+    const media = new RemoteMedia(engine, reports);
     const alice = stream('alice');
     media.streamChanged(alice);
     await settle();
@@ -90,7 +97,7 @@ describe('RemoteMedia: what a v5 instance asks the server for', () => {
 
   it('a refused request is asked again on the next change (the state is not kept)', async () => {
     const { engine, calls, failNext } = fakeEngine();
-    const media = new RemoteMedia(engine, () => undefined);
+    const media = new RemoteMedia(engine, reports);
     const alice = stream('alice');
     failNext(true);
     media.streamChanged(alice);
@@ -103,7 +110,7 @@ describe('RemoteMedia: what a v5 instance asks the server for', () => {
 
   it('forgets a removed stream: nothing is asked for it', async () => {
     const { engine, calls } = fakeEngine();
-    const media = new RemoteMedia(engine, () => undefined);
+    const media = new RemoteMedia(engine, reports);
     const alice = stream('alice');
     alice.markRemoved();
     media.streamChanged(alice);

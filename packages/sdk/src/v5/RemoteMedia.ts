@@ -11,7 +11,7 @@ import type { RoomEngine } from '../engine/RoomEngine.js';
 import type { RemoteStream } from '../stream/RemoteStream.js';
 import { createLogger } from '../util/Logger.js';
 import { getCurrentSpeakerId } from './system.js';
-import { VideoView, type FillMode } from './VideoView.js';
+import { VideoView, type FillMode, type PlayState } from './VideoView.js';
 
 const log = createLogger('v5-remote');
 
@@ -23,6 +23,19 @@ export function toEngineType(streamType: V5StreamType): StreamType {
 
 export function toV5Type(streamType: StreamType): V5StreamType {
   return streamType === 'auxiliary' ? 'sub' : 'main';
+}
+
+/** What RemoteMedia tells the instance (v5 events). */
+export interface RemoteMediaReports {
+  autoplayFailed(userId: string, resume: () => Promise<void>): void;
+  videoState(
+    userId: string,
+    streamType: V5StreamType,
+    state: PlayState,
+    reason: 'playing' | 'pause' | 'ended',
+  ): void;
+  audioState(userId: string, state: PlayState, reason: 'playing' | 'pause' | 'ended'): void;
+  firstVideoFrame(userId: string, streamType: V5StreamType, width: number, height: number): void;
 }
 
 interface Received {
@@ -45,7 +58,7 @@ export class RemoteMedia {
 
   constructor(
     private readonly engine: RoomEngine,
-    private readonly onAutoplayFailed: (userId: string, resume: () => Promise<void>) => void,
+    private readonly reports: RemoteMediaReports,
   ) {}
 
   // ---- subscriptions --------------------------------------------------------------------------
@@ -78,7 +91,13 @@ export class RemoteMedia {
   ): Promise<void> {
     const k = key(stream);
     this.views.get(k)?.stop();
-    const view = new VideoView(views, style);
+    const userId = stream.getUserId();
+    const streamType = toV5Type(stream.getType());
+    const view = new VideoView(views, style, {
+      state: (state, reason) => this.reports.videoState(userId, streamType, state, reason),
+      firstFrame: (width, height) =>
+        this.reports.firstVideoFrame(userId, streamType, width, height),
+    });
     this.views.set(k, view);
     view.setTrack(stream.getVideoTrack());
     try {
@@ -155,9 +174,17 @@ export class RemoteMedia {
     if (!track) return this.dropAudio(k);
     let audio = this.audios.get(k);
     if (!audio) {
-      audio = document.createElement('audio');
-      audio.autoplay = true;
-      this.audios.set(k, audio);
+      const element = document.createElement('audio');
+      element.autoplay = true;
+      const userId = stream.getUserId();
+      element.addEventListener('playing', () =>
+        this.reports.audioState(userId, 'PLAYING', 'playing'),
+      );
+      element.addEventListener('pause', () => {
+        if (this.audios.get(k) === element) this.reports.audioState(userId, 'PAUSED', 'pause');
+      });
+      this.audios.set(k, element);
+      audio = element;
     }
     audio.volume = elementVolume(this.volumes.get(stream.getUserId()) ?? this.defaultVolume);
     // TRTC.setCurrentSpeaker(): the output chosen for every element the SDK plays on.
@@ -171,7 +198,7 @@ export class RemoteMedia {
     const element = audio;
     element.play().catch((error: unknown) => {
       if (error instanceof Error && error.name === 'NotAllowedError') {
-        this.onAutoplayFailed(stream.getUserId(), () => element.play());
+        this.reports.autoplayFailed(stream.getUserId(), () => element.play());
       } else log.debug('audio play() did not start', error);
     });
   }
@@ -226,9 +253,10 @@ export class RemoteMedia {
   private dropAudio(k: string): void {
     const audio = this.audios.get(k);
     if (!audio) return;
+    this.audios.delete(k);
     audio.pause();
     audio.srcObject = null;
-    this.audios.delete(k);
+    this.reports.audioState(k.slice(0, k.indexOf('|')), 'STOPPED', 'ended');
   }
 }
 

@@ -150,9 +150,16 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           result: [{ userId: '', volume: Math.round(level * 100), floatVolume: level }],
         }),
     );
-    this.remote = new RemoteMedia(this.engine, (userId, resume) =>
-      this.emit('autoplay-failed', { userId, mediaType: 'audio', resume }),
-    );
+    this.remote = new RemoteMedia(this.engine, {
+      autoplayFailed: (userId, resume) =>
+        this.emit('autoplay-failed', { userId, mediaType: 'audio', resume }),
+      videoState: (userId, streamType, state, reason) =>
+        this.emit('video-play-state-changed', { userId, streamType, state, reason }),
+      audioState: (userId, state, reason) =>
+        this.emit('audio-play-state-changed', { userId, state, reason }),
+      firstVideoFrame: (userId, streamType, width, height) =>
+        this.emit('first-video-frame', { userId, streamType, width, height }),
+    });
   }
 
   // ---- room -----------------------------------------------------------------------------------

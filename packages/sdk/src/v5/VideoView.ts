@@ -18,14 +18,35 @@ export interface VideoViewOptions {
   mirror: boolean;
 }
 
+export type PlayState = 'PLAYING' | 'PAUSED' | 'STOPPED';
+
+/** What the view tells its owner (v5's VIDEO_PLAY_STATE_CHANGED and FIRST_VIDEO_FRAME). */
+export interface VideoViewReports {
+  state?(state: PlayState, reason: 'playing' | 'pause' | 'ended'): void;
+  firstFrame?(width: number, height: number): void;
+}
+
 export class VideoView {
   private readonly videos: HTMLVideoElement[] = [];
   private track: MediaStreamTrack | null = null;
   private options: VideoViewOptions;
 
-  constructor(views: HTMLElement[], options: VideoViewOptions) {
+  private firstFrameSeen = false;
+  private lastState: PlayState | null = null;
+
+  constructor(
+    views: HTMLElement[],
+    options: VideoViewOptions,
+    private readonly reports: VideoViewReports = {},
+  ) {
     this.options = options;
     for (const view of views) this.videos.push(this.append(view));
+  }
+
+  private setState(state: PlayState, reason: 'playing' | 'pause' | 'ended'): void {
+    if (state === this.lastState) return;
+    this.lastState = state;
+    this.reports.state?.(state, reason);
   }
 
   /** The views it renders into (for updates that keep them). */
@@ -71,6 +92,7 @@ export class VideoView {
   }
 
   stop(): void {
+    if (this.lastState !== null) this.setState('STOPPED', 'ended');
     this.removeElements();
     this.track = null;
   }
@@ -92,6 +114,20 @@ export class VideoView {
     video.setAttribute('muted', '');
     video.setAttribute('playsinline', '');
     this.style(video);
+    // The first element speaks for the view (the others show the same track).
+    if (this.videos.length === 0) {
+      video.addEventListener('playing', () => this.setState('PLAYING', 'playing'));
+      video.addEventListener('pause', () => {
+        if (video.isConnected) this.setState('PAUSED', 'pause');
+      });
+      const firstFrame = (): void => {
+        if (this.firstFrameSeen || video.videoWidth === 0) return;
+        this.firstFrameSeen = true;
+        this.reports.firstFrame?.(video.videoWidth, video.videoHeight);
+      };
+      video.addEventListener('loadeddata', firstFrame);
+      video.addEventListener('resize', firstFrame);
+    }
     view.appendChild(video);
     return video;
   }

@@ -116,5 +116,17 @@ export interface V5Events {
     seiPayloadType: number;
   };
   statistics: TRTCStatistics;
+  'video-play-state-changed': {
+    userId: string;
+    streamType: V5StreamType;
+    state: 'PLAYING' | 'PAUSED' | 'STOPPED';
+    reason: string;
+  };
+  'audio-play-state-changed': {
+    userId: string;
+    state: 'PLAYING' | 'PAUSED' | 'STOPPED';
+    reason: string;
+  };
+  'first-video-frame': { userId: string; streamType: V5StreamType; width: number; height: number };
   'custom-message': { userId: string; cmdId: number; seq: number; data: ArrayBuffer };
 }
