@@ -54,6 +54,8 @@ export interface RoomEvents {
   'stream-unpublished': [userId: string, streamType: StreamInfo['streamType']];
   /** An SEI message went to this node's viewers of a local sender (the cluster relays it). */
   sei: [sender: Participant, message: ServerNotificationData<'sei-message'>];
+  /** A custom message went to this node's members from a local sender (the cluster relays it). */
+  'custom-message': [sender: Participant, message: ServerNotificationData<'custom-message'>];
   /** Cluster: a local session moved to another node (no leave: the user is still here). */
   'participant-moved': [participant: Participant];
   closed: [];
@@ -680,6 +682,12 @@ export class Room extends SafeEmitter<RoomEvents> {
   sendSei(sender: Participant, message: ServerNotificationData<'sei-message'>): void {
     this.notifyVideoViewers(sender, 'sei-message', message);
     if (sender.local) this.safeEmit('sei', sender, message);
+  }
+
+  /** Sends a custom message to everyone else in the room, here and (event) beyond. */
+  sendCustomMessage(sender: Participant, message: ServerNotificationData<'custom-message'>): void {
+    this.broadcast('custom-message', message, sender);
+    if (sender.local) this.safeEmit('custom-message', sender, message);
   }
 
   /** The video producer SEI rides with (main first). */

@@ -13,6 +13,7 @@ import { ServerError } from '../ServerError.js';
 import type { SignalConnection } from './SignalConnection.js';
 import type { Participant } from '../room/Participant.js';
 import type { LeaveReason, Room } from '../room/Room.js';
+import { CustomMessageRelay } from '../room/CustomMessageRelay.js';
 import { SeiRelay } from '../room/SeiRelay.js';
 
 type Handlers = { [M in ClientRequestMethod]?: (data: ClientRequestData<M>) => Promise<unknown> };
@@ -20,6 +21,7 @@ type Handlers = { [M in ClientRequestMethod]?: (data: ClientRequestData<M>) => P
 export class Session {
   readonly #log: Logger;
   readonly #sei = new SeiRelay();
+  readonly #custom = new CustomMessageRelay();
   readonly #handlers: Handlers;
 
   constructor(
@@ -42,6 +44,7 @@ export class Session {
       'update-private-map-key': async (d) =>
         room.updatePrivilege(p, verifyPrivateMapKey(d.privateMapKey)),
       sei: async (d) => this.#sei.relay(room, p, d),
+      'custom-message': async (d) => this.#custom.relay(room, p, d),
       'restart-ice': () => room.restartSubscriberIce(p),
       ping: async () => ({}),
       leave: async () => {
