@@ -100,7 +100,7 @@ export interface MediaTransport extends Closable<TransportEvents> {
    * Lifts this transport's downlink estimate to at least `bps` for `ms`, then lets the
    * estimator take it from there: what it sends meanwhile (a higher layer) shows whether the
    * link carries it. An estimate that fell under a cap since lifted otherwise creeps back up
-   * over tens of seconds while only a low layer goes out.
+   * over tens of seconds while only a low layer goes out. `bps` 0 lifts the floor now.
    */
   tryBitrate(bps: number, ms: number): Promise<void>;
   stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }>;

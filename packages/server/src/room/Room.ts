@@ -23,6 +23,7 @@ import {
   type StreamInfo,
   type StreamType,
   type TrackKind,
+  type VideoLayer,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { MediaEngine, MediaProducer, MediaRouter } from '../media/MediaEngine.js';
@@ -382,6 +383,15 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#request(participant, () =>
       this.#subscriptions.setRemoteVideoType(participant, data),
     );
+  }
+
+  /**
+   * The layer the participant gets of each dual stream video it receives, and why
+   * (`video-layers`, the admin console, /metrics). Read at once: nothing waits in the queue.
+   */
+  videoLayers(participant: Participant): VideoLayer[] {
+    this.#assertIn(participant);
+    return this.#subscriptions.videoLayers(participant);
   }
 
   /** Subscribes to everything visible in the room (autoSubscribe at join). */

@@ -71,6 +71,9 @@ function sumStats(
     total.firCount += s.firCount;
     total.bitrate += s.bitrate;
     total.score = Math.max(total.score, s.score);
+    if (s.roundTripTime !== undefined && s.roundTripTime > 0) {
+      total.roundTripTime = Math.max(total.roundTripTime ?? 0, s.roundTripTime);
+    }
   }
   return total;
 }
@@ -351,6 +354,15 @@ export class MsTransport extends Wrapped<TransportEvents> implements MediaTransp
   }
 
   async tryBitrate(bps: number, ms: number): Promise<void> {
+    if (bps <= 0) {
+      // Lifted now: the try showed the link does not carry it.
+      if (this.#floorTimer) clearTimeout(this.#floorTimer);
+      this.#floorTimer = null;
+      if (this.#floor === 0) return;
+      this.#floor = 0;
+      await timed('transport.setMinOutgoingBitrate', this.inner.setMinOutgoingBitrate(0));
+      return;
+    }
     // mediasoup 3.32's estimator (libwebrtc's) only probes while the link is idle, 5 s apart
     // and at twice the estimate, and its probes after a lifted 1 Mbit/s cap moved nothing in
     // our runs: the big layer came back 20-35 s after the cap. A floor lifts the estimate at

@@ -1,0 +1,294 @@
+/**
+ * Chooses the simulcast layer ceiling of one viewer's video consumer. The engine sends the
+ * best layer up to that ceiling that its estimate of the viewer's downlink covers; this
+ * steers it:
+ *
+ * - **Start probe**: a new consumer that may get the big layer has the downlink estimate
+ *   floored at the publisher's whole stream (plus headroom) for its first seconds, refreshed
+ *   as the publisher's encoder ramps up, as libwebrtc probes a new call up: the big layer goes
+ *   out at once, and the estimator judges from there. Ended early by a shortfall.
+ * - **Moves down on a sustained shortfall**: loss or queueing seen by PathJudge in most of the
+ *   last readings moves the viewer one layer down at once (before the engine, whose estimate
+ *   lags: the big picture's queue is what stalled the switch) and holds it there. A drop the
+ *   engine makes with no such sign (its estimate dipped once) is answered with a probe, not a
+ *   hold; a second such dip soon after holds.
+ * - **Holds end when the path shows room**: the engine's own estimate covering the stream in
+ *   two readings ends the hold at once; otherwise the hold's timer ends it with a probe
+ *   (`baseHoldMs`, doubled up to `maxHoldMs` when a climb fails within `probationMs`: no
+ *   flapping under a cap that stays).
+ *
+ * `state` says which layer the viewer gets and why (the app's choice, the estimate, a hold).
+ */
+import type { MediaConsumer } from '../media/MediaEngine.js';
+import {
+  DEFAULT_PATH_JUDGE,
+  PathJudge,
+  type PathJudgeOptions,
+  type PathReading,
+} from './PathJudge.js';
+
+/** Why the viewer gets the layer it gets. */
+export type LayerReason = 'app' | 'estimate' | 'hold';
+
+export interface LayerState {
+  /** The spatial layer the engine sends now (null: none yet, or paused). */
+  spatial: number | null;
+  /** The top layer is the big stream; any other the small one. */
+  layer: 'big' | 'small' | null;
+  /** The highest layer the viewer asked for (the app's big or small). */
+  ceiling: number;
+  reason: LayerReason;
+}
+
+/** What the selector needs from the viewer's transport and the publisher's stream. */
+export interface PathPort {
+  /** Floors the downlink estimate at `bps` for `ms` (bps 0: lifts any floor now). */
+  floor(bps: number, ms: number): Promise<void>;
+  read(): Promise<PathReading>;
+}
+
+export interface LayerSelectorOptions {
+  baseHoldMs: number;
+  maxHoldMs: number;
+  /** A move down this soon after a climb means the climb failed. */
+  probationMs: number;
+  readEveryMs: number;
+  /** How long the start probe lasts at most. */
+  startProbeMs: number;
+  /** How long a probe's floor lasts (a climb's, a dip's). */
+  probeMs: number;
+  /** Floor = the publisher's whole stream × this. */
+  probeHeadroom: number;
+  /** A dip answered by a probe within this of the last one holds instead. */
+  dipProbeEveryMs: number;
+  /** The estimate covering the stream × this, `coverReadings` times in a row, ends a hold. */
+  coverFactor: number;
+  coverReadings: number;
+  /**
+   * Estimates within this of a floor's end or a move down are not trusted: the estimator
+   * starts from where the floor (or the higher layer) left it and needs a moment to fall.
+   */
+  settleMs: number;
+  judge: PathJudgeOptions;
+  onError?: (error: unknown) => void;
+  /** The layer or its reason changed. */
+  onChange?: (state: LayerState) => void;
+}
+
+export const DEFAULT_LAYER_SELECTOR: LayerSelectorOptions = {
+  // 15 s: with 8 s, a cap that stayed cost a failed climb (a ~0.6 s stall) every 8-16 s.
+  baseHoldMs: 15_000,
+  maxHoldMs: 60_000,
+  probationMs: 20_000,
+  readEveryMs: 1000,
+  startProbeMs: 8000,
+  probeMs: 2500,
+  probeHeadroom: 1.3,
+  dipProbeEveryMs: 10_000,
+  coverFactor: 1.15,
+  coverReadings: 2,
+  settleMs: 3000,
+  judge: DEFAULT_PATH_JUDGE,
+};
+
+export class LayerSelector {
+  readonly #options: LayerSelectorOptions;
+  readonly #judge: PathJudge;
+  #ceiling: number;
+  #sent: number | null = null;
+  #held: number | null = null;
+  #holdMs: number;
+  #climbedAt = -Infinity;
+  #dipProbedAt = -Infinity;
+  /** The start probe runs until then (0: over). */
+  #startProbeUntil = 0;
+  /** A floor is in force until then. */
+  #floorUntil = 0;
+  #holdTimer: NodeJS.Timeout | null = null;
+  readonly #readTimer: NodeJS.Timeout;
+  #reading = false;
+  #closed = false;
+  #told = '';
+
+  constructor(
+    private readonly consumer: MediaConsumer,
+    /** The highest spatial layer the viewer asked for. */
+    ceiling: number,
+    /** The publisher's top spatial layer (the big stream). */
+    private readonly top: number,
+    private readonly path: PathPort,
+    options: Partial<LayerSelectorOptions> = {},
+  ) {
+    this.#options = { ...DEFAULT_LAYER_SELECTOR, ...options };
+    this.#judge = new PathJudge(this.#options.judge);
+    this.#ceiling = ceiling;
+    this.#holdMs = this.#options.baseHoldMs;
+    consumer.on('layerschange', (layers) => this.#onLayers(layers?.spatial ?? null));
+    consumer.on('close', () => this.close());
+    this.#readTimer = setInterval(() => void this.#read(), this.#options.readEveryMs);
+    this.#readTimer.unref?.();
+    if (ceiling > 0) this.#startProbeUntil = Date.now() + this.#options.startProbeMs;
+    void this.#read();
+  }
+
+  get state(): LayerState {
+    const spatial = this.#sent;
+    const reason: LayerReason =
+      this.#held !== null
+        ? 'hold'
+        : spatial !== null && spatial < this.#ceiling
+          ? 'estimate'
+          : 'app';
+    const layer = spatial === null ? null : spatial >= this.top ? 'big' : 'small';
+    return { spatial, layer, ceiling: this.#ceiling, reason };
+  }
+
+  /** The spatial layer the consumer is held at, or null when free to climb to its ceiling. */
+  get held(): number | null {
+    return this.#held;
+  }
+
+  /** The viewer chose big or small: that is the ceiling now, any hold ends, a climb probes. */
+  setCeiling(spatial: number): Promise<void> {
+    const up = spatial > (this.#sent ?? spatial);
+    this.#ceiling = spatial;
+    this.#release();
+    this.#holdMs = this.#options.baseHoldMs;
+    if (up) this.#probe();
+    this.#changed();
+    return this.consumer.setPreferredLayers({ spatial });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#release();
+    clearInterval(this.#readTimer);
+  }
+
+  async #read(): Promise<void> {
+    if (this.#closed || this.#reading) return;
+    this.#reading = true;
+    let reading: PathReading;
+    try {
+      reading = await this.path.read();
+    } catch (error) {
+      if (!this.#closed) this.#options.onError?.(error);
+      return;
+    } finally {
+      this.#reading = false;
+    }
+    if (this.#closed) return;
+    this.#onReading(reading);
+  }
+
+  #onReading(reading: PathReading): void {
+    const now = Date.now();
+    this.#judge.add(reading, now);
+    if (this.#judge.shortfall) {
+      this.#startProbeUntil = 0;
+      if (this.#held === null && this.#sent !== null && this.#sent > 0) {
+        // Down now, before the engine's estimate follows: the layer below fits sooner.
+        this.#hold(this.#sent - 1);
+      }
+      return;
+    }
+    if (now < this.#startProbeUntil) {
+      const stream = reading.streamBps;
+      if (stream > 0)
+        this.#setFloor(stream * this.#options.probeHeadroom, this.#options.readEveryMs * 2.5);
+      return;
+    }
+    if (
+      this.#held !== null &&
+      now >= this.#floorUntil &&
+      this.#judge.covers(this.#options.coverFactor, this.#options.coverReadings)
+    ) {
+      this.#climb();
+    }
+  }
+
+  #onLayers(spatial: number | null): void {
+    const before = this.#sent;
+    this.#sent = spatial;
+    this.#changed();
+    if (this.#closed || spatial === null || before === null || spatial >= before) return;
+    if (spatial >= this.#ceiling || (this.#held !== null && spatial >= this.#held)) return;
+    const now = Date.now();
+    const dip =
+      !this.#judge.shortfall &&
+      now - this.#climbedAt >= this.#options.probationMs &&
+      now - this.#dipProbedAt >= this.#options.dipProbeEveryMs;
+    if (dip && this.#held === null) {
+      // The estimate dipped with no loss or queueing to show for it: probe back up.
+      this.#dipProbedAt = now;
+      this.#probe();
+      return;
+    }
+    this.#hold(spatial);
+  }
+
+  #hold(spatial: number): void {
+    const failedClimb = Date.now() - this.#climbedAt < this.#options.probationMs;
+    if (this.#held === null) {
+      this.#holdMs = failedClimb
+        ? Math.min(this.#holdMs * 2, this.#options.maxHoldMs)
+        : this.#options.baseHoldMs;
+    }
+    this.#held = spatial;
+    this.#startProbeUntil = 0;
+    if (Date.now() < this.#floorUntil) this.#setFloor(0, 0);
+    this.#judge.clear();
+    this.#judge.ignoreEstimatesBefore(Date.now() + this.#options.settleMs);
+    this.#prefer(spatial);
+    if (this.#holdTimer) clearTimeout(this.#holdTimer);
+    this.#holdTimer = setTimeout(() => this.#climb(), this.#holdMs);
+    this.#changed();
+  }
+
+  #climb(): void {
+    this.#release();
+    this.#climbedAt = Date.now();
+    this.#prefer(this.#ceiling);
+    this.#probe();
+    this.#changed();
+  }
+
+  /** Floors the estimate at the stream's rate for a while: the higher layer goes out. */
+  #probe(): void {
+    const stream = this.#judge.streamBps;
+    if (stream > 0) this.#setFloor(stream * this.#options.probeHeadroom, this.#options.probeMs);
+  }
+
+  #setFloor(bps: number, ms: number): void {
+    if (this.#closed) return;
+    this.#floorUntil = bps > 0 ? Date.now() + ms : 0;
+    // Readings under a floor say nothing of what the estimator itself finds.
+    this.#judge.ignoreEstimatesBefore(
+      Math.max(Date.now(), this.#floorUntil) + this.#options.settleMs,
+    );
+    this.path.floor(Math.round(bps), ms).catch((error: unknown) => this.#options.onError?.(error));
+  }
+
+  #release(): void {
+    if (this.#holdTimer) clearTimeout(this.#holdTimer);
+    this.#holdTimer = null;
+    this.#held = null;
+  }
+
+  #changed(): void {
+    if (this.#closed) return;
+    const state = this.state;
+    const told = `${state.spatial}/${state.ceiling}/${state.reason}`;
+    if (told === this.#told) return;
+    this.#told = told;
+    this.#options.onChange?.(state);
+  }
+
+  #prefer(spatial: number): void {
+    if (this.#closed || this.consumer.closed) return;
+    this.consumer
+      .setPreferredLayers({ spatial })
+      .catch((error: unknown) => this.#options.onError?.(error));
+  }
+}
