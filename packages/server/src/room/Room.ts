@@ -410,10 +410,15 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#request(participant, () => this.#subscriptions.restartIce(participant));
   }
 
-  /** After a resume: the client may have missed an offer while its socket was down. */
+  /**
+   * After a resume: the client may have missed an offer while its socket was down, and its
+   * media path was likely down as long (keyframes both ways, see Subscriptions).
+   */
   resumed(participant: Participant): void {
     void this.#run(() => {
+      if (participant.left) return;
       if (participant.subscriber) this.#dirty.add(participant);
+      this.#subscriptions.requestKeyframes(participant);
     });
   }
 

@@ -113,6 +113,35 @@ export class Subscriptions {
     }
   }
 
+  /**
+   * The participant's client was cut off (its socket resumed): its path lost packets both ways
+   * for seconds, and the keyframe requests made meanwhile were lost with them (the browsers
+   * then wait for their next request, up to a second or more). Asks a keyframe of every video
+   * it receives and, for its viewers, of every video it sends, now.
+   */
+  requestKeyframes(participant: Participant): void {
+    const consumers: MediaConsumer[] = [];
+    for (const sub of participant.subscriptions.values()) {
+      const video = sub.consumers.get('video');
+      if (video) consumers.push(video);
+    }
+    for (const viewer of this.room.participants.values()) {
+      if (viewer === participant) continue;
+      for (const type of participant.streams.keys()) {
+        const video = viewer.subscriptions
+          .get(subscriptionKey(participant.userId, type))
+          ?.consumers.get('video');
+        if (video) consumers.push(video);
+      }
+    }
+    for (const consumer of consumers) {
+      if (consumer.closed) continue;
+      consumer.requestKeyframe().catch((error: unknown) => {
+        this.room.log.debug({ err: error }, 'keyframe request after a resume failed');
+      });
+    }
+  }
+
   /** The layer the participant gets of each dual stream video it receives, and why. */
   videoLayers(participant: Participant): VideoLayer[] {
     const list: VideoLayer[] = [];
