@@ -103,6 +103,11 @@ export interface MediaTransport extends Closable<TransportEvents> {
    * over tens of seconds while only a low layer goes out. `bps` 0 lifts the floor now.
    */
   tryBitrate(bps: number, ms: number): Promise<void>;
+  /**
+   * Asks the estimator for one probe above its estimate now: a short burst of padding, so
+   * the estimate learns that the link carries more without sending a higher layer.
+   */
+  probe(): Promise<void>;
   stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }>;
 }
 

@@ -8,6 +8,11 @@ import type { PathReading } from './PathJudge.js';
 class FakeConsumer extends SafeEmitter<ConsumerEvents> {
   closed = false;
   asked: number[] = [];
+  keyframes: number[] = [];
+  requestKeyframe(): Promise<void> {
+    this.keyframes.push(Date.now());
+    return Promise.resolve();
+  }
   setPreferredLayers(layers: { spatial: number }): Promise<void> {
     this.asked.push(layers.spatial);
     return Promise.resolve();
@@ -27,10 +32,15 @@ class FakePath implements PathPort {
   estimateBps: number | null = 1_000_000;
   streamBps = 1_600_000;
   floors: { bps: number; ms: number; at: number }[] = [];
+  probes: number[] = [];
   #sent = 0;
   #lost = 0;
   floor(bps: number, ms: number): Promise<void> {
     this.floors.push({ bps, ms, at: Date.now() });
+    return Promise.resolve();
+  }
+  probe(): Promise<void> {
+    this.probes.push(Date.now());
     return Promise.resolve();
   }
   read(): Promise<PathReading> {
@@ -135,7 +145,7 @@ describe('LayerSelector', () => {
     await run(1_000);
     consumer.sends(1);
     // The start probe is on: the cap shows as loss and a grown round trip.
-    path.loss = 0.3;
+    path.loss = 0.08;
     path.rttMs = 220;
     await run(1_000);
     expect(consumer.asked).toEqual([]); // one reading is not a trend
@@ -143,9 +153,21 @@ describe('LayerSelector', () => {
     expect(consumer.asked).toEqual([0]);
     expect(selector.held).toBe(0);
     expect(path.floors.at(-1)).toMatchObject({ bps: 0 });
-    // The engine follows; nothing more is asked.
+    // The engine follows; nothing more is asked but a fresh keyframe of the new layer, once
+    // the bigger layer's queue drained.
     consumer.sends(0);
+    const switched = Date.now();
     await run(3_000);
+    expect(consumer.asked).toEqual([0]);
+    expect(consumer.keyframes).toEqual([switched + 400]);
+  });
+
+  it('one reading of heavy loss is enough to move down (a stall would only grow waiting for a second)', async () => {
+    selector = make();
+    await run(10_000);
+    consumer.sends(1);
+    path.loss = 0.25;
+    await run(1_000);
     expect(consumer.asked).toEqual([0]);
   });
 
@@ -153,7 +175,7 @@ describe('LayerSelector', () => {
     selector = make();
     await run(10_000);
     consumer.sends(1);
-    path.loss = 0.3;
+    path.loss = 0.08;
     await run(2_000);
     expect(selector.held).toBe(0);
     consumer.sends(0);
@@ -170,11 +192,58 @@ describe('LayerSelector', () => {
     expect(path.floors.at(-1)).toMatchObject({ bps: 2_080_000 });
   });
 
+  it('probes the path with padding at each reading while it holds, not before it settled, not after', async () => {
+    selector = make();
+    await run(10_000);
+    consumer.sends(1);
+    path.loss = 0.08;
+    await run(2_000);
+    expect(path.probes).toEqual([]);
+    consumer.sends(0);
+    path.loss = 0;
+    path.estimateBps = 900_000;
+    await run(7_000);
+    // Held at 12 s; settled at 15 s; a probe at each reading from then until the climb at 20 s.
+    expect(path.probes).toEqual([15_000, 16_000, 17_000, 18_000, 19_000]);
+    await run(10_000);
+    expect(selector.held).toBeNull();
+    // (the reading due with the hold's end may still probe)
+    expect(path.probes.every((at) => at <= 20_000)).toBe(true);
+  });
+
+  it('a climb made on a probe that fails: the probes misread this path, the timer decides from then on', async () => {
+    selector = make();
+    await run(10_000);
+    consumer.sends(1);
+    path.loss = 0.08;
+    await run(2_000);
+    consumer.sends(0);
+    path.loss = 0;
+    path.estimateBps = 2_500_000; // a probe that overshot
+    await run(4_000);
+    expect(selector.held).toBeNull();
+    expect(consumer.asked).toEqual([0, 1]);
+    // The big layer does not fit after all.
+    consumer.sends(1);
+    path.loss = 0.08;
+    await run(2_000);
+    expect(selector.held).toBe(0);
+    consumer.sends(0);
+    path.loss = 0;
+    const probes = path.probes.length;
+    // The estimate still reads high, but no early climb: the doubled hold (16 s) runs out.
+    await run(15_000);
+    expect(selector.held).toBe(0);
+    expect(path.probes.length).toBe(probes);
+    await run(2_000);
+    expect(selector.held).toBeNull();
+  });
+
   it('an estimate below the stream keeps the hold to its timer', async () => {
     selector = make();
     await run(10_000);
     consumer.sends(1);
-    path.loss = 0.3;
+    path.loss = 0.08;
     await run(2_000);
     consumer.sends(0);
     path.loss = 0;
@@ -191,7 +260,7 @@ describe('LayerSelector', () => {
     await run(10_000);
     consumer.sends(1);
     path.estimateBps = 800_000;
-    path.loss = 0.3;
+    path.loss = 0.08;
     path.rttMs = 220;
     await run(2_000);
     consumer.sends(0);
@@ -207,7 +276,7 @@ describe('LayerSelector', () => {
         climbs.push(Date.now() - start);
         // The big layer hits the cap again: loss and queueing, the engine falls back.
         consumer.sends(1);
-        path.loss = 0.3;
+        path.loss = 0.08;
         path.rttMs = 220;
         await run(2_000);
         consumer.sends(0);
@@ -224,7 +293,7 @@ describe('LayerSelector', () => {
     selector = make();
     await run(10_000);
     consumer.sends(1);
-    path.loss = 0.3;
+    path.loss = 0.08;
     await run(2_000);
     consumer.sends(0);
     expect(selector.state.reason).toBe('hold');
@@ -269,7 +338,7 @@ describe('LayerSelector', () => {
     selector = make();
     await run(10_000);
     consumer.sends(1);
-    path.loss = 0.3;
+    path.loss = 0.08;
     await run(2_000);
     consumer.closed = true;
     consumer.safeEmit('close', 'closed');

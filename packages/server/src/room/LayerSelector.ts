@@ -44,6 +44,8 @@ export interface LayerState {
 export interface PathPort {
   /** Floors the downlink estimate at `bps` for `ms` (bps 0: lifts any floor now). */
   floor(bps: number, ms: number): Promise<void>;
+  /** One probe of the downlink above its estimate (padding, no higher layer). */
+  probe(): Promise<void>;
   read(): Promise<PathReading>;
 }
 
@@ -59,6 +61,12 @@ export interface LayerSelectorOptions {
   probeMs: number;
   /** Floor = the publisher's whole stream × this. */
   probeHeadroom: number;
+  /**
+   * After a move down, a keyframe of the new layer is asked again this long after: the first
+   * one went out behind the bigger layer's full queue and often arrives incomplete, and the
+   * viewer then waits for its retransmissions (seconds on a capped link).
+   */
+  refreshKeyframeMs: number;
   /** A dip answered by a probe within this of the last one holds instead. */
   dipProbeEveryMs: number;
   /** The estimate covering the stream × this, `coverReadings` times in a row, ends a hold. */
@@ -73,6 +81,8 @@ export interface LayerSelectorOptions {
   onError?: (error: unknown) => void;
   /** The layer or its reason changed. */
   onChange?: (state: LayerState) => void;
+  /** Each reading with the judgement made of it (debug logs). */
+  onReading?: (reading: PathReading, short: boolean, shortfall: boolean) => void;
 }
 
 export const DEFAULT_LAYER_SELECTOR: LayerSelectorOptions = {
@@ -84,9 +94,12 @@ export const DEFAULT_LAYER_SELECTOR: LayerSelectorOptions = {
   startProbeMs: 8000,
   probeMs: 2500,
   probeHeadroom: 1.3,
+  refreshKeyframeMs: 400,
   dipProbeEveryMs: 10_000,
-  coverFactor: 1.15,
-  coverReadings: 2,
+  // One reading: a probe's verdict lands in the estimate at once, and a second reading would
+  // add a second to the big picture's return after a cap is lifted.
+  coverFactor: 1.2,
+  coverReadings: 1,
   settleMs: 3000,
   judge: DEFAULT_PATH_JUDGE,
 };
@@ -99,12 +112,16 @@ export class LayerSelector {
   #held: number | null = null;
   #holdMs: number;
   #climbedAt = -Infinity;
+  /** The last climb a probe made failed: this hold and the next wait for their timer. */
+  #probesMisled = false;
+  #climbedOnProbe = false;
   #dipProbedAt = -Infinity;
   /** The start probe runs until then (0: over). */
   #startProbeUntil = 0;
   /** A floor is in force until then. */
   #floorUntil = 0;
   #holdTimer: NodeJS.Timeout | null = null;
+  #keyframeTimer: NodeJS.Timeout | null = null;
   readonly #readTimer: NodeJS.Timeout;
   #reading = false;
   #closed = false;
@@ -163,6 +180,7 @@ export class LayerSelector {
     if (this.#closed) return;
     this.#closed = true;
     this.#release();
+    if (this.#keyframeTimer) clearTimeout(this.#keyframeTimer);
     clearInterval(this.#readTimer);
   }
 
@@ -184,7 +202,8 @@ export class LayerSelector {
 
   #onReading(reading: PathReading): void {
     const now = Date.now();
-    this.#judge.add(reading, now);
+    const short = this.#judge.add(reading, now);
+    this.#options.onReading?.(reading, short, this.#judge.shortfall);
     if (this.#judge.shortfall) {
       this.#startProbeUntil = 0;
       if (this.#held === null && this.#sent !== null && this.#sent > 0) {
@@ -199,13 +218,14 @@ export class LayerSelector {
         this.#setFloor(stream * this.#options.probeHeadroom, this.#options.readEveryMs * 2.5);
       return;
     }
-    if (
-      this.#held !== null &&
-      now >= this.#floorUntil &&
-      this.#judge.covers(this.#options.coverFactor, this.#options.coverReadings)
-    ) {
-      this.#climb();
+    if (this.#held === null || this.#probesMisled || !this.#judge.trustsEstimatesAt(now)) return;
+    if (this.#judge.covers(this.#options.coverFactor, this.#options.coverReadings)) {
+      this.#climb(true);
+      return;
     }
+    // Held: a burst of padding each reading tells whether the path carries more now (a cap
+    // lifted shows within a reading or two), at no cost to the picture.
+    this.path.probe().catch((error: unknown) => this.#options.onError?.(error));
   }
 
   #onLayers(spatial: number | null): void {
@@ -213,6 +233,7 @@ export class LayerSelector {
     this.#sent = spatial;
     this.#changed();
     if (this.#closed || spatial === null || before === null || spatial >= before) return;
+    this.#refreshKeyframe();
     if (spatial >= this.#ceiling || (this.#held !== null && spatial >= this.#held)) return;
     const now = Date.now();
     const dip =
@@ -231,6 +252,9 @@ export class LayerSelector {
   #hold(spatial: number): void {
     const failedClimb = Date.now() - this.#climbedAt < this.#options.probationMs;
     if (this.#held === null) {
+      // A climb a probe made failed: the probes misread this path; the timer decides, twice.
+      if (failedClimb && this.#climbedOnProbe) this.#probesMisled = true;
+      else if (!failedClimb) this.#probesMisled = false;
       this.#holdMs = failedClimb
         ? Math.min(this.#holdMs * 2, this.#options.maxHoldMs)
         : this.#options.baseHoldMs;
@@ -246,9 +270,10 @@ export class LayerSelector {
     this.#changed();
   }
 
-  #climb(): void {
+  #climb(onProbe = false): void {
     this.#release();
     this.#climbedAt = Date.now();
+    this.#climbedOnProbe = onProbe;
     this.#prefer(this.#ceiling);
     this.#probe();
     this.#changed();
@@ -274,6 +299,15 @@ export class LayerSelector {
     if (this.#holdTimer) clearTimeout(this.#holdTimer);
     this.#holdTimer = null;
     this.#held = null;
+  }
+
+  #refreshKeyframe(): void {
+    if (this.#keyframeTimer) clearTimeout(this.#keyframeTimer);
+    this.#keyframeTimer = setTimeout(() => {
+      this.#keyframeTimer = null;
+      if (this.#closed || this.consumer.closed) return;
+      this.consumer.requestKeyframe().catch((error: unknown) => this.#options.onError?.(error));
+    }, this.#options.refreshKeyframeMs);
   }
 
   #changed(): void {

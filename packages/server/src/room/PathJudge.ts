@@ -22,6 +22,8 @@ export interface PathReading {
 export interface PathJudgeOptions {
   /** Loss over a reading that counts as a shortfall (tail drops at a full queue). */
   lossFrom: number;
+  /** Loss over one reading that is a shortfall by itself (a layer far over a new cap). */
+  severeLossFrom: number;
   /** A round trip this much over the lowest seen counts as a shortfall (a growing queue). */
   queueDelayMs: number;
   /** How many of the last `window` readings must show it. */
@@ -32,6 +34,7 @@ export interface PathJudgeOptions {
 export const DEFAULT_PATH_JUDGE: PathJudgeOptions = {
   // A 1 Mbit/s cap under a 1.5 Mbit/s layer loses 20-30 % at once; a loaded loopback < 1 %.
   lossFrom: 0.05,
+  severeLossFrom: 0.15,
   // The edge's 200 ms queue fills within a second under such a cap.
   queueDelayMs: 120,
   needed: 2,
@@ -50,6 +53,7 @@ export class PathJudge {
   #last: PathReading | null = null;
   #minRttMs = Infinity;
   #recent: Judged[] = [];
+  #severe = false;
   /** Estimates read before then are not the estimator's own (a floor was in force). */
   #estimatesFrom = -Infinity;
 
@@ -65,10 +69,13 @@ export class PathJudge {
       this.#minRttMs = Math.min(this.#minRttMs, reading.rttMs);
     }
     let short = false;
+    this.#severe = false;
     if (last) {
       const sent = reading.packetsSent - last.packetsSent;
       const lost = Math.max(0, reading.packetsLost - last.packetsLost);
-      if (sent > 0 && lost / (sent + lost) >= this.#options.lossFrom) short = true;
+      const loss = sent > 0 ? lost / (sent + lost) : 0;
+      if (loss >= this.#options.lossFrom) short = true;
+      this.#severe = loss >= this.#options.severeLossFrom;
     }
     if (reading.rttMs !== null && reading.rttMs - this.#minRttMs >= this.#options.queueDelayMs) {
       short = true;
@@ -83,9 +90,12 @@ export class PathJudge {
     return short;
   }
 
-  /** A lasting shortfall: loss or queueing in enough of the last readings. */
+  /**
+   * A lasting shortfall: loss or queueing in enough of the last readings, or loss in the last
+   * one so heavy that waiting for a second only lengthens the stall.
+   */
   get shortfall(): boolean {
-    return this.#recent.filter((r) => r.short).length >= this.#options.needed;
+    return this.#severe || this.#recent.filter((r) => r.short).length >= this.#options.needed;
   }
 
   /** The publisher's stream rate at the last reading (0 before any). */
@@ -111,6 +121,11 @@ export class PathJudge {
     );
   }
 
+  /** Whether estimates read at `at` count (no floor, nothing settling then). */
+  trustsEstimatesAt(at: number): boolean {
+    return at >= this.#estimatesFrom;
+  }
+
   /** Estimates read before `at` are ignored (a floor was in force until then). */
   ignoreEstimatesBefore(at: number): void {
     this.#estimatesFrom = Math.max(this.#estimatesFrom, at);
@@ -119,5 +134,6 @@ export class PathJudge {
   /** Forgets every reading (the viewer moved to another layer: they said nothing of it). */
   clear(): void {
     this.#recent = [];
+    this.#severe = false;
   }
 }

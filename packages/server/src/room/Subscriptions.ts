@@ -377,6 +377,7 @@ export class Subscriptions {
             layers - 1,
             {
               floor: (bps, ms) => subscriber.transport.tryBitrate(bps, ms),
+              probe: () => subscriber.transport.probe(),
               read: async () => {
                 const [downlink, stream, sent] = await Promise.all([
                   subscriber.transport.stats(),
@@ -394,8 +395,13 @@ export class Subscriptions {
             },
             {
               onError: (error) => this.room.log.warn({ err: error }, 'layer selector'),
-              onChange: (state) =>
+              onReading: (reading, short, shortfall) =>
                 this.room.log.debug(
+                  { user: participant.userId, of: sub.userId, ...reading, short, shortfall },
+                  'video layer reading',
+                ),
+              onChange: (state) =>
+                this.room.log.info(
                   { user: participant.userId, of: sub.userId, ...state },
                   'video layer',
                 ),

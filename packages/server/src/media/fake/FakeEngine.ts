@@ -337,6 +337,10 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
     return Promise.resolve();
   }
 
+  probe(): Promise<void> {
+    return Promise.resolve();
+  }
+
   stats(): Promise<{ bytesIn: number; bytesOut: number }> {
     return Promise.resolve({ bytesIn: 0, bytesOut: 0 });
   }

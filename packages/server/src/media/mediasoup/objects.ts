@@ -381,6 +381,16 @@ export class MsTransport extends Wrapped<TransportEvents> implements MediaTransp
     await timed('transport.setMinOutgoingBitrate', this.inner.setMinOutgoingBitrate(this.#floor));
   }
 
+  async probe(): Promise<void> {
+    // mediasoup's probe controller probes when the maximum rises above both the old maximum
+    // and the estimate. A maximum well above the estimate (it limits nothing), then none at
+    // all, asks one burst; the engine aims it at twice what the consumers want at most.
+    const { availableOutgoingBitrate } = await this.stats();
+    const above = Math.max(Math.round((availableOutgoingBitrate ?? 0) * 1.5), 1_000_000);
+    await timed('transport.setMaxOutgoingBitrate', this.inner.setMaxOutgoingBitrate(above));
+    await timed('transport.setMaxOutgoingBitrate', this.inner.setMaxOutgoingBitrate(0));
+  }
+
   async stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }> {
     const [s] = await timed('transport.getStats', this.inner.getStats());
     return {
