@@ -111,7 +111,7 @@ describe('LayerSelector', () => {
     expect(selector.state).toEqual({ spatial: 0, layer: 'small', ceiling: 0, reason: 'app' });
   });
 
-  it('one dip of the estimate (no loss, no queueing) is answered with a probe, not a hold', async () => {
+  it('one dip of the estimate (no loss, no queueing in the next readings) is answered with a probe, not a hold', async () => {
     selector = make();
     await run(10_000);
     consumer.sends(1);
@@ -119,12 +119,29 @@ describe('LayerSelector', () => {
     const floors = path.floors.length;
     consumer.sends(0);
     expect(selector.held).toBeNull();
-    expect(consumer.asked).toEqual([]);
     expect(selector.state).toMatchObject({ layer: 'small', reason: 'estimate' });
+    // Judged on the next two readings (receiver reports come late).
+    await run(1_000);
+    expect(path.floors.length).toBe(floors);
+    await run(1_000);
+    expect(selector.held).toBeNull();
+    expect(consumer.asked).toEqual([]);
     expect(path.floors.length).toBe(floors + 1);
     expect(path.floors.at(-1)).toMatchObject({ bps: 2_080_000, ms: 2_000 });
     consumer.sends(1);
     expect(selector.state).toMatchObject({ layer: 'big', reason: 'app' });
+  });
+
+  it('a move down of the engine followed by loss in the next readings is held', async () => {
+    selector = make();
+    await run(10_000);
+    consumer.sends(1);
+    consumer.sends(0);
+    path.loss = 0.06;
+    await run(2_000);
+    expect(selector.held).toBe(0);
+    expect(consumer.asked).toEqual([0]);
+    expect(selector.state).toMatchObject({ layer: 'small', reason: 'hold' });
   });
 
   it('a second dip soon after the first holds (the probe did not hold up)', async () => {
@@ -132,12 +149,25 @@ describe('LayerSelector', () => {
     await run(10_000);
     consumer.sends(1);
     consumer.sends(0);
+    await run(2_000);
     consumer.sends(1);
-    await run(5_000);
+    await run(3_000);
     consumer.sends(0);
+    await run(2_000);
     expect(selector.held).toBe(0);
     expect(consumer.asked).toEqual([0]);
     expect(selector.state).toMatchObject({ layer: 'small', reason: 'hold' });
+  });
+
+  it('the start probe ends once the engine sends the big layer (two readings) and lifts its floor', async () => {
+    selector = make();
+    await run(0);
+    consumer.sends(1);
+    await run(2_000);
+    expect(path.floors.at(-1)).toMatchObject({ bps: 0 });
+    const floors = path.floors.length;
+    await run(10_000);
+    expect(path.floors.length).toBe(floors);
   });
 
   it('moves down at once on a sustained shortfall, before the engine does, and lifts any floor', async () => {

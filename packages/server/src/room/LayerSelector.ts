@@ -4,16 +4,19 @@
  * steers it:
  *
  * - **Start probe**: a new consumer that may get the big layer has the downlink estimate
- *   floored at the publisher's whole stream (plus headroom) for its first seconds, refreshed
- *   as the publisher's encoder ramps up, as libwebrtc probes a new call up: the big layer goes
- *   out at once, and the estimator judges from there. Ended early by a shortfall.
- * - **Moves down on a sustained shortfall**: loss or queueing seen by PathJudge in most of the
- *   last readings moves the viewer one layer down at once (before the engine, whose estimate
- *   lags: the big picture's queue is what stalled the switch) and holds it there. A drop the
- *   engine makes with no such sign (its estimate dipped once) is answered with a probe, not a
- *   hold; a second such dip soon after holds.
- * - **Holds end when the path shows room**: the engine's own estimate covering the stream in
- *   two readings ends the hold at once; otherwise the hold's timer ends it with a probe
+ *   floored at the publisher's whole stream (plus headroom) until the engine sends it (at most
+ *   `startProbeMs`), refreshed as the publisher's encoder ramps up, as libwebrtc probes a new
+ *   call up: the big layer goes out at once, and the estimator judges from there. Ended at
+ *   once by a shortfall.
+ * - **Moves down on a sustained shortfall**: loss or queueing seen by PathJudge (in most of
+ *   the last readings, or heavy loss in one) moves the viewer one layer down now, if the
+ *   engine has not already, and holds it there. A move down the engine makes is judged on the
+ *   next readings: loss or queueing, a hold; none (its estimate dipped once), a probe back up;
+ *   a second such dip soon after holds. 400 ms after any move down the new layer's keyframe
+ *   is asked again (the first went out behind the bigger layer's queue).
+ * - **Holds end when the path shows room**: while holding, a burst of padding is asked each
+ *   reading; the estimate covering the stream ends the hold at once (a climb made so that
+ *   fails leaves later holds to their timer); otherwise the hold's timer ends it with a floor
  *   (`baseHoldMs`, doubled up to `maxHoldMs` when a climb fails within `probationMs`: no
  *   flapping under a cap that stays).
  *
@@ -67,6 +70,11 @@ export interface LayerSelectorOptions {
    * viewer then waits for its retransmissions (seconds on a capped link).
    */
   refreshKeyframeMs: number;
+  /**
+   * The engine's move down with no shortfall seen yet is judged on this many readings (loss
+   * and round trips come in receiver reports, a second or so late): clean, a probe; not, a hold.
+   */
+  dipReadings: number;
   /** A dip answered by a probe within this of the last one holds instead. */
   dipProbeEveryMs: number;
   /** The estimate covering the stream × this, `coverReadings` times in a row, ends a hold. */
@@ -95,6 +103,7 @@ export const DEFAULT_LAYER_SELECTOR: LayerSelectorOptions = {
   probeMs: 2500,
   probeHeadroom: 1.3,
   refreshKeyframeMs: 400,
+  dipReadings: 2,
   dipProbeEveryMs: 10_000,
   // One reading: a probe's verdict lands in the estimate at once, and a second reading would
   // add a second to the big picture's return after a cap is lifted.
@@ -116,6 +125,10 @@ export class LayerSelector {
   #probesMisled = false;
   #climbedOnProbe = false;
   #dipProbedAt = -Infinity;
+  /** A move down of the engine waiting for its verdict: readings left, a short one seen. */
+  #dip: { left: number; short: boolean } | null = null;
+  /** Readings in a row at the ceiling during the start probe. */
+  #atCeiling = 0;
   /** The start probe runs until then (0: over). */
   #startProbeUntil = 0;
   /** A floor is in force until then. */
@@ -205,14 +218,42 @@ export class LayerSelector {
     const short = this.#judge.add(reading, now);
     this.#options.onReading?.(reading, short, this.#judge.shortfall);
     if (this.#judge.shortfall) {
-      this.#startProbeUntil = 0;
-      if (this.#held === null && this.#sent !== null && this.#sent > 0) {
-        // Down now, before the engine's estimate follows: the layer below fits sooner.
-        this.#hold(this.#sent - 1);
+      this.#endStartProbe();
+      this.#dip = null;
+      const sent = this.#sent;
+      if (this.#held === null && sent !== null) {
+        // Down now, before the engine's estimate follows (the layer below fits sooner), or
+        // kept where the engine already went.
+        if (sent >= this.#ceiling && sent > 0) this.#hold(sent - 1);
+        else if (sent < this.#ceiling) this.#hold(sent);
+      }
+      return;
+    }
+    if (this.#dip) {
+      this.#dip.short ||= short;
+      if (--this.#dip.left > 0) return;
+      const { short: seen } = this.#dip;
+      this.#dip = null;
+      if (this.#sent !== null && this.#sent < this.#ceiling && this.#held === null) {
+        if (seen || now - this.#dipProbedAt < this.#options.dipProbeEveryMs) {
+          this.#hold(this.#sent);
+        } else {
+          // The estimate dipped with no loss or queueing to show for it: probe back up.
+          this.#dipProbedAt = now;
+          this.#probe();
+        }
       }
       return;
     }
     if (now < this.#startProbeUntil) {
+      // Over once the engine sends the layer asked for: the estimator takes it from there
+      // (a floor left on would hide a cap that comes next).
+      this.#atCeiling =
+        this.#sent !== null && this.#sent >= this.#ceiling ? this.#atCeiling + 1 : 0;
+      if (this.#atCeiling >= 2) {
+        this.#endStartProbe();
+        return;
+      }
       const stream = reading.streamBps;
       if (stream > 0)
         this.#setFloor(stream * this.#options.probeHeadroom, this.#options.readEveryMs * 2.5);
@@ -232,21 +273,27 @@ export class LayerSelector {
     const before = this.#sent;
     this.#sent = spatial;
     this.#changed();
+    if (spatial !== null && spatial >= this.#ceiling) this.#dip = null;
     if (this.#closed || spatial === null || before === null || spatial >= before) return;
     this.#refreshKeyframe();
     if (spatial >= this.#ceiling || (this.#held !== null && spatial >= this.#held)) return;
     const now = Date.now();
-    const dip =
+    if (
+      this.#held === null &&
       !this.#judge.shortfall &&
-      now - this.#climbedAt >= this.#options.probationMs &&
-      now - this.#dipProbedAt >= this.#options.dipProbeEveryMs;
-    if (dip && this.#held === null) {
-      // The estimate dipped with no loss or queueing to show for it: probe back up.
-      this.#dipProbedAt = now;
-      this.#probe();
+      now - this.#climbedAt >= this.#options.probationMs
+    ) {
+      // Judged on the next readings (see dipReadings).
+      this.#dip ??= { left: this.#options.dipReadings, short: false };
       return;
     }
     this.#hold(spatial);
+  }
+
+  #endStartProbe(): void {
+    if (this.#startProbeUntil === 0) return;
+    this.#startProbeUntil = 0;
+    if (Date.now() < this.#floorUntil) this.#setFloor(0, 0);
   }
 
   #hold(spatial: number): void {
@@ -260,6 +307,7 @@ export class LayerSelector {
         : this.#options.baseHoldMs;
     }
     this.#held = spatial;
+    this.#dip = null;
     this.#startProbeUntil = 0;
     if (Date.now() < this.#floorUntil) this.#setFloor(0, 0);
     this.#judge.clear();
