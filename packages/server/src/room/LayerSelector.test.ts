@@ -111,7 +111,7 @@ describe('LayerSelector', () => {
     expect(selector.state).toEqual({ spatial: 0, layer: 'small', ceiling: 0, reason: 'app' });
   });
 
-  it('one dip of the estimate (no loss, no queueing in the next readings) is answered with a probe, not a hold', async () => {
+  it('one dip of the estimate (no loss, no queueing in the next readings): no hold; padding probes bring it back', async () => {
     selector = make();
     await run(10_000);
     consumer.sends(1);
@@ -120,13 +120,17 @@ describe('LayerSelector', () => {
     consumer.sends(0);
     expect(selector.held).toBeNull();
     expect(selector.state).toMatchObject({ layer: 'small', reason: 'estimate' });
-    // Judged on the next two readings (receiver reports come late).
-    await run(1_000);
-    expect(path.floors.length).toBe(floors);
-    await run(1_000);
+    // Judged on the next two readings (receiver reports come late): clean, so no hold, and
+    // a probe of padding from then on at each reading.
+    await run(2_000);
     expect(selector.held).toBeNull();
     expect(consumer.asked).toEqual([]);
-    expect(path.floors.length).toBe(floors + 1);
+    expect(path.floors.length).toBe(floors);
+    expect(path.probes).toEqual([12_000]);
+    // The probe finds room: a climb, helped by a floor.
+    path.estimateBps = 2_500_000;
+    await run(1_000);
+    expect(consumer.asked).toEqual([1]);
     expect(path.floors.at(-1)).toMatchObject({ bps: 2_080_000, ms: 2_000 });
     consumer.sends(1);
     expect(selector.state).toMatchObject({ layer: 'big', reason: 'app' });
@@ -201,7 +205,7 @@ describe('LayerSelector', () => {
     expect(consumer.asked).toEqual([0]);
   });
 
-  it('a hold ends as soon as the estimator finds room (two readings over the stream), not at its timer', async () => {
+  it('a hold ends as soon as a probe finds room (the estimate over 1.5 times the stream), not at its timer', async () => {
     selector = make();
     await run(10_000);
     consumer.sends(1);
@@ -209,9 +213,9 @@ describe('LayerSelector', () => {
     await run(2_000);
     expect(selector.held).toBe(0);
     consumer.sends(0);
-    // The cap is lifted: no loss; the estimator's probes find 2 Mbit/s.
+    // The cap is lifted: no loss; the probes find 2.5 Mbit/s.
     path.loss = 0;
-    path.estimateBps = 2_000_000;
+    path.estimateBps = 2_500_000;
     await run(2_000);
     // Within settleMs of the move down the estimate is not trusted yet.
     expect(selector.held).toBe(0);
@@ -235,8 +239,10 @@ describe('LayerSelector', () => {
     await run(7_000);
     // Held at 12 s; settled at 15 s; a probe at each reading from then until the climb at 20 s.
     expect(path.probes).toEqual([15_000, 16_000, 17_000, 18_000, 19_000]);
-    await run(10_000);
+    await run(1_000);
     expect(selector.held).toBeNull();
+    consumer.sends(1);
+    await run(10_000);
     // (the reading due with the hold's end may still probe)
     expect(path.probes.every((at) => at <= 20_000)).toBe(true);
   });

@@ -11,12 +11,12 @@
  * - **Moves down on a sustained shortfall**: loss or queueing seen by PathJudge (in most of
  *   the last readings, or heavy loss in one) moves the viewer one layer down now, if the
  *   engine has not already, and holds it there. A move down the engine makes is judged on the
- *   next readings: loss or queueing, a hold; none (its estimate dipped once), a probe back up;
- *   a second such dip soon after holds. 400 ms after any move down the new layer's keyframe
+ *   next readings: loss or queueing, a hold; none (its estimate dipped once), no hold, the
+ *   probes below bring it back; a second such dip soon after holds. 400 ms after any move down the new layer's keyframe
  *   is asked again (the first went out behind the bigger layer's queue).
- * - **Holds end when the path shows room**: while holding, a burst of padding is asked each
- *   reading; the estimate covering the stream ends the hold at once (a climb made so that
- *   fails leaves later holds to their timer); otherwise the hold's timer ends it with a floor
+ * - **Holds end when the path shows room**: while below the layer asked for, a burst of
+ *   padding is asked each reading; the estimate covering the stream ends the hold (or the dip)
+ *   at once with a climb (a climb made so that fails leaves later holds to their timer); otherwise the hold's timer ends it with a floor
  *   (`baseHoldMs`, doubled up to `maxHoldMs` when a climb fails within `probationMs`: no
  *   flapping under a cap that stays).
  *
@@ -75,7 +75,7 @@ export interface LayerSelectorOptions {
    * and round trips come in receiver reports, a second or so late): clean, a probe; not, a hold.
    */
   dipReadings: number;
-  /** A dip answered by a probe within this of the last one holds instead. */
+  /** A second dip within this of the last one holds. */
   dipProbeEveryMs: number;
   /** The estimate covering the stream × this, `coverReadings` times in a row, ends a hold. */
   coverFactor: number;
@@ -106,8 +106,10 @@ export const DEFAULT_LAYER_SELECTOR: LayerSelectorOptions = {
   dipReadings: 2,
   dipProbeEveryMs: 10_000,
   // One reading: a probe's verdict lands in the estimate at once, and a second reading would
-  // add a second to the big picture's return after a cap is lifted.
-  coverFactor: 1.2,
+  // add a second to the big picture's return after a cap is lifted. 1.5: a probe through a
+  // shaper's burst allowance read 1.3-1.7 times the stream under a 1 Mbit/s cap; one after
+  // the cap was lifted reads about twice (the engine probes at twice what it wants to send).
+  coverFactor: 1.5,
   coverReadings: 1,
   settleMs: 3000,
   judge: DEFAULT_PATH_JUDGE,
@@ -235,15 +237,15 @@ export class LayerSelector {
       const { short: seen } = this.#dip;
       this.#dip = null;
       if (this.#sent !== null && this.#sent < this.#ceiling && this.#held === null) {
-        if (seen || now - this.#dipProbedAt < this.#options.dipProbeEveryMs) {
+        const again = now - this.#dipProbedAt < this.#options.dipProbeEveryMs;
+        this.#dipProbedAt = now;
+        // Loss or queueing, or a second dip soon after: a hold. Otherwise the estimate dipped
+        // with nothing to show for it: no hold; the padding probes below bring it back.
+        if (seen || again) {
           this.#hold(this.#sent);
-        } else {
-          // The estimate dipped with no loss or queueing to show for it: probe back up.
-          this.#dipProbedAt = now;
-          this.#probe();
+          return;
         }
       }
-      return;
     }
     if (now < this.#startProbeUntil) {
       // Over once the engine sends the layer asked for: the estimator takes it from there
@@ -259,13 +261,14 @@ export class LayerSelector {
         this.#setFloor(stream * this.#options.probeHeadroom, this.#options.readEveryMs * 2.5);
       return;
     }
-    if (this.#held === null || this.#probesMisled || !this.#judge.trustsEstimatesAt(now)) return;
+    const below = this.#held !== null || (this.#sent !== null && this.#sent < this.#ceiling);
+    if (!below || this.#dip || this.#probesMisled || !this.#judge.trustsEstimatesAt(now)) return;
     if (this.#judge.covers(this.#options.coverFactor, this.#options.coverReadings)) {
       this.#climb(true);
       return;
     }
-    // Held: a burst of padding each reading tells whether the path carries more now (a cap
-    // lifted shows within a reading or two), at no cost to the picture.
+    // Below the layer asked for: a burst of padding each reading tells whether the path
+    // carries more now (a cap lifted, a dip over), at no cost to the picture.
     this.path.probe().catch((error: unknown) => this.#options.onError?.(error));
   }
 
