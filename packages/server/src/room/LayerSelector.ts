@@ -12,7 +12,7 @@
  *   the last readings, or heavy loss in one) moves the viewer one layer down now, if the
  *   engine has not already, and holds it there. A move down the engine makes is judged on the
  *   next readings: loss or queueing, a hold; none (its estimate dipped once), no hold, the
- *   probes below bring it back; a second such dip soon after holds. 400 ms after any move down the new layer's keyframe
+ *   probes below bring it back. 400 ms after any move down the new layer's keyframe
  *   is asked again (the first went out behind the bigger layer's queue).
  * - **Dips end when the path shows room**: after a dip (no hold), a burst of padding is
  *   asked each reading; the estimate covering the stream 1.5 times ends it with a climb (one
@@ -76,8 +76,6 @@ export interface LayerSelectorOptions {
    * and round trips come in receiver reports, a second or so late): clean, a probe; not, a hold.
    */
   dipReadings: number;
-  /** A second dip within this of the last one holds. */
-  dipProbeEveryMs: number;
   /** The estimate covering the stream × this, `coverReadings` times in a row, ends a hold. */
   coverFactor: number;
   coverReadings: number;
@@ -107,7 +105,6 @@ export const DEFAULT_LAYER_SELECTOR: LayerSelectorOptions = {
   probeHeadroom: 1.3,
   refreshKeyframeMs: 400,
   dipReadings: 2,
-  dipProbeEveryMs: 10_000,
   // One reading: a probe's verdict lands in the estimate at once, and a second reading would
   // add a second to the big picture's return after a cap is lifted. 1.5: a probe through a
   // shaper's burst allowance read 1.3-1.7 times the stream under a 1 Mbit/s cap; one after
@@ -129,7 +126,6 @@ export class LayerSelector {
   /** The last climb a probe made failed: this hold and the next wait for their timer. */
   #probesMisled = false;
   #climbedOnProbe = false;
-  #dipProbedAt = -Infinity;
   /** A move down of the engine waiting for its verdict: readings left, a short one seen. */
   #dip: { left: number; short: boolean } | null = null;
   /** Readings in a row at the ceiling during the start probe. */
@@ -239,15 +235,11 @@ export class LayerSelector {
       if (--this.#dip.left > 0) return;
       const { short: seen } = this.#dip;
       this.#dip = null;
-      if (this.#sent !== null && this.#sent < this.#ceiling && this.#held === null) {
-        const again = now - this.#dipProbedAt < this.#options.dipProbeEveryMs;
-        this.#dipProbedAt = now;
-        // Loss or queueing, or a second dip soon after: a hold. Otherwise the estimate dipped
-        // with nothing to show for it: no hold; the padding probes below bring it back.
-        if (seen || again) {
-          this.#hold(this.#sent);
-          return;
-        }
+      // Loss or queueing: a hold. Otherwise the estimate dipped with nothing to show for it
+      // (a loaded machine dipped it every few seconds): no hold; the probes below bring it back.
+      if (seen && this.#sent !== null && this.#sent < this.#ceiling && this.#held === null) {
+        this.#hold(this.#sent);
+        return;
       }
     }
     if (now < this.#startProbeUntil) {

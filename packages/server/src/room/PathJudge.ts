@@ -77,7 +77,15 @@ export class PathJudge {
       if (loss >= this.#options.lossFrom) short = true;
       this.#severe = loss >= this.#options.severeLossFrom;
     }
-    if (reading.rttMs !== null && reading.rttMs - this.#minRttMs >= this.#options.queueDelayMs) {
+    // A grown round trip counts only while the engine's estimate (its delay-based detector)
+    // also finds the stream too much: on a loaded machine one late receiver report read
+    // 130-270 ms on loopback.
+    if (
+      reading.rttMs !== null &&
+      reading.rttMs - this.#minRttMs >= this.#options.queueDelayMs &&
+      reading.estimateBps !== null &&
+      reading.estimateBps < reading.streamBps
+    ) {
       short = true;
     }
     this.#recent.push({
