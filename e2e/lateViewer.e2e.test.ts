@@ -17,7 +17,8 @@ import { highEntropyCameraArgs } from './net/index.js';
 
 const RUNS = Math.max(1, Number(process.env.PARLEY_LATE_VIEWER_RUNS ?? 1) || 1);
 
-const env = useE2eEnvironment();
+const ADMIN_TOKEN = 'late-viewer-admin-token';
+const env = useE2eEnvironment({ PARLEY_ADMIN_TOKEN: ADMIN_TOKEN });
 /** The publisher's browser: its fake camera plays the high-entropy clip. */
 let camera: Browser;
 
@@ -124,6 +125,22 @@ describe('late viewer of a dual stream publisher, clean path', () => {
         expect(small).toBeLessThanOrEqual(2);
         expect(sentBps).toBeGreaterThanOrEqual(1.2e6);
         expect(stats).toMatchObject({ layer: 'big', layerReason: 'app' });
+        // The operator sees it too: the admin console's state and /metrics.
+        const state = (await (
+          await fetch(`${env.parley.origin}/admin/api/state`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          })
+        ).json()) as {
+          rooms: { participants: { userId: string; videoLayers: unknown[] }[] }[];
+        };
+        const seen = state.rooms
+          .flatMap((r) => r.participants)
+          .find((p) => p.userId === 'viewer' && p.videoLayers.length > 0);
+        expect(seen?.videoLayers).toEqual([
+          { userId: 'cam', streamType: 'main', layer: 'big', reason: 'app' },
+        ]);
+        const metrics = await (await fetch(`${env.parley.origin}/metrics`)).text();
+        expect(metrics).toMatch(/^parley_video_layer_viewers\{layer="big",reason="app"\} [1-9]/m);
 
         // The small stream is still there for whoever asks, and the stats say so.
         const asked = Date.now();
