@@ -61,22 +61,22 @@ export interface LayerSelectorOptions {
   readEveryMs: number;
   /** How long the start probe lasts at most. */
   startProbeMs: number;
-  /** How long a probe's floor lasts (a climb's, a dip's). */
+  /** How long a floor helping a climb lasts. */
   probeMs: number;
   /** Floor = the publisher's whole stream × this. */
   probeHeadroom: number;
   /**
    * After a move down, a keyframe of the new layer is asked again this long after: the first
-   * one went out behind the bigger layer's full queue and often arrives incomplete, and the
+   * one went out behind the bigger layer's full queue and may arrive incomplete, and the
    * viewer then waits for its retransmissions (seconds on a capped link).
    */
   refreshKeyframeMs: number;
   /**
    * The engine's move down with no shortfall seen yet is judged on this many readings (loss
-   * and round trips come in receiver reports, a second or so late): clean, a probe; not, a hold.
+   * and round trips come in receiver reports, a second or so late): clean, no hold; not, a hold.
    */
   dipReadings: number;
-  /** The estimate covering the stream × this, `coverReadings` times in a row, ends a hold. */
+  /** The estimate covering the stream × this, `coverReadings` times in a row, ends a dip. */
   coverFactor: number;
   coverReadings: number;
   /**
@@ -105,10 +105,10 @@ export const DEFAULT_LAYER_SELECTOR: LayerSelectorOptions = {
   probeHeadroom: 1.3,
   refreshKeyframeMs: 400,
   dipReadings: 2,
-  // One reading: a probe's verdict lands in the estimate at once, and a second reading would
-  // add a second to the big picture's return after a cap is lifted. 1.5: a probe through a
-  // shaper's burst allowance read 1.3-1.7 times the stream under a 1 Mbit/s cap; one after
-  // the cap was lifted reads about twice (the engine probes at twice what it wants to send).
+  // One reading: a probe's verdict lands in the estimate at once. 1.5: the engine probes at
+  // twice what it wants to send, and a dip's probe on a free path reads about that; under a
+  // 1 Mbit/s cap probes through the shaper's burst allowance read 1.3-2 times the stream,
+  // which is why a hold made on loss never ends on one.
   coverFactor: 1.5,
   coverReadings: 1,
   settleMs: 3000,
@@ -123,7 +123,7 @@ export class LayerSelector {
   #held: number | null = null;
   #holdMs: number;
   #climbedAt = -Infinity;
-  /** The last climb a probe made failed: this hold and the next wait for their timer. */
+  /** A climb made on a probe failed: later dips are left to the engine (no more probes). */
   #probesMisled = false;
   #climbedOnProbe = false;
   /** A move down of the engine waiting for its verdict: readings left, a short one seen. */
