@@ -237,7 +237,11 @@ export class FakeConsumer extends FakeObject<ConsumerEvents> implements MediaCon
     });
   }
 
+  /** How many keyframes were asked of this consumer. */
+  keyframeRequests = 0;
+
   requestKeyframe(): Promise<void> {
+    this.keyframeRequests++;
     return Promise.resolve();
   }
 
@@ -334,6 +338,10 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
   }
 
   tryBitrate(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  probe(): Promise<void> {
     return Promise.resolve();
   }
 
