@@ -44,6 +44,7 @@ import { ServerError } from './ServerError.js';
 import { Session } from './signal/Session.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
+import { MediaOutService } from './mediaOut/MediaOutService.js';
 
 /** Frames above the protocol limit get an error; far above it the socket is closed. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
@@ -52,6 +53,8 @@ export interface ParleyServerOptions {
   config: ParleyConfig;
   log?: Logger;
   engine?: MediaEngine;
+  /** Tests: a media-out service of their own (a fake pipeline program, say). */
+  mediaOut?: MediaOutService;
   sdkDir?: string;
   demoDir?: string;
   adminDir?: string;
@@ -67,6 +70,8 @@ export class ParleyServer {
   readonly logs: LogStore;
   /** Server API, callbacks, metrics and admin console, over the room directory. */
   readonly ops: Operations;
+  /** Mixing and CDN relay (GStreamer pipelines fed by the rooms' producers). */
+  readonly mediaOut: MediaOutService;
   readonly #directory: RoomManagerDirectory;
   readonly #logTokens = new LogTokens();
   readonly #logTokenOf = new WeakMap<Session, string>();
@@ -100,6 +105,13 @@ export class ParleyServer {
         ...(config.workerMaxLoad ? { spillLoad: config.workerMaxLoad } : {}),
         enableTcp: config.iceTcp,
         log: this.log,
+      });
+    this.mediaOut =
+      options.mediaOut ??
+      new MediaOutService({
+        log: this.log,
+        urlTemplate: (sdkAppId) =>
+          config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
       });
     this.#edge = new NetworkEdge(config, this.log);
     this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);
@@ -172,6 +184,7 @@ export class ParleyServer {
 
   async listen(): Promise<{ port: number; host: string }> {
     await this.engine.start();
+    await this.mediaOut.start();
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.#config.port, this.#config.host, () => {
@@ -262,6 +275,7 @@ export class ParleyServer {
     this.#wss.close();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     await this.#cluster?.close();
+    await this.mediaOut.close();
     await this.engine.close();
     await this.logs.flushed();
     await this.ops.close();
@@ -456,6 +470,7 @@ export class ParleyServer {
       room,
       participant,
       this.log,
+      () => this.mediaOut.forRoom(room),
       (privateMapKey) =>
         this.#auth.verifyRoomPermission(
           room.sdkAppId,

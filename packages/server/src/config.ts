@@ -292,6 +292,7 @@ function appFromEnv(
               },
             }
           : {}),
+        ...(env.PARLEY_CDN_URL_TEMPLATE ? { cdnUrlTemplate: env.PARLEY_CDN_URL_TEMPLATE } : {}),
       },
     ],
   };
@@ -304,7 +305,8 @@ function appFromEnv(
         .replace('apps[0].apiCredentials[0].secretId', 'PARLEY_API_SECRET_ID')
         .replace('apps[0].apiCredentials[0].secretKey', 'PARLEY_API_SECRET_KEY')
         .replace('apps[0].callback.url', 'PARLEY_CALLBACK_URL')
-        .replace('apps[0].callback.key', 'PARLEY_CALLBACK_KEY'),
+        .replace('apps[0].callback.key', 'PARLEY_CALLBACK_KEY')
+        .replace('apps[0].cdnUrlTemplate', 'PARLEY_CDN_URL_TEMPLATE'),
     );
   }
 }

@@ -25,6 +25,7 @@ import { resolveSignalUrl } from '../util/serverUrl.js';
 import { AudioVolumeMeter } from './AudioVolumeMeter.js';
 import { ConnectionRecovery, DEFAULT_RECONNECT_TIMEOUT_MS } from './ConnectionRecovery.js';
 import { LossResilience } from './LossResilience.js';
+import * as mediaOut from './mediaOut.js';
 import { NetworkQualityMonitor } from './networkQuality.js';
 import { switchRole } from './roles.js';
 import { checkSeiArgs, fromBase64, toBase64 } from './sei.js';
@@ -218,21 +219,23 @@ export class Client extends TypedEmitter<ClientEvents> {
       'use createClient({serverUrl}) to reach Parley through a proxy',
     );
   }
-  /** Not in Parley yet (CDN relay is a later issue). Rejects with NOT_SUPPORTED. */
-  async startPublishCDNStream(_options?: PublishCDNStreamOptions): Promise<void> {
-    throw notSupportedYet('startPublishCDNStream', 'CDN relay is planned');
+  /** Relays this client's mix (streamId naming it) or its own stream over RTMP (mediaOut.ts). */
+  async startPublishCDNStream(options?: PublishCDNStreamOptions): Promise<void> {
+    await mediaOut.startPublishCDNStream(
+      this.joinedSession('startPublishCDNStream').signal,
+      options,
+    );
   }
-  /** Not in Parley yet (CDN relay is a later issue). Rejects with NOT_SUPPORTED. */
   async stopPublishCDNStream(): Promise<void> {
-    throw notSupportedYet('stopPublishCDNStream', 'CDN relay is planned');
+    await mediaOut.stopPublishCDNStream(this.joinedSession('stopPublishCDNStream').signal);
   }
-  /** Not in Parley yet (mixing is a later issue). Rejects with NOT_SUPPORTED. */
-  async startMixTranscode(_config: MixTranscodeConfig): Promise<void> {
-    throw notSupportedYet('startMixTranscode', 'mixing is planned');
+  /** Mixes users of the room by a layout on the server (mediaOut.ts). */
+  async startMixTranscode(config: MixTranscodeConfig): Promise<void> {
+    const session = this.joinedSession('startMixTranscode');
+    await mediaOut.startMixTranscode(session.signal, session.joinData.userId, config);
   }
-  /** Not in Parley yet (mixing is a later issue). Rejects with NOT_SUPPORTED. */
   async stopMixTranscode(): Promise<void> {
-    throw notSupportedYet('stopMixTranscode', 'mixing is planned');
+    await mediaOut.stopMixTranscode(this.joinedSession('stopMixTranscode').signal);
   }
   /**
    * `updatePrivateMapKey` ({privateMapKey}): replaces this user's room permission in the

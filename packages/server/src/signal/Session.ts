@@ -14,6 +14,7 @@ import type { SignalConnection } from './SignalConnection.js';
 import type { Participant } from '../room/Participant.js';
 import type { LeaveReason, Room } from '../room/Room.js';
 import { SeiRelay } from '../room/SeiRelay.js';
+import type { RoomMediaOut } from '../mediaOut/RoomMediaOut.js';
 
 type Handlers = { [M in ClientRequestMethod]?: (data: ClientRequestData<M>) => Promise<unknown> };
 
@@ -26,6 +27,8 @@ export class Session {
     readonly room: Room,
     readonly participant: Participant,
     log: Logger,
+    /** The room's media out (mixing, CDN relay), made when first asked. */
+    mediaOut: () => RoomMediaOut,
     /** Verifies a new privateMapKey for this user and room: its privilege bits, or throws. */
     verifyPrivateMapKey: (privateMapKey: string) => number,
   ) {
@@ -43,6 +46,16 @@ export class Session {
         room.updatePrivilege(p, verifyPrivateMapKey(d.privateMapKey)),
       sei: async (d) => this.#sei.relay(room, p, d),
       'restart-ice': () => room.restartSubscriberIce(p),
+      'start-mix-transcode': (d) => mediaOut().startMix(p, d),
+      'stop-mix-transcode': async () => {
+        await mediaOut().stopMix(p);
+        return {};
+      },
+      'start-publish-cdn': (d) => mediaOut().startRelay(p, d),
+      'stop-publish-cdn': async () => {
+        await mediaOut().stopRelay(p);
+        return {};
+      },
       ping: async () => ({}),
       leave: async () => {
         await room.leave(p, 'leave');

@@ -1,0 +1,285 @@
+/**
+ * Media out of a room, end to end: real Chromium users publish distinct pictures (solid
+ * colours drawn on a canvas) and sounds (tones); v4's startMixTranscode + startPublishCDNStream
+ * push a mix, and startPublishCDNStream alone a user's own stream, over RTMP to a local nginx
+ * (libnginx-mod-rtmp, started here). What arrives is read back with ffprobe/ffmpeg: codecs,
+ * size, frame rate, sample rate, channels, pixels where the layout put each user, the
+ * background elsewhere, both tones, the layout changing, the stream ending on stop.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newPage, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
+import {
+  grabFrame,
+  meanVolume,
+  probe,
+  rtmpAvailable,
+  startRtmpServer,
+  type Frame,
+  type RtmpServer,
+} from './rtmpServer.js';
+
+const env = useE2eEnvironment();
+let rtmp: RtmpServer;
+
+beforeAll(async () => {
+  if (!rtmpAvailable()) {
+    throw new Error(
+      'nginx with libnginx-mod-rtmp is needed: apt-get install nginx libnginx-mod-rtmp',
+    );
+  }
+  rtmp = await startRtmpServer();
+});
+afterAll(async () => {
+  await rtmp?.close();
+});
+
+interface Outcome {
+  ok: boolean;
+  code?: number;
+  message?: string;
+}
+
+/** Joins `roomId` and publishes a canvas of one colour and a tone; the client is window.__client. */
+async function publisher(
+  userId: string,
+  roomId: number,
+  color: string,
+  toneHz: number,
+): Promise<Page> {
+  const { page } = await newPage(env.browser);
+  await page.goto(`${env.app.origin}/sdk.html`);
+  await page.evaluate(
+    async ({ sdkAppId, userId, userSig, roomId, color, toneHz }) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 240;
+      const g = canvas.getContext('2d')!;
+      const draw = () => {
+        g.fillStyle = color;
+        g.fillRect(0, 0, canvas.width, canvas.height);
+      };
+      draw();
+      setInterval(draw, 50);
+      const video = canvas.captureStream(20).getVideoTracks()[0]!;
+      const audioContext = new AudioContext();
+      const oscillator = audioContext.createOscillator();
+      oscillator.frequency.value = toneHz;
+      const destination = audioContext.createMediaStreamDestination();
+      oscillator.connect(destination);
+      oscillator.start();
+      const audio = destination.stream.getAudioTracks()[0]!;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const TRTC = (window as any).TRTC;
+      const client = TRTC.createClient({ mode: 'rtc', sdkAppId, userId, userSig });
+      await client.join({ roomId });
+      const stream = TRTC.createStream({ userId, audioSource: audio, videoSource: video });
+      await stream.initialize();
+      await client.publish(stream);
+      (window as unknown as { __client: unknown }).__client = client;
+    },
+    {
+      sdkAppId: env.parley.sdkAppId,
+      userId,
+      userSig: env.parley.userSig(userId),
+      roomId,
+      color,
+      toneHz,
+    },
+  );
+  return page;
+}
+
+/** Calls `client[method](arg)` in the page and says how it ended. */
+function call(page: Page, method: string, arg?: unknown): Promise<Outcome> {
+  return page.evaluate(
+    async ({ method, arg }) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const client = (window as any).__client;
+      try {
+        await client[method](arg);
+        return { ok: true };
+      } catch (error) {
+        const e = error as { getCode?: () => number; message: string };
+        return { ok: false, code: e.getCode?.(), message: e.message };
+      }
+    },
+    { method, arg },
+  );
+}
+
+const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
+const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
+const isGreen = ([r, g, b]: [number, number, number]) => g > 170 && r < 90 && b < 90;
+const rgb = (frame: Frame, x: number, y: number) => JSON.stringify(frame.at(x, y));
+
+describe('media out over RTMP', () => {
+  it("relays one user's own stream, and stop ends it", async () => {
+    const roomId = randomRoomId();
+    const alice = await publisher('alice', roomId, '#ff0000', 440);
+    const url = rtmp.url(`relay${roomId}`);
+    const started = Date.now();
+    expect(await call(alice, 'startPublishCDNStream', { url, appId: 1, bizId: 2 })).toEqual({
+      ok: true,
+    });
+    await waitFor(
+      'the relay published on the RTMP server',
+      async () => (await rtmp.publishing()).includes(`relay${roomId}`),
+      10_000,
+    );
+    console.log(
+      `[figure] relay: startPublishCDNStream → RTMP publish seen ${Date.now() - started} ms`,
+    );
+    const streams = await probe(url);
+    const video = streams.find((s) => s.codec_type === 'video');
+    const audio = streams.find((s) => s.codec_type === 'audio');
+    expect(video?.codec_name).toBe('h264');
+    expect(audio?.codec_name).toBe('aac');
+    const frame = await waitFor(
+      'alice red in the relayed picture',
+      async () => {
+        const f = await grabFrame(url, video!.width!, video!.height!);
+        return isRed(f.at(f.width >> 1, f.height >> 1)) ? f : null;
+      },
+      20_000,
+    );
+    expect(isRed(frame.at(frame.width >> 1, frame.height >> 1))).toBe(true);
+    expect(await meanVolume(url, 2, 440)).toBeGreaterThan(-45);
+
+    expect(await call(alice, 'stopPublishCDNStream')).toEqual({ ok: true });
+    await waitFor(
+      'the relay gone from the RTMP server',
+      async () => !(await rtmp.publishing()).includes(`relay${roomId}`),
+      5_000,
+    );
+    // Nothing relayed any more: v4's INVALID_OPERATION.
+    expect(await call(alice, 'stopPublishCDNStream')).toMatchObject({ ok: false, code: 0x1001 });
+  });
+
+  it('mixes two users by the layout, updates it in place, and stop ends the output', async () => {
+    const roomId = randomRoomId();
+    const alice = await publisher('alice', roomId, '#ff0000', 440);
+    await publisher('bob', roomId, '#0000ff', 1200);
+    const streamId = `mix${roomId}`;
+    const url = rtmp.url(streamId);
+    const layout = (aliceAt: [number, number], bobAt: [number, number]) => ({
+      streamId,
+      videoWidth: 640,
+      videoHeight: 360,
+      videoFramerate: 15,
+      videoBitrate: 600,
+      videoGOP: 2,
+      audioSampleRate: 44100,
+      audioChannels: 2,
+      audioBitrate: 96,
+      backgroundColor: 0x00ff00,
+      mixUsers: [
+        {
+          userId: 'alice',
+          pureAudio: false,
+          width: 320,
+          height: 180,
+          locationX: aliceAt[0],
+          locationY: aliceAt[1],
+          zOrder: 1,
+        },
+        {
+          userId: 'bob',
+          pureAudio: false,
+          width: 320,
+          height: 180,
+          locationX: bobAt[0],
+          locationY: bobAt[1],
+          zOrder: 2,
+        },
+      ],
+    });
+    // v4's checks first: a video user without zOrder in 1–15 is refused, naming the field.
+    const bad = layout([0, 0], [200, 100]);
+    bad.mixUsers[1]!.zOrder = 0;
+    const refused = await call(alice, 'startMixTranscode', bad);
+    expect(refused).toMatchObject({ ok: false, code: 0x1000 });
+    expect(refused.message).toContain('zOrder');
+
+    expect(await call(alice, 'startMixTranscode', layout([0, 0], [200, 100]))).toEqual({
+      ok: true,
+    });
+    const started = Date.now();
+    expect(await call(alice, 'startPublishCDNStream', { streamId, url })).toEqual({ ok: true });
+    await waitFor(
+      'the mix published on the RTMP server',
+      async () => (await rtmp.publishing()).includes(streamId),
+      10_000,
+    );
+    const streams = await probe(url);
+    const video = streams.find((s) => s.codec_type === 'video');
+    const audio = streams.find((s) => s.codec_type === 'audio');
+    expect(video).toMatchObject({
+      codec_name: 'h264',
+      width: 640,
+      height: 360,
+      r_frame_rate: '15/1',
+    });
+    expect(audio).toMatchObject({ codec_name: 'aac', sample_rate: '44100', channels: 2 });
+
+    // Alice (red) at (0,0) 320×180, Bob (blue) at (200,100) 320×180 above her, green elsewhere.
+    const frame = await waitFor(
+      'both users in the mixed picture',
+      async () => {
+        const f = await grabFrame(url, 640, 360);
+        return isRed(f.at(100, 50)) && isBlue(f.at(450, 250)) ? f : null;
+      },
+      20_000,
+    );
+    console.log(
+      `[figure] mix: startPublishCDNStream → both users in the RTMP picture ${Date.now() - started} ms`,
+    );
+    expect(isRed(frame.at(100, 50)), `alice's box ${rgb(frame, 100, 50)}`).toBe(true);
+    expect(isBlue(frame.at(450, 250)), `bob's box ${rgb(frame, 450, 250)}`).toBe(true);
+    expect(
+      isBlue(frame.at(260, 140)),
+      `overlap: bob (zOrder 2) on top ${rgb(frame, 260, 140)}`,
+    ).toBe(true);
+    expect(isGreen(frame.at(600, 20)), `background ${rgb(frame, 600, 20)}`).toBe(true);
+    expect(isGreen(frame.at(60, 320)), `background ${rgb(frame, 60, 320)}`).toBe(true);
+    // Both tones are in the mixed sound.
+    expect(await meanVolume(url, 2, 440), "alice's 440 Hz").toBeGreaterThan(-45);
+    expect(await meanVolume(url, 2, 1200), "bob's 1200 Hz").toBeGreaterThan(-45);
+
+    // The same streamId again: the new layout (swapped) shows in the output.
+    const updated = Date.now();
+    expect(await call(alice, 'startMixTranscode', layout([300, 160], [0, 0]))).toEqual({
+      ok: true,
+    });
+    const after = await waitFor(
+      'the new layout in the output',
+      async () => {
+        const f = await grabFrame(url, 640, 360).catch(() => null);
+        return f && isBlue(f.at(100, 50)) && isRed(f.at(550, 300)) ? f : null;
+      },
+      20_000,
+    );
+    console.log(`[figure] mix: layout update → seen in the RTMP output ${Date.now() - updated} ms`);
+    expect(isGreen(after.at(600, 20)), `background ${rgb(after, 600, 20)}`).toBe(true);
+
+    const stopped = Date.now();
+    expect(await call(alice, 'stopMixTranscode')).toEqual({ ok: true });
+    await waitFor(
+      'the mix gone from the RTMP server',
+      async () => !(await rtmp.publishing()).includes(streamId),
+      5_000,
+    );
+    console.log(`[figure] mix: stopMixTranscode → RTMP stream ended ${Date.now() - stopped} ms`);
+    expect(await call(alice, 'stopMixTranscode')).toMatchObject({ ok: false, code: 0x1001 });
+  });
+
+  it('an unreachable RTMP URL rejects with START_PUBLISH_CDN_FAILED and the cause', async () => {
+    const roomId = randomRoomId();
+    const alice = await publisher('alice', roomId, '#ff0000', 440);
+    const outcome = await call(alice, 'startPublishCDNStream', {
+      url: 'rtmp://127.0.0.1:9/live/nowhere',
+    });
+    expect(outcome).toMatchObject({ ok: false, code: 0x4045 });
+    expect(outcome.message).toMatch(/refused/i);
+  });
+});
