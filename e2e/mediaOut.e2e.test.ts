@@ -6,6 +6,7 @@
  * size, frame rate, sample rate, channels, pixels where the layout put each user, the
  * background elsewhere, both tones, the layout changing, the stream ending on stop.
  */
+import { roomKey } from '@parley/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPage, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
@@ -145,6 +146,26 @@ describe('media out over RTMP', () => {
     );
     expect(isRed(frame.at(frame.width >> 1, frame.height >> 1))).toBe(true);
     expect(await meanVolume(url, 2, 440)).toBeGreaterThan(-45);
+
+    // The pipeline process dies: the supervisor restarts it and the stream comes back.
+    const media = env.parley.server.mediaOut.existing(
+      roomKey(env.parley.sdkAppId, { kind: 'number', id: roomId }),
+    );
+    const job = media!.jobs()[0]!;
+    const killed = Date.now();
+    process.kill(job.pid!, 'SIGKILL');
+    await waitFor(
+      'the relay back after the pipeline was killed',
+      async () => {
+        if (job.restarts < 1 || !(await rtmp.publishing()).includes(`relay${roomId}`)) return false;
+        const f = await grabFrame(url, video!.width!, video!.height!).catch(() => null);
+        return f && isRed(f.at(f.width >> 1, f.height >> 1));
+      },
+      20_000,
+    );
+    console.log(
+      `[figure] relay: pipeline killed → red picture back on RTMP ${Date.now() - killed} ms`,
+    );
 
     expect(await call(alice, 'stopPublishCDNStream')).toEqual({ ok: true });
     await waitFor(

@@ -687,6 +687,8 @@ export class Client extends TypedEmitter<ClientEvents> {
       case 'error': {
         // A refusal without a request to answer (e.g. too many messages): nothing to undo.
         const { code, extraCode, message } = notification.data;
+        const failure = mediaOut.runningFailure(notification.data);
+        if (failure) return this.fire(session, () => this.emit('error', failure));
         log.warn(`the server refused a message (${code}/${extraCode ?? '-'}): ${message}`);
         return;
       }
