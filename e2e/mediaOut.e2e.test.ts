@@ -9,8 +9,10 @@
 import { roomKey } from '@parley/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPage, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
+import { median, newPage, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
 import {
+  cpuMs,
+  FrameWatcher,
   grabFrame,
   meanVolume,
   probe,
@@ -56,9 +58,16 @@ async function publisher(
       canvas.width = 320;
       canvas.height = 240;
       const g = canvas.getContext('2d')!;
+      let current = color;
       const draw = () => {
-        g.fillStyle = color;
+        g.fillStyle = current;
         g.fillRect(0, 0, canvas.width, canvas.height);
+      };
+      // The test changes the colour to time it through the mix (same clock as the test).
+      (window as unknown as { __setColor(c: string): number }).__setColor = (c: string) => {
+        current = c;
+        draw();
+        return Date.now();
       };
       draw();
       setInterval(draw, 50);
@@ -111,6 +120,7 @@ function call(page: Page, method: string, arg?: unknown): Promise<Outcome> {
 
 const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
 const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
+const isYellow = ([r, g, b]: [number, number, number]) => r > 170 && g > 170 && b < 90;
 const isGreen = ([r, g, b]: [number, number, number]) => g > 170 && r < 90 && b < 90;
 const rgb = (frame: Frame, x: number, y: number) => JSON.stringify(frame.at(x, y));
 
@@ -267,21 +277,56 @@ describe('media out over RTMP', () => {
     expect(await meanVolume(url, 2, 440), "alice's 440 Hz").toBeGreaterThan(-45);
     expect(await meanVolume(url, 2, 1200), "bob's 1200 Hz").toBeGreaterThan(-45);
 
-    // The same streamId again: the new layout (swapped) shows in the output.
-    const updated = Date.now();
-    expect(await call(alice, 'startMixTranscode', layout([300, 160], [0, 0]))).toEqual({
-      ok: true,
-    });
-    const after = await waitFor(
-      'the new layout in the output',
-      async () => {
-        const f = await grabFrame(url, 640, 360).catch(() => null);
-        return f && isBlue(f.at(100, 50)) && isRed(f.at(550, 300)) ? f : null;
-      },
-      20_000,
-    );
-    console.log(`[figure] mix: layout update → seen in the RTMP output ${Date.now() - updated} ms`);
-    expect(isGreen(after.at(600, 20)), `background ${rgb(after, 600, 20)}`).toBe(true);
+    // Mix latency: Alice's picture changes colour; the first output frame that shows it.
+    const watcher = new FrameWatcher(url, 640, 360);
+    try {
+      await watcher.next((f) => isRed(f.at(100, 50)));
+      const latencies: number[] = [];
+      for (const [color, test] of [
+        ['#ffff00', isYellow],
+        ['#ff0000', isRed],
+        ['#ffff00', isYellow],
+        ['#ff0000', isRed],
+      ] as const) {
+        const seen = watcher.next((f) => test(f.at(100, 50)));
+        const changed = await alice.evaluate(
+          (c) => (window as unknown as { __setColor(c: string): number }).__setColor(c),
+          color,
+        );
+        latencies.push((await seen) - changed);
+      }
+      console.log(
+        `[figure] mix latency (canvas colour change → RTMP frame read back, 640×360@15): ${latencies.join(', ')} ms; median ${median(latencies)} ms`,
+      );
+      // CPU of the mixing process (2 inputs decoded, composed, x264 + AAC encoded).
+      const job = env.parley.server.mediaOut
+        .existing(roomKey(env.parley.sdkAppId, { kind: 'number', id: roomId }))!
+        .jobs()[0]!;
+      const cpu0 = cpuMs(job.pid!);
+      const t0 = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const cores = (cpuMs(job.pid!) - cpu0) / (Date.now() - t0);
+      console.log(
+        `[figure] mix CPU (2 users → 640×360@15 H.264 600 kbit/s + AAC): ${cores.toFixed(2)} cores`,
+      );
+
+      // The same streamId again: the new layout (swapped) shows in the output.
+      const updated = Date.now();
+      const swapped = watcher.next(
+        (f) => isBlue(f.at(100, 50)) && isRed(f.at(550, 300)) && isGreen(f.at(600, 20)),
+      );
+      expect(await call(alice, 'startMixTranscode', layout([300, 160], [0, 0]))).toEqual({
+        ok: true,
+      });
+      console.log(
+        `[figure] mix: layout update → seen in the RTMP output ${(await swapped) - updated} ms`,
+      );
+      const after = watcher.last!;
+      expect(isGreen(after.at(600, 20)), `background ${rgb(after, 600, 20)}`).toBe(true);
+      expect(isBlue(after.at(100, 50)), `bob now top left ${rgb(after, 100, 50)}`).toBe(true);
+    } finally {
+      watcher.close();
+    }
 
     const stopped = Date.now();
     expect(await call(alice, 'stopMixTranscode')).toEqual({ ok: true });

@@ -5,7 +5,7 @@
  * published now). Output is read back with ffprobe/ffmpeg from `rtmp://127.0.0.1:port/live/<name>`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -224,4 +224,128 @@ export async function meanVolume(url: string, seconds: number, hz?: number): Pro
   const match = /mean_volume: (-?[\d.]+) dB/.exec(stderr);
   if (!match) throw new Error(`no volumedetect result: ${stderr.slice(-300)}`);
   return Number(match[1]);
+}
+
+/**
+ * Reads an RTMP stream continuously (ffmpeg without buffering, RGB24 frames) and notes when
+ * each frame arrived: for latencies (a change in a source → the frame that shows it). The
+ * reader reconnects when the stream restarts.
+ */
+export class FrameWatcher {
+  #child: ChildProcess | null = null;
+  #buffer = Buffer.alloc(0);
+  #lastFrameAt = Date.now();
+  #framesThisRun = 0;
+  readonly #stallTimer: NodeJS.Timeout;
+  #closed = false;
+  #waiters: Array<{ test: (frame: Frame) => boolean; resolve: (at: number) => void }> = [];
+  last: Frame | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    this.#spawn();
+    // A publisher that restarts leaves nginx's players connected but fed nothing: reconnect.
+    this.#stallTimer = setInterval(() => {
+      // Frames came and stopped: the stream restarted. None yet: give the connect 6 s.
+      if (Date.now() - this.#lastFrameAt > (this.#framesThisRun > 0 ? 1500 : 6000)) {
+        this.#lastFrameAt = Date.now();
+        this.#child?.kill('SIGKILL');
+      }
+    }, 250);
+  }
+
+  #spawn(): void {
+    if (this.#closed) return;
+    const child = spawn(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-fflags',
+        'nobuffer',
+        '-flags',
+        'low_delay',
+        // A short probe: ffmpeg otherwise reads seconds of the stream before its first frame.
+        '-probesize',
+        '32768',
+        '-analyzeduration',
+        '200000',
+        '-rw_timeout',
+        '8000000',
+        '-i',
+        this.url,
+        '-an',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    this.#child = child;
+    this.#framesThisRun = 0;
+    this.#lastFrameAt = Date.now();
+    const size = this.width * this.height * 3;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      this.#buffer = Buffer.concat([this.#buffer, chunk]);
+      while (this.#buffer.length >= size) {
+        const raw = this.#buffer.subarray(0, size);
+        this.#buffer = this.#buffer.subarray(size);
+        const at = Date.now();
+        this.#lastFrameAt = at;
+        this.#framesThisRun++;
+        const frame: Frame = {
+          width: this.width,
+          height: this.height,
+          at: (x, y) => {
+            const i = (y * this.width + x) * 3;
+            return [raw[i]!, raw[i + 1]!, raw[i + 2]!];
+          },
+        };
+        this.last = frame;
+        this.#waiters = this.#waiters.filter((w) => {
+          if (!w.test(frame)) return true;
+          w.resolve(at);
+          return false;
+        });
+      }
+    });
+    child.once('exit', () => {
+      this.#buffer = Buffer.alloc(0);
+      if (!this.#closed) setTimeout(() => this.#spawn(), 100);
+    });
+  }
+
+  /** Resolves with the arrival time (Date.now()) of the first frame from now on that passes. */
+  next(test: (frame: Frame) => boolean, timeoutMs = 20_000): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`no such frame within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (at: number) => {
+        clearTimeout(timer);
+        resolve(at);
+      };
+      this.#waiters.push({ test, resolve: done });
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#stallTimer);
+    this.#child?.kill('SIGKILL');
+  }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the line (11 and 12 after the command).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
