@@ -8,6 +8,7 @@
  */
 import { roomKey } from '@parley/protocol';
 import type { Page } from 'playwright-core';
+import * as tencentcloud from 'tencentcloud-sdk-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { median, newPage, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
 import {
@@ -22,7 +23,20 @@ import {
   type RtmpServer,
 } from './rtmpServer.js';
 
-const env = useE2eEnvironment();
+const API = { secretId: 'AKIDparleyMediaOut01', secretKey: 'media-out-api-secret-key-1' };
+const env = useE2eEnvironment({
+  PARLEY_API_SECRET_ID: API.secretId,
+  PARLEY_API_SECRET_KEY: API.secretKey,
+});
+const TrtcClient = tencentcloud.trtc.v20190722.Client;
+const api = () =>
+  new TrtcClient({
+    credential: API,
+    region: 'ap-guangzhou',
+    profile: {
+      httpProfile: { endpoint: env.parley.origin.replace('http://', ''), protocol: 'http://' },
+    },
+  });
 let rtmp: RtmpServer;
 
 beforeAll(async () => {
@@ -347,5 +361,102 @@ describe('media out over RTMP', () => {
     });
     expect(outcome).toMatchObject({ ok: false, code: 0x4045 });
     expect(outcome.message).toMatch(/refused/i);
+  });
+
+  it("the server API through Tencent's Node SDK: StartMCUMixTranscode (grid) and StartPublishCdnStream (one user), then Stop", async () => {
+    const roomId = randomRoomId();
+    await publisher('alice', roomId, '#ff0000', 440);
+    await publisher('bob', roomId, '#0000ff', 1200);
+    const client = api();
+    const mixUrl = rtmp.url(`mcu${roomId}`);
+    await client.StartMCUMixTranscode({
+      SdkAppId: env.parley.sdkAppId,
+      RoomId: roomId,
+      OutputParams: { StreamId: `mcu${roomId}` },
+      EncodeParams: {
+        AudioSampleRate: 48000,
+        AudioBitrate: 64,
+        AudioChannels: 1,
+        VideoWidth: 640,
+        VideoHeight: 240,
+        VideoFramerate: 15,
+        VideoBitrate: 500,
+        VideoGop: 2,
+        BackgroundColor: 0x00ff00,
+      },
+      LayoutParams: { Template: 1 },
+      PublishCdnParams: { BizId: 0, PublishCdnUrls: [mixUrl] },
+    });
+    // Grid of two: alice (joined first) left, bob right, each 320×240.
+    const frame = await waitFor(
+      'the grid on the RTMP server',
+      async () => {
+        const f = await grabFrame(mixUrl, 640, 240).catch(() => null);
+        return f && isRed(f.at(160, 120)) && isBlue(f.at(480, 120)) ? f : null;
+      },
+      25_000,
+    );
+    expect(isRed(frame.at(160, 120))).toBe(true);
+    const mixStreams = await probe(mixUrl);
+    expect(mixStreams.find((s) => s.codec_type === 'video')).toMatchObject({
+      width: 640,
+      height: 240,
+    });
+    expect(mixStreams.find((s) => s.codec_type === 'audio')).toMatchObject({
+      sample_rate: '48000',
+      channels: 1,
+    });
+    await client.StopMCUMixTranscode({ SdkAppId: env.parley.sdkAppId, RoomId: roomId });
+    await waitFor(
+      'the MCU mix gone',
+      async () => !(await rtmp.publishing()).includes(`mcu${roomId}`),
+      5_000,
+    );
+    const again = await client
+      .StopMCUMixTranscode({ SdkAppId: env.parley.sdkAppId, RoomId: roomId })
+      .then(
+        () => 'no error',
+        (e: { code?: string }) => e.code,
+      );
+    expect(again).toBe('FailedOperation.MixSessionNotExist');
+
+    const relayUrl = rtmp.url(`cdn${roomId}`);
+    const { TaskId } = await client.StartPublishCdnStream({
+      SdkAppId: env.parley.sdkAppId,
+      RoomId: String(roomId),
+      RoomIdType: 0,
+      AgentParams: { UserId: 'relay-bot' },
+      WithTranscoding: 0,
+      SingleSubscribeParams: {
+        UserMediaStream: {
+          UserInfo: { RoomId: String(roomId), RoomIdType: 0, UserId: 'bob' },
+          StreamType: 0,
+        },
+      },
+      PublishCdnParams: [{ PublishCdnUrl: relayUrl, IsTencentCdn: 0 }],
+    });
+    expect(TaskId).toMatch(/\S/);
+    const relayed = await waitFor(
+      'bob relayed',
+      async () => {
+        const f = await grabFrame(relayUrl, 640, 480).catch(() => null);
+        return f && isBlue(f.at(320, 240)) ? f : null;
+      },
+      25_000,
+    );
+    expect(isBlue(relayed.at(320, 240))).toBe(true);
+    await client.StopPublishCdnStream({ SdkAppId: env.parley.sdkAppId, TaskId: TaskId! });
+    await waitFor(
+      'the relay task gone',
+      async () => !(await rtmp.publishing()).includes(`cdn${roomId}`),
+      5_000,
+    );
+    const unknown = await client
+      .StopPublishCdnStream({ SdkAppId: env.parley.sdkAppId, TaskId: TaskId! })
+      .then(
+        () => 'no error',
+        (e: { code?: string }) => e.code,
+      );
+    expect(unknown).toBe('InvalidParameter.TaskId');
   });
 });

@@ -45,6 +45,7 @@ import { Session } from './signal/Session.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
 import { MediaOutService } from './mediaOut/MediaOutService.js';
+import { MediaOutTasks } from './mediaOut/MediaOutTasks.js';
 
 /** Frames above the protocol limit get an error; far above it the socket is closed. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
@@ -138,6 +139,11 @@ export class ParleyServer {
       log: this.log,
       adminDir: options.adminDir ?? here('../../../apps/admin/'),
       nodes: () => this.#cluster?.nodeViews() ?? null,
+      mediaOut: {
+        tasks: new MediaOutTasks(this.mediaOut, this.rooms),
+        urlTemplate: (sdkAppId) =>
+          config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
+      },
     });
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),

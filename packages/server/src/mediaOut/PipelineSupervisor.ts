@@ -252,7 +252,10 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     this.#state = 'stopping';
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.options.log.warn({ gstPid: child.pid }, 'media-out pipeline did not finish EOS; killed');
+        this.options.log.warn(
+          { gstPid: child.pid },
+          'media-out pipeline did not finish EOS; killed',
+        );
         child.kill('SIGKILL');
       }, this.#o.stopTimeoutMs);
       child.once('exit', () => {

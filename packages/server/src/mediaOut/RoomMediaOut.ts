@@ -43,6 +43,13 @@ interface MixEntry {
   url: string | null;
 }
 
+/** A server API task (StartPublishCdnStream, StartMCUMixTranscode): one job per URL. */
+interface TaskEntry {
+  id: string;
+  layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout;
+  jobs: MediaOutJob[];
+}
+
 interface RelayEntry {
   owner: string;
   streamId: string;
@@ -58,6 +65,7 @@ const RECHECK_MS = 2000;
 export class RoomMediaOut {
   readonly #mixes = new Map<string, MixEntry>();
   readonly #relays = new Map<string, RelayEntry>();
+  readonly #tasks = new Map<string, TaskEntry>();
   readonly #log: Logger;
   #scheduled: NodeJS.Timeout | null = null;
   #recheck: NodeJS.Timeout | null = null;
@@ -82,9 +90,72 @@ export class RoomMediaOut {
 
   /** The jobs running now (tests, metrics). */
   jobs(): MediaOutJob[] {
-    return [...this.#mixes.values(), ...this.#relays.values()]
-      .map((e) => e.job)
-      .filter((j): j is MediaOutJob => j !== null);
+    return [
+      ...[...this.#mixes.values(), ...this.#relays.values()]
+        .map((e) => e.job)
+        .filter((j): j is MediaOutJob => j !== null),
+      ...[...this.#tasks.values()].flatMap((t) => t.jobs),
+    ];
+  }
+
+  // ---- server API tasks ----
+
+  /**
+   * Starts a task: a job per URL with the layout `layoutOf` makes from the room (again at
+   * every change of its streams). Rejects with the first job's cause; nothing is left running.
+   */
+  async startTask(
+    id: string,
+    layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
+    urls: readonly string[],
+  ): Promise<void> {
+    const missing = this.ctx.unavailable();
+    if (missing) throw new Error(`media out is not available on this server: ${missing}`);
+    const task: TaskEntry = { id, layoutOf, jobs: [] };
+    try {
+      for (const [i, url] of urls.entries()) {
+        const job = this.#job(
+          `task:${id}:${i}`,
+          url,
+          layoutOf(this.#publishers()),
+          null,
+          ErrorCode.START_PUBLISH_CDN_FAILED,
+        );
+        await job.start();
+        task.jobs.push(job);
+      }
+    } catch (error) {
+      await Promise.all(task.jobs.map((j) => j.stop()));
+      throw error;
+    }
+    this.#tasks.set(id, task);
+    this.#log.info({ task: id, urls: urls.map(hostOf) }, 'task started');
+  }
+
+  /** A new layout for a running task (its jobs restart with it). False: no such task. */
+  async updateTask(
+    id: string,
+    layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
+  ): Promise<boolean> {
+    const task = this.#tasks.get(id);
+    if (!task) return false;
+    task.layoutOf = layoutOf;
+    const layout = layoutOf(this.#publishers());
+    await Promise.all(task.jobs.map((j) => j.update(layout)));
+    return true;
+  }
+
+  async stopTask(id: string): Promise<boolean> {
+    const task = this.#tasks.get(id);
+    if (!task) return false;
+    this.#tasks.delete(id);
+    await Promise.all(task.jobs.map((j) => j.stop()));
+    this.#log.info({ task: id }, 'task stopped');
+    return true;
+  }
+
+  hasTask(id: string): boolean {
+    return this.#tasks.has(id);
   }
 
   // ---- mixing ----
@@ -258,13 +329,14 @@ export class RoomMediaOut {
     if (this.#recheck) clearInterval(this.#recheck);
     const owners = new Set([...this.#mixes.keys(), ...this.#relays.keys()]);
     await Promise.all([...owners].map((owner) => this.ownerLeft(owner)));
+    await Promise.all([...this.#tasks.keys()].map((id) => this.stopTask(id)));
   }
 
   #job(
     id: string,
     url: string,
     layout: JobLayout,
-    owner: string,
+    owner: string | null,
     code: ErrorCodeValue,
   ): MediaOutJob {
     const job = new MediaOutJob(
@@ -282,6 +354,8 @@ export class RoomMediaOut {
     );
     job.on('failed', (error) => {
       this.#log.error({ err: error, job: id }, 'media-out job failed');
+      if (owner === null) return;
+      if (owner === null) return;
       this.room.participants.get(owner)?.sink?.notify('error', {
         code,
         message: `${id.startsWith('mix') ? 'the mix' : 'the relay'} ${id.slice(id.indexOf(':') + 1)} stopped: ${error.message}`,
@@ -323,6 +397,17 @@ export class RoomMediaOut {
           ? mix.job.refresh()
           : mix.job.update(layout);
       await change.catch((error: unknown) => this.#log.warn({ err: error }, 'mix not updated'));
+    }
+    for (const task of [...this.#tasks.values()]) {
+      const layout = task.layoutOf(this.#publishers());
+      for (const job of task.jobs) {
+        if (job.stopped) continue;
+        const change =
+          JSON.stringify(layout) === JSON.stringify(job.layout)
+            ? job.refresh()
+            : job.update(layout);
+        await change.catch((error: unknown) => this.#log.warn({ err: error }, 'task not updated'));
+      }
     }
     for (const relay of [...this.#relays.values()]) {
       await relay.job

@@ -130,3 +130,133 @@ export function relayJobLayout(
     ],
   };
 }
+
+/** Output settings of a server API task. */
+export interface TaskOutput {
+  video: JobLayout['video'];
+  audio: JobLayout['audio'];
+}
+
+/** A user placed by a server API layout; an empty userId is a place for the next publisher. */
+export interface PlacedUser {
+  userId: string;
+  streamType: StreamType;
+  box: {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+    zOrder: number;
+    fit: 'crop' | 'fit';
+  } | null;
+}
+
+/** Tencent's custom layout: named users where they are put, empty places filled in join order. */
+export function customJobLayout(
+  output: TaskOutput,
+  placed: readonly PlacedUser[],
+  publishers: readonly RoomPublisher[],
+): JobLayout {
+  const named = new Set(placed.filter((p) => p.userId).map((p) => p.userId));
+  const free = publishers
+    .filter((p) => p.streams.includes('main') && !named.has(p.userId))
+    .map((p) => p.userId);
+  const users: JobUser[] = [];
+  for (const p of placed) {
+    const userId = p.userId || free.shift();
+    if (!userId) continue;
+    users.push({ userId, streamType: p.userId ? p.streamType : 'main', audio: true, box: p.box });
+  }
+  return { ...output, users };
+}
+
+/** Tencent's grid (九宫格): every publisher's main stream in equal cells, join order. */
+export function gridJobLayout(output: TaskOutput, publishers: readonly RoomPublisher[]): JobLayout {
+  const list = publishers.filter((p) => p.streams.includes('main')).slice(0, 16);
+  const n = Math.max(1, list.length);
+  const cols = Math.ceil(Math.sqrt(n));
+  const rows = Math.ceil(n / cols);
+  const w = Math.floor(output.video.width / cols / 2) * 2;
+  const h = Math.floor(output.video.height / rows / 2) * 2;
+  return {
+    ...output,
+    users: list.map((p, i) => ({
+      userId: p.userId,
+      streamType: 'main',
+      audio: true,
+      box: {
+        x: (i % cols) * w,
+        y: Math.floor(i / cols) * h,
+        width: w,
+        height: h,
+        zOrder: 1,
+        fit: 'fit',
+      },
+    })),
+  };
+}
+
+/**
+ * Tencent's floating layout (and, here, screen-share and picture-in-picture): the first
+ * publisher (or `main`) fills the picture, the others in small boxes on top at the right.
+ */
+export function floatJobLayout(
+  output: TaskOutput,
+  publishers: readonly RoomPublisher[],
+  main?: string,
+): JobLayout {
+  const list = publishers.filter((p) => p.streams.includes('main')).map((p) => p.userId);
+  const first = main && list.includes(main) ? main : list[0];
+  const { width, height } = output.video;
+  const w = Math.floor(width / 4 / 2) * 2;
+  const h = Math.floor(height / 4 / 2) * 2;
+  const others = list.filter((u) => u !== first).slice(0, 7);
+  return {
+    ...output,
+    users: [
+      ...(first
+        ? [
+            {
+              userId: first,
+              streamType: 'main' as const,
+              audio: true,
+              box: { x: 0, y: 0, width, height, zOrder: 1, fit: 'crop' as const },
+            },
+          ]
+        : []),
+      ...others.map((userId, i) => ({
+        userId,
+        streamType: 'main' as const,
+        audio: true,
+        box: {
+          x: width - w - 8,
+          y: 8 + i * (h + 8),
+          width: w,
+          height: h,
+          zOrder: 2,
+          fit: 'crop' as const,
+        },
+      })),
+    ],
+  };
+}
+
+/** One user's stream alone with a server API task's output settings. */
+export function defaultRelayLayout(
+  output: TaskOutput,
+  userId: string,
+  streamType: StreamType,
+): JobLayout {
+  const { width, height } = output.video;
+  return {
+    ...output,
+    users: [
+      {
+        userId,
+        streamType,
+        audio: true,
+        box: { x: 0, y: 0, width, height, zOrder: 1, fit: 'fit' },
+      },
+    ],
+  };
+}
