@@ -111,6 +111,7 @@ export class ParleyServer {
       options.mediaOut ??
       new MediaOutService({
         log: this.log,
+        maxJobs: config.mediaOutMaxJobs,
         urlTemplate: (sdkAppId) =>
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
       });

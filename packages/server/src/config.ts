@@ -38,6 +38,8 @@ export interface ParleyConfig {
   workerMaxLoad?: number;
   /** Time between media-counter snapshots (metrics) when nobody watches live rates. */
   statsIntervalMs: number;
+  /** Media-out pipelines (mixes, relays) this server runs at once (PARLEY_MEDIA_OUT_MAX_JOBS). */
+  mediaOutMaxJobs: number;
   /**
    * PARLEY_DATA_DIR when it is set explicitly: uploaded SDK logs are also appended to files
    * under `<dataDir>/logs/`. (Dev credentials use `.parley` when it is unset.)
@@ -163,6 +165,9 @@ function loadBaseConfig(env: Env): ParleyConfig {
     workers: integer(env, 'PARLEY_WORKERS', 1, 256) ?? availableParallelism(),
     ...optional('workerMaxLoad', integer(env, 'PARLEY_WORKER_MAX_LOAD', 1, 1_000_000)),
     statsIntervalMs: integer(env, 'PARLEY_STATS_INTERVAL_MS', 1000, 3_600_000) ?? 10_000,
+    // A 640×360 mix takes ~0.2 cores: two per core leaves room for the media workers.
+    mediaOutMaxJobs:
+      integer(env, 'PARLEY_MEDIA_OUT_MAX_JOBS', 0, 1000) ?? 2 * availableParallelism(),
     // In a cluster a client must notice a frozen node quickly to resume on another one.
     heartbeatMs: env.PARLEY_REDIS_URL ? 1000 : 2000,
   };

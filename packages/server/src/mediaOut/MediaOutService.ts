@@ -14,6 +14,8 @@ export interface MediaOutServiceOptions {
   log: Logger;
   /** The application's RTMP URL template (`{streamId}` is replaced), if it has one. */
   urlTemplate: (sdkAppId: number) => string | null;
+  /** Jobs (pipeline processes) at once; more are refused. Default unlimited. */
+  maxJobs?: number;
   /** Loopback UDP ports for pipeline inputs. */
   portRange?: [number, number];
   /** Tests: another pipeline program, or a fixed availability. */
@@ -64,6 +66,14 @@ export class MediaOutService {
       const { log, command, supervisor } = this.options;
       out = new RoomMediaOut(room, {
         unavailable: () => this.#unavailable(),
+        full: () => {
+          const max = this.options.maxJobs ?? Infinity;
+          let running = 0;
+          for (const r of this.#rooms.values()) running += r.jobs().length;
+          return running >= max
+            ? `this server already runs its maximum of ${max} media-out jobs (PARLEY_MEDIA_OUT_MAX_JOBS)`
+            : null;
+        },
         urlFor: (sdkAppId, streamId) => {
           const template = this.options.urlTemplate(sdkAppId);
           return template ? template.replaceAll('{streamId}', streamId) : null;

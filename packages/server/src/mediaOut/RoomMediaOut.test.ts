@@ -37,7 +37,10 @@ while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 
   };
 }
 
-function service(kit: RoomKit, options: { template?: string; available?: boolean } = {}) {
+function service(
+  kit: RoomKit,
+  options: { template?: string; available?: boolean; maxJobs?: number } = {},
+) {
   const gst = fakeGst();
   const out = new MediaOutService({
     log: pino({ level: 'silent' }),
@@ -51,6 +54,7 @@ function service(kit: RoomKit, options: { template?: string; available?: boolean
           }
         : { available: true, missing: [] },
     portRange: [36000, 36999],
+    ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
   });
   return { out, gst, media: out.forRoom(kit.room) };
 }
@@ -203,6 +207,39 @@ describe('RoomMediaOut', () => {
     });
     expect(media.jobs()).toEqual([]);
     await settle();
+  });
+
+  it('two calls at once run one after the other (one relay, not two); the job limit refuses with its cause', async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { maxJobs: 1 });
+    const alice = await publishAV(kit, 'alice');
+    const bob = await publishAV(kit, 'bob');
+    await Promise.all([
+      media.startRelay(alice.participant, {
+        streamType: 'main',
+        url: 'rtmp://127.0.0.1:1935/live/a1',
+      }),
+      media.startRelay(alice.participant, {
+        streamType: 'main',
+        url: 'rtmp://127.0.0.1:1935/live/a2',
+      }),
+    ]);
+    expect(media.jobs()).toHaveLength(1);
+    expect(gst.runs()).toHaveLength(2);
+    expect(plainConsumers(kit)).toHaveLength(2);
+    const refused = await media
+      .startRelay(bob.participant, { streamType: 'main', url: 'rtmp://127.0.0.1:1935/live/b' })
+      .catch((e: unknown) => e);
+    expect(codeOf(refused)).toBe(ErrorCode.START_PUBLISH_CDN_FAILED);
+    expect((refused as Error).message).toContain(
+      'maximum of 1 media-out jobs (PARLEY_MEDIA_OUT_MAX_JOBS)',
+    );
+    await media.close();
+    expect(media.jobs()).toEqual([]);
+    expect(plainConsumers(kit)).toEqual([]);
+    await expect(media.stopRelay(alice.participant)).rejects.toMatchObject({
+      payload: { code: ErrorCode.INVALID_OPERATION },
+    });
   });
 });
 

@@ -27,6 +27,8 @@ import type { PortPool } from './PortPool.js';
 export interface MediaOutContext {
   /** Null when media-out can run; otherwise what is missing (said in refusals). */
   unavailable(): string | null;
+  /** Null while another job may start; otherwise why not (the server's job limit). */
+  full(): string | null;
   /** The application's RTMP URL for a stream id (its template), or null. */
   urlFor(sdkAppId: number, streamId: string): string | null;
   ports: PortPool;
@@ -70,6 +72,7 @@ export class RoomMediaOut {
   #scheduled: NodeJS.Timeout | null = null;
   #recheck: NodeJS.Timeout | null = null;
   #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly room: Room,
@@ -88,6 +91,50 @@ export class RoomMediaOut {
     room.once('closed', () => void this.close());
   }
 
+  // ---- the public operations, one at a time (two calls of a client never interleave) ----
+
+  startTask(
+    id: string,
+    layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
+    urls: readonly string[],
+  ): Promise<void> {
+    return this.#serial(() => this.#startTask(id, layoutOf, urls));
+  }
+  updateTask(
+    id: string,
+    layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
+  ): Promise<boolean> {
+    return this.#serial(() => this.#updateTask(id, layoutOf));
+  }
+  stopTask(id: string): Promise<boolean> {
+    return this.#serial(() => this.#stopTask(id));
+  }
+  startMix(owner: Participant, input: unknown): Promise<{ streamId: string }> {
+    return this.#serial(() => this.#startMix(owner, input));
+  }
+  stopMix(owner: Participant): Promise<void> {
+    return this.#serial(() => this.#stopMix(owner));
+  }
+  startRelay(owner: Participant, options: PublishCdnOptions): Promise<{ streamId: string }> {
+    return this.#serial(() => this.#startRelay(owner, options));
+  }
+  stopRelay(owner: Participant): Promise<void> {
+    return this.#serial(() => this.#stopRelay(owner));
+  }
+  /** The owner left: its mix and relay end. */
+  ownerLeft(userId: string): Promise<void> {
+    return this.#serial(() => this.#ownerLeft(userId));
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) throw new ServerError(ErrorCode.INVALID_OPERATION, 'the room has ended');
+      return work();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** The jobs running now (tests, metrics). */
   jobs(): MediaOutJob[] {
     return [
@@ -104,7 +151,7 @@ export class RoomMediaOut {
    * Starts a task: a job per URL with the layout `layoutOf` makes from the room (again at
    * every change of its streams). Rejects with the first job's cause; nothing is left running.
    */
-  async startTask(
+  async #startTask(
     id: string,
     layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
     urls: readonly string[],
@@ -133,7 +180,7 @@ export class RoomMediaOut {
   }
 
   /** A new layout for a running task (its jobs restart with it). False: no such task. */
-  async updateTask(
+  async #updateTask(
     id: string,
     layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
   ): Promise<boolean> {
@@ -145,7 +192,7 @@ export class RoomMediaOut {
     return true;
   }
 
-  async stopTask(id: string): Promise<boolean> {
+  async #stopTask(id: string): Promise<boolean> {
     const task = this.#tasks.get(id);
     if (!task) return false;
     this.#tasks.delete(id);
@@ -160,7 +207,7 @@ export class RoomMediaOut {
 
   // ---- mixing ----
 
-  async startMix(owner: Participant, input: unknown): Promise<{ streamId: string }> {
+  async #startMix(owner: Participant, input: unknown): Promise<{ streamId: string }> {
     const fail = (message: string) =>
       new ServerError(ErrorCode.START_MIX_TRANSCODE_FAILED, message);
     const missing = this.ctx.unavailable();
@@ -206,7 +253,7 @@ export class RoomMediaOut {
     return { streamId };
   }
 
-  async stopMix(owner: Participant): Promise<void> {
+  async #stopMix(owner: Participant): Promise<void> {
     const entry = this.#mixes.get(owner.userId);
     if (!entry) throw ServerError.wrongState('no mix is running: call startMixTranscode() first');
     await this.#endMix(entry);
@@ -236,7 +283,7 @@ export class RoomMediaOut {
 
   // ---- relays ----
 
-  async startRelay(owner: Participant, options: PublishCdnOptions): Promise<{ streamId: string }> {
+  async #startRelay(owner: Participant, options: PublishCdnOptions): Promise<{ streamId: string }> {
     const fail = (message: string) => new ServerError(ErrorCode.START_PUBLISH_CDN_FAILED, message);
     const missing = this.ctx.unavailable();
     if (missing) throw fail(`relaying to a CDN is not available on this server: ${missing}`);
@@ -286,7 +333,7 @@ export class RoomMediaOut {
     return { streamId };
   }
 
-  async stopRelay(owner: Participant): Promise<void> {
+  async #stopRelay(owner: Participant): Promise<void> {
     const entry = this.#relays.get(owner.userId);
     if (!entry)
       throw ServerError.wrongState('no stream is relayed: call startPublishCDNStream() first');
@@ -314,7 +361,7 @@ export class RoomMediaOut {
   // ---- the room ----
 
   /** The owner left: its mix and relay end. */
-  async ownerLeft(userId: string): Promise<void> {
+  async #ownerLeft(userId: string): Promise<void> {
     const relay = this.#relays.get(userId);
     if (relay) await this.#endRelay(relay).catch(() => undefined);
     const mix = this.#mixes.get(userId);
@@ -327,9 +374,14 @@ export class RoomMediaOut {
     this.#closed = true;
     if (this.#scheduled) clearTimeout(this.#scheduled);
     if (this.#recheck) clearInterval(this.#recheck);
-    const owners = new Set([...this.#mixes.keys(), ...this.#relays.keys()]);
-    await Promise.all([...owners].map((owner) => this.ownerLeft(owner)));
-    await Promise.all([...this.#tasks.keys()].map((id) => this.stopTask(id)));
+    // Not #serial (which refuses once closed): after whatever operation is under way.
+    const run = this.#queue.then(async () => {
+      const owners = new Set([...this.#mixes.keys(), ...this.#relays.keys()]);
+      for (const owner of owners) await this.#ownerLeft(owner);
+      for (const id of [...this.#tasks.keys()]) await this.#stopTask(id);
+    });
+    this.#queue = run.catch(() => undefined);
+    await run;
   }
 
   #job(
@@ -339,6 +391,8 @@ export class RoomMediaOut {
     owner: string | null,
     code: ErrorCodeValue,
   ): MediaOutJob {
+    const full = this.ctx.full();
+    if (full) throw new ServerError(code, full);
     const job = new MediaOutJob(
       {
         id,
