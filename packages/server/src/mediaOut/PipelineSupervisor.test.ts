@@ -21,8 +21,10 @@ function fakeGst(dir: string, mode: string): string {
     console.log('Setting pipeline to PLAYING ...');
     if (mode === 'refused') {
       console.error('ERROR: from element /GstPipeline:pipeline0/GstRtmp2Sink:rtmp2sink0: Connection refused: Could not connect to 127.0.0.1: Connection refused');
-      process.exit(1);
-    }
+      // gst-launch reports the position once more while it shuts down: not a started pipeline.
+      console.log('progressreport0 (00:00:01): 1 seconds');
+      setTimeout(() => process.exit(1), 100);
+    } else {
     let n = 0;
     const tick = setInterval(() => {
       if (mode === 'stall' && n >= 2) return;
@@ -36,6 +38,7 @@ function fakeGst(dir: string, mode: string): string {
       clearInterval(tick);
       setTimeout(() => process.exit(0), 20);
     });
+    }
   `;
 }
 

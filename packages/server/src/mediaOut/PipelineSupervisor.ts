@@ -157,7 +157,8 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     if (child !== this.#child) return;
     const { log } = this.options;
     const progress = PROGRESS_LINE.exec(line);
-    if (progress) {
+    // After an error, gst-launch's shutdown still reports the position: not a sign of life.
+    if (progress && !this.#lastError) {
       this.#lastProgressAt = Date.now();
       const seconds = Number(progress[1]) * 3600 + Number(progress[2]) * 60 + Number(progress[3]);
       if (this.#state === 'starting') {
@@ -168,6 +169,7 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
       this.safeEmit('progress', seconds);
       return;
     }
+    if (progress) return;
     if (line.startsWith('Setting pipeline to PLAYING')) this.safeEmit('playing');
     const error = ERROR_LINE.exec(line);
     if (error) {
