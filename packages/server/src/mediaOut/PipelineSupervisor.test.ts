@@ -31,7 +31,7 @@ function fakeGst(dir: string, mode: string): string {
       n++;
       console.log('progressreport0 (00:00:0' + (n % 10) + '): ' + n + ' seconds');
     }, 50);
-    if (mode === 'crash') setTimeout(() => process.exit(3), 300);
+    if (mode === 'crash') setTimeout(() => process.exit(3), 700);
     process.on('SIGINT', () => {
       fs.appendFileSync(dir + '/eos', 'eos\\n');
       if (mode === 'deaf') return;
@@ -105,7 +105,7 @@ describe('PipelineSupervisor', () => {
   });
 
   it('a run that lasted long enough resets the back-off', async () => {
-    const { sup } = supervisor('crash', { healthyAfterMs: 200 });
+    const { sup } = supervisor('crash', { healthyAfterMs: 600 });
     const delays: number[] = [];
     sup.on('restarting', (info) => delays.push(info.delayMs));
     await sup.start();
