@@ -159,9 +159,31 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
   update(layout: JobLayout): Promise<void> {
     return this.#serial(async () => {
       this.#layout = layout;
-      await this.#bind();
+      if (this.#boundAsWanted()) {
+        // Same tracks: the consumers keep flowing to the same ports; only the boxes change.
+        for (const input of this.#inputs) {
+          const user = layout.users.find(
+            (u) => u.userId === input.userId && u.streamType === input.streamType,
+          );
+          input.box = input.kind === 'video' ? (user?.box ?? null) : null;
+        }
+      } else {
+        await this.#bind();
+      }
       await this.#supervisor.replace();
     });
+  }
+
+  /** Whether the bound consumers are exactly the tracks the layout asks for now. */
+  #boundAsWanted(): boolean {
+    const wanted = this.#wanted();
+    const bound = this.#inputs.filter((i) => !i.consumer.closed);
+    return (
+      wanted.length === bound.length &&
+      wanted.every((w) =>
+        bound.some((b) => b.key === w.key && b.consumer.producerId === w.producerId),
+      )
+    );
   }
 
   /**
@@ -170,14 +192,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
    */
   refresh(): Promise<void> {
     return this.#serial(async () => {
-      const wanted = this.#wanted();
-      const bound = this.#inputs.filter((i) => !i.consumer.closed);
-      const same =
-        wanted.length === bound.length &&
-        wanted.every((w) =>
-          bound.some((b) => b.key === w.key && b.consumer.producerId === w.producerId),
-        );
-      if (same) return;
+      if (this.#boundAsWanted()) return;
       this.options.log.info({ job: this.id }, 'media-out inputs changed; restarting the pipeline');
       await this.#bind();
       await this.#supervisor.replace();
