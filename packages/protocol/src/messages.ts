@@ -62,6 +62,7 @@
  *     sent, at most 30 per second and 8 KB per second per sender.
  */
 import { z } from 'zod';
+import { MixConfigSchema, PublishCdnSchema } from './mediaOut.js';
 
 /** Bumped on any incompatible change; the server refuses other versions with a clear error. */
 export const PROTOCOL_VERSION = 1;
@@ -325,6 +326,25 @@ export const clientRequests = {
     data: z.object({ pc: z.literal('subscriber') }).strict(),
     result: empty,
   },
+  /**
+   * 12. Media out: `startMixTranscode()` (checked again by the server: see mediaOut.ts); the
+   * same streamId again changes the running mix's layout, another one replaces it. Refused
+   * with START_MIX_TRANSCODE_FAILED and the cause when the mix cannot run.
+   */
+  'start-mix-transcode': {
+    data: MixConfigSchema,
+    result: z.object({ streamId: z.string() }),
+  },
+  'stop-mix-transcode': { data: empty, result: empty },
+  /**
+   * `startPublishCDNStream()`: relays this client's mix when `streamId` names it, otherwise its
+   * own published stream, over RTMP to `url` or the application's configured URL template.
+   */
+  'start-publish-cdn': {
+    data: PublishCdnSchema,
+    result: z.object({ streamId: z.string() }),
+  },
+  'stop-publish-cdn': { data: empty, result: empty },
   leave: { data: empty, result: empty },
   ping: { data: empty, result: empty },
 } as const;

@@ -10,6 +10,7 @@ import { RemoteStream } from '../stream/RemoteStream.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { createLogger } from '../util/Logger.js';
 import { resolveSignalUrl } from '../util/serverUrl.js';
+import * as mediaOut from './mediaOut.js';
 import type { ConnectionState } from '../connectionState.js';
 import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../engine/ConnectionRecovery.js';
 import {
@@ -90,6 +91,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         }),
       onBanned: (error) => this.emit('client-banned', error as ClientBannedEvent),
       onFatalError: (error) => this.emit('error', error),
+      onMediaOutFailed: (error) => this.emit('error', error),
     };
   }
 
@@ -159,21 +161,23 @@ export class Client extends TypedEmitter<ClientEvents> {
       'use createClient({serverUrl}) to reach Parley through a proxy',
     );
   }
-  /** Not in Parley yet (CDN relay is a later issue). Rejects with NOT_SUPPORTED. */
-  async startPublishCDNStream(_options?: PublishCDNStreamOptions): Promise<void> {
-    throw notSupportedYet('startPublishCDNStream', 'CDN relay is planned');
+  /** Relays this client's mix (streamId naming it) or its own stream over RTMP (mediaOut.ts). */
+  async startPublishCDNStream(options?: PublishCDNStreamOptions): Promise<void> {
+    await mediaOut.startPublishCDNStream(
+      this.joinedSession('startPublishCDNStream').signal,
+      options,
+    );
   }
-  /** Not in Parley yet (CDN relay is a later issue). Rejects with NOT_SUPPORTED. */
   async stopPublishCDNStream(): Promise<void> {
-    throw notSupportedYet('stopPublishCDNStream', 'CDN relay is planned');
+    await mediaOut.stopPublishCDNStream(this.joinedSession('stopPublishCDNStream').signal);
   }
-  /** Not in Parley yet (mixing is a later issue). Rejects with NOT_SUPPORTED. */
-  async startMixTranscode(_config: MixTranscodeConfig): Promise<void> {
-    throw notSupportedYet('startMixTranscode', 'mixing is planned');
+  /** Mixes users of the room by a layout on the server (mediaOut.ts). */
+  async startMixTranscode(config: MixTranscodeConfig): Promise<void> {
+    const session = this.joinedSession('startMixTranscode');
+    await mediaOut.startMixTranscode(session.signal, session.joinData.userId, config);
   }
-  /** Not in Parley yet (mixing is a later issue). Rejects with NOT_SUPPORTED. */
   async stopMixTranscode(): Promise<void> {
-    throw notSupportedYet('stopMixTranscode', 'mixing is planned');
+    await mediaOut.stopMixTranscode(this.joinedSession('stopMixTranscode').signal);
   }
   /**
    * `updatePrivateMapKey` ({privateMapKey}): replaces this user's room permission in the

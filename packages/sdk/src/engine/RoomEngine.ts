@@ -91,6 +91,8 @@ export interface RoomEngineHandler {
   onBanned(error: RtcError, reason: BanReason): void;
   /** An unrecoverable failure while joined (reconnection failed); the session has ended. */
   onFatalError(error: RtcError): void;
+  /** A mix or relay of this client stopped while running (the server gave up on it). */
+  onMediaOutFailed?(error: RtcError): void;
 }
 
 export interface EngineJoinOptions {
@@ -593,6 +595,15 @@ export class RoomEngine {
       case 'error': {
         // A refusal without a request to answer (e.g. too many messages): nothing to undo.
         const { code, extraCode, message } = notification.data;
+        // A mix or relay that stopped while running (its pipeline gave up): v4's error event.
+        if (
+          code === ErrorCode.START_PUBLISH_CDN_FAILED ||
+          code === ErrorCode.START_MIX_TRANSCODE_FAILED
+        ) {
+          const error = new RtcError({ code, message });
+          this.fire(session, () => this.handler.onMediaOutFailed?.(error));
+          return;
+        }
         log.warn(`the server refused a message (${code}/${extraCode ?? '-'}): ${message}`);
         return;
       }

@@ -164,12 +164,40 @@ export interface MediaPipe extends Closable<ClosableEvents> {
   stats(): Promise<PipeStats>;
 }
 
+/** Where a plain (unencrypted RTP over UDP) consumer sends, on this machine: a media-out process. */
+export interface PlainConsumerOptions {
+  producerId: string;
+  /** The receiving process's address (loopback) and ports: RTP, and RTCP (sender reports). */
+  ip: string;
+  port: number;
+  rtcpPort: number;
+  /** Starts paused (resume() once the receiver listens). */
+  paused?: boolean;
+}
+
+/**
+ * A producer forwarded as plain RTP to a local process (media-out: mixing, relay, recording).
+ * The engine sends (no comedia: it does not wait for the receiver to send first). Closes with
+ * its producer ('parent-closed') or its worker.
+ */
+export interface MediaPlainConsumer extends Closable<ClosableEvents> {
+  readonly kind: TrackKind;
+  readonly producerId: string;
+  /** What it sends: the codec and payload type the receiver must depacketize. */
+  readonly rtpParameters: RtpParameters;
+  resume(): Promise<void>;
+  requestKeyframe(): Promise<void>;
+  stats(): Promise<RtpStreamStats>;
+}
+
 /** The media of one room; may span several workers. */
 export interface MediaRouter extends Closable<MediaRouterEvents> {
   readonly rtpCapabilities: RtpCapabilities;
   createTransport(role: 'publisher' | 'subscriber'): Promise<MediaTransport>;
   /** One end of a media pipe to this room on another node (see MediaPipe). */
   createPipe(): Promise<MediaPipe>;
+  /** A producer of this room sent as plain RTP to a local process (see MediaPlainConsumer). */
+  createPlainConsumer(options: PlainConsumerOptions): Promise<MediaPlainConsumer>;
   /** Worker process ids this room uses now (tests, metrics). */
   readonly workerPids: readonly number[];
 }

@@ -15,6 +15,7 @@ import type { Participant } from '../room/Participant.js';
 import type { LeaveReason, Room } from '../room/Room.js';
 import { CustomMessageRelay } from '../room/CustomMessageRelay.js';
 import { SeiRelay } from '../room/SeiRelay.js';
+import type { RoomMediaOut } from '../mediaOut/RoomMediaOut.js';
 
 type Handlers = { [M in ClientRequestMethod]?: (data: ClientRequestData<M>) => Promise<unknown> };
 
@@ -28,6 +29,8 @@ export class Session {
     readonly room: Room,
     readonly participant: Participant,
     log: Logger,
+    /** The room's media out (mixing, CDN relay), made when first asked. */
+    mediaOut: () => RoomMediaOut,
     /** Verifies a new privateMapKey for this user and room: its privilege bits, or throws. */
     verifyPrivateMapKey: (privateMapKey: string) => number,
   ) {
@@ -47,6 +50,16 @@ export class Session {
       sei: async (d) => this.#sei.relay(room, p, d),
       'custom-message': async (d) => this.#custom.relay(room, p, d),
       'restart-ice': () => room.restartSubscriberIce(p),
+      'start-mix-transcode': (d) => mediaOut().startMix(p, d),
+      'stop-mix-transcode': async () => {
+        await mediaOut().stopMix(p);
+        return {};
+      },
+      'start-publish-cdn': (d) => mediaOut().startRelay(p, d),
+      'stop-publish-cdn': async () => {
+        await mediaOut().stopRelay(p);
+        return {};
+      },
       ping: async () => ({}),
       leave: async () => {
         await room.leave(p, 'leave');
