@@ -48,6 +48,19 @@ describe('TRTC v5: a call between two v5 users', () => {
       await trtc.startLocalAudio();
       await trtc.startLocalVideo({ view: 'local', option: { profile: '480p' } });
     });
+    // PUBLISH_STATE_CHANGED: starting → started for each kind, in that order.
+    const publishStates = (await v5Events(alice.page))
+      .filter((e) => e.name === 'publish-state-changed')
+      .map(
+        (e) =>
+          `${e.payload.mediaType as string}:${e.payload.prevState as string}>${e.payload.state as string}`,
+      );
+    expect(publishStates).toEqual([
+      'audio:stopped>starting',
+      'audio:starting>started',
+      'video:stopped>starting',
+      'video:starting>started',
+    ]);
     // The local preview: the SDK's <video> appended after the page's overlay, a direct child.
     expect(
       await alice.page.evaluate(() =>
@@ -225,6 +238,12 @@ describe('TRTC v5: a call between two v5 users', () => {
     await waitForEvent(bob.page, 'remote-video-unavailable', {
       userId: 'alice',
       streamType: 'main',
+    });
+    await waitForEvent(alice.page, 'publish-state-changed', {
+      mediaType: 'video',
+      state: 'stopped',
+      prevState: 'started',
+      reason: 'api-call',
     });
     expect(
       await alice.page.evaluate(() =>

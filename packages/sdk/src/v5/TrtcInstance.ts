@@ -140,7 +140,18 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       },
       deps,
     );
-    this.local = new LocalMedia(this.engine, () => this.mayPublish());
+    this.local = new LocalMedia(
+      this.engine,
+      () => this.mayPublish(),
+      (mediaType, state, prevState, reason, error) =>
+        this.emit('publish-state-changed', {
+          mediaType,
+          state,
+          prevState,
+          ...(reason ? { reason } : {}),
+          ...(error === undefined ? {} : { error: toV5Error(error, 'startLocal') }),
+        }),
+    );
     this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
     this.localVolume = new LocalVolume(
       () => this.local.track('audio'),
@@ -458,8 +469,16 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     this.screen = null;
     this.screenView?.stop();
     this.screenView = null;
-    if (stream?.isPublished() && this.engine.joined) {
-      void this.engine.unpublish(stream, 'stopScreenShare').catch(() => undefined);
+    if (stream?.isPublished()) {
+      this.emit('publish-state-changed', {
+        mediaType: 'screen',
+        state: 'stopped',
+        prevState: 'started',
+        reason: 'api-call',
+      });
+      if (this.engine.joined) {
+        void this.engine.unpublish(stream, 'stopScreenShare').catch(() => undefined);
+      }
     }
     stream?.close();
   }
@@ -467,11 +486,26 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private async publishScreen(fn: string): Promise<void> {
     const stream = this.screen;
     if (!stream || !this.screenPublish || !this.mayPublish() || stream.isPublished()) return;
+    const report = (state: 'started' | 'stopped', error?: V5RtcError): void =>
+      this.emit('publish-state-changed', {
+        mediaType: 'screen',
+        state,
+        prevState: 'starting',
+        ...(error ? { reason: 'error' as const, error } : {}),
+      });
+    this.emit('publish-state-changed', {
+      mediaType: 'screen',
+      state: 'starting',
+      prevState: 'stopped',
+    });
     try {
       await this.engine.publish(stream, 'auxiliary', fn);
     } catch (error) {
-      throw toV5Error(error, fn);
+      const failure = toV5Error(error, fn);
+      report('stopped', failure);
+      throw failure;
     }
+    report('started');
   }
 
   // ---- remote media ----------------------------------------------------------------------------

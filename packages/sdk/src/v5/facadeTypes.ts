@@ -116,6 +116,13 @@ export interface V5Events {
     seiPayloadType: number;
   };
   statistics: TRTCStatistics;
+  'publish-state-changed': {
+    mediaType: 'audio' | 'video' | 'screen';
+    state: 'starting' | 'started' | 'stopped';
+    prevState: 'starting' | 'started' | 'stopped';
+    reason?: 'timeout' | 'error' | 'api-call';
+    error?: V5RtcError;
+  };
   'video-play-state-changed': {
     userId: string;
     streamType: V5StreamType;
