@@ -27,6 +27,7 @@ import {
 } from './engineErrors.js';
 import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
+import { DeviceWatcher } from './DeviceWatcher.js';
 import { LocalVolume } from './LocalVolume.js';
 import { Statistics } from './Statistics.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
@@ -60,6 +61,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private readonly local: LocalMedia;
   private readonly localVolume: LocalVolume;
   private readonly statistics: Statistics;
+  private readonly devices: DeviceWatcher;
   private readonly remote: RemoteMedia;
   private screen: LocalStream | null = null;
   private screenView: import('./VideoView.js').VideoView | null = null;
@@ -153,6 +155,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         }),
     );
     this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
+    this.devices = new DeviceWatcher((change) => this.emit('device-changed', change));
     this.localVolume = new LocalVolume(
       () => this.local.track('audio'),
       () => !this.engine.joined,
@@ -276,6 +279,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     if (this.destroyed) return;
     this.destroyed = true;
     this.localVolume.stop();
+    this.devices.stop();
     void this.exitRoom().finally(() => {
       void this.local.stop('audio');
       void this.local.stop('video');
