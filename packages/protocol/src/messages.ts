@@ -124,6 +124,23 @@ export type TrackKind = z.infer<typeof TrackKindSchema>;
 export const RemoteVideoTypeSchema = z.enum(['big', 'small']);
 export type RemoteVideoType = z.infer<typeof RemoteVideoTypeSchema>;
 
+/**
+ * Which simulcast layer a viewer gets of a dual stream publisher's video, and why: `app`, the
+ * one asked for (big unless `remote-video-type` said small); `estimate`, a lower one because
+ * the server's estimate of the viewer's downlink does not cover it; `hold`, a lower one kept
+ * after a sustained shortfall until the path shows room again.
+ */
+export const VideoLayerReasonSchema = z.enum(['app', 'estimate', 'hold']);
+export type VideoLayerReason = z.infer<typeof VideoLayerReasonSchema>;
+export const VideoLayerSchema = z.object({
+  userId: z.string().max(256),
+  streamType: StreamTypeSchema,
+  /** null: nothing sent yet (or paused). */
+  layer: RemoteVideoTypeSchema.nullable(),
+  reason: VideoLayerReasonSchema,
+});
+export type VideoLayer = z.infer<typeof VideoLayerSchema>;
+
 export const RoleSchema = z.enum(['anchor', 'audience']);
 export type Role = z.infer<typeof RoleSchema>;
 
@@ -277,6 +294,11 @@ export const clientRequests = {
   'remote-video-type': {
     data: z.object({ userId, streamType: StreamTypeSchema, type: RemoteVideoTypeSchema }),
     result: empty,
+  },
+  /** The layer this session gets of each dual stream video it receives, and why. */
+  'video-layers': {
+    data: empty,
+    result: z.object({ layers: z.array(VideoLayerSchema).max(200) }),
   },
   sei: {
     data: z.object({ payloadType: seiPayloadType, data: seiData }),

@@ -44,6 +44,8 @@ import { ServerError } from './ServerError.js';
 import { Session } from './signal/Session.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
+import { createWhipHttp } from './whip/whipHttp.js';
+import { WhipService } from './whip/WhipService.js';
 
 /** Frames above the protocol limit get an error; far above it the socket is closed. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
@@ -67,6 +69,8 @@ export class ParleyServer {
   readonly logs: LogStore;
   /** Server API, callbacks, metrics and admin console, over the room directory. */
   readonly ops: Operations;
+  /** WHIP ingest and WHEP playback (whip/). */
+  readonly whip: WhipService;
   readonly #directory: RoomManagerDirectory;
   readonly #logTokens = new LogTokens();
   readonly #logTokenOf = new WeakMap<Session, string>();
@@ -131,6 +135,28 @@ export class ParleyServer {
       ...(config.dataDir ? { dir: config.dataDir } : {}),
       log: this.log,
     });
+    this.whip = new WhipService({
+      rooms: this.rooms,
+      engine: this.engine,
+      config: config.whip,
+      log: this.log,
+      auth: {
+        checkRate: (ip) => this.#edge.checkJoin(ip, 'whip'),
+        verifyUser: (sdkAppId, userId, userSig) => this.#auth.verifyUser(sdkAppId, userId, userSig),
+        verifyRoomPermission: (sdkAppId, userId, ref, key) =>
+          this.#auth.verifyRoomPermission(sdkAppId, userId, ref, key).privilege,
+        checkJoin: (sdkAppId, ref, userId, hasKey) =>
+          this.ops.checkJoin(sdkAppId, ref, userId, hasKey),
+      },
+      noteJoin: (participant, ip) => this.#directory.noteJoin(participant, 'whip', ip),
+      ...(config.turn ? { iceServers: (userId) => iceServersFor(config.turn!, userId) } : {}),
+    });
+    // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
+    const whipHttp = createWhipHttp(
+      this.whip,
+      this.log,
+      config.cluster ? 'WHIP and WHEP are not available in cluster mode yet' : undefined,
+    );
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
@@ -138,6 +164,7 @@ export class ParleyServer {
       isReady: () => this.#ready,
       outOfService: () => this.#cluster?.steppedDown ?? null,
       operations: (req, res, url) => this.ops.handleHttp(req, res, url),
+      whip: whipHttp,
       log: this.log,
       origins: this.#edge.origins,
       logs: createLogApi({
@@ -259,6 +286,7 @@ export class ParleyServer {
   async close(): Promise<void> {
     this.#ready = false;
     clearInterval(this.#sweeper);
+    await this.whip.close();
     for (const session of [...this.#sessionsByToken.values()]) await session.leave('leave');
     for (const connection of this.#connections) connection.terminate();
     this.#wss.close();
@@ -439,10 +467,17 @@ export class ParleyServer {
     } catch (error) {
       this.#joined.delete(signal);
       this.#logTokens.retire(logToken);
-      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId);
+      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId, epoch);
       throw error;
     }
     const { room, snapshot } = joined;
+    if (this.#cluster?.steppedDown) {
+      // The node left the cluster while this join was under way: the client goes elsewhere.
+      await room.release(participant.userId, participant.epoch);
+      this.#joined.delete(signal);
+      this.#logTokens.retire(logToken);
+      throw this.#cluster.leftCluster();
+    }
     const session = this.#session(room, participant);
     this.#logTokenOf.set(session, logToken);
     this.#sessionsByToken.set(participant.resumeToken, session);
@@ -551,6 +586,11 @@ export class ParleyServer {
         ...state,
         epoch,
       });
+      if (cluster.steppedDown) {
+        // The node left the cluster while this resume was under way: it goes on elsewhere.
+        await room.release(participant.userId, participant.epoch);
+        throw cluster.resumeUnavailable();
+      }
       const session = this.#session(room, participant);
       this.#sessionsByToken.set(resumeToken, session);
       if (record.logToken) {

@@ -26,6 +26,8 @@ export interface HttpAppOptions {
   operations?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** `/v1/logs` (see logApi.ts); 404 when absent. */
   logs?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+  /** `/whip/…` and `/whep/…` (whip/whipHttp.ts), OPTIONS included: true when it handled it. */
+  whip?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Which page origins may use the API; default: any. */
   origins?: OriginPolicy;
 }
@@ -129,6 +131,7 @@ export function createHttpApp(options: HttpAppOptions) {
       log.warn({ origin, path: url.pathname }, 'http request refused: origin not allowed');
       return sendJson(res, 403, { error: origins.refusal(origin) });
     }
+    if (options.whip && (await options.whip(req, res, url))) return;
     if (req.method === 'OPTIONS') {
       res.writeHead(204);
       res.end();

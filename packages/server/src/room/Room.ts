@@ -23,6 +23,7 @@ import {
   type StreamInfo,
   type StreamType,
   type TrackKind,
+  type VideoLayer,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { MediaEngine, MediaProducer, MediaRouter } from '../media/MediaEngine.js';
@@ -386,6 +387,15 @@ export class Room extends SafeEmitter<RoomEvents> {
     );
   }
 
+  /**
+   * The layer the participant gets of each dual stream video it receives, and why
+   * (`video-layers`, the admin console, /metrics). Read at once: nothing waits in the queue.
+   */
+  videoLayers(participant: Participant): VideoLayer[] {
+    this.#assertIn(participant);
+    return this.#subscriptions.videoLayers(participant);
+  }
+
   /** Subscribes to everything visible in the room (autoSubscribe at join). */
   subscribeToAll(participant: Participant): Promise<void> {
     return this.#run(async () => {
@@ -402,10 +412,15 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#request(participant, () => this.#subscriptions.restartIce(participant));
   }
 
-  /** After a resume: the client may have missed an offer while its socket was down. */
+  /**
+   * After a resume: the client may have missed an offer while its socket was down, and its
+   * media path was likely down as long (keyframes both ways, see Subscriptions).
+   */
   resumed(participant: Participant): void {
     void this.#run(() => {
+      if (participant.left) return;
       if (participant.subscriber) this.#dirty.add(participant);
+      this.#subscriptions.requestKeyframes(participant);
     });
   }
 

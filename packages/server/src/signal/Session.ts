@@ -40,6 +40,7 @@ export class Session {
       unsubscribe: (d) => room.unsubscribe(p, d),
       mute: (d) => room.mute(p, d),
       'remote-video-type': (d) => room.setRemoteVideoType(p, d),
+      'video-layers': async () => ({ layers: room.videoLayers(p) }),
       'switch-role': (d) => room.switchRole(p, d.role),
       'update-private-map-key': async (d) =>
         room.updatePrivilege(p, verifyPrivateMapKey(d.privateMapKey)),
