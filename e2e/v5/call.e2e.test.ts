@@ -48,6 +48,19 @@ describe('TRTC v5: a call between two v5 users', () => {
       await trtc.startLocalAudio();
       await trtc.startLocalVideo({ view: 'local', option: { profile: '480p' } });
     });
+    // PUBLISH_STATE_CHANGED: starting → started for each kind, in that order.
+    const publishStates = (await v5Events(alice.page))
+      .filter((e) => e.name === 'publish-state-changed')
+      .map(
+        (e) =>
+          `${e.payload.mediaType as string}:${e.payload.prevState as string}>${e.payload.state as string}`,
+      );
+    expect(publishStates).toEqual([
+      'audio:stopped>starting',
+      'audio:starting>started',
+      'video:stopped>starting',
+      'video:starting>started',
+    ]);
     // The local preview: the SDK's <video> appended after the page's overlay, a direct child.
     expect(
       await alice.page.evaluate(() =>
@@ -226,6 +239,12 @@ describe('TRTC v5: a call between two v5 users', () => {
       userId: 'alice',
       streamType: 'main',
     });
+    await waitForEvent(alice.page, 'publish-state-changed', {
+      mediaType: 'video',
+      state: 'stopped',
+      prevState: 'started',
+      reason: 'api-call',
+    });
     expect(
       await alice.page.evaluate(() =>
         [...document.getElementById('local')!.children].map((c) => c.tagName),
@@ -318,7 +337,7 @@ describe('TRTC v5: a call between two v5 users', () => {
     expect(bob.pageErrors).toEqual([]);
   });
 
-  it('an instance without a room reports its microphone in AUDIO_VOLUME as the user ""', async () => {
+  it('an instance without a room: AUDIO_VOLUME of its microphone as the user "", DEVICE_CHANGED', async () => {
     const { page, pageErrors } = await openV5Page(env.browser, env.app.origin);
     await page.evaluate(async () => {
       const { trtc } = window as unknown as {
@@ -342,6 +361,24 @@ describe('TRTC v5: a call between two v5 users', () => {
     expect(result).toHaveLength(1);
     expect(result[0]!.userId).toBe('');
     expect(result[0]!.volume).toBeLessThanOrEqual(100);
+
+    // DEVICE_CHANGED: a camera plugged in (the browser's list grows, then devicechange).
+    await page.evaluate(() => {
+      const media = navigator.mediaDevices;
+      const real = media.enumerateDevices.bind(media);
+      media.enumerateDevices = async () => [
+        ...(await real()),
+        {
+          kind: 'videoinput',
+          deviceId: 'usb-cam',
+          groupId: 'usb',
+          label: 'USB camera',
+        } as MediaDeviceInfo,
+      ];
+      media.dispatchEvent(new Event('devicechange'));
+    });
+    const plugged = await waitForEvent(page, 'device-changed', { type: 'camera', action: 'add' });
+    expect(plugged.payload.device).toMatchObject({ deviceId: 'usb-cam', label: 'USB camera' });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -80,6 +80,10 @@ describe('v4 and v5 users in one room', () => {
       await trtc.startScreenShare({ view: null });
     });
 
+    await waitForEvent(bob.page, 'publish-state-changed', {
+      mediaType: 'screen',
+      state: 'started',
+    });
     // v5 sees the v4 user's main and auxiliary streams as main and sub.
     await waitForEvent(bob.page, 'remote-user-enter', { userId: 'alice4' });
     await waitForEvent(bob.page, 'remote-video-available', {

@@ -23,6 +23,15 @@ import { VideoView, type FillMode } from './VideoView.js';
 
 const log = createLogger('v5-local');
 
+export type PublishState = 'starting' | 'started' | 'stopped';
+export type PublishStateReport = (
+  kind: TrackKind,
+  state: PublishState,
+  prevState: PublishState,
+  reason?: 'error' | 'api-call',
+  error?: unknown,
+) => void;
+
 interface Captured {
   track: MediaStreamTrack;
   /** Opened by the SDK (stopped on stop*), not an app-given track. */
@@ -43,6 +52,8 @@ export class LocalMedia {
     private readonly engine: RoomEngine,
     /** Whether the tracks may be published now (in a room, as an anchor). */
     private readonly mayPublish: () => boolean,
+    /** v5's PUBLISH_STATE_CHANGED for the camera and microphone. */
+    private readonly onPublishState: PublishStateReport = () => undefined,
   ) {}
 
   has(kind: TrackKind): boolean {
@@ -236,15 +247,55 @@ export class LocalMedia {
 
   /** Makes the published stream hold exactly the tracks to publish now. */
   sync(): Promise<void> {
-    const run = this.queue.then(() => this.syncNow());
+    const run = this.queue.then(() => this.syncReporting());
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   /** The room is gone (exitRoom, kicked): the engine already dropped the publication. */
   forgetPublication(): void {
+    const before = this.publishedKinds();
     this.stream?.setPublisher(null);
     this.stream = null;
+    for (const kind of before) this.onPublishState(kind, 'stopped', 'started', 'api-call');
+  }
+
+  /** The kinds the published stream carries now. */
+  private publishedKinds(): TrackKind[] {
+    const stream = this.stream;
+    if (!stream?.isPublished()) return [];
+    return (['audio', 'video'] as const).filter((kind) =>
+      kind === 'audio' ? stream.hasAudio() : stream.hasVideo(),
+    );
+  }
+
+  /** syncNow with PUBLISH_STATE_CHANGED: starting → started (or stopped with the error). */
+  private async syncReporting(): Promise<void> {
+    const before = this.publishedKinds();
+    const starting = (['audio', 'video'] as const).filter((kind) => {
+      const c = this.captured[kind];
+      return c !== undefined && c.publish && this.mayPublish() && !before.includes(kind);
+    });
+    for (const kind of starting) this.onPublishState(kind, 'starting', 'stopped');
+    try {
+      await this.syncNow();
+    } catch (error) {
+      const now = this.publishedKinds();
+      for (const kind of starting.filter((k) => !now.includes(k))) {
+        this.onPublishState(kind, 'stopped', 'starting', 'error', error);
+      }
+      throw error;
+    }
+    const after = this.publishedKinds();
+    for (const kind of after.filter((k) => !before.includes(k))) {
+      this.onPublishState(kind, 'started', 'starting');
+    }
+    for (const kind of starting.filter((k) => !after.includes(k))) {
+      this.onPublishState(kind, 'stopped', 'starting', 'api-call');
+    }
+    for (const kind of before.filter((k) => !after.includes(k))) {
+      this.onPublishState(kind, 'stopped', 'started', 'api-call');
+    }
   }
 
   private async syncNow(): Promise<void> {

@@ -27,6 +27,7 @@ import {
 } from './engineErrors.js';
 import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
+import { DeviceWatcher } from './DeviceWatcher.js';
 import { LocalVolume } from './LocalVolume.js';
 import { Statistics } from './Statistics.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
@@ -60,6 +61,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private readonly local: LocalMedia;
   private readonly localVolume: LocalVolume;
   private readonly statistics: Statistics;
+  private readonly devices: DeviceWatcher;
   private readonly remote: RemoteMedia;
   private screen: LocalStream | null = null;
   private screenView: import('./VideoView.js').VideoView | null = null;
@@ -140,8 +142,20 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       },
       deps,
     );
-    this.local = new LocalMedia(this.engine, () => this.mayPublish());
+    this.local = new LocalMedia(
+      this.engine,
+      () => this.mayPublish(),
+      (mediaType, state, prevState, reason, error) =>
+        this.emit('publish-state-changed', {
+          mediaType,
+          state,
+          prevState,
+          ...(reason ? { reason } : {}),
+          ...(error === undefined ? {} : { error: toV5Error(error, 'startLocal') }),
+        }),
+    );
     this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
+    this.devices = new DeviceWatcher((change) => this.emit('device-changed', change));
     this.localVolume = new LocalVolume(
       () => this.local.track('audio'),
       () => !this.engine.joined,
@@ -265,6 +279,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     if (this.destroyed) return;
     this.destroyed = true;
     this.localVolume.stop();
+    this.devices.stop();
     void this.exitRoom().finally(() => {
       void this.local.stop('audio');
       void this.local.stop('video');
@@ -458,8 +473,16 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     this.screen = null;
     this.screenView?.stop();
     this.screenView = null;
-    if (stream?.isPublished() && this.engine.joined) {
-      void this.engine.unpublish(stream, 'stopScreenShare').catch(() => undefined);
+    if (stream?.isPublished()) {
+      this.emit('publish-state-changed', {
+        mediaType: 'screen',
+        state: 'stopped',
+        prevState: 'started',
+        reason: 'api-call',
+      });
+      if (this.engine.joined) {
+        void this.engine.unpublish(stream, 'stopScreenShare').catch(() => undefined);
+      }
     }
     stream?.close();
   }
@@ -467,11 +490,26 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private async publishScreen(fn: string): Promise<void> {
     const stream = this.screen;
     if (!stream || !this.screenPublish || !this.mayPublish() || stream.isPublished()) return;
+    const report = (state: 'started' | 'stopped', error?: V5RtcError): void =>
+      this.emit('publish-state-changed', {
+        mediaType: 'screen',
+        state,
+        prevState: 'starting',
+        ...(error ? { reason: 'error' as const, error } : {}),
+      });
+    this.emit('publish-state-changed', {
+      mediaType: 'screen',
+      state: 'starting',
+      prevState: 'stopped',
+    });
     try {
       await this.engine.publish(stream, 'auxiliary', fn);
     } catch (error) {
-      throw toV5Error(error, fn);
+      const failure = toV5Error(error, fn);
+      report('stopped', failure);
+      throw failure;
     }
+    report('started');
   }
 
   // ---- remote media ----------------------------------------------------------------------------

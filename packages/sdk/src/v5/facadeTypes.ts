@@ -5,6 +5,7 @@
 import type { NetworkQualityEvent } from '../engine/networkQuality.js';
 import type { RtcError as V5RtcError } from './errors.js';
 import type { TRTCStatistics } from './types.js';
+import type { DeviceChange } from './DeviceWatcher.js';
 import type { V5StreamType } from './RemoteMedia.js';
 import type { ViewTarget } from './VideoView.js';
 
@@ -116,6 +117,14 @@ export interface V5Events {
     seiPayloadType: number;
   };
   statistics: TRTCStatistics;
+  'device-changed': DeviceChange;
+  'publish-state-changed': {
+    mediaType: 'audio' | 'video' | 'screen';
+    state: 'starting' | 'started' | 'stopped';
+    prevState: 'starting' | 'started' | 'stopped';
+    reason?: 'timeout' | 'error' | 'api-call';
+    error?: V5RtcError;
+  };
   'video-play-state-changed': {
     userId: string;
     streamType: V5StreamType;

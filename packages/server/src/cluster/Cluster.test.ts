@@ -188,6 +188,24 @@ describe('a room across two nodes', () => {
     await until(() => b.server.cluster!.relays.list().length === 0, 'the relay closed');
   });
 
+  it('relays custom messages (v5 sendCustomMessage) to the members of the other node, in order', async () => {
+    const [a, b] = [await node('node-a'), await node('node-b')];
+    await until(() => a.server.cluster!.signalUrls().length === 2, 'both nodes see each other');
+    const alice = await join(a, 'alice');
+    const bob = await join(b, 'bob');
+    await alice.client.waitFor((f) => f.method === 'peer-join' && f.data?.userId === 'bob');
+    for (const seq of [1, 2]) {
+      const sent = await alice.client.request('custom-message', { cmdId: 3, seq, data: 'AQID' });
+      expect(sent.ok).toBe(true);
+    }
+    for (const seq of [1, 2]) {
+      const got = await bob.client.waitFor(
+        (f) => f.method === 'custom-message' && f.data?.seq === seq,
+      );
+      expect(got.data).toEqual({ userId: 'alice', cmdId: 3, seq, data: 'AQID' });
+    }
+  });
+
   it('keeps one session per userId across nodes: the later join wins', async () => {
     const [a, b] = [await node('node-a'), await node('node-b')];
     const first = await join(a, 'dana');
