@@ -431,7 +431,8 @@ export class WhipService {
       const privilege = privateMapKey
         ? auth.verifyRoomPermission(sdkAppId, userId, ref, privateMapKey)
         : null;
-      const refusal = auth.checkJoin(sdkAppId, ref, userId, privateMapKey !== undefined);
+      // Only a key that was verified counts: an empty one is none (privilege null grants all).
+      const refusal = auth.checkJoin(sdkAppId, ref, userId, privilege !== null);
       if (refusal) throw new WhipError(403, refusal.message);
       return privilege;
     } catch (error) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '@parley/protocol';
-import { genUserSig } from '@parley/usersig';
+import { genPrivateMapKey, genUserSig, Privilege } from '@parley/usersig';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { FakeEngine } from '../media/fake/FakeEngine.js';
@@ -399,6 +399,77 @@ describe('WHIP with TURN configured and a join rate of 1 per second per IP', () 
       );
     } finally {
       await turnServer.close();
+    }
+  });
+});
+
+describe('WHIP and WHEP with PARLEY_REQUIRE_PRIVATE_MAP_KEY=1', () => {
+  it('refuses a POST without a key, with an empty or a bad one (403); a key without receive bits plays nothing', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whip-pmk-')),
+      PARLEY_REQUIRE_PRIVATE_MAP_KEY: '1',
+      ...TEST_CLIENT_LIMITS,
+    });
+    const keyed = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await keyed.listen();
+    try {
+      const id = config.sdkAppId;
+      const token = (userId: string) =>
+        genUserSig({ sdkAppId: id, key: config.secretKey, userId, expire: 600 });
+      const mapKey = (userId: string, privilege: number) =>
+        genPrivateMapKey({ sdkAppId: id, key: config.secretKey, userId, roomId: 9, privilege });
+      const send = async (path: string, body: string, userId: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token(userId)}` },
+          body,
+        });
+        return { status: res.status, error: res.status >= 400 ? await res.text() : '' };
+      };
+      const offer = await av();
+      const whipPath = `/whip/${id}/obs?roomId=9`;
+      for (const query of ['', '&privateMapKey=', '&privateMapKey=nonsense']) {
+        const res = await send(whipPath + query, offer, 'obs');
+        expect(res.status, `WHIP ${query}: ${res.error}`).toBe(403);
+      }
+      expect(keyed.rooms.get(id, { kind: 'number', id: 9 })).toBeUndefined();
+      // A good key lets the publisher in.
+      const published = await send(
+        `${whipPath}&privateMapKey=${mapKey('obs', Privilege.ALL)}`,
+        offer,
+        'obs',
+      );
+      expect(published.status, published.error).toBe(201);
+      const player = await playerOffer(['audio', 'video']);
+      const whepPath = `/whep/${id}/obs?roomId=9`;
+      for (const query of ['', '&privateMapKey=', '&privateMapKey=nonsense']) {
+        const res = await send(whepPath + query, player, 'eve');
+        expect(res.status, `WHEP ${query}: ${res.error}`).toBe(403);
+      }
+      // Entering without the receive bits: as for a v4 member, the stream is not there for it.
+      const blind = await send(
+        `${whepPath}&privateMapKey=${mapKey('eve', Privilege.ENTER_ROOM | Privilege.SEND_AUDIO)}`,
+        player,
+        'eve',
+      );
+      expect(blind.status).toBe(404);
+      expect(blind.error).toMatch(/no main stream this viewer may receive/);
+      expect(keyed.whip.size).toBe(1);
+      const seen = await send(
+        `${whepPath}&privateMapKey=${mapKey('eve', Privilege.ENTER_ROOM | Privilege.RECV_VIDEO)}`,
+        player,
+        'eve',
+      );
+      expect(seen.status, seen.error).toBe(201);
+      expect(keyed.whip.size).toBe(2);
+    } finally {
+      await keyed.close();
     }
   });
 });

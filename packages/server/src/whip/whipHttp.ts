@@ -241,7 +241,8 @@ export function createWhipHttp(service: WhipService, log: Logger, unavailable?: 
     const ref = roomOf(url);
     const streamType = kind === 'whep' ? streamTypeOf(url) : 'main';
     const offer = await readBody(req, MAX_OFFER_BYTES);
-    const privateMapKey = url.searchParams.get('privateMapKey') ?? undefined;
+    // An empty ?privateMapKey= is no key (as a v4 join's empty privateMapKey is).
+    const privateMapKey = url.searchParams.get('privateMapKey') || undefined;
     const address = {
       sdkAppId: endpoint.sdkAppId,
       ref,
