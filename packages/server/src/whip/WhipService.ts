@@ -141,6 +141,7 @@ export class WhipService {
     const problem = PublishOffer.problem(sdp);
     if (problem) throw new WhipError(400, problem);
     const offered = readOffer(sdp);
+    await this.#checkPublishable(sdkAppId, ref, userId, sdp, offered.tracks);
     const participant = new Participant(
       userId,
       'anchor',
@@ -184,6 +185,50 @@ export class WhipService {
       'WHIP session published',
     );
     return { session, answer, iceServers: this.options.iceServers?.(userId) ?? [] };
+  }
+
+  /**
+   * What room.publish would refuse after the join, checked before it: joining ends the live
+   * session of the userId in the room (the newer wins), which a refused offer must not do.
+   * Without the room there is no such session, and publish checks it all the same.
+   */
+  async #checkPublishable(
+    sdkAppId: number,
+    ref: RoomRef,
+    userId: string,
+    sdp: string,
+    tracks: readonly { mid: string }[],
+  ): Promise<void> {
+    const room = this.options.rooms.get(sdkAppId, ref);
+    if (!room || room.closed) return;
+    const media = await room.ensureMedia();
+    let offer: PublishOffer;
+    try {
+      offer = new PublishOffer(sdp, media.rtpCapabilities.codecs);
+    } catch (error) {
+      if (error instanceof SdpError) {
+        throw new WhipError(400, `publish offer refused: ${error.message}`);
+      }
+      throw error;
+    }
+    if (!tracks.some((t) => offer.tracks.some((o) => o.mid === t.mid))) {
+      throw new WhipError(
+        400,
+        "publish offer refused: none of its sections carries one of the room's codecs (Opus, VP8, H264)",
+      );
+    }
+    const { maxPublishersPerRoom } = room.limits;
+    let publishers = 0;
+    for (const p of room.participants.values()) {
+      if (p.userId !== userId && p.streams.size > 0) publishers++;
+    }
+    if (publishers >= maxPublishersPerRoom) {
+      throw new WhipError(
+        429,
+        `room ${String(ref.id)} has ${publishers} members publishing, the limit of this server (PARLEY_MAX_PUBLISHERS_PER_ROOM) is ${maxPublishersPerRoom}`,
+        { 'Retry-After': '10' },
+      );
+    }
   }
 
   /**

@@ -275,6 +275,38 @@ describe('WHIP', () => {
     v4.close();
   });
 
+  it('a POST whose offer cannot be published leaves the live session of its userId and the room untouched', async () => {
+    const roomId = nextRoom();
+    const alice = await member('alice', roomId);
+    const live = await whip('obs', roomId);
+    await alice.waitFor((f) => f.method === 'stream-added');
+    const path = `/whip/${sdkAppId}/obs?roomId=${roomId}`;
+    const offer = await av();
+    const noSsrc = offer
+      .split('\r\n')
+      .filter((l) => !l.startsWith('a=ssrc'))
+      .join('\r\n');
+    const refused = await post(path, noSsrc, { token: sig('obs') });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/names no SSRC/);
+    // Only codecs the room does not carry (every codec renamed to one nobody knows).
+    const alien = offer.replace(/^a=rtpmap:(\d+) /gm, 'a=rtpmap:$1 x-');
+    const noCodec = await post(path, alien, { token: sig('obs') });
+    expect(noCodec.status).toBe(400);
+    expect(await noCodec.text()).toMatch(/codecs/);
+    // The first session is still live: DELETE ends it, which the room sees once.
+    expect(server.whip.size).toBe(1);
+    expect((await del(live.location, live.token)).status).toBe(200);
+    await alice.waitFor((f) => f.method === 'peer-leave');
+    expect(alice.notifications('peer-join').map((f) => f.data)).toEqual([
+      { userId: 'obs', role: 'anchor' },
+    ]);
+    expect(alice.notifications('peer-leave').map((f) => f.data)).toEqual([
+      { userId: 'obs', reason: 'leave' },
+    ]);
+    alice.close();
+  });
+
   it('DismissRoom ends the WHIP session (its URL answers 404)', async () => {
     const roomId = nextRoom();
     const { location, token } = await whip('dismissed', roomId);
