@@ -332,7 +332,10 @@ export class WhipService {
         );
         if (!consumer) continue;
         // The stream it plays ended: so does the session (the player may POST again).
-        producer.once('close', () => void session.end('the stream it played ended'));
+        const streamEnded = () => void session.end('the stream it played ended');
+        producer.once('close', streamEnded);
+        // The producer outlives most sessions: leave nothing on it once this one is over.
+        session.once('ended', () => producer.off('close', streamEnded));
         kinds.push(slot.kind);
         sent.set(slot.mid, {
           rtpParameters: consumer.rtpParameters,

@@ -4,6 +4,7 @@
  * session ends (DELETE, a newer session of the userId, a dismissed room, a peer that never
  * connects). Real media is in e2e/whip.e2e.test.ts.
  */
+import type { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -363,6 +364,33 @@ describe('WHEP', () => {
     await waitUntil('the WHEP session ended', () => server.whip.size === 0);
     expect((await del(res.headers.get('location')!, sig('viewer'))).status).toBe(404);
     alice.close();
+  });
+
+  it('leaves no listener on the room’s producers once a session is over (POST + DELETE, 12 times)', async () => {
+    const roomId = nextRoom();
+    const source = await whip('lasting', roomId);
+    const room = server.rooms.get(sdkAppId, { kind: 'number', id: roomId })!;
+    const producers = (['audio', 'video'] as const).map(
+      (kind) =>
+        room.participants.get('lasting')!.streams.get('main')!.tracks.get(kind)!
+          .producer as unknown as EventEmitter,
+    );
+    const listeners = () => producers.map((p) => p.listenerCount('close'));
+    const baseline = listeners();
+    for (let i = 0; i < 12; i++) {
+      const token = sig(`viewer${i}`);
+      const res = await post(
+        `/whep/${sdkAppId}/lasting?roomId=${roomId}`,
+        await playerOffer(['audio', 'video']),
+        { token },
+      );
+      expect(res.status, await res.clone().text()).toBe(201);
+      // While it plays, the session listens for the end of each stream it plays.
+      expect(listeners()).toEqual(baseline.map((n) => n + 1));
+      expect((await del(res.headers.get('location')!, token)).status).toBe(200);
+    }
+    expect(listeners()).toEqual(baseline);
+    expect((await del(source.location, source.token)).status).toBe(200);
   });
 
   it('refuses: 404 for a user not in the room or not publishing, 400 for a sendonly offer, 401 for a token that is no UserSig', async () => {
