@@ -38,6 +38,8 @@ export interface ProducerEvents extends ClosableEvents {
 /** A track a client sends. */
 export interface MediaProducer extends Closable<ProducerEvents> {
   readonly kind: TrackKind;
+  /** What it receives: its codecs with the publisher's payload types, SSRCs or RIDs. */
+  readonly rtpParameters: RtpParameters;
   readonly paused: boolean;
   /** Paused: nothing is forwarded to any consumer (mute that does not trust the client). */
   pause(): Promise<void>;

@@ -294,23 +294,35 @@ export class WhipService {
       );
     }
     const roomRouter = await room.ensureMedia();
-    const codecs = playerCodecs(roomRouter.rtpCapabilities.codecs, offer.slots);
+    const sentCodecs = (['audio', 'video'] as const).flatMap((kind) => {
+      const codec = playable(kind)?.rtpParameters.codecs[0];
+      return codec ? [{ ...codec, kind, preferredPayloadType: codec.payloadType }] : [];
+    });
+    const codecs = playerCodecs(roomRouter.rtpCapabilities.codecs, offer.slots, sentCodecs);
     if (codecs.length === 0) {
       throw new WhipError(
         422,
-        "the player's offer has none of the room's codecs (Opus, VP8, H264)",
+        `the player's offer decodes none of the codecs ${userId}'s ${streamType} stream is sent in (${sentCodecs.map((c) => c.mimeType).join(', ')})`,
       );
     }
     const id = randomBytes(16).toString('base64url');
-    const session = new PlaybackSession(
-      id,
-      tokenHash(token),
-      viewer,
-      await this.options.engine.createRouter(codecs),
-    );
+    let router: MediaRouter;
+    try {
+      router = await this.options.engine.createRouter(codecs);
+    } catch (error) {
+      // The engine refuses codecs it cannot route as offered (mediasoup: TypeError or
+      // UnsupportedError): the offer's fault, not the server's.
+      if (error instanceof TypeError || (error as Error | null)?.name === 'UnsupportedError') {
+        throw new WhipError(
+          422,
+          `the player's codecs cannot be routed: ${(error as Error).message}`,
+        );
+      }
+      throw error;
+    }
+    const session = new PlaybackSession(id, tokenHash(token), viewer, router);
     session.remoteUfrag = readUfrag(sdp);
     try {
-      const { router } = session;
       const [out, into] = await Promise.all([roomRouter.createPipe(), router.createPipe()]);
       session.addPipe(out);
       session.addPipe(into);
