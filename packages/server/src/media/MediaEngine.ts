@@ -165,8 +165,12 @@ export interface MediaPipe extends Closable<ClosableEvents> {
 export interface MediaRouter extends Closable<MediaRouterEvents> {
   readonly rtpCapabilities: RtpCapabilities;
   createTransport(role: 'publisher' | 'subscriber'): Promise<MediaTransport>;
-  /** One end of a media pipe to this room on another node (see MediaPipe). */
-  createPipe(): Promise<MediaPipe>;
+  /**
+   * One end of a media pipe to this room on another node (see MediaPipe). `local`: both ends
+   * are on this machine (a WHEP session's router): it listens on loopback, whatever address
+   * is announced to clients.
+   */
+  createPipe(options?: { local?: boolean }): Promise<MediaPipe>;
   /** Worker process ids this room uses now (tests, metrics). */
   readonly workerPids: readonly number[];
 }

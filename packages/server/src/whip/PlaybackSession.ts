@@ -38,6 +38,11 @@ export class PlaybackSession extends SafeEmitter<MediaSessionEvents> implements 
     return this.#transport && !this.#transport.closed ? this.#transport : null;
   }
 
+  /** The pipe ends it uses (room side first). */
+  get pipes(): readonly MediaPipe[] {
+    return this.#pipes;
+  }
+
   /** The player's transport, once made. */
   setTransport(transport: MediaTransport): void {
     this.#transport = transport;

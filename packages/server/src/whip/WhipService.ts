@@ -323,7 +323,10 @@ export class WhipService {
     const session = new PlaybackSession(id, tokenHash(token), viewer, router);
     session.remoteUfrag = readUfrag(sdp);
     try {
-      const [out, into] = await Promise.all([roomRouter.createPipe(), router.createPipe()]);
+      const [out, into] = await Promise.all([
+        roomRouter.createPipe({ local: true }),
+        router.createPipe({ local: true }),
+      ]);
       session.addPipe(out);
       session.addPipe(into);
       await Promise.all([out.connect(into.local), into.connect(out.local)]);
