@@ -110,6 +110,8 @@ export class ParleyServer {
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
     this.#auth = new Authenticator(config.apps);
     this.#directory = new RoomManagerDirectory(this.rooms, {
+      endViewers: (sdkAppId, ref, userIds, message) =>
+        this.whip.endViewers(sdkAppId, ref, userIds, message),
       // In a cluster a room appears and ends once for the whole cluster (Cluster's events).
       roomEvents: !config.cluster,
       removeElsewhere: config.cluster
@@ -145,8 +147,8 @@ export class ParleyServer {
         verifyUser: (sdkAppId, userId, userSig) => this.#auth.verifyUser(sdkAppId, userId, userSig),
         verifyRoomPermission: (sdkAppId, userId, ref, key) =>
           this.#auth.verifyRoomPermission(sdkAppId, userId, ref, key).privilege,
-        checkJoin: (sdkAppId, ref, userId, hasKey) =>
-          this.ops.checkJoin(sdkAppId, ref, userId, hasKey),
+        checkJoin: (sdkAppId, ref, userId, hasKey, member) =>
+          this.ops.checkJoin(sdkAppId, ref, userId, hasKey, member),
       },
       noteJoin: (participant, ip) => this.#directory.noteJoin(participant, 'whip', ip),
       ...(config.turn ? { iceServers: (userId) => iceServersFor(config.turn!, userId) } : {}),

@@ -25,6 +25,8 @@ export class PlaybackSession extends SafeEmitter<MediaSessionEvents> implements 
     readonly viewerId: string,
     /** The session's own router (closing it closes the transport and consumers on it). */
     readonly router: MediaRouter,
+    /** The room it plays from (a ban or RemoveUser of its viewer there ends it). */
+    readonly room: { sdkAppId: number; roomKey: string },
   ) {
     super();
     router.once('close', () => void this.end('its media router closed'));

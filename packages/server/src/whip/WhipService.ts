@@ -9,6 +9,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import {
   roomIdProblem,
+  roomKey,
   userIdProblem,
   type RoomRef,
   type StreamType,
@@ -55,6 +56,8 @@ export interface WhipAuth {
     ref: RoomRef,
     userId: string,
     hasPrivateMapKey: boolean,
+    /** False for a WHEP viewer (no member: the app's member limits do not apply). */
+    member: boolean,
   ): { message: string } | null;
 }
 
@@ -126,7 +129,7 @@ export class WhipService {
     const { sdkAppId, ref, userId, token } = address;
     this.#checkIds(ref, userId);
     this.#checkRate(address.remoteAddress);
-    const privilege = this.#admit(sdkAppId, ref, userId, token, address.privateMapKey);
+    const privilege = this.#admit(sdkAppId, ref, userId, token, address.privateMapKey, true);
     this.#checkCapacity();
     this.#pending++;
     try {
@@ -250,7 +253,7 @@ export class WhipService {
     const viewerProblem = userIdProblem(viewer);
     if (viewerProblem) throw new WhipError(400, `viewerId: ${viewerProblem}`);
     this.#checkRate(address.remoteAddress);
-    const privilege = this.#admit(sdkAppId, ref, viewer, token, address.privateMapKey);
+    const privilege = this.#admit(sdkAppId, ref, viewer, token, address.privateMapKey, false);
     this.#checkCapacity();
     this.#pending++;
     try {
@@ -320,7 +323,10 @@ export class WhipService {
       }
       throw error;
     }
-    const session = new PlaybackSession(id, tokenHash(token), viewer, router);
+    const session = new PlaybackSession(id, tokenHash(token), viewer, router, {
+      sdkAppId,
+      roomKey: room.key,
+    });
     session.remoteUfrag = readUfrag(sdp);
     try {
       const [out, into] = await Promise.all([
@@ -463,6 +469,26 @@ export class WhipService {
     return { fragment: lines.join('\r\n') + '\r\n' };
   }
 
+  /**
+   * Ends the WHEP sessions of `viewers` (null: all) playing in the room: a ban, RemoveUser
+   * or DismissRoom reaches viewers as it reaches members.
+   */
+  async endViewers(
+    sdkAppId: number,
+    ref: RoomRef,
+    viewers: readonly string[] | null,
+    why: string,
+  ): Promise<void> {
+    const key = roomKey(sdkAppId, ref);
+    const ending = [...this.#sessions.values()].filter(
+      (s): s is PlaybackSession =>
+        s instanceof PlaybackSession &&
+        s.room.roomKey === key &&
+        (viewers === null || viewers.includes(s.viewerId)),
+    );
+    await Promise.all(ending.map((s) => s.end(`the room ended it: ${why}`)));
+  }
+
   /** DELETE: ends the session (a WHIP user leaves its room). */
   async remove(session: MediaSession): Promise<void> {
     await session.end('the client deleted it');
@@ -487,6 +513,7 @@ export class WhipService {
     userId: string,
     token: string,
     privateMapKey: string | undefined,
+    member: boolean,
   ): number | null {
     const { auth } = this.options;
     try {
@@ -495,7 +522,7 @@ export class WhipService {
         ? auth.verifyRoomPermission(sdkAppId, userId, ref, privateMapKey)
         : null;
       // Only a key that was verified counts: an empty one is none (privilege null grants all).
-      const refusal = auth.checkJoin(sdkAppId, ref, userId, privilege !== null);
+      const refusal = auth.checkJoin(sdkAppId, ref, userId, privilege !== null, member);
       if (refusal) throw new WhipError(403, refusal.message);
       return privilege;
     } catch (error) {

@@ -416,6 +416,100 @@ describe('WHEP', () => {
   });
 });
 
+describe('WHEP viewers and moderation', () => {
+  /** A WHEP session of `viewer` playing `source` in `roomId`. */
+  async function watch(viewer: string, source: string, roomId: number) {
+    const token = sig(viewer);
+    const res = await post(
+      `/whep/${sdkAppId}/${source}?roomId=${roomId}`,
+      await playerOffer(['audio', 'video']),
+      { token },
+    );
+    expect(res.status, await res.clone().text()).toBe(201);
+    return { location: res.headers.get('location')!, token };
+  }
+
+  it('a ban or RemoveUser of a viewer ends its playback (404 after), not the others’; a banned viewer cannot POST again (403)', async () => {
+    const roomId = nextRoom();
+    const ref = { kind: 'number', id: roomId } as const;
+    const source = await whip('stage', roomId);
+    const kicked = await watch('kicked', 'stage', roomId);
+    const banned = await watch('banned', 'stage', roomId);
+    expect(server.whip.size).toBe(3);
+    await server.directory.removeUsers(sdkAppId, ref, ['kicked'], 'kick', 'removed by the app');
+    expect(server.whip.size).toBe(2);
+    expect((await del(kicked.location, kicked.token)).status).toBe(404);
+    const stays = await watch('stays', 'stage', roomId);
+    server.ops.bans.add({
+      sdkAppId,
+      room: ref,
+      userId: 'banned',
+      until: Date.now() + 60_000,
+      reason: 'spam',
+      by: 'test',
+    });
+    await server.directory.removeUsers(sdkAppId, ref, ['banned'], 'banned', 'banned by the app');
+    expect((await del(banned.location, banned.token)).status).toBe(404);
+    const again = await post(
+      `/whep/${sdkAppId}/stage?roomId=${roomId}`,
+      await playerOffer(['audio', 'video']),
+      { token: sig('banned') },
+    );
+    expect(again.status).toBe(403);
+    expect(await again.text()).toMatch(/banned from room/);
+    // The publisher and the other viewer play on.
+    expect(server.whip.size).toBe(2);
+    // DismissRoom ends every playback in the room.
+    await server.directory.dismissRoom(sdkAppId, ref, 'dismissed');
+    await waitUntil('every session ended', () => server.whip.size === 0);
+    expect((await del(stays.location, stays.token)).status).toBe(404);
+    expect((await del(source.location, source.token)).status).toBe(404);
+  });
+
+  it('viewers do not count against the app’s maxUsersPerRoom (they are no members)', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whep-limits-')),
+      ...TEST_CLIENT_LIMITS,
+    });
+    config.apps[0]!.limits = { maxUsersPerRoom: 1 };
+    const limited = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await limited.listen();
+    try {
+      const send = (path: string, body: string, userId: string) =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/sdp',
+            Authorization: `Bearer ${genUserSig({ sdkAppId: config.sdkAppId, key: config.secretKey, userId, expire: 600 })}`,
+          },
+          body,
+        });
+      expect(
+        (await send(`/whip/${config.sdkAppId}/solo?roomId=3`, await av(), 'solo')).status,
+      ).toBe(201);
+      // A second member is refused by the limit; a viewer is not.
+      const member2 = await send(`/whip/${config.sdkAppId}/second?roomId=3`, await av(), 'second');
+      expect(member2.status).toBe(403);
+      expect(await member2.text()).toMatch(/is full \(1 users\)/);
+      const viewer = await send(
+        `/whep/${config.sdkAppId}/solo?roomId=3`,
+        await playerOffer(['audio', 'video']),
+        'watcher',
+      );
+      expect(viewer.status, await viewer.clone().text()).toBe(201);
+      expect(limited.whip.size).toBe(2);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('WHIP with TURN configured and a join rate of 1 per second per IP', () => {
   it('names the TURN servers in Link headers of the 201 (RFC 9725 §4.6); POSTs over the v4 join rate get 429', async () => {
     const config = loadConfig({
