@@ -154,11 +154,12 @@ export class ParleyServer {
       ...(config.turn ? { iceServers: (userId) => iceServersFor(config.turn!, userId) } : {}),
     });
     // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
-    const whipHttp = createWhipHttp(
-      this.whip,
-      this.log,
-      config.cluster ? 'WHIP and WHEP are not available in cluster mode yet' : undefined,
-    );
+    const whipHttp = createWhipHttp(this.whip, this.log, {
+      ...(config.cluster
+        ? { unavailable: 'WHIP and WHEP are not available in cluster mode yet' }
+        : {}),
+      trustProxy: config.trustProxy ?? false,
+    });
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),

@@ -98,14 +98,24 @@ export interface IceRestarted {
   fragment: string;
 }
 
+/** Who holds a session: the WHIP user or WHEP viewer, and its client address. */
+interface Owner {
+  sdkAppId: number;
+  userId: string;
+  ip: string;
+}
+
+/** Reads the POST's body (the offer): only once the request passed the checks. */
+export type OfferBody = () => Promise<string>;
+
 const tokenHash = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 export class WhipService {
   readonly #sessions = new Map<string, MediaSession>();
   /** Whose each session is (its WHIP user or WHEP viewer): their UserSigs may end it. */
-  readonly #owners = new Map<string, { sdkAppId: number; userId: string }>();
-  /** Sessions being set up (counted against the limit). */
-  #pending = 0;
+  readonly #owners = new Map<string, Owner>();
+  /** POSTs being read or set up (counted against the limits), with whose they are. */
+  readonly #pending = new Set<Owner>();
   /** When each session last heard from its peer (connected; a WHIP client: RTP in), or was made. */
   readonly #lastConnected = new Map<string, { at: number; ever: boolean; bytesIn: number }>();
   #sweeping = false;
@@ -124,22 +134,31 @@ export class WhipService {
     return this.#sessions.size;
   }
 
-  /** WHIP: joins the room as `address.userId` and publishes the client's offer. */
-  async ingest(address: StreamAddress, sdp: string): Promise<Created> {
+  /**
+   * WHIP: joins the room as `address.userId` and publishes the client's offer, read with
+   * `body` once the rate, the UserSig, the room's entry rules and the limits let it in.
+   */
+  async ingest(address: StreamAddress, body: OfferBody): Promise<Created> {
     const { sdkAppId, ref, userId, token } = address;
     this.#checkIds(ref, userId);
     this.#checkRate(address.remoteAddress);
     const privilege = this.#admit(sdkAppId, ref, userId, token, address.privateMapKey, true);
-    this.#checkCapacity();
-    this.#pending++;
+    const owner = { sdkAppId, userId, ip: address.remoteAddress };
+    this.#checkCapacity(owner);
+    this.#pending.add(owner);
     try {
-      return await this.#ingest(address, sdp, privilege);
+      return await this.#ingest(address, await body(), privilege, owner);
     } finally {
-      this.#pending--;
+      this.#pending.delete(owner);
     }
   }
 
-  async #ingest(address: StreamAddress, sdp: string, privilege: number | null): Promise<Created> {
+  async #ingest(
+    address: StreamAddress,
+    sdp: string,
+    privilege: number | null,
+    owner: Owner,
+  ): Promise<Created> {
     const { sdkAppId, ref, userId, token } = address;
     const problem = PublishOffer.problem(sdp);
     if (problem) throw new WhipError(400, problem);
@@ -182,7 +201,7 @@ export class WhipService {
       throw error;
     }
     if (session.ended) throw new WhipError(409, 'the session was ended while it was set up');
-    this.#track(session, { sdkAppId, userId });
+    this.#track(session, owner);
     this.#log.info(
       { session: id, room: room.key, user: userId, tracks: offered.tracks.map((t) => t.kind) },
       'WHIP session published',
@@ -240,7 +259,7 @@ export class WhipService {
    */
   async play(
     address: StreamAddress,
-    sdp: string,
+    body: OfferBody,
     streamType: StreamType = 'main',
     viewerId?: string,
   ): Promise<Created> {
@@ -254,12 +273,13 @@ export class WhipService {
     if (viewerProblem) throw new WhipError(400, `viewerId: ${viewerProblem}`);
     this.#checkRate(address.remoteAddress);
     const privilege = this.#admit(sdkAppId, ref, viewer, token, address.privateMapKey, false);
-    this.#checkCapacity();
-    this.#pending++;
+    const owner = { sdkAppId, userId: viewer, ip: address.remoteAddress };
+    this.#checkCapacity(owner);
+    this.#pending.add(owner);
     try {
-      return await this.#play(address, sdp, streamType, viewer, privilege);
+      return await this.#play(address, await body(), streamType, privilege, owner);
     } finally {
-      this.#pending--;
+      this.#pending.delete(owner);
     }
   }
 
@@ -267,9 +287,10 @@ export class WhipService {
     address: StreamAddress,
     sdp: string,
     streamType: StreamType,
-    viewer: string,
     privilege: number | null,
+    owner: Owner,
   ): Promise<Created> {
+    const viewer = owner.userId;
     const { sdkAppId, ref, userId, token } = address;
     let offer: PlayerOffer;
     try {
@@ -371,7 +392,7 @@ export class WhipService {
         );
       }
       const answer = offer.answer(transport, sent, String(randomInt(1, 2 ** 31)), 1);
-      this.#track(session, { sdkAppId, userId: viewer });
+      this.#track(session, owner);
       this.#log.info(
         { session: id, room: room.key, user: userId, viewer, tracks: kinds },
         'WHEP session playing',
@@ -538,10 +559,14 @@ export class WhipService {
     }
   }
 
-  /** Sessions held and being set up, against PARLEY_WHIP_MAX_SESSIONS. */
-  #checkCapacity(): void {
-    const { maxSessions } = this.options.config;
-    const held = this.#sessions.size + this.#pending;
+  /**
+   * Sessions held and being read or set up, against PARLEY_WHIP_MAX_SESSIONS; those of the
+   * client's address and of its user whose peer has not connected yet, against
+   * PARLEY_WHIP_MAX_PENDING_PER_IP / _PER_USER.
+   */
+  #checkCapacity(owner: Owner): void {
+    const { maxSessions, maxPendingPerIp, maxPendingPerUser } = this.options.config;
+    const held = this.#sessions.size + this.#pending.size;
     if (held >= maxSessions) {
       throw new WhipError(
         429,
@@ -549,9 +574,31 @@ export class WhipService {
         { 'Retry-After': '10' },
       );
     }
+    const waiting = [...this.#pending];
+    for (const [id, o] of this.#owners) {
+      if (this.#lastConnected.get(id)?.ever === false) waiting.push(o);
+    }
+    const ofIp = waiting.filter((o) => o.ip === owner.ip).length;
+    if (ofIp >= maxPendingPerIp) {
+      throw new WhipError(
+        429,
+        `${ofIp} WHIP/WHEP sessions from ${owner.ip} are not connected yet, its limit (PARLEY_WHIP_MAX_PENDING_PER_IP) is ${maxPendingPerIp}`,
+        { 'Retry-After': '10' },
+      );
+    }
+    const ofUser = waiting.filter(
+      (o) => o.sdkAppId === owner.sdkAppId && o.userId === owner.userId,
+    ).length;
+    if (ofUser >= maxPendingPerUser) {
+      throw new WhipError(
+        429,
+        `${ofUser} WHIP/WHEP sessions of user ${owner.userId} are not connected yet, its limit (PARLEY_WHIP_MAX_PENDING_PER_USER) is ${maxPendingPerUser}`,
+        { 'Retry-After': '10' },
+      );
+    }
   }
 
-  #track(session: MediaSession, owner: { sdkAppId: number; userId: string }): void {
+  #track(session: MediaSession, owner: Owner): void {
     this.#sessions.set(session.id, session);
     this.#owners.set(session.id, owner);
     this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });

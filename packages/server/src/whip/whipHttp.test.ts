@@ -6,6 +6,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -506,6 +507,84 @@ describe('WHEP viewers and moderation', () => {
       expect(limited.whip.size).toBe(2);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('WHIP/WHEP limits per client behind a proxy (PARLEY_TRUST_PROXY=1)', () => {
+  it('checks the UserSig before reading the body; caps sessions not connected yet per X-Forwarded-For address and per user (429)', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whip-proxy-')),
+      PARLEY_TRUST_PROXY: '1',
+      PARLEY_WHIP_MAX_PENDING_PER_IP: '2',
+      PARLEY_WHIP_MAX_PENDING_PER_USER: '2',
+      ...TEST_CLIENT_LIMITS,
+    });
+    const proxied = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await proxied.listen();
+    try {
+      const id = config.sdkAppId;
+      const token = (userId: string) =>
+        genUserSig({ sdkAppId: id, key: config.secretKey, userId, expire: 600 });
+      // A body that never ends, with a token that is no UserSig: refused at once (401), not
+      // after the body timeout (10 s, 408).
+      const early = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: `/whip/${id}/obs?roomId=1`,
+            headers: {
+              'Content-Type': 'application/sdp',
+              'Content-Length': '60000',
+              Authorization: 'Bearer forged',
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+            req.destroy();
+          },
+        );
+        req.on('error', reject);
+        req.write('v=0\r\n');
+        setTimeout(() => reject(new Error('no answer before the body ended')), 5000).unref();
+      });
+      expect(early).toBe(401);
+      const send = (kind: 'whip' | 'whep', user: string, body: string, from: string, as = user) =>
+        fetch(`http://127.0.0.1:${port}/${kind}/${id}/${user}?roomId=1`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/sdp',
+            Authorization: `Bearer ${token(as)}`,
+            'X-Forwarded-For': `192.0.2.1, ${from}`,
+          },
+          body,
+        });
+      const offer = await av();
+      expect((await send('whip', 'u1', offer, '10.0.0.1')).status).toBe(201);
+      expect((await send('whip', 'u2', offer, '10.0.0.1')).status).toBe(201);
+      const overIp = await send('whip', 'u3', offer, '10.0.0.1');
+      expect(overIp.status).toBe(429);
+      expect(await overIp.text()).toMatch(/from 10\.0\.0\.1 .*PARLEY_WHIP_MAX_PENDING_PER_IP/);
+      // Another address (the proxy's own is the same for all) is not held back.
+      expect((await send('whip', 'u3', offer, '10.0.0.2')).status).toBe(201);
+      const player = await playerOffer(['audio', 'video']);
+      expect((await send('whep', 'u1', player, '10.0.0.3', 'fan')).status).toBe(201);
+      expect((await send('whep', 'u1', player, '10.0.0.4', 'fan')).status).toBe(201);
+      const overUser = await send('whep', 'u1', player, '10.0.0.5', 'fan');
+      expect(overUser.status).toBe(429);
+      expect(await overUser.text()).toMatch(/of user fan .*PARLEY_WHIP_MAX_PENDING_PER_USER/);
+      expect(proxied.whip.size).toBe(5);
+    } finally {
+      await proxied.close();
     }
   });
 });

@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RoomRef, StreamType } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { bearerToken } from '../http/respond.js';
+import { clientAddress } from '../net/clientAddress.js';
 import type { IceServerInfo } from '../turn/turnConfig.js';
 import type { MediaSession } from './IngestSession.js';
 import { WhipError, asWhipError } from './WhipError.js';
@@ -156,10 +157,19 @@ function sendError(res: ServerResponse, error: WhipError): void {
 }
 
 /**
- * Handles `/whip/…` and `/whep/…`: true when the path was one of them. With `unavailable`
- * set, every request to them is answered 501 with that reason.
+ * Handles `/whip/…` and `/whep/…`: true when the path was one of them.
  */
-export function createWhipHttp(service: WhipService, log: Logger, unavailable?: string) {
+export function createWhipHttp(
+  service: WhipService,
+  log: Logger,
+  options: {
+    /** Every request to WHIP/WHEP is answered 501 with this reason. */
+    unavailable?: string;
+    /** PARLEY_TRUST_PROXY: the client's address from X-Forwarded-For (net/clientAddress.ts). */
+    trustProxy?: boolean;
+  } = {},
+) {
+  const { unavailable, trustProxy = false } = options;
   return async function handle(
     req: IncomingMessage,
     res: ServerResponse,
@@ -240,7 +250,6 @@ export function createWhipHttp(service: WhipService, log: Logger, unavailable?: 
     }
     const ref = roomOf(url);
     const streamType = kind === 'whep' ? streamTypeOf(url) : 'main';
-    const offer = await readBody(req, MAX_OFFER_BYTES);
     // An empty ?privateMapKey= is no key (as a v4 join's empty privateMapKey is).
     const privateMapKey = url.searchParams.get('privateMapKey') || undefined;
     const address = {
@@ -249,13 +258,16 @@ export function createWhipHttp(service: WhipService, log: Logger, unavailable?: 
       userId: endpoint.userId,
       token,
       ...(privateMapKey !== undefined ? { privateMapKey } : {}),
-      remoteAddress: req.socket.remoteAddress ?? '',
+      remoteAddress: clientAddress(req, trustProxy),
     };
     const viewerId = url.searchParams.get('viewerId') ?? undefined;
+    // Read only once the service let the request in (rate, UserSig, limits): an
+    // unauthenticated client cannot hold 64 KiB reads open.
+    const body = () => readBody(req, MAX_OFFER_BYTES);
     const { session, answer, iceServers } =
       kind === 'whip'
-        ? await service.ingest(address, offer)
-        : await service.play(address, offer, streamType, viewerId);
+        ? await service.ingest(address, body)
+        : await service.play(address, body, streamType, viewerId);
     res.writeHead(201, {
       'Content-Type': SDP,
       Location: `/${kind}/sessions/${session.id}`,
