@@ -459,7 +459,12 @@ export class WhipService {
    * trickled candidates are not needed (null: 204); new ICE credentials restart ICE on the
    * server's side too and get its new ones back.
    */
-  async patch(session: MediaSession, fragment: string): Promise<IceRestarted | null> {
+  async patch(
+    session: MediaSession,
+    fragment: string,
+    /** Whether the request had If-Match (RFC 9725 §4.4.2: an ICE restart must). */
+    conditional: boolean,
+  ): Promise<IceRestarted | null> {
     const ufrag = /^a=ice-ufrag:(\S+)\s*$/m.exec(fragment)?.[1];
     const pwd = /^a=ice-pwd:(\S+)\s*$/m.exec(fragment)?.[1];
     if (ufrag === undefined && pwd === undefined) return null;
@@ -467,9 +472,25 @@ export class WhipService {
       throw new WhipError(400, 'an ICE restart fragment needs both a=ice-ufrag and a=ice-pwd');
     }
     if (ufrag === session.remoteUfrag) return null;
+    if (!conditional) {
+      throw new WhipError(
+        428,
+        'an ICE restart needs If-Match: * or the session ETag (RFC 9725 §4.4.2)',
+      );
+    }
     const transport = session.transport();
     if (!transport) throw new WhipError(404, 'the session has no media connection any more');
-    const local = await transport.restartIce();
+    let local: Awaited<ReturnType<MediaTransport['restartIce']>>;
+    try {
+      local = await transport.restartIce();
+    } catch (error) {
+      if (session.ended || transport.closed) {
+        throw new WhipError(404, 'the session ended during the ICE restart');
+      }
+      throw error;
+    }
+    // Ended while the engine restarted ICE: nothing to answer, nothing to watch.
+    if (session.ended) throw new WhipError(404, 'the session ended during the ICE restart');
     session.remoteUfrag = ufrag;
     session.iceGeneration++;
     this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });

@@ -17,6 +17,7 @@ import { createLogger } from '../logger.js';
 import { FakeEngine } from '../media/fake/FakeEngine.js';
 import { ParleyServer } from '../ParleyServer.js';
 import { playerOffer, publishOffer } from '../test/offers.js';
+import { ifMatchAllows } from './whipHttp.js';
 import { TEST_CLIENT_LIMITS, TestClient } from '../test/signalTestKit.js';
 
 let server: ParleyServer;
@@ -263,6 +264,64 @@ describe('WHIP', () => {
     // The old ETag no longer matches.
     expect((await patch('a=mid:0\r\n', { 'If-Match': etag })).status).toBe(412);
     expect((await del(location, token)).status).toBe(200);
+  });
+
+  it('PATCH: If-Match lists and weak tags (RFC 9110), 428 for an ICE restart without If-Match, 404 for a session ended while its body arrived', async () => {
+    const roomId = nextRoom();
+    const { res, location, token } = await whip('patched', roomId);
+    const etag = res.headers.get('etag')!;
+    const patch = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}${location}`, {
+        method: 'PATCH',
+        headers: {
+          'Content-Type': 'application/trickle-ice-sdpfrag',
+          Authorization: `Bearer ${token}`,
+          ...headers,
+        },
+        body,
+      });
+    const trickle = 'a=mid:0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n';
+    expect((await patch(trickle, { 'If-Match': `"other", ${etag}` })).status).toBe(204);
+    expect((await patch(trickle, { 'If-Match': `W/${etag}` })).status).toBe(412);
+    const restart = 'a=ice-ufrag:fresh\r\na=ice-pwd:freshpasswordfreshpassword\r\na=mid:0\r\n';
+    const unconditional = await patch(restart);
+    expect(unconditional.status).toBe(428);
+    expect(await unconditional.text()).toMatch(/needs If-Match/);
+    // Nothing restarted: the ETag is the same.
+    expect((await patch(trickle, { 'If-Match': etag })).status).toBe(204);
+    // A PATCH whose body is still coming when the session is deleted.
+    const late = new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${base}${location}`,
+        {
+          method: 'PATCH',
+          headers: {
+            'Content-Type': 'application/trickle-ice-sdpfrag',
+            Authorization: `Bearer ${token}`,
+            'Content-Length': String(trickle.length),
+          },
+        },
+        (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write(trickle.slice(0, 10));
+      void del(location, token).then((d) => {
+        expect(d.status).toBe(200);
+        req.end(trickle.slice(10));
+      }, reject);
+    });
+    expect(await late).toBe(404);
+  });
+
+  it('ifMatchAllows: *, a list, strong comparison', () => {
+    expect(ifMatchAllows('*', '"a.0"')).toBe(true);
+    expect(ifMatchAllows(' "x", "a.0" ', '"a.0"')).toBe(true);
+    expect(ifMatchAllows('W/"a.0"', '"a.0"')).toBe(false);
+    expect(ifMatchAllows('"a.1"', '"a.0"')).toBe(false);
+    expect(ifMatchAllows('a.0', '"a.0"')).toBe(false);
   });
 
   it('a newer session of the userId wins: a second WHIP POST of it ends the first (404), a v4 join too', async () => {

@@ -131,6 +131,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/**
+ * Whether an If-Match field value lets a request on `etag` through (RFC 9110 §13.1.1): `*`,
+ * or a list of entity tags one of which is `etag` by strong comparison (a weak `W/"…"` tag
+ * never matches).
+ */
+export function ifMatchAllows(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  const tags: string[] = header.match(/(?:W\/)?"[^"]*"/g) ?? [];
+  return tags.includes(etag);
+}
+
 /** RFC 9725 §4.6: each TURN/STUN URL as a `Link` with its credentials. */
 export function iceServerLinks(servers: readonly IceServerInfo[]): string[] {
   const quoted = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
@@ -287,12 +298,14 @@ export function createWhipHttp(
     if (!contentTypeIs(req, SDPFRAG)) {
       throw new WhipError(415, `PATCH takes ${SDPFRAG}`, { 'Accept-Patch': SDPFRAG });
     }
+    const fragment = await readBody(req, MAX_FRAGMENT_BYTES);
+    // Checked once the body is in: the session may have ended or restarted meanwhile.
+    if (session.ended) throw new WhipError(404, 'the session ended');
     const ifMatch = req.headers['if-match'];
-    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== WhipService.etag(session)) {
+    if (ifMatch !== undefined && !ifMatchAllows(ifMatch, WhipService.etag(session))) {
       throw new WhipError(412, 'If-Match does not match the session ETag (ICE was restarted)');
     }
-    const fragment = await readBody(req, MAX_FRAGMENT_BYTES);
-    const restarted = await service.patch(session, fragment);
+    const restarted = await service.patch(session, fragment, ifMatch !== undefined);
     if (!restarted) {
       res.writeHead(204, { ETag: WhipService.etag(session) });
       res.end();
