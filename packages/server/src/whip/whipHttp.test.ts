@@ -570,6 +570,60 @@ describe('WHEP viewers and moderation', () => {
   });
 });
 
+describe('WHIP with PARLEY_MAX_PUBLISHERS_PER_ROOM=1', () => {
+  it('a POST over the publisher limit is refused (429) before it joins: the v4 session of its userId stays', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whip-publishers-')),
+      PARLEY_MAX_PUBLISHERS_PER_ROOM: '1',
+      ...TEST_CLIENT_LIMITS,
+    });
+    const limited = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await limited.listen();
+    const token = (userId: string) =>
+      genUserSig({ sdkAppId: config.sdkAppId, key: config.secretKey, userId, expire: 600 });
+    const send = (userId: string, body: string) =>
+      fetch(`http://127.0.0.1:${port}/whip/${config.sdkAppId}/${userId}?roomId=4`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token(userId)}` },
+        body,
+      });
+    const v4 = await TestClient.open(`127.0.0.1:${port}`);
+    try {
+      const joined = await v4.request('join', {
+        protocolVersion: PROTOCOL_VERSION,
+        sdkVersion: 'test',
+        sdkAppId: config.sdkAppId,
+        userId: 'bob',
+        userSig: token('bob'),
+        room: { kind: 'number', id: 4 },
+        mode: 'rtc',
+        role: 'anchor',
+        autoSubscribe: false,
+      });
+      expect(joined.ok).toBe(true);
+      expect((await send('first', await av())).status).toBe(201);
+      const over = await send('bob', await av());
+      expect(over.status).toBe(429);
+      expect(await over.text()).toMatch(/PARLEY_MAX_PUBLISHERS_PER_ROOM/);
+      // bob's v4 session was not kicked by the refused POST.
+      const room = limited.rooms.get(config.sdkAppId, { kind: 'number', id: 4 })!;
+      expect([...room.participants.keys()].sort()).toEqual(['bob', 'first']);
+      expect(room.participants.get('bob')!.sink).not.toBeNull();
+      expect(v4.notifications('banned')).toEqual([]);
+      expect(limited.whip.size).toBe(1);
+    } finally {
+      v4.close();
+      await limited.close();
+    }
+  });
+});
+
 describe('WHIP/WHEP limits per client behind a proxy (PARLEY_TRUST_PROXY=1)', () => {
   it('checks the UserSig before reading the body; caps sessions not connected yet per X-Forwarded-For address and per user (429)', async () => {
     const config = loadConfig({
