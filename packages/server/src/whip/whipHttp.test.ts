@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROTOCOL_VERSION } from '@parley/protocol';
 import { genPrivateMapKey, genUserSig, Privilege } from '@parley/usersig';
 import { loadConfig } from '../config.js';
@@ -290,6 +290,7 @@ describe('WHIP', () => {
     // Nothing restarted: the ETag is the same.
     expect((await patch(trickle, { 'If-Match': etag })).status).toBe(204);
     // A PATCH whose body is still coming when the session is deleted.
+    const looked = vi.spyOn(server.whip, 'get');
     const late = new Promise<number>((resolve, reject) => {
       const req = request(
         `${base}${location}`,
@@ -308,10 +309,17 @@ describe('WHIP', () => {
       );
       req.on('error', reject);
       req.write(trickle.slice(0, 10));
-      void del(location, token).then((d) => {
-        expect(d.status).toBe(200);
-        req.end(trickle.slice(10));
-      }, reject);
+      // Once the server holds the PATCH's session and reads its body: DELETE, then the rest.
+      void vi
+        .waitFor(() => expect(looked).toHaveBeenCalled(), { timeout: 5000 })
+        .then(() => {
+          looked.mockRestore();
+          return del(location, token);
+        })
+        .then((d) => {
+          expect(d.status).toBe(200);
+          req.end(trickle.slice(10));
+        }, reject);
     });
     expect(await late).toBe(404);
   });
