@@ -37,6 +37,29 @@ const TOOLS = [
   { command: 'ip', packages: ['iproute2'] },
   { command: 'nft', packages: ['nftables'] },
   { command: 'turnserver', packages: ['coturn'] },
+  // Media out (e2e/mediaOut, packages/server/src/mediaOut): GStreamer pipelines, and nginx
+  // with the RTMP module as the local receiver the e2e test starts (its system service is
+  // stopped: the test runs its own on a free port).
+  {
+    command: 'gst-launch-1.0',
+    check:
+      'gst-inspect-1.0 --exists x264enc && gst-inspect-1.0 --exists rtmp2sink && gst-inspect-1.0 --exists avenc_aac && gst-inspect-1.0 --exists compositor && gst-inspect-1.0 --exists vp8dec',
+    packages: [
+      'gstreamer1.0-tools',
+      'gstreamer1.0-plugins-base',
+      'gstreamer1.0-plugins-good',
+      'gstreamer1.0-plugins-bad',
+      'gstreamer1.0-plugins-ugly',
+      'gstreamer1.0-libav',
+    ],
+    required: true,
+  },
+  {
+    command: '/usr/lib/nginx/modules/ngx_rtmp_module.so',
+    packages: ['nginx', 'libnginx-mod-rtmp'],
+    required: true,
+    service: 'nginx',
+  },
   // e2e/whip: a WHIP client on GStreamer's webrtcbin (e2e/tools/gst-whip-client.py).
   {
     command: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstWebRTC-1.0.typelib',
@@ -51,12 +74,14 @@ const TOOLS = [
     required: true,
   },
 ];
-const has = (command) =>
-  command.startsWith('/')
-    ? existsSync(command)
-    : spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const has = (command, check) =>
+  check
+    ? spawnSync('sh', ['-c', check], { stdio: 'ignore', timeout: 30_000 }).status === 0
+    : command.startsWith('/')
+      ? existsSync(command)
+      : spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const missing = TOOLS.filter((tool) => (isRoot || tool.required) && !has(tool.command));
+const missing = TOOLS.filter((tool) => (isRoot || tool.required) && !has(tool.command, tool.check));
 if (missing.length > 0 && isRoot) {
   const packages = missing.flatMap((tool) => tool.packages);
   step(`installing ${packages.join(' ')} from Debian`);
@@ -87,7 +112,7 @@ function stopSystemService(name) {
     run('update-rc.d', [name, 'disable'], { stdio: 'ignore' });
   }
 }
-const stillMissing = missing.filter((tool) => tool.required && !has(tool.command));
+const stillMissing = missing.filter((tool) => tool.required && !has(tool.command, tool.check));
 if (stillMissing.length > 0) {
   const packages = stillMissing.flatMap((tool) => tool.packages).join(' ');
   process.stderr.write(

@@ -124,7 +124,7 @@ async function run(name: string): Promise<Outcome> {
         }
       };
       const scenarios: Record<string, () => unknown> = {
-        'startPublishCDNStream (not in Parley yet)': async () => {
+        'startPublishCDNStream with nothing published': async () => {
           const client = await joined('e1');
           return c(() => client.startPublishCDNStream());
         },
@@ -328,9 +328,9 @@ const TABLE: Array<[string, number | null, RegExp?]> = [
   ['join after destroy', INVALID_OPERATION, /destroyed/],
   ['join right after destroy() (not awaited)', INVALID_OPERATION, /destroyed/],
   [
-    'startPublishCDNStream (not in Parley yet)',
-    NOT_SUPPORTED,
-    /startPublishCDNStream\(\) is not supported by Parley yet/,
+    'startPublishCDNStream with nothing published',
+    INVALID_OPERATION,
+    /nothing to relay: no main stream is published/,
   ],
   ['setProxyServer (not in Parley yet)', NOT_SUPPORTED, /setProxyServer\(\).*serverUrl/],
   ['enableSmallStream after publish', INVALID_OPERATION, /before publish\(\) or after unpublish/],

@@ -3,3 +3,4 @@ export * from './ids.js';
 export * from './messages.js';
 export * from './codec.js';
 export * from './logs.js';
+export * from './mediaOut.js';

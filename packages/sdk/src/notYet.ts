@@ -24,6 +24,8 @@ export interface ProxyServer {
 /** `startPublishCDNStream()` options (relay to a CDN). */
 export interface PublishCDNStreamOptions {
   streamId?: string;
+  /** Which of the caller's streams is relayed (default 'main'). */
+  streamType?: 'main' | 'auxiliary';
   appId?: number;
   bizId?: number;
   url?: string;

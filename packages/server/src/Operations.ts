@@ -19,6 +19,7 @@ import { History } from './api/History.js';
 import { JoinPolicy } from './api/JoinPolicy.js';
 import type { JoinRefusal, RoomDirectory } from './room/RoomDirectory.js';
 import { createTencentApi, isApiRequest } from './api/TencentApi.js';
+import { createMediaOutActions, type MediaOutActionDeps } from './api/mediaOutActions.js';
 import type { AdminNode } from './admin/AdminApi.js';
 
 export interface OperationsOptions {
@@ -29,6 +30,8 @@ export interface OperationsOptions {
   adminDir: string;
   /** Cluster: the nodes the admin console lists. */
   nodes?: () => AdminNode[] | null;
+  /** Media out's server API actions (StartPublishCdnStream, StartMCUMixTranscode, …). */
+  mediaOut?: MediaOutActionDeps;
 }
 
 export class Operations {
@@ -70,7 +73,10 @@ export class Operations {
     this.#policy = new JoinPolicy(config.apps, this.bans, directory);
     this.#api = createTencentApi({
       apps: config.apps,
-      actions: createActions({ directory, bans: this.bans, history: this.history }),
+      actions: {
+        ...createActions({ directory, bans: this.bans, history: this.history }),
+        ...(options.mediaOut ? createMediaOutActions(options.mediaOut) : {}),
+      },
       log: log.child({ part: 'api' }),
       onResult: ({ action, code, message }) => {
         this.metrics.apiCall(action, code);

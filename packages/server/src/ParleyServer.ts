@@ -44,6 +44,8 @@ import { ServerError } from './ServerError.js';
 import { Session } from './signal/Session.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
+import { MediaOutService } from './mediaOut/MediaOutService.js';
+import { MediaOutTasks } from './mediaOut/MediaOutTasks.js';
 import { createWhipHttp } from './whip/whipHttp.js';
 import { WhipService } from './whip/WhipService.js';
 
@@ -54,6 +56,8 @@ export interface ParleyServerOptions {
   config: ParleyConfig;
   log?: Logger;
   engine?: MediaEngine;
+  /** Tests: a media-out service of their own (a fake pipeline program, say). */
+  mediaOut?: MediaOutService;
   sdkDir?: string;
   demoDir?: string;
   adminDir?: string;
@@ -69,6 +73,8 @@ export class ParleyServer {
   readonly logs: LogStore;
   /** Server API, callbacks, metrics and admin console, over the room directory. */
   readonly ops: Operations;
+  /** Mixing and CDN relay (GStreamer pipelines fed by the rooms' producers). */
+  readonly mediaOut: MediaOutService;
   /** WHIP ingest and WHEP playback (whip/). */
   readonly whip: WhipService;
   readonly #directory: RoomManagerDirectory;
@@ -105,6 +111,14 @@ export class ParleyServer {
         enableTcp: config.iceTcp,
         log: this.log,
       });
+    this.mediaOut =
+      options.mediaOut ??
+      new MediaOutService({
+        log: this.log,
+        maxJobs: config.mediaOutMaxJobs,
+        urlTemplate: (sdkAppId) =>
+          config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
+      });
     this.#edge = new NetworkEdge(config, this.log);
     this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
@@ -132,6 +146,11 @@ export class ParleyServer {
       log: this.log,
       adminDir: options.adminDir ?? here('../../../apps/admin/'),
       nodes: () => this.#cluster?.nodeViews() ?? null,
+      mediaOut: {
+        tasks: new MediaOutTasks(this.mediaOut, this.rooms),
+        urlTemplate: (sdkAppId) =>
+          config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
+      },
     });
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),
@@ -203,6 +222,7 @@ export class ParleyServer {
 
   async listen(): Promise<{ port: number; host: string }> {
     await this.engine.start();
+    await this.mediaOut.start();
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.#config.port, this.#config.host, () => {
@@ -295,6 +315,7 @@ export class ParleyServer {
     this.#wss.close();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     await this.#cluster?.close();
+    await this.mediaOut.close();
     await this.engine.close();
     await this.logs.flushed();
     await this.ops.close();
@@ -470,10 +491,17 @@ export class ParleyServer {
     } catch (error) {
       this.#joined.delete(signal);
       this.#logTokens.retire(logToken);
-      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId);
+      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId, epoch);
       throw error;
     }
     const { room, snapshot } = joined;
+    if (this.#cluster?.steppedDown) {
+      // The node left the cluster while this join was under way: the client goes elsewhere.
+      await room.release(participant.userId, participant.epoch);
+      this.#joined.delete(signal);
+      this.#logTokens.retire(logToken);
+      throw this.#cluster.leftCluster();
+    }
     const session = this.#session(room, participant);
     this.#logTokenOf.set(session, logToken);
     this.#sessionsByToken.set(participant.resumeToken, session);
@@ -507,6 +535,7 @@ export class ParleyServer {
       room,
       participant,
       this.log,
+      () => this.mediaOut.forRoom(room),
       (privateMapKey) =>
         this.#auth.verifyRoomPermission(
           room.sdkAppId,
@@ -582,6 +611,11 @@ export class ParleyServer {
         ...state,
         epoch,
       });
+      if (cluster.steppedDown) {
+        // The node left the cluster while this resume was under way: it goes on elsewhere.
+        await room.release(participant.userId, participant.epoch);
+        throw cluster.resumeUnavailable();
+      }
       const session = this.#session(room, participant);
       this.#sessionsByToken.set(resumeToken, session);
       if (record.logToken) {

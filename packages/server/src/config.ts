@@ -39,6 +39,8 @@ export interface ParleyConfig {
   workerMaxLoad?: number;
   /** Time between media-counter snapshots (metrics) when nobody watches live rates. */
   statsIntervalMs: number;
+  /** Media-out pipelines (mixes, relays) this server runs at once (PARLEY_MEDIA_OUT_MAX_JOBS). */
+  mediaOutMaxJobs: number;
   /**
    * PARLEY_DATA_DIR when it is set explicitly: uploaded SDK logs are also appended to files
    * under `<dataDir>/logs/`. (Dev credentials use `.parley` when it is unset.)
@@ -167,6 +169,9 @@ function loadBaseConfig(env: Env): ParleyConfig {
     workers: integer(env, 'PARLEY_WORKERS', 1, 256) ?? availableParallelism(),
     ...optional('workerMaxLoad', integer(env, 'PARLEY_WORKER_MAX_LOAD', 1, 1_000_000)),
     statsIntervalMs: integer(env, 'PARLEY_STATS_INTERVAL_MS', 1000, 3_600_000) ?? 10_000,
+    // A 640×360 mix takes ~0.2 cores: two per core leaves room for the media workers.
+    mediaOutMaxJobs:
+      integer(env, 'PARLEY_MEDIA_OUT_MAX_JOBS', 0, 1000) ?? 2 * availableParallelism(),
     // In a cluster a client must notice a frozen node quickly to resume on another one.
     heartbeatMs: env.PARLEY_REDIS_URL ? 1000 : 2000,
   };
@@ -296,6 +301,7 @@ function appFromEnv(
               },
             }
           : {}),
+        ...(env.PARLEY_CDN_URL_TEMPLATE ? { cdnUrlTemplate: env.PARLEY_CDN_URL_TEMPLATE } : {}),
       },
     ],
   };
@@ -308,7 +314,8 @@ function appFromEnv(
         .replace('apps[0].apiCredentials[0].secretId', 'PARLEY_API_SECRET_ID')
         .replace('apps[0].apiCredentials[0].secretKey', 'PARLEY_API_SECRET_KEY')
         .replace('apps[0].callback.url', 'PARLEY_CALLBACK_URL')
-        .replace('apps[0].callback.key', 'PARLEY_CALLBACK_KEY'),
+        .replace('apps[0].callback.key', 'PARLEY_CALLBACK_KEY')
+        .replace('apps[0].cdnUrlTemplate', 'PARLEY_CDN_URL_TEMPLATE'),
     );
   }
 }

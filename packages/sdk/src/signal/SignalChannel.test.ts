@@ -308,8 +308,8 @@ describe('SignalChannel', () => {
     await c.open();
     c.enableResume('token-1', 10_000);
     c.startHeartbeat(40);
-    await delay(150);
-    expect(server.last.requests('ping').length).toBeGreaterThanOrEqual(2);
+    // Two pings, however slow the machine (a wait on the condition, not on a fixed time).
+    while (server.last.requests('ping').length < 2) await delay(10);
     // Now the server stops answering: the ping timeout (at least 2 s) counts as a drop.
     server.handlers.ping = () => 'ignore';
     server.handlers.resume = () => ({ result: { participants: [] } });
@@ -470,8 +470,7 @@ describe('SignalChannel in a cluster (several node URLs)', () => {
     const [a, b] = [await node(), await node()];
     const ch = await joined(a.url, [a.url, b.url]);
     ch.startHeartbeat(100);
-    await delay(250);
-    expect(a.last.requests('ping').length).toBeGreaterThanOrEqual(2);
+    while (a.last.requests('ping').length < 2) await delay(10);
     const reconnecting = new Promise<{ reason: string }>((resolve) =>
       ch.on('reconnecting', resolve),
     );
@@ -480,15 +479,17 @@ describe('SignalChannel in a cluster (several node URLs)', () => {
     a.freeze(); // SIGSTOP: no reset, no answers, new handshakes hang
     await expect(reconnecting).resolves.toEqual({ reason: 'heartbeat timeout' });
     const detected = Date.now() - frozenAt;
-    // The next ping (within 100 ms) plus the 1 s cluster ping timeout, not the 2 s one.
+    // The next ping (within 100 ms) plus the 1 s cluster ping timeout, not the 2 s one (the
+    // upper bound leaves a loaded machine its slack and still tells the two apart).
     expect(detected).toBeGreaterThanOrEqual(900);
-    expect(detected).toBeLessThan(1600);
+    expect(detected).toBeLessThan(1950);
     await resumed;
     expect(tried()).toEqual([a.url, b.url]);
     // A's handshake hangs: given up after the 1 s cluster open timeout.
     expect(gap(1, 2)).toBeGreaterThanOrEqual(950);
-    expect(gap(1, 2)).toBeLessThan(1500);
-    expect(Date.now() - frozenAt).toBeLessThan(3000);
+    // Not the single server's 5 s open timeout.
+    expect(gap(1, 2)).toBeLessThan(4000);
+    expect(Date.now() - frozenAt).toBeLessThan(6000);
     expect(ch.currentUrl).toBe(b.url);
   });
 

@@ -1,8 +1,7 @@
 /**
- * The v5 `TRTC` class: the default export and the classic script's global. Its statics work
- * now (constants, device lists, isSupported, setLogLevel); the instance API (TRTCMethods)
- * comes with the facade over the SDK engine, which replaces `createInstance` below. Until
- * then `TRTC.create()` throws an RtcError saying so.
+ * The v5 `TRTC` class: the default export and the classic script's global: its statics
+ * (constants, device lists, isSupported, setLogLevel) and `create()`, which returns the
+ * facade over the SDK engine (TrtcInstance.ts) with v5's instance API (TRTCMethods).
  */
 import { Logger, type LogLevelValue } from '../util/Logger.js';
 import { TRTCEvent, TRTCType } from './constants.js';
@@ -18,18 +17,25 @@ import {
 } from './system.js';
 import type { TRTCMethods, TRTCOptions } from './types.js';
 import { VERSION } from './version.js';
+import { currentScriptSrc, signalUrlFromScriptSrc } from '../util/serverUrl.js';
+import type { V5CreateOptions } from './facadeTypes.js';
+import { TrtcInstance } from './TrtcInstance.js';
 
-function notBuilt(fnName: string): never {
-  throw new RtcError({
-    code: ERROR_CODE.ENV_NOT_SUPPORTED,
-    fnName,
-    message: `TRTC.${fnName}(): the v5 client is not built into this Parley SDK yet (only the TRTC statics, constants and device lists are); use the v4 API at /sdk/trtc.js meanwhile`,
-  });
-}
+/**
+ * Read while the bundle is evaluated (`document.currentScript` is only set then): loaded as
+ * `<script src="https://host:port/sdk/trtc-v5.js">`, the server is `wss://host:port/signal`.
+ */
+const scriptSignalUrl = signalUrlFromScriptSrc(currentScriptSrc());
 
-/** Builds an instance; the facade provides the real one. */
-function createInstance(_options: TRTCOptions): TRTC {
-  return notBuilt('create');
+/** An instance of the facade over the SDK engine (TrtcInstance.ts), typed as v5's TRTC. */
+function createInstance(options: TRTCOptions): TRTC {
+  const instance = TrtcInstance.create(
+    options as V5CreateOptions,
+    scriptSignalUrl === undefined ? {} : { defaultSignalUrl: scriptSignalUrl },
+  );
+  // The facade implements TRTCMethods at run time; its own signatures are looser (one payload
+  // per event), so the public type is v5's.
+  return instance as unknown as TRTC;
 }
 
 /** The instance methods are declared by TRTCMethods (merged into the class's type). */
@@ -48,9 +54,13 @@ export class TRTC {
   /** Which UI framework the app says it uses (Tencent's statistics; unused by Parley). */
   static frameWorkType = 0;
 
-  /** `TRTC.create()` is the way in (trtc-sdk-v5 declares no constructor; `new` refuses the same). */
+  /** `TRTC.create()` is the way in (trtc-sdk-v5 declares no constructor): `new` refuses. */
   constructor() {
-    notBuilt('constructor');
+    throw new RtcError({
+      code: ERROR_CODE.INVALID_OPERATION,
+      fnName: 'constructor',
+      message: 'new TRTC(): create instances with TRTC.create()',
+    });
   }
 
   /** A TRTC instance; one per user (it can enter rooms one after another). */

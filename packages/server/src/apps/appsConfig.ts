@@ -35,6 +35,11 @@ export interface AppConfig {
   /** Every join must carry a privateMapKey granting room entry (TRTC "advanced permission"). */
   requireRoomPermission: boolean;
   limits: AppLimits;
+  /**
+   * Where `startPublishCDNStream()` without a url (and a mix with nowhere else to go) pushes:
+   * an rtmp:// or rtmps:// URL in which `{streamId}` is replaced.
+   */
+  cdnUrlTemplate?: string;
 }
 
 export interface ConfigFile {
@@ -68,6 +73,15 @@ const appSchema = z.strictObject({
     })
     .optional(),
   requireRoomPermission: z.boolean().default(false),
+  cdnUrlTemplate: z
+    .string()
+    .max(2048)
+    .regex(
+      /^rtmps?:\/\/[^\s"'\\!]+$/,
+      'must be an rtmp:// or rtmps:// URL without spaces or quotes',
+    )
+    .refine((s) => s.includes('{streamId}'), 'must contain {streamId}')
+    .optional(),
   limits: z
     .strictObject({
       maxRooms: z.number().int().min(1).optional(),
@@ -133,6 +147,7 @@ export function parseConfigFile(document: unknown, source = 'config'): ConfigFil
             }
           : {}),
         requireRoomPermission: app.requireRoomPermission,
+        ...(app.cdnUrlTemplate !== undefined ? { cdnUrlTemplate: app.cdnUrlTemplate } : {}),
         limits: {
           ...(app.limits.maxRooms !== undefined ? { maxRooms: app.limits.maxRooms } : {}),
           ...(app.limits.maxUsersPerRoom !== undefined

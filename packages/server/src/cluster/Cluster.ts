@@ -349,13 +349,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
    */
   async admit(sdkAppId: number, ref: RoomRef, userId: string): Promise<number> {
     const key = roomKey(sdkAppId, ref);
-    if (this.#steppedDown !== null) {
-      throw new ServerError(
-        ErrorCode.JOIN_ROOM_FAILED,
-        this.#steppedDown,
-        ProtocolErrorCode.CLUSTER_UNAVAILABLE,
-      );
-    }
+    if (this.#steppedDown !== null) throw this.leftCluster();
     let admission;
     try {
       if (!this.redis.up) throw new Error('not connected');
@@ -386,19 +380,15 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     return admission.epoch;
   }
 
-  /** A join admitted by `admit` failed: its seat is given back, and a room it opened and nobody entered closes again. */
-  async abandon(sdkAppId: number, ref: RoomRef, userId: string): Promise<void> {
-    const key = roomKey(sdkAppId, ref);
+  /**
+   * A join admitted by `admit` (with `epoch`) failed: its seat is given back, and a room it
+   * opened that nobody entered and no other join is entering closes again.
+   */
+  async abandon(sdkAppId: number, ref: RoomRef, userId: string, epoch: number): Promise<void> {
     try {
-      await this.redis.release(key, userId);
-      const emptied = await this.redis.cmd.eval(
-        "if redis.call('HLEN', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV[1]) end return 0",
-        2,
-        keys.members(key),
-        keys.rooms,
-        key,
-      );
-      if (Number(emptied) === 1) this.safeEmit('room-emptied', sdkAppId, ref);
+      if (await this.redis.release(roomKey(sdkAppId, ref), userId, epoch)) {
+        this.safeEmit('room-emptied', sdkAppId, ref);
+      }
     } catch {
       // Redis down: the seat expires by itself; the room's entry goes when the cluster next empties it.
     }
@@ -427,6 +417,15 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
       ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED,
       this.#steppedDown ??
         'this Parley node cannot reach the cluster (Redis) to resume the session now; another node may',
+      ProtocolErrorCode.CLUSTER_UNAVAILABLE,
+    );
+  }
+
+  /** The refusal of a join by a node that left the cluster (a later process took its id). */
+  leftCluster(): ServerError {
+    return new ServerError(
+      ErrorCode.JOIN_ROOM_FAILED,
+      this.#steppedDown ?? 'this Parley node has left the cluster',
       ProtocolErrorCode.CLUSTER_UNAVAILABLE,
     );
   }

@@ -25,12 +25,15 @@ export interface NodeRegistryEvents {
 }
 
 // Writes this incarnation's heartbeat unless a later incarnation of the same id holds the key
-// (returned then); otherwise returns the node ids. One step, so two processes cannot both win.
+// (returned then); otherwise returns the node ids. One step, so two processes cannot both win;
+// two started in the same millisecond are ordered by URL. "Later" reads the nodes' clocks: a
+// replacement on another machine must not start with its clock behind the first's.
 const BEAT = `
 local cur = redis.call('GET', KEYS[1])
 if cur then
   local ok, rec = pcall(cjson.decode, cur)
-  if ok and type(rec) == 'table' and tonumber(rec['startedAt']) and tonumber(rec['startedAt']) > tonumber(ARGV[2]) then
+  local theirs = ok and type(rec) == 'table' and tonumber(rec['startedAt'])
+  if theirs and (theirs > tonumber(ARGV[2]) or (theirs == tonumber(ARGV[2]) and type(rec['url']) == 'string' and rec['url'] > ARGV[5])) then
     return cur
   end
 end
@@ -117,6 +120,7 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
         String(self.startedAt),
         String(HEARTBEAT_TTL_MS),
         self.id,
+        self.url,
       );
       if (typeof reply === 'string') {
         const newer = NodeInfoSchema.safeParse(parseJson(reply));

@@ -23,7 +23,8 @@ export interface RedisLinkEvents {
 }
 
 // A join's admission in one step, so joins racing on several nodes cannot pass the limits
-// together: a seat is held for the join (KEYS[4], expiring) until its member record lands.
+// together: a seat is held for the join (KEYS[4]: `epoch:userId` → expiry, ms) until its member
+// record lands (PUT_MEMBER) or the join gives it back (RELEASE).
 // Returns { epoch, verdict (0 admitted, 1 room full, 2 too many rooms), count, opened }.
 const ADMIT = `
 local epoch = redis.call('INCR', KEYS[1])
@@ -33,7 +34,6 @@ redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
 local present = redis.call('HEXISTS', KEYS[2], ARGV[1])
 if present == 0 then
   local count = redis.call('HLEN', KEYS[2]) + redis.call('ZCARD', KEYS[4])
-  if redis.call('ZSCORE', KEYS[4], ARGV[1]) then count = count - 1 end
   if count >= tonumber(ARGV[4]) then return { epoch, 1, count, 0 } end
 end
 local rooms = redis.call('SCARD', KEYS[3])
@@ -43,14 +43,26 @@ if opened == 1 and rooms >= tonumber(ARGV[5]) then
   return { epoch, 2, rooms, 0 }
 end
 if present == 0 then
-  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[3]), epoch .. ':' .. ARGV[1])
   redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[3]))
 end
 return { epoch, 0, 0, opened }
 `;
 
+// An admitted join that failed gives its own seat back; the room leaves the index only when
+// nobody is in it and no other admitted join is on its way (1 released, 2 and the room closed).
+const RELEASE = `
+redis.call('ZREM', KEYS[3], ARGV[2] .. ':' .. ARGV[1])
+local t = redis.call('TIME')
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+if redis.call('HLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
+  if redis.call('SREM', KEYS[2], ARGV[3]) == 1 then return 2 end
+end
+return 1
+`;
+
 const PUT_MEMBER = `
-redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[3] .. ':' .. ARGV[1])
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local ok, rec = pcall(cjson.decode, cur)
@@ -212,9 +224,22 @@ export class RedisLink extends SafeEmitter<RedisLinkEvents> {
     };
   }
 
-  /** Gives back the seat an admitted join held (the join failed). */
-  async release(roomKey: string, userId: string): Promise<void> {
-    await this.cmd.zrem(keys.pending(roomKey), userId);
+  /**
+   * Gives back the seat of an admitted join that failed; true when that closed the room (nobody
+   * in it and no other join on its way).
+   */
+  async release(roomKey: string, userId: string, epoch: number): Promise<boolean> {
+    const result = await this.cmd.eval(
+      RELEASE,
+      3,
+      keys.members(roomKey),
+      keys.rooms,
+      keys.pending(roomKey),
+      userId,
+      String(epoch),
+      roomKey,
+    );
+    return Number(result) === 2;
   }
 
   async putMember(options: {

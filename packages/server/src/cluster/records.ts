@@ -86,6 +86,14 @@ export const RoomMessageSchema = z.discriminatedUnion('t', [
     payloadType: z.number().int(),
     data: z.string().max(4096),
   }),
+  z.object({
+    t: z.literal('custom'),
+    from: z.string(),
+    userId: z.string().min(1).max(32),
+    cmdId: z.number().int().min(1).max(10),
+    seq: z.number().int().min(0),
+    data: z.string().max(4096),
+  }),
 ]);
 export type RoomMessage = z.infer<typeof RoomMessageSchema>;
 

@@ -174,6 +174,9 @@ export function createHttpApp(options: HttpAppOptions) {
         return await sendFile(res, options.sdkDir, path.slice('/sdk/'.length));
       if (path === '/' || path === '/index.html')
         return await sendFile(res, options.demoDir, 'index.html');
+      // The demo written against the TRTC v5 API.
+      if (path === '/v5' || path === '/v5.html')
+        return await sendFile(res, options.demoDir, 'v5.html');
       if (/^\/[\w.-]+\.(css|js|svg|png|ico)$/.test(path)) {
         return await sendFile(res, options.demoDir, path.slice(1));
       }

@@ -103,9 +103,14 @@ export interface MediaTransport extends Closable<TransportEvents> {
    * Lifts this transport's downlink estimate to at least `bps` for `ms`, then lets the
    * estimator take it from there: what it sends meanwhile (a higher layer) shows whether the
    * link carries it. An estimate that fell under a cap since lifted otherwise creeps back up
-   * over tens of seconds while only a low layer goes out.
+   * over tens of seconds while only a low layer goes out. `bps` 0 lifts the floor now.
    */
   tryBitrate(bps: number, ms: number): Promise<void>;
+  /**
+   * Asks the estimator for one probe above its estimate now: a short burst of padding, so
+   * the estimate learns that the link carries more without sending a higher layer.
+   */
+  probe(): Promise<void>;
   stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }>;
 }
 
@@ -161,6 +166,32 @@ export interface MediaPipe extends Closable<ClosableEvents> {
   stats(): Promise<PipeStats>;
 }
 
+/** Where a plain (unencrypted RTP over UDP) consumer sends, on this machine: a media-out process. */
+export interface PlainConsumerOptions {
+  producerId: string;
+  /** The receiving process's address (loopback) and ports: RTP, and RTCP (sender reports). */
+  ip: string;
+  port: number;
+  rtcpPort: number;
+  /** Starts paused (resume() once the receiver listens). */
+  paused?: boolean;
+}
+
+/**
+ * A producer forwarded as plain RTP to a local process (media-out: mixing, relay, recording).
+ * The engine sends (no comedia: it does not wait for the receiver to send first). Closes with
+ * its producer ('parent-closed') or its worker.
+ */
+export interface MediaPlainConsumer extends Closable<ClosableEvents> {
+  readonly kind: TrackKind;
+  readonly producerId: string;
+  /** What it sends: the codec and payload type the receiver must depacketize. */
+  readonly rtpParameters: RtpParameters;
+  resume(): Promise<void>;
+  requestKeyframe(): Promise<void>;
+  stats(): Promise<RtpStreamStats>;
+}
+
 /** The media of one room; may span several workers. */
 export interface MediaRouter extends Closable<MediaRouterEvents> {
   readonly rtpCapabilities: RtpCapabilities;
@@ -171,6 +202,8 @@ export interface MediaRouter extends Closable<MediaRouterEvents> {
    * is announced to clients.
    */
   createPipe(options?: { local?: boolean }): Promise<MediaPipe>;
+  /** A producer of this room sent as plain RTP to a local process (see MediaPlainConsumer). */
+  createPlainConsumer(options: PlainConsumerOptions): Promise<MediaPlainConsumer>;
   /** Worker process ids this room uses now (tests, metrics). */
   readonly workerPids: readonly number[];
 }

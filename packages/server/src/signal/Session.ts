@@ -13,19 +13,24 @@ import { ServerError } from '../ServerError.js';
 import type { SignalConnection } from './SignalConnection.js';
 import type { Participant } from '../room/Participant.js';
 import type { LeaveReason, Room } from '../room/Room.js';
+import { CustomMessageRelay } from '../room/CustomMessageRelay.js';
 import { SeiRelay } from '../room/SeiRelay.js';
+import type { RoomMediaOut } from '../mediaOut/RoomMediaOut.js';
 
 type Handlers = { [M in ClientRequestMethod]?: (data: ClientRequestData<M>) => Promise<unknown> };
 
 export class Session {
   readonly #log: Logger;
   readonly #sei = new SeiRelay();
+  readonly #custom = new CustomMessageRelay();
   readonly #handlers: Handlers;
 
   constructor(
     readonly room: Room,
     readonly participant: Participant,
     log: Logger,
+    /** The room's media out (mixing, CDN relay), made when first asked. */
+    mediaOut: () => RoomMediaOut,
     /** Verifies a new privateMapKey for this user and room: its privilege bits, or throws. */
     verifyPrivateMapKey: (privateMapKey: string) => number,
   ) {
@@ -38,11 +43,23 @@ export class Session {
       unsubscribe: (d) => room.unsubscribe(p, d),
       mute: (d) => room.mute(p, d),
       'remote-video-type': (d) => room.setRemoteVideoType(p, d),
+      'video-layers': async () => ({ layers: room.videoLayers(p) }),
       'switch-role': (d) => room.switchRole(p, d.role),
       'update-private-map-key': async (d) =>
         room.updatePrivilege(p, verifyPrivateMapKey(d.privateMapKey)),
       sei: async (d) => this.#sei.relay(room, p, d),
+      'custom-message': async (d) => this.#custom.relay(room, p, d),
       'restart-ice': () => room.restartSubscriberIce(p),
+      'start-mix-transcode': (d) => mediaOut().startMix(p, d),
+      'stop-mix-transcode': async () => {
+        await mediaOut().stopMix(p);
+        return {};
+      },
+      'start-publish-cdn': (d) => mediaOut().startRelay(p, d),
+      'stop-publish-cdn': async () => {
+        await mediaOut().stopRelay(p);
+        return {};
+      },
       ping: async () => ({}),
       leave: async () => {
         await room.leave(p, 'leave');

@@ -19,6 +19,7 @@ import type {
   MediaEngineEvents,
   MediaProducer,
   MediaPipe,
+  MediaPlainConsumer,
   MediaRouter,
   MediaRouterEvents,
   PipeStats,
@@ -26,6 +27,7 @@ import type {
   PipedProducer,
   MediaTransport,
   ProduceOptions,
+  PlainConsumerOptions,
   ProducerEvents,
   TransportEvents,
   WorkerInfo,
@@ -144,6 +146,8 @@ export class FakeProducer extends FakeObject<ProducerEvents> implements MediaPro
   paused: boolean;
   /** Consumers fed by it: they close with it (mediasoup's `producerclose`). */
   readonly consumers = new Set<FakeConsumer>();
+  /** Plain RTP consumers (media-out) fed by it: they close with it too. */
+  readonly plainConsumers = new Set<FakePlainConsumer>();
 
   constructor(
     readonly kind: TrackKind,
@@ -184,6 +188,7 @@ export class FakeProducer extends FakeObject<ProducerEvents> implements MediaPro
 
   protected override closeChildren(): void {
     for (const consumer of [...this.consumers]) closeWithParent(consumer);
+    for (const plain of [...this.plainConsumers]) closeWithParent(plain);
   }
 }
 
@@ -237,7 +242,11 @@ export class FakeConsumer extends FakeObject<ConsumerEvents> implements MediaCon
     });
   }
 
+  /** How many keyframes were asked of this consumer. */
+  keyframeRequests = 0;
+
   requestKeyframe(): Promise<void> {
+    this.keyframeRequests++;
     return Promise.resolve();
   }
 
@@ -245,6 +254,59 @@ export class FakeConsumer extends FakeObject<ConsumerEvents> implements MediaCon
     return this.engine.call('setPreferredLayers', () => {
       this.preferredLayers = layers;
     });
+  }
+
+  stats(): Promise<RtpStreamStats> {
+    return Promise.resolve({ ...ZERO_STATS });
+  }
+}
+
+/**
+ * A plain RTP consumer (media-out): sends nothing; keeps where it would send, whether it was
+ * resumed, and how many keyframes were asked (tests of the media-out service read these).
+ */
+export class FakePlainConsumer extends FakeObject<ClosableEvents> implements MediaPlainConsumer {
+  paused: boolean;
+  keyframeRequests = 0;
+  readonly rtpParameters: RtpParameters;
+
+  constructor(
+    readonly producer: FakeProducer,
+    readonly options: PlainConsumerOptions,
+  ) {
+    super('plain', producer.engine);
+    this.paused = options.paused ?? false;
+    this.rtpParameters = {
+      codecs: producer.rtpParameters.codecs,
+      headerExtensions: [],
+      encodings: [{ ssrc: randomSsrc() }],
+      rtcp: { cname: 'fake', reducedSize: true },
+    };
+    producer.plainConsumers.add(this);
+    this.once('close', () => producer.plainConsumers.delete(this));
+  }
+
+  get kind(): TrackKind {
+    return this.producer.kind;
+  }
+
+  get producerId(): string {
+    return this.producer.id;
+  }
+
+  get died(): boolean {
+    return this.producer.died;
+  }
+
+  resume(): Promise<void> {
+    return this.engine.call('resume', () => {
+      this.paused = false;
+    });
+  }
+
+  requestKeyframe(): Promise<void> {
+    this.keyframeRequests++;
+    return Promise.resolve();
   }
 
   stats(): Promise<RtpStreamStats> {
@@ -334,6 +396,10 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
   }
 
   tryBitrate(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  probe(): Promise<void> {
     return Promise.resolve();
   }
 
@@ -471,6 +537,15 @@ export class FakeRouter extends FakeObject<MediaRouterEvents> implements MediaRo
       this.pipes.add(pipe);
       pipe.once('close', () => this.pipes.delete(pipe));
       return pipe;
+    });
+  }
+
+  createPlainConsumer(options: PlainConsumerOptions): Promise<MediaPlainConsumer> {
+    return this.engine.call('consume', () => {
+      if (this.closed) throw new Error('the room media router is closed');
+      const producer = this.producer(options.producerId);
+      if (!producer) throw new Error(`unknown producer ${options.producerId}`);
+      return new FakePlainConsumer(producer, options);
     });
   }
 

@@ -14,9 +14,11 @@ import type {
   MediaEngine,
   MediaEngineEvents,
   MediaPipe,
+  MediaPlainConsumer,
   MediaRouter,
   MediaRouterEvents,
   MediaTransport,
+  PlainConsumerOptions,
   WorkerInfo,
 } from '../MediaEngine.js';
 import type { CloseReason, CodecCapability, RtpCapabilities } from '../types.js';
@@ -30,6 +32,7 @@ import {
   type WorkerHealth,
 } from './objects.js';
 import { MsPipe } from './MsPipe.js';
+import { MsPlainConsumer } from './MsPlainConsumer.js';
 
 export interface MediasoupEngineOptions {
   /** Worker processes; default one per core. */
@@ -339,6 +342,18 @@ class MsRoomRouter extends SafeEmitter<MediaRouterEvents> implements MediaRouter
       },
       !options.local,
     );
+  }
+
+  async createPlainConsumer(options: PlainConsumerOptions): Promise<MediaPlainConsumer> {
+    if (this.#closed) throw new Error('the room media router is closed');
+    if (!this.#producers.has(options.producerId)) {
+      throw new Error(`unknown producer ${options.producerId}`);
+    }
+    // Producers live on the home router (publishers and pipes are made there).
+    const { entry, router } = this.#home;
+    const consumer = await MsPlainConsumer.create(router, entry, options);
+    track(entry, { once: (_event, fn) => consumer.once('close', fn) });
+    return consumer;
   }
 
   async #placeTransport(

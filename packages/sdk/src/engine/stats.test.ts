@@ -7,6 +7,7 @@ import {
   remoteInboundRttMs,
   remoteVideoStats,
   volumeBetween,
+  withVideoLayers,
   type Stat,
 } from './stats.js';
 
@@ -136,5 +137,42 @@ describe('volumeBetween', () => {
     expect(volumeBetween({ energy: 1, duration: 1 }, { energy: 1, duration: 2 })).toBe(0);
     expect(volumeBetween({ energy: 1, duration: 1 }, { energy: 1, duration: 1 })).toBe(0);
     expect(volumeBetween(undefined, { energy: 4, duration: 1 })).toBe(100);
+  });
+});
+
+describe('withVideoLayers', () => {
+  const decoded = (width: number) => ({
+    bytesReceived: 1,
+    packetsReceived: 1,
+    packetsLost: 0,
+    framesDecoded: 10,
+    frameWidth: width,
+    frameHeight: (width * 9) / 16,
+  });
+
+  it("adds the server's layer and reason to the users we decode, of that stream type only", () => {
+    const stats = { cam: decoded(160), other: decoded(1280) };
+    const result = withVideoLayers(
+      stats,
+      [
+        { userId: 'cam', streamType: 'main', layer: 'small', reason: 'hold' },
+        { userId: 'other', streamType: 'auxiliary', layer: 'big', reason: 'app' },
+        { userId: 'absent', streamType: 'main', layer: 'big', reason: 'app' },
+      ],
+      'main',
+    );
+    expect(result).toEqual({
+      cam: { ...decoded(160), layer: 'small', layerReason: 'hold' },
+      other: decoded(1280),
+    });
+  });
+
+  it('says nothing while the server sends no layer yet', () => {
+    const result = withVideoLayers(
+      { cam: decoded(0) },
+      [{ userId: 'cam', streamType: 'main', layer: null, reason: 'app' }],
+      'main',
+    );
+    expect(result.cam).toEqual(decoded(0));
   });
 });

@@ -43,6 +43,8 @@ export interface SessionOptions {
   onServerRequest: ServerRequestHandler;
   onSubscriberState(state: RTCPeerConnectionState): void;
   onPublisherState(transport: PublisherTransport, state: RTCPeerConnectionState): void;
+  /** A received track was put on (or taken from) a remote stream object. */
+  onRemoteTrackChanged(stream: RemoteStream, kind: 'audio' | 'video'): void;
   /** How long publish() waits for the publisher connection. */
   connectTimeoutMs: number;
   /** The small stream profile while dual stream is enabled, else null. */
@@ -94,11 +96,16 @@ export class Session {
           this.signal.notify('candidate', { pc: 'subscriber', candidate }),
         onConnectionStateChange: (state) => options.onSubscriberState(state),
         onRemoteTrack: (info, track) => {
-          if (this.streams.addTrack(info, track)) {
+          const stream = this.streams.addTrack(info, track);
+          if (stream) {
             this.checkWaiters(streamKey(info.userId, info.streamType));
+            options.onRemoteTrackChanged(stream, info.kind);
           }
         },
-        onRemoteTrackRemoved: (info, track) => void this.streams.removeTrack(info, track),
+        onRemoteTrackRemoved: (info, track) => {
+          const stream = this.streams.removeTrack(info, track);
+          if (stream) options.onRemoteTrackChanged(stream, info.kind);
+        },
       },
     });
     this.publications = new Publications({

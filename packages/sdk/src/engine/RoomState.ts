@@ -6,9 +6,12 @@
  */
 import type { ParticipantInfo, Role, RoomSnapshot, StreamInfo, StreamType } from '@parley/protocol';
 
+export type PeerLeaveReason = 'leave' | 'timeout' | 'kick';
+
 export type RoomChange =
   | { type: 'peer-join'; userId: string }
-  | { type: 'peer-leave'; userId: string }
+  /** `reason` when the server said why (a snapshot diff after a resume does not). */
+  | { type: 'peer-leave'; userId: string; reason?: PeerLeaveReason }
   | { type: 'stream-added'; stream: StreamInfo }
   | { type: 'stream-updated'; stream: StreamInfo; previous: StreamInfo }
   | { type: 'stream-removed'; stream: StreamInfo };
@@ -90,7 +93,7 @@ export class RoomState {
   }
 
   /** The user's remaining streams are removed first (the server may not say so separately). */
-  handlePeerLeave(userId: string): RoomChange[] {
+  handlePeerLeave(userId: string, reason?: PeerLeaveReason): RoomChange[] {
     const participant = this.participants.get(userId);
     if (!participant) return [];
     const changes: RoomChange[] = [];
@@ -98,7 +101,11 @@ export class RoomState {
       changes.push(...this.handleStreamRemoved(userId, streamType));
     }
     this.participants.delete(userId);
-    changes.push({ type: 'peer-leave', userId });
+    changes.push(
+      reason === undefined
+        ? { type: 'peer-leave', userId }
+        : { type: 'peer-leave', userId, reason },
+    );
     return changes;
   }
 

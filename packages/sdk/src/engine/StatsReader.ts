@@ -3,7 +3,7 @@
  * session: reads both peer connections' getStats() and hands the entries to stats.ts.
  * Remote streams are matched to users through the subscriber connection's mid map.
  */
-import type { StreamType, TrackKind } from '@parley/protocol';
+import type { StreamType, TrackKind, VideoLayer } from '@parley/protocol';
 import { streamKey } from './RoomState.js';
 import type { Session } from './Session.js';
 import {
@@ -24,7 +24,11 @@ import {
   type RemoteVideoStats,
   type Stat,
   type TransportStats,
+  withVideoLayers,
 } from './stats.js';
+
+/** The layer list is an extra: a slow answer must not hold the stats back long. */
+const LAYERS_TIMEOUT_MS = 2000;
 
 export class StatsReader {
   constructor(private readonly session: Session) {}
@@ -95,13 +99,26 @@ export class StatsReader {
   }
 
   async remoteVideoStats(streamType: StreamType): Promise<Record<string, RemoteVideoStats>> {
+    const [stats, layers] = await Promise.all([this.subscriberStats(), this.videoLayers()]);
     const result: Record<string, RemoteVideoStats> = {};
-    for (const { owner, kind, stat } of this.inbound(await this.subscriberStats())) {
+    for (const { owner, kind, stat } of this.inbound(stats)) {
       if (kind === 'video' && owner.streamType === streamType && this.isCurrent(owner)) {
         result[owner.userId] = remoteVideoStats(stat);
       }
     }
-    return result;
+    return withVideoLayers(result, layers, streamType);
+  }
+
+  /** What the server sends us of each dual stream video and why; none while it cannot say. */
+  private async videoLayers(): Promise<VideoLayer[]> {
+    const signal = this.session.signal;
+    if (signal.state !== 'open') return [];
+    try {
+      const answer = await signal.request('video-layers', {}, { timeoutMs: LAYERS_TIMEOUT_MS });
+      return answer.layers;
+    } catch {
+      return [];
+    }
   }
 
   /** A stream the app knows (not an m-line left over from an unpublished one). */

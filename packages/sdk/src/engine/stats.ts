@@ -2,7 +2,7 @@
  * Reading RTCPeerConnection.getStats() reports into TRTC v4's stats shapes. Pure functions
  * over the report's entries, so they are tested without a browser; StatsReader feeds them.
  */
-import type { StreamType, TrackKind } from '@parley/protocol';
+import type { StreamType, TrackKind, VideoLayer, VideoLayerReason } from '@parley/protocol';
 
 /** One entry of an RTCStatsReport (the W3C stats dictionaries are plain objects). */
 export type Stat = { readonly id: string; readonly type: string } & Readonly<
@@ -41,6 +41,14 @@ export interface RemoteVideoStats extends RemoteAudioStats {
   framesDecoded: number;
   frameWidth: number;
   frameHeight: number;
+  /**
+   * Parley: of a dual stream publisher, the stream the server sends us now, and why (`app`:
+   * the one asked for with setRemoteVideoStreamType, big by default; `estimate`: a smaller
+   * one, our downlink estimate does not cover it; `hold`: a smaller one kept after a
+   * sustained shortfall until the path shows room). Absent for single-stream publishers.
+   */
+  layer?: 'big' | 'small';
+  layerReason?: VideoLayerReason;
 }
 
 /** Who an inbound stream belongs to. */
@@ -185,6 +193,24 @@ export function remoteVideoStats(stat: Stat): RemoteVideoStats {
     frameWidth: num(stat.frameWidth),
     frameHeight: num(stat.frameHeight),
   };
+}
+
+/**
+ * Adds what the server says of the layers we get (`video-layers`) to the remote video stats
+ * of `streamType`, by user: only for users already in `stats` (what we decode).
+ */
+export function withVideoLayers(
+  stats: Record<string, RemoteVideoStats>,
+  layers: readonly VideoLayer[],
+  streamType: StreamType,
+): Record<string, RemoteVideoStats> {
+  for (const l of layers) {
+    const entry = l.streamType === streamType ? stats[l.userId] : undefined;
+    if (!entry || l.layer === null) continue;
+    entry.layer = l.layer;
+    entry.layerReason = l.reason;
+  }
+  return stats;
 }
 
 /** Energy counters of an audio stat (media-source or inbound-rtp). */

@@ -10,7 +10,7 @@ import {
   participant,
   streamInfo,
 } from '../test/FakeServer.js';
-import { Client } from './Client.js';
+import { Client } from '../client/Client.js';
 import {
   checkSmallStreamProfile,
   DEFAULT_SMALL_STREAM_PROFILE,

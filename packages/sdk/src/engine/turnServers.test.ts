@@ -1,7 +1,7 @@
 import { ErrorCode } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { RtcError } from '../errors/RtcError.js';
-import { Client } from './Client.js';
+import { Client } from '../client/Client.js';
 import { toIceServers } from './turnServers.js';
 
 function problem(config: unknown): RtcError {

@@ -83,13 +83,19 @@ export class ConnectionRecovery {
     return this.#state;
   }
 
-  /** The signaling channel dropped (false) or is open again (true). */
+  /**
+   * The signaling channel dropped (false) or is open again (true). Open again: every
+   * connection still broken restarts now, not only those whose restart waited for it. A
+   * restart sent while the dead socket still looked open was lost with it (the peer then
+   * checks with credentials the server never got), and its retry would come only after
+   * `retryMs`: after a 5 s cut that was 1 s of the 3 s the call may take to come back.
+   */
   signal(open: boolean): void {
     if (this.#closed) return;
     this.#signalOpen = open;
     if (open) {
       for (const [name, peer] of this.#peers) {
-        if (peer.restartPending) this.#restart(name);
+        if (peer.restartPending || peer.brokenSince !== null) this.#restart(name);
       }
     }
     this.#update();

@@ -7,6 +7,9 @@
  */
 import { RtcError } from '../errors/RtcError.js';
 import type { VideoProfile } from '../profiles.js';
+import type { SmallEncoding } from '../transport/simulcast.js';
+
+export { BIG_RID, SMALL_RID, type SmallEncoding } from '../transport/simulcast.js';
 
 /** `setSmallStreamProfile()`: the low-resolution simulcast layer (bitrate in kbps). */
 export interface SmallStreamProfile {
@@ -23,18 +26,6 @@ export const DEFAULT_SMALL_STREAM_PROFILE: SmallStreamProfile = {
   bitrate: 100,
   frameRate: 15,
 };
-
-/** rids of the two encodings (the server learns the layers from the offer's a=rid lines). */
-export const SMALL_RID = 's';
-export const BIG_RID = 'b';
-
-/** The small encoding's parameters (RTCRtpEncodingParameters fields). */
-export interface SmallEncoding {
-  scaleResolutionDownBy: number;
-  /** bits per second */
-  maxBitrate: number;
-  maxFramerate: number;
-}
 
 const LIMITS = {
   width: [16, 1920],

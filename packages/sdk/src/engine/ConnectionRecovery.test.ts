@@ -91,6 +91,41 @@ describe('ConnectionRecovery', () => {
     expect(states).toEqual(['RECONNECTING', 'CONNECTED']);
   });
 
+  it('the signaling channel back: every broken connection restarts at once, not only those that waited', () => {
+    const { clock, restarts, states, recovery } = setup();
+    recovery.peerState('publisher', 'connected');
+    recovery.peerState('subscriber', 'connected');
+    // A cut: both connections go disconnected; the grace period ends while the dead socket
+    // still looks open, so both restarts go out on it and are lost with it.
+    recovery.peerState('publisher', 'disconnected');
+    recovery.peerState('subscriber', 'disconnected');
+    clock.advance(2000);
+    expect(restarts.sort()).toEqual(['publisher', 'subscriber']);
+    recovery.signal(false);
+    clock.advance(1000);
+    recovery.signal(true);
+    // Again at once, not after the 5 s retry.
+    expect(restarts.sort()).toEqual(['publisher', 'publisher', 'subscriber', 'subscriber']);
+    // And the retry timer restarted from now: nothing more before retryMs.
+    clock.advance(4900);
+    expect(restarts).toHaveLength(4);
+    recovery.peerState('publisher', 'connected');
+    recovery.peerState('subscriber', 'connected');
+    clock.advance(60_000);
+    expect(restarts).toHaveLength(4);
+    expect(states).toEqual(['RECONNECTING', 'CONNECTED']);
+  });
+
+  it('the signaling channel back: a connection still within its grace period restarts too; healthy ones do not', () => {
+    const { restarts, recovery } = setup();
+    recovery.peerState('publisher', 'connected');
+    recovery.peerState('subscriber', 'connected');
+    recovery.signal(false);
+    recovery.peerState('subscriber', 'disconnected');
+    recovery.signal(true);
+    expect(restarts).toEqual(['subscriber']);
+  });
+
   it('gives a connection up after giveUpMs of being broken, restarts included', () => {
     const { clock, gaveUp, recovery } = setup(20_000);
     recovery.peerState('publisher', 'connected');

@@ -1,0 +1,475 @@
+/**
+ * Media out of a room, end to end: real Chromium users publish distinct pictures (solid
+ * colours drawn on a canvas) and sounds (tones); v4's startMixTranscode + startPublishCDNStream
+ * push a mix, and startPublishCDNStream alone a user's own stream, over RTMP to a local nginx
+ * (libnginx-mod-rtmp, started here). What arrives is read back with ffprobe/ffmpeg: codecs,
+ * size, frame rate, sample rate, channels, pixels where the layout put each user, the
+ * background elsewhere, both tones, the layout changing, the stream ending on stop.
+ */
+import { roomKey } from '@parley/protocol';
+import type { Page } from 'playwright-core';
+import * as tencentcloud from 'tencentcloud-sdk-nodejs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { median, newPage, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
+import {
+  cpuMs,
+  FrameWatcher,
+  grabFrame,
+  meanVolume,
+  probe,
+  rtmpAvailable,
+  startRtmpServer,
+  type Frame,
+  type RtmpServer,
+} from './rtmpServer.js';
+
+const API = { secretId: 'AKIDparleyMediaOut01', secretKey: 'media-out-api-secret-key-1' };
+const env = useE2eEnvironment({
+  PARLEY_API_SECRET_ID: API.secretId,
+  PARLEY_API_SECRET_KEY: API.secretKey,
+});
+const TrtcClient = tencentcloud.trtc.v20190722.Client;
+const api = () =>
+  new TrtcClient({
+    credential: API,
+    region: 'ap-guangzhou',
+    profile: {
+      httpProfile: { endpoint: env.parley.origin.replace('http://', ''), protocol: 'http://' },
+    },
+  });
+let rtmp: RtmpServer;
+
+beforeAll(async () => {
+  if (!rtmpAvailable()) {
+    throw new Error(
+      'nginx with libnginx-mod-rtmp is needed: apt-get install nginx libnginx-mod-rtmp',
+    );
+  }
+  rtmp = await startRtmpServer();
+});
+afterAll(async () => {
+  await rtmp?.close();
+});
+
+interface Outcome {
+  ok: boolean;
+  code?: number;
+  message?: string;
+}
+
+/** Joins `roomId` and publishes a canvas of one colour and a tone; the client is window.__client. */
+async function publisher(
+  userId: string,
+  roomId: number,
+  color: string,
+  toneHz: number,
+): Promise<Page> {
+  const { page } = await newPage(env.browser);
+  await page.goto(`${env.app.origin}/sdk.html`);
+  await page.evaluate(
+    async ({ sdkAppId, userId, userSig, roomId, color, toneHz }) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 240;
+      const g = canvas.getContext('2d')!;
+      let current = color;
+      const draw = () => {
+        g.fillStyle = current;
+        g.fillRect(0, 0, canvas.width, canvas.height);
+      };
+      // The test changes the colour to time it through the mix (same clock as the test).
+      (window as unknown as { __setColor(c: string): number }).__setColor = (c: string) => {
+        current = c;
+        draw();
+        return Date.now();
+      };
+      draw();
+      setInterval(draw, 50);
+      const video = canvas.captureStream(20).getVideoTracks()[0]!;
+      const audioContext = new AudioContext();
+      const oscillator = audioContext.createOscillator();
+      oscillator.frequency.value = toneHz;
+      const destination = audioContext.createMediaStreamDestination();
+      oscillator.connect(destination);
+      oscillator.start();
+      const audio = destination.stream.getAudioTracks()[0]!;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const TRTC = (window as any).TRTC;
+      const client = TRTC.createClient({ mode: 'rtc', sdkAppId, userId, userSig });
+      await client.join({ roomId });
+      const stream = TRTC.createStream({ userId, audioSource: audio, videoSource: video });
+      await stream.initialize();
+      await client.publish(stream);
+      (window as unknown as { __client: unknown }).__client = client;
+    },
+    {
+      sdkAppId: env.parley.sdkAppId,
+      userId,
+      userSig: env.parley.userSig(userId),
+      roomId,
+      color,
+      toneHz,
+    },
+  );
+  return page;
+}
+
+/** Calls `client[method](arg)` in the page and says how it ended. */
+function call(page: Page, method: string, arg?: unknown): Promise<Outcome> {
+  return page.evaluate(
+    async ({ method, arg }) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const client = (window as any).__client;
+      try {
+        await client[method](arg);
+        return { ok: true };
+      } catch (error) {
+        const e = error as { getCode?: () => number; message: string };
+        return { ok: false, code: e.getCode?.(), message: e.message };
+      }
+    },
+    { method, arg },
+  );
+}
+
+const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
+const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
+const isYellow = ([r, g, b]: [number, number, number]) => r > 170 && g > 170 && b < 90;
+const isGreen = ([r, g, b]: [number, number, number]) => g > 170 && r < 90 && b < 90;
+const rgb = (frame: Frame, x: number, y: number) => JSON.stringify(frame.at(x, y));
+
+describe('media out over RTMP', () => {
+  it("relays one user's own stream, and stop ends it", async () => {
+    const roomId = randomRoomId();
+    const alice = await publisher('alice', roomId, '#ff0000', 440);
+    const url = rtmp.url(`relay${roomId}`);
+    const started = Date.now();
+    expect(await call(alice, 'startPublishCDNStream', { url, appId: 1, bizId: 2 })).toEqual({
+      ok: true,
+    });
+    await waitFor(
+      'the relay published on the RTMP server',
+      async () => (await rtmp.publishing()).includes(`relay${roomId}`),
+      10_000,
+    );
+    console.log(
+      `[figure] relay: startPublishCDNStream → RTMP publish seen ${Date.now() - started} ms`,
+    );
+    const streams = await probe(url);
+    const video = streams.find((s) => s.codec_type === 'video');
+    const audio = streams.find((s) => s.codec_type === 'audio');
+    expect(video?.codec_name).toBe('h264');
+    expect(audio?.codec_name).toBe('aac');
+    const frame = await waitFor(
+      'alice red in the relayed picture',
+      async () => {
+        const f = await grabFrame(url, video!.width!, video!.height!);
+        return isRed(f.at(f.width >> 1, f.height >> 1)) ? f : null;
+      },
+      20_000,
+    );
+    expect(isRed(frame.at(frame.width >> 1, frame.height >> 1))).toBe(true);
+    expect(await meanVolume(url, 2, 440)).toBeGreaterThan(-45);
+
+    // The pipeline process dies: the supervisor restarts it and the stream comes back.
+    const media = env.parley.server.mediaOut.existing(
+      roomKey(env.parley.sdkAppId, { kind: 'number', id: roomId }),
+    );
+    const job = media!.jobs()[0]!;
+    const killed = Date.now();
+    process.kill(job.pid!, 'SIGKILL');
+    await waitFor(
+      'the relay back after the pipeline was killed',
+      async () => {
+        if (job.restarts < 1 || !(await rtmp.publishing()).includes(`relay${roomId}`)) return false;
+        const f = await grabFrame(url, video!.width!, video!.height!).catch(() => null);
+        return f && isRed(f.at(f.width >> 1, f.height >> 1));
+      },
+      20_000,
+    );
+    console.log(
+      `[figure] relay: pipeline killed → red picture back on RTMP ${Date.now() - killed} ms`,
+    );
+
+    expect(await call(alice, 'stopPublishCDNStream')).toEqual({ ok: true });
+    await waitFor(
+      'the relay gone from the RTMP server',
+      async () => !(await rtmp.publishing()).includes(`relay${roomId}`),
+      5_000,
+    );
+    // Nothing relayed any more: v4's INVALID_OPERATION.
+    expect(await call(alice, 'stopPublishCDNStream')).toMatchObject({ ok: false, code: 0x1001 });
+  });
+
+  it('mixes two users by the layout, updates it in place, and stop ends the output', async () => {
+    const roomId = randomRoomId();
+    const alice = await publisher('alice', roomId, '#ff0000', 440);
+    await publisher('bob', roomId, '#0000ff', 1200);
+    const streamId = `mix${roomId}`;
+    const url = rtmp.url(streamId);
+    const layout = (aliceAt: [number, number], bobAt: [number, number]) => ({
+      streamId,
+      videoWidth: 640,
+      videoHeight: 360,
+      videoFramerate: 15,
+      videoBitrate: 600,
+      videoGOP: 2,
+      audioSampleRate: 44100,
+      audioChannels: 2,
+      audioBitrate: 96,
+      backgroundColor: 0x00ff00,
+      mixUsers: [
+        {
+          userId: 'alice',
+          pureAudio: false,
+          width: 320,
+          height: 180,
+          locationX: aliceAt[0],
+          locationY: aliceAt[1],
+          zOrder: 1,
+        },
+        {
+          userId: 'bob',
+          pureAudio: false,
+          width: 320,
+          height: 180,
+          locationX: bobAt[0],
+          locationY: bobAt[1],
+          zOrder: 2,
+        },
+      ],
+    });
+    // v4's checks first: a video user without zOrder in 1–15 is refused, naming the field.
+    const bad = layout([0, 0], [200, 100]);
+    bad.mixUsers[1]!.zOrder = 0;
+    const refused = await call(alice, 'startMixTranscode', bad);
+    expect(refused).toMatchObject({ ok: false, code: 0x1000 });
+    expect(refused.message).toContain('zOrder');
+
+    expect(await call(alice, 'startMixTranscode', layout([0, 0], [200, 100]))).toEqual({
+      ok: true,
+    });
+    // A continuous reader from before the push (nginx holds it until the stream is published).
+    const early = new FrameWatcher(url, 640, 360);
+    const bothSeen = early.next((f) => isRed(f.at(100, 50)) && isBlue(f.at(450, 250)), 20_000);
+    const started = Date.now();
+    expect(await call(alice, 'startPublishCDNStream', { streamId, url })).toEqual({ ok: true });
+    const resolvedIn = Date.now() - started;
+    const firstBoth = await bothSeen.finally(() => early.close());
+    console.log(
+      `[figure] mix: startPublishCDNStream resolved in ${resolvedIn} ms; both users in a frame read from RTMP ${firstBoth - started} ms after the call`,
+    );
+    await waitFor(
+      'the mix published on the RTMP server',
+      async () => (await rtmp.publishing()).includes(streamId),
+      10_000,
+    );
+    const streams = await probe(url);
+    const video = streams.find((s) => s.codec_type === 'video');
+    const audio = streams.find((s) => s.codec_type === 'audio');
+    expect(video, JSON.stringify(streams)).toMatchObject({
+      codec_name: 'h264',
+      width: 640,
+      height: 360,
+      avg_frame_rate: '15/1',
+    });
+    expect(audio, JSON.stringify(streams)).toMatchObject({
+      codec_name: 'aac',
+      sample_rate: '44100',
+      channels: 2,
+    });
+
+    // Alice (red) at (0,0) 320×180, Bob (blue) at (200,100) 320×180 above her, green elsewhere.
+    const frame = await waitFor(
+      'both users in the mixed picture',
+      async () => {
+        const f = await grabFrame(url, 640, 360);
+        return isRed(f.at(100, 50)) && isBlue(f.at(450, 250)) ? f : null;
+      },
+      20_000,
+    );
+    expect(isRed(frame.at(100, 50)), `alice's box ${rgb(frame, 100, 50)}`).toBe(true);
+    expect(isBlue(frame.at(450, 250)), `bob's box ${rgb(frame, 450, 250)}`).toBe(true);
+    expect(
+      isBlue(frame.at(260, 140)),
+      `overlap: bob (zOrder 2) on top ${rgb(frame, 260, 140)}`,
+    ).toBe(true);
+    expect(isGreen(frame.at(600, 20)), `background ${rgb(frame, 600, 20)}`).toBe(true);
+    expect(isGreen(frame.at(60, 320)), `background ${rgb(frame, 60, 320)}`).toBe(true);
+    // Both tones are in the mixed sound.
+    expect(await meanVolume(url, 2, 440), "alice's 440 Hz").toBeGreaterThan(-45);
+    expect(await meanVolume(url, 2, 1200), "bob's 1200 Hz").toBeGreaterThan(-45);
+
+    // Mix latency: Alice's picture changes colour; the first output frame that shows it.
+    const watcher = new FrameWatcher(url, 640, 360);
+    try {
+      await watcher.next((f) => isRed(f.at(100, 50)));
+      const latencies: number[] = [];
+      for (const [color, test] of [
+        ['#ffff00', isYellow],
+        ['#ff0000', isRed],
+        ['#ffff00', isYellow],
+        ['#ff0000', isRed],
+      ] as const) {
+        const seen = watcher.next((f) => test(f.at(100, 50)));
+        const changed = await alice.evaluate(
+          (c) => (window as unknown as { __setColor(c: string): number }).__setColor(c),
+          color,
+        );
+        latencies.push((await seen) - changed);
+      }
+      console.log(
+        `[figure] mix latency (canvas colour change → RTMP frame read back, 640×360@15): ${latencies.join(', ')} ms; median ${median(latencies)} ms`,
+      );
+      // CPU of the mixing process (2 inputs decoded, composed, x264 + AAC encoded).
+      const job = env.parley.server.mediaOut
+        .existing(roomKey(env.parley.sdkAppId, { kind: 'number', id: roomId }))!
+        .jobs()[0]!;
+      const cpu0 = cpuMs(job.pid!);
+      const t0 = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const cores = (cpuMs(job.pid!) - cpu0) / (Date.now() - t0);
+      console.log(
+        `[figure] mix CPU (2 users → 640×360@15 H.264 600 kbit/s + AAC): ${cores.toFixed(2)} cores`,
+      );
+
+      // The same streamId again: the new layout (swapped) shows in the output.
+      const updated = Date.now();
+      const isSwapped = (f: Frame) =>
+        isBlue(f.at(100, 50)) && isRed(f.at(550, 300)) && isGreen(f.at(600, 20));
+      const swapped = watcher.next(isSwapped);
+      expect(await call(alice, 'startMixTranscode', layout([300, 160], [0, 0]))).toEqual({
+        ok: true,
+      });
+      const resolvedIn = Date.now() - updated;
+      // A player that connects now (as one would after the stream came back) sees it at once.
+      const fresh = new FrameWatcher(url, 640, 360);
+      const freshSeen = await fresh.next(isSwapped).finally(() => fresh.close());
+      console.log(
+        `[figure] mix: layout update: call resolved in ${resolvedIn} ms (pipeline restarted); new layout read by a player connecting then ${freshSeen - updated} ms after the call, by one connected throughout ${(await swapped) - updated} ms`,
+      );
+      const after = watcher.last!;
+      expect(isGreen(after.at(600, 20)), `background ${rgb(after, 600, 20)}`).toBe(true);
+      expect(isBlue(after.at(100, 50)), `bob now top left ${rgb(after, 100, 50)}`).toBe(true);
+    } finally {
+      watcher.close();
+    }
+
+    const stopped = Date.now();
+    expect(await call(alice, 'stopMixTranscode')).toEqual({ ok: true });
+    await waitFor(
+      'the mix gone from the RTMP server',
+      async () => !(await rtmp.publishing()).includes(streamId),
+      5_000,
+    );
+    console.log(`[figure] mix: stopMixTranscode → RTMP stream ended ${Date.now() - stopped} ms`);
+    expect(await call(alice, 'stopMixTranscode')).toMatchObject({ ok: false, code: 0x1001 });
+  });
+
+  it('an unreachable RTMP URL rejects with START_PUBLISH_CDN_FAILED and the cause', async () => {
+    const roomId = randomRoomId();
+    const alice = await publisher('alice', roomId, '#ff0000', 440);
+    const outcome = await call(alice, 'startPublishCDNStream', {
+      url: 'rtmp://127.0.0.1:9/live/nowhere',
+    });
+    expect(outcome).toMatchObject({ ok: false, code: 0x4045 });
+    expect(outcome.message).toMatch(/refused/i);
+  });
+
+  it("the server API through Tencent's Node SDK: StartMCUMixTranscode (grid) and StartPublishCdnStream (one user), then Stop", async () => {
+    const roomId = randomRoomId();
+    await publisher('alice', roomId, '#ff0000', 440);
+    await publisher('bob', roomId, '#0000ff', 1200);
+    const client = api();
+    const mixUrl = rtmp.url(`mcu${roomId}`);
+    await client.StartMCUMixTranscode({
+      SdkAppId: env.parley.sdkAppId,
+      RoomId: roomId,
+      OutputParams: { StreamId: `mcu${roomId}` },
+      EncodeParams: {
+        AudioSampleRate: 48000,
+        AudioBitrate: 64,
+        AudioChannels: 1,
+        VideoWidth: 640,
+        VideoHeight: 240,
+        VideoFramerate: 15,
+        VideoBitrate: 500,
+        VideoGop: 2,
+        BackgroundColor: 0x00ff00,
+      },
+      LayoutParams: { Template: 1 },
+      PublishCdnParams: { BizId: 0, PublishCdnUrls: [mixUrl] },
+    });
+    // Grid of two: alice (joined first) left, bob right, each 320×240.
+    const frame = await waitFor(
+      'the grid on the RTMP server',
+      async () => {
+        const f = await grabFrame(mixUrl, 640, 240).catch(() => null);
+        return f && isRed(f.at(160, 120)) && isBlue(f.at(480, 120)) ? f : null;
+      },
+      25_000,
+    );
+    expect(isRed(frame.at(160, 120))).toBe(true);
+    const mixStreams = await probe(mixUrl);
+    expect(mixStreams.find((s) => s.codec_type === 'video')).toMatchObject({
+      width: 640,
+      height: 240,
+    });
+    expect(mixStreams.find((s) => s.codec_type === 'audio')).toMatchObject({
+      sample_rate: '48000',
+      channels: 1,
+    });
+    await client.StopMCUMixTranscode({ SdkAppId: env.parley.sdkAppId, RoomId: roomId });
+    await waitFor(
+      'the MCU mix gone',
+      async () => !(await rtmp.publishing()).includes(`mcu${roomId}`),
+      5_000,
+    );
+    const again = await client
+      .StopMCUMixTranscode({ SdkAppId: env.parley.sdkAppId, RoomId: roomId })
+      .then(
+        () => 'no error',
+        (e: { code?: string }) => e.code,
+      );
+    expect(again).toBe('FailedOperation.MixSessionNotExist');
+
+    const relayUrl = rtmp.url(`cdn${roomId}`);
+    const { TaskId } = await client.StartPublishCdnStream({
+      SdkAppId: env.parley.sdkAppId,
+      RoomId: String(roomId),
+      RoomIdType: 0,
+      AgentParams: { UserId: 'relay-bot' },
+      WithTranscoding: 0,
+      SingleSubscribeParams: {
+        UserMediaStream: {
+          UserInfo: { RoomId: String(roomId), RoomIdType: 0, UserId: 'bob' },
+          StreamType: 0,
+        },
+      },
+      PublishCdnParams: [{ PublishCdnUrl: relayUrl, IsTencentCdn: 0 }],
+    });
+    expect(TaskId).toMatch(/\S/);
+    const relayed = await waitFor(
+      'bob relayed',
+      async () => {
+        const f = await grabFrame(relayUrl, 640, 480).catch(() => null);
+        return f && isBlue(f.at(320, 240)) ? f : null;
+      },
+      25_000,
+    );
+    expect(isBlue(relayed.at(320, 240))).toBe(true);
+    await client.StopPublishCdnStream({ SdkAppId: env.parley.sdkAppId, TaskId: TaskId! });
+    await waitFor(
+      'the relay task gone',
+      async () => !(await rtmp.publishing()).includes(`cdn${roomId}`),
+      5_000,
+    );
+    const unknown = await client
+      .StopPublishCdnStream({ SdkAppId: env.parley.sdkAppId, TaskId: TaskId! })
+      .then(
+        () => 'no error',
+        (e: { code?: string }) => e.code,
+      );
+    expect(unknown).toBe('InvalidParameter.TaskId');
+  });
+});

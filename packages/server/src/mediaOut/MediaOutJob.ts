@@ -1,0 +1,359 @@
+/**
+ * One media-out job (a mix or a single stream's relay; a recording is the same with a file
+ * sink): the room's producers it takes, each sent by a plain RTP consumer to a loopback
+ * port of its pipeline process, and that process (PipelineSupervisor). When its inputs
+ * change (a user publishes, unpublishes, republishes) or its layout does, the consumers are
+ * made again and the pipeline restarts with them; its keyframes are asked for each time the
+ * pipeline starts playing, so the output shows pictures at once.
+ */
+import { existsSync } from 'node:fs';
+import type { StreamType, TrackKind } from '@parley/protocol';
+import type { Logger } from 'pino';
+import type { MediaPlainConsumer, MediaRouter } from '../media/MediaEngine.js';
+import { SafeEmitter } from '../util/TypedEmitter.js';
+import {
+  gstLaunchArgs,
+  SUPPORTED_CODECS,
+  type OutputAudio,
+  type OutputVideo,
+  type PipelineInput,
+  type PipelineSink,
+  type VideoBox,
+} from './pipeline.js';
+import { PipelineError, PipelineSupervisor, type SupervisorOptions } from './PipelineSupervisor.js';
+import type { PortPool } from './PortPool.js';
+
+/** One user's stream in a job: its sound, and its picture when it has a box. */
+export interface JobUser {
+  userId: string;
+  streamType: StreamType;
+  audio: boolean;
+  box: VideoBox | null;
+}
+
+export interface JobLayout {
+  video: OutputVideo;
+  audio: OutputAudio;
+  users: JobUser[];
+}
+
+/** The producer a user's track has now in the room (null: none). */
+export type ProducerLookup = (
+  userId: string,
+  streamType: StreamType,
+  kind: TrackKind,
+) => string | null;
+
+export interface MediaOutJobEvents {
+  /** The pipeline gave up (restarts exhausted): the job is over. */
+  failed: [error: Error];
+  /** The inputs now mixed, after each (re)binding. */
+  inputs: [
+    users: Array<{ userId: string; streamType: StreamType; hasAudio: boolean; hasVideo: boolean }>,
+  ];
+}
+
+interface BoundInput {
+  key: string;
+  userId: string;
+  streamType: StreamType;
+  kind: TrackKind;
+  consumer: MediaPlainConsumer;
+  port: number;
+  box: VideoBox | null;
+  onClose: () => void;
+}
+
+/**
+ * gst-launch-1.0, under `setpriv --pdeathsig INT` where util-linux has it: a pipeline whose
+ * server died (killed, crashed) gets SIGINT, so it finishes its output (EOS) and exits instead
+ * of pushing the background forever.
+ */
+const GST_LAUNCH: { command: string; commandArgs?: string[] } = existsSync('/usr/bin/setpriv')
+  ? { command: '/usr/bin/setpriv', commandArgs: ['--pdeathsig', 'INT', 'gst-launch-1.0'] }
+  : { command: 'gst-launch-1.0' };
+
+/** Keyframe requests after the pipeline starts playing (ms): its sockets open a little later. */
+const KEYFRAME_SCHEDULE_MS = [0, 300, 1000, 2000, 4000];
+
+export interface MediaOutJobOptions {
+  id: string;
+  /** The room's media router (made on first use). */
+  router: () => Promise<MediaRouter>;
+  sink: PipelineSink;
+  lookup: ProducerLookup;
+  ports: PortPool;
+  log: Logger;
+  /** gst-launch-1.0 (tests may give another program). */
+  command?: string;
+  supervisor?: Partial<Omit<SupervisorOptions, 'args' | 'log' | 'command'>>;
+}
+
+export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
+  #layout: JobLayout;
+  #inputs: BoundInput[] = [];
+  readonly #supervisor: PipelineSupervisor;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #refreshing: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    private readonly options: MediaOutJobOptions,
+    layout: JobLayout,
+  ) {
+    super();
+    this.#layout = layout;
+    this.#supervisor = new PipelineSupervisor({
+      ...(options.command ? { command: options.command } : GST_LAUNCH),
+      args: () =>
+        gstLaunchArgs({
+          video: this.#layout.video,
+          audio: this.#layout.audio,
+          inputs: this.#pipelineInputs(),
+          sink: options.sink,
+        }),
+      log: options.log,
+      ...options.supervisor,
+    });
+    this.#supervisor.on('playing', () => this.#askKeyframes());
+    this.#supervisor.on('failed', (error) => {
+      void this.stop();
+      this.safeEmit('failed', error);
+    });
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  get layout(): JobLayout {
+    return this.#layout;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The pipeline process (tests: kill it to see the restart). */
+  get pid(): number | null {
+    return this.#supervisor.pid;
+  }
+
+  get restarts(): number {
+    return this.#supervisor.restarts;
+  }
+
+  /** Binds the inputs and starts the pipeline; rejects with the cause when it cannot run. */
+  async start(): Promise<void> {
+    await this.#bind();
+    try {
+      await this.#supervisor.start();
+    } catch (error) {
+      this.#release();
+      this.#stopped = true;
+      throw error;
+    }
+  }
+
+  /** A new layout: the pipeline restarts with it (the RTMP stream comes back at once). */
+  update(layout: JobLayout): Promise<void> {
+    return this.#serial(async () => {
+      this.#layout = layout;
+      if (this.#boundAsWanted()) {
+        // Same tracks: the consumers keep flowing to the same ports; only the boxes change.
+        for (const input of this.#inputs) {
+          const user = layout.users.find(
+            (u) => u.userId === input.userId && u.streamType === input.streamType,
+          );
+          input.box = input.kind === 'video' ? (user?.box ?? null) : null;
+        }
+      } else {
+        await this.#bind();
+      }
+      await this.#supervisor.replace();
+    });
+  }
+
+  /** Whether the bound consumers are exactly the tracks the layout asks for now. */
+  #boundAsWanted(): boolean {
+    const wanted = this.#wanted();
+    const bound = this.#inputs.filter((i) => !i.consumer.closed);
+    return (
+      wanted.length === bound.length &&
+      wanted.every((w) =>
+        bound.some((b) => b.key === w.key && b.consumer.producerId === w.producerId),
+      )
+    );
+  }
+
+  /**
+   * The room's streams may have changed: when the producers the layout names are not the
+   * ones bound, rebinds them and restarts the pipeline.
+   */
+  refresh(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#boundAsWanted()) return;
+      this.options.log.info({ job: this.id }, 'media-out inputs changed; restarting the pipeline');
+      await this.#bind();
+      await this.#supervisor.replace();
+    });
+  }
+
+  /** Ends the output (EOS: the RTMP stream or the file finishes) and releases its inputs. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await this.#supervisor.stop();
+    this.#release();
+  }
+
+  /** Runs one change at a time; a job stopped meanwhile does nothing more. */
+  #serial(work: () => Promise<void>): Promise<void> {
+    const run = this.#refreshing.then(async () => {
+      if (this.#stopped) return;
+      try {
+        await work();
+      } catch (error) {
+        if (this.#stopped) return;
+        throw error;
+      }
+    });
+    this.#refreshing = run.catch(() => undefined);
+    return run;
+  }
+
+  /** What the layout asks for that the room has now: one entry per track, with its producer. */
+  #wanted(): Array<{ key: string; user: JobUser; kind: TrackKind; producerId: string }> {
+    const wanted: Array<{ key: string; user: JobUser; kind: TrackKind; producerId: string }> = [];
+    for (const user of this.#layout.users) {
+      for (const kind of ['audio', 'video'] as const) {
+        if (kind === 'audio' ? !user.audio : !user.box) continue;
+        const producerId = this.options.lookup(user.userId, user.streamType, kind);
+        if (producerId) {
+          wanted.push({ key: `${user.userId}/${user.streamType}/${kind}`, user, kind, producerId });
+        }
+      }
+    }
+    return wanted;
+  }
+
+  /** Makes a plain consumer for every wanted track (the old ones go). */
+  async #bind(): Promise<void> {
+    this.#release();
+    const router = await this.options.router();
+    const bound: BoundInput[] = [];
+    try {
+      for (const w of this.#wanted()) {
+        const port = await this.options.ports.take();
+        let consumer: MediaPlainConsumer;
+        try {
+          consumer = await router.createPlainConsumer({
+            producerId: w.producerId,
+            ip: '127.0.0.1',
+            port,
+            rtcpPort: port + 1,
+            paused: true,
+          });
+        } catch (error) {
+          this.options.ports.give(port);
+          // The producer went meanwhile: the next refresh sees the room as it is.
+          this.options.log.debug({ err: error, input: w.key }, 'media-out input not bound');
+          continue;
+        }
+        const codec = consumer.rtpParameters.codecs[0];
+        if (!codec || !SUPPORTED_CODECS.includes(codec.mimeType.toLowerCase())) {
+          consumer.close();
+          this.options.ports.give(port);
+          this.options.log.warn(
+            { input: w.key, codec: codec?.mimeType },
+            'media-out cannot decode this codec',
+          );
+          continue;
+        }
+        const onClose = () => {
+          if (!this.#stopped) void this.refresh().catch(() => undefined);
+        };
+        consumer.once('close', onClose);
+        bound.push({
+          onClose,
+          key: w.key,
+          userId: w.user.userId,
+          streamType: w.user.streamType,
+          kind: w.kind,
+          consumer,
+          port,
+          box: w.kind === 'video' ? w.user.box : null,
+        });
+      }
+    } finally {
+      this.#inputs = bound;
+    }
+    const users = new Map<
+      string,
+      { userId: string; streamType: StreamType; hasAudio: boolean; hasVideo: boolean }
+    >();
+    for (const input of bound) {
+      const key = `${input.userId}/${input.streamType}`;
+      const entry = users.get(key) ?? {
+        userId: input.userId,
+        streamType: input.streamType,
+        hasAudio: false,
+        hasVideo: false,
+      };
+      if (input.kind === 'audio') entry.hasAudio = true;
+      else entry.hasVideo = true;
+      users.set(key, entry);
+    }
+    this.safeEmit('inputs', [...users.values()]);
+  }
+
+  #pipelineInputs(): PipelineInput[] {
+    return this.#inputs
+      .filter((i) => !i.consumer.closed)
+      .map((i) => {
+        const codec = i.consumer.rtpParameters.codecs[0]!;
+        return {
+          kind: i.kind,
+          port: i.port,
+          codec: {
+            mimeType: codec.mimeType,
+            payloadType: codec.payloadType,
+            clockRate: codec.clockRate,
+            ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
+          },
+          ...(i.box ? { box: i.box } : {}),
+        };
+      });
+  }
+
+  /** The pipeline listens now: inputs flow, and video starts from keyframes. */
+  #askKeyframes(): void {
+    for (const input of this.#inputs) {
+      if (!input.consumer.closed) input.consumer.resume().catch(() => undefined);
+    }
+    for (const delay of KEYFRAME_SCHEDULE_MS) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        for (const input of this.#inputs) {
+          if (input.kind === 'video' && !input.consumer.closed) {
+            input.consumer.requestKeyframe().catch(() => undefined);
+          }
+        }
+      }, delay);
+      this.#timers.add(timer);
+    }
+  }
+
+  #release(): void {
+    for (const input of this.#inputs) {
+      input.consumer.off('close', input.onClose);
+      input.consumer.close();
+      this.options.ports.give(input.port);
+    }
+    this.#inputs = [];
+  }
+}
+
+export { PipelineError };

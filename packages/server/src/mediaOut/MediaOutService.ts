@@ -1,0 +1,106 @@
+/**
+ * The server's media-out service: whether this machine can run pipelines (checked at start
+ * and said in the start-up log, with the packages to install when not), the loopback ports
+ * their inputs use, and one RoomMediaOut per room that has asked for media out.
+ */
+import type { Logger } from 'pino';
+import type { Room } from '../room/Room.js';
+import { checkMediaOut, describeMissing, type Availability } from './availability.js';
+import type { MediaOutJobOptions } from './MediaOutJob.js';
+import { PortPool } from './PortPool.js';
+import { RoomMediaOut } from './RoomMediaOut.js';
+
+export interface MediaOutServiceOptions {
+  log: Logger;
+  /** The application's RTMP URL template (`{streamId}` is replaced), if it has one. */
+  urlTemplate: (sdkAppId: number) => string | null;
+  /** Jobs (pipeline processes) at once; more are refused. Default unlimited. */
+  maxJobs?: number;
+  /** Loopback UDP ports for pipeline inputs. */
+  portRange?: [number, number];
+  /** Tests: another pipeline program, or a fixed availability. */
+  command?: string;
+  availability?: Availability;
+  supervisor?: MediaOutJobOptions['supervisor'];
+}
+
+export class MediaOutService {
+  #availability: Availability | null;
+  readonly #rooms = new Map<string, RoomMediaOut>();
+  readonly #ports: PortPool;
+
+  constructor(private readonly options: MediaOutServiceOptions) {
+    this.#availability = options.availability ?? null;
+    const [min, max] = options.portRange ?? [30000, 34999];
+    this.#ports = new PortPool(min, max);
+  }
+
+  get availability(): Availability | null {
+    return this.#availability;
+  }
+
+  /** Checks the machine once; logs whether media out is available and what is missing. */
+  async start(): Promise<void> {
+    this.#availability ??= await checkMediaOut();
+    const { log } = this.options;
+    if (this.#availability.available) {
+      log.info('media-out available (GStreamer): mixing and CDN relay enabled');
+    } else {
+      log.warn(
+        { missing: this.#availability.missing },
+        `media-out unavailable: mixing and CDN relay are refused until these Debian packages are installed: ${describeMissing(this.#availability)}`,
+      );
+    }
+  }
+
+  #unavailable(): string | null {
+    const a = this.#availability;
+    if (!a) return 'media-out has not started';
+    return a.available ? null : `install ${describeMissing(a)}`;
+  }
+
+  /** The room's media out (made on first use; gone with the room). */
+  forRoom(room: Room): RoomMediaOut {
+    let out = this.#rooms.get(room.key);
+    if (!out) {
+      const { log, command, supervisor } = this.options;
+      out = new RoomMediaOut(room, {
+        unavailable: () => this.#unavailable(),
+        full: () => {
+          const max = this.options.maxJobs ?? Infinity;
+          let running = 0;
+          for (const r of this.#rooms.values()) running += r.jobs().length;
+          return running >= max
+            ? `this server already runs its maximum of ${max} media-out jobs (PARLEY_MEDIA_OUT_MAX_JOBS)`
+            : null;
+        },
+        urlFor: (sdkAppId, streamId) => {
+          const template = this.options.urlTemplate(sdkAppId);
+          return template ? template.replaceAll('{streamId}', streamId) : null;
+        },
+        ports: this.#ports,
+        log,
+        ...(command ? { command } : {}),
+        ...(supervisor ? { supervisor } : {}),
+      });
+      this.#rooms.set(room.key, out);
+      const made = out;
+      room.once('closed', () => {
+        if (this.#rooms.get(room.key) === made) this.#rooms.delete(room.key);
+      });
+    }
+    return out;
+  }
+
+  /** The room's media out if it has any (tests, metrics). */
+  existing(roomKey: string): RoomMediaOut | undefined {
+    return this.#rooms.get(roomKey);
+  }
+
+  /** Ends every job (EOS first, so outputs finish cleanly). */
+  async close(): Promise<void> {
+    const rooms = [...this.#rooms.values()];
+    this.#rooms.clear();
+    await Promise.all(rooms.map((r) => r.close()));
+  }
+}

@@ -1,0 +1,306 @@
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode } from '@parley/protocol';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { FakePlainConsumer } from '../media/fake/FakeEngine.js';
+import { publishOffer } from '../test/offers.js';
+import { roomKit, settle, type RoomKit } from '../test/roomTestKit.js';
+import { ServerError } from '../ServerError.js';
+import { MediaOutService } from './MediaOutService.js';
+
+const AV = [
+  { mid: '0', kind: 'audio', streamType: 'main', muted: false },
+  { mid: '1', kind: 'video', streamType: 'main', muted: false },
+] as const;
+
+/** A pipeline program that plays at once, notes its arguments per run and ends on SIGINT. */
+function fakeGst(crashAfterMs?: number): { command: string; runs(): string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-roommediaout-'));
+  const command = join(dir, 'fake-gst');
+  writeFileSync(
+    command,
+    `#!/bin/sh
+echo "$@" >> ${dir}/runs
+echo "Setting pipeline to PLAYING ..."
+trap 'exit 0' INT
+${crashAfterMs ? `(sleep ${crashAfterMs / 1000}; echo 'ERROR: from element /GstPipeline:pipeline0/GstRtmp2Sink:rtmp2sink0: Could not write to resource.' >&2; kill $$) &` : ''}
+i=0
+while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
+`,
+  );
+  chmodSync(command, 0o755);
+  const file = join(dir, 'runs');
+  return {
+    command,
+    runs: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []),
+  };
+}
+
+function service(
+  kit: RoomKit,
+  options: { template?: string; available?: boolean; maxJobs?: number; crashAfterMs?: number } = {},
+) {
+  const gst = fakeGst(options.crashAfterMs);
+  const out = new MediaOutService({
+    log: pino({ level: 'silent' }),
+    urlTemplate: () => options.template ?? null,
+    command: gst.command,
+    availability:
+      options.available === false
+        ? {
+            available: false,
+            missing: [{ pkg: 'gstreamer1.0-plugins-ugly', elements: ['x264enc'] }],
+          }
+        : { available: true, missing: [] },
+    portRange: [36000, 36999],
+    supervisor: { backoff: { initialMs: 20, maxMs: 100, maxRestarts: 2 }, healthyAfterMs: 60_000 },
+    ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
+  });
+  return { out, gst, media: out.forRoom(kit.room) };
+}
+
+async function publishAV(kit: RoomKit, userId: string) {
+  const member = await kit.join(userId);
+  await kit.room.publish(member.participant, {
+    sdp: await publishOffer(['audio', 'video']),
+    tracks: [...AV],
+  });
+  return member;
+}
+
+function plainConsumers(kit: RoomKit): FakePlainConsumer[] {
+  return [...kit.engine.routers].flatMap((r) =>
+    [...r.transports].flatMap((t) => [...t.producers].flatMap((p) => [...p.plainConsumers])),
+  );
+}
+
+const codeOf = (error: unknown) => (error as ServerError).payload.code;
+
+describe('RoomMediaOut', () => {
+  it('refuses with the cause: nothing published, no URL anywhere, media-out unavailable', async () => {
+    const kit = roomKit();
+    const { media } = service(kit);
+    const alice = await kit.join('alice');
+    const nothing = await media
+      .startRelay(alice.participant, { streamType: 'main' })
+      .catch((e: unknown) => e);
+    expect(codeOf(nothing)).toBe(ErrorCode.INVALID_OPERATION);
+    expect((nothing as Error).message).toMatch(/no main stream is published/);
+    await kit.room.publish(alice.participant, {
+      sdp: await publishOffer(['audio', 'video']),
+      tracks: [...AV],
+    });
+    const nowhere = await media
+      .startRelay(alice.participant, { streamType: 'main' })
+      .catch((e: unknown) => e);
+    expect(codeOf(nowhere)).toBe(ErrorCode.START_PUBLISH_CDN_FAILED);
+    expect((nowhere as Error).message).toMatch(
+      /pass url .* or configure the application's cdnUrlTemplate/,
+    );
+    await expect(media.stopRelay(alice.participant)).rejects.toMatchObject({
+      payload: { code: ErrorCode.INVALID_OPERATION },
+    });
+    await expect(media.stopMix(alice.participant)).rejects.toMatchObject({
+      payload: { code: ErrorCode.INVALID_OPERATION },
+    });
+    expect(plainConsumers(kit)).toEqual([]);
+
+    const other = roomKit();
+    const off = service(other, { available: false }).media;
+    const bob = await publishAV(other, 'bob');
+    const refused = await off
+      .startRelay(bob.participant, { streamType: 'main', url: 'rtmp://h/live/x' })
+      .catch((e: unknown) => e);
+    expect(codeOf(refused)).toBe(ErrorCode.START_PUBLISH_CDN_FAILED);
+    expect((refused as Error).message).toContain('gstreamer1.0-plugins-ugly (x264enc)');
+  });
+
+  it("relays a user's stream: plain consumers resumed and keyframes asked once the pipeline plays; stop releases them", async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit);
+    const alice = await publishAV(kit, 'alice');
+    await media.startRelay(alice.participant, {
+      streamType: 'main',
+      url: 'rtmp://127.0.0.1:1935/live/a',
+    });
+    const consumers = plainConsumers(kit);
+    expect(consumers.map((c) => c.kind).sort()).toEqual(['audio', 'video']);
+    expect(gst.runs()).toHaveLength(1);
+    expect(gst.runs()[0]).toContain('rtmp2sink location=rtmp://127.0.0.1:1935/live/a');
+    for (const c of consumers) expect(gst.runs()[0]).toContain(`udpsrc port=${c.options.port} `);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(consumers.every((c) => !c.paused)).toBe(true);
+    expect(consumers.find((c) => c.kind === 'video')!.keyframeRequests).toBeGreaterThanOrEqual(2);
+    await media.stopRelay(alice.participant);
+    expect(plainConsumers(kit)).toEqual([]);
+    expect(media.jobs()).toEqual([]);
+  });
+
+  it('a preset layout takes streams as they come and go; the owner leaving ends the mix', async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { template: 'rtmp://cdn.example.com/live/{streamId}' });
+    const alice = await publishAV(kit, 'alice');
+    const box = (x: number) => ({
+      pureAudio: false,
+      width: 320,
+      height: 240,
+      locationX: x,
+      locationY: 0,
+      zOrder: 1,
+    });
+    const { streamId } = await media.startMix(alice.participant, {
+      mode: 'preset-layout',
+      mixUsers: [
+        { userId: '$PLACE_HOLDER_LOCAL_MAIN$', ...box(0) },
+        { userId: '$PLACE_HOLDER_REMOTE$', ...box(320) },
+      ],
+    });
+    // No relay asked: the mix goes where the application's template says.
+    expect(streamId).toBe('1400000000_1_alice_main');
+    expect(gst.runs()[0]).toContain(
+      'rtmp2sink location=rtmp://cdn.example.com/live/1400000000_1_alice_main',
+    );
+    expect(plainConsumers(kit)).toHaveLength(2);
+
+    await publishAV(kit, 'bob');
+    await waitUntil(() => gst.runs().length === 2 && plainConsumers(kit).length === 4);
+    expect(gst.runs()[1]).toContain('sink_2::xpos=320');
+
+    const bob = kit.room.participants.get('bob')!;
+    await kit.room.unpublish(bob, 'main');
+    await waitUntil(() => gst.runs().length === 3 && plainConsumers(kit).length === 2);
+    expect(gst.runs()[2]).not.toContain('sink_2::');
+
+    await kit.room.leave(alice.participant, 'leave');
+    await waitUntil(() => media.jobs().length === 0 && plainConsumers(kit).length === 0);
+  });
+
+  it("manual mode refuses a user who is not in the room, and another room's user", async () => {
+    const kit = roomKit();
+    const { media } = service(kit, { template: 'rtmp://cdn.example.com/live/{streamId}' });
+    const alice = await publishAV(kit, 'alice');
+    const user = (userId: string, extra = {}) => ({
+      userId,
+      pureAudio: false,
+      width: 100,
+      height: 100,
+      zOrder: 1,
+      ...extra,
+    });
+    await expect(
+      media.startMix(alice.participant, { mixUsers: [user('alice'), user('zoe')] }),
+    ).rejects.toMatchObject({
+      payload: {
+        code: ErrorCode.START_MIX_TRANSCODE_FAILED,
+        message: 'mixUsers zoe is not in room 1',
+      },
+    });
+    await expect(
+      media.startMix(alice.participant, { mixUsers: [user('alice', { roomId: 2 })] }),
+    ).rejects.toMatchObject({
+      payload: { code: ErrorCode.START_MIX_TRANSCODE_FAILED },
+    });
+    await expect(
+      media.startMix(alice.participant, { videoGOP: 9, mixUsers: [user('alice')] }),
+    ).rejects.toMatchObject({
+      payload: { code: ErrorCode.INVALID_PARAMETER },
+    });
+    expect(media.jobs()).toEqual([]);
+    await settle();
+  });
+
+  it('two calls at once run one after the other (one relay, not two); the job limit refuses with its cause', async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { maxJobs: 1 });
+    const alice = await publishAV(kit, 'alice');
+    const bob = await publishAV(kit, 'bob');
+    await Promise.all([
+      media.startRelay(alice.participant, {
+        streamType: 'main',
+        url: 'rtmp://127.0.0.1:1935/live/a1',
+      }),
+      media.startRelay(alice.participant, {
+        streamType: 'main',
+        url: 'rtmp://127.0.0.1:1935/live/a2',
+      }),
+    ]);
+    expect(media.jobs()).toHaveLength(1);
+    expect(gst.runs()).toHaveLength(2);
+    expect(plainConsumers(kit)).toHaveLength(2);
+    const refused = await media
+      .startRelay(bob.participant, { streamType: 'main', url: 'rtmp://127.0.0.1:1935/live/b' })
+      .catch((e: unknown) => e);
+    expect(codeOf(refused)).toBe(ErrorCode.START_PUBLISH_CDN_FAILED);
+    expect((refused as Error).message).toContain(
+      'maximum of 1 media-out jobs (PARLEY_MEDIA_OUT_MAX_JOBS)',
+    );
+    await media.close();
+    expect(media.jobs()).toEqual([]);
+    expect(plainConsumers(kit)).toEqual([]);
+    await expect(media.stopRelay(alice.participant)).rejects.toMatchObject({
+      payload: { code: ErrorCode.INVALID_OPERATION },
+    });
+  });
+
+  it("a relay whose pipeline keeps dying gives up and tells its owner (v4's error event)", async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { crashAfterMs: 800 });
+    const alice = await publishAV(kit, 'alice');
+    await media.startRelay(alice.participant, {
+      streamType: 'main',
+      url: 'rtmp://127.0.0.1:1935/live/a',
+    });
+    await waitUntil(() => alice.client.notifications.some((n) => n.method === 'error'), 10_000);
+    expect(gst.runs()).toHaveLength(3);
+    expect(alice.client.notifications.find((n) => n.method === 'error')!.data).toEqual({
+      code: ErrorCode.START_PUBLISH_CDN_FAILED,
+      message:
+        'the relay 1400000000_1_alice_main stopped: gave up after 2 restarts: Could not write to resource.',
+    });
+    await waitUntil(() => plainConsumers(kit).length === 0);
+  });
+
+  it('the same streamId again restarts the pipeline with the new boxes and keeps the same consumers', async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { template: 'rtmp://cdn.example.com/live/{streamId}' });
+    const alice = await publishAV(kit, 'alice');
+    const at = (x: number) => ({
+      streamId: 'm1',
+      mixUsers: [
+        {
+          userId: 'alice',
+          pureAudio: false,
+          width: 320,
+          height: 240,
+          locationX: x,
+          locationY: 0,
+          zOrder: 1,
+        },
+      ],
+    });
+    await media.startMix(alice.participant, at(0));
+    const before = plainConsumers(kit);
+    expect(gst.runs()[0]).toContain('sink_1::xpos=0 ');
+    await media.startMix(alice.participant, at(200));
+    expect(gst.runs()).toHaveLength(2);
+    expect(gst.runs()[1]).toContain('sink_1::xpos=200 ');
+    expect(plainConsumers(kit)).toEqual(before);
+    expect(before.every((c) => !c.closed)).toBe(true);
+    // Another streamId replaces the mix: its pipeline and consumers go.
+    await media.startMix(alice.participant, { ...at(0), streamId: 'm2' });
+    expect(gst.runs()[2]).toContain('live/m2');
+    expect(before.every((c) => c.closed)).toBe(true);
+    await media.stopMix(alice.participant);
+    expect(media.jobs()).toEqual([]);
+  });
+});
+
+async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

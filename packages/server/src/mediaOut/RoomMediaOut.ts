@@ -1,0 +1,497 @@
+/**
+ * Media leaving one room, as v4 clients ask for it: each client's mix (`startMixTranscode`:
+ * one per client; the same streamId again changes its layout, another replaces it) and its
+ * RTMP relay (`startPublishCDNStream`: the client's mix when the streamId names it, otherwise
+ * its own stream). A mix runs once it has somewhere to go: the relay's URL or the
+ * application's URL template. Jobs follow the room: a stream that comes, goes or is
+ * republished rebinds them; a preset layout fills its placeholders again; the owner's leave
+ * ends its jobs, and so does the room's close.
+ */
+import {
+  checkMixConfig,
+  defaultStreamId,
+  ErrorCode,
+  type ErrorCodeValue,
+  type MixConfig,
+  type PublishCdnOptions,
+  type StreamType,
+} from '@parley/protocol';
+import type { Logger } from 'pino';
+import type { Participant } from '../room/Participant.js';
+import type { Room } from '../room/Room.js';
+import { ServerError } from '../ServerError.js';
+import { MediaOutJob, type JobLayout, type MediaOutJobOptions } from './MediaOutJob.js';
+import { mixJobLayout, relayJobLayout, type RoomPublisher } from './mixLayout.js';
+import type { PortPool } from './PortPool.js';
+
+export interface MediaOutContext {
+  /** Null when media-out can run; otherwise what is missing (said in refusals). */
+  unavailable(): string | null;
+  /** Null while another job may start; otherwise why not (the server's job limit). */
+  full(): string | null;
+  /** The application's RTMP URL for a stream id (its template), or null. */
+  urlFor(sdkAppId: number, streamId: string): string | null;
+  ports: PortPool;
+  log: Logger;
+  command?: string;
+  supervisor?: MediaOutJobOptions['supervisor'];
+}
+
+interface MixEntry {
+  owner: string;
+  config: MixConfig;
+  streamId: string;
+  job: MediaOutJob | null;
+  url: string | null;
+}
+
+/** A server API task (StartPublishCdnStream, StartMCUMixTranscode): one job per URL. */
+interface TaskEntry {
+  id: string;
+  layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout;
+  jobs: MediaOutJob[];
+}
+
+interface RelayEntry {
+  owner: string;
+  streamId: string;
+  /** Relays the owner's mix (else the owner's own stream of `streamType`). */
+  ofMix: boolean;
+  streamType: StreamType;
+  job: MediaOutJob | null;
+}
+
+/** How often jobs compare their inputs with the room (a republished track keeps no event). */
+const RECHECK_MS = 2000;
+
+export class RoomMediaOut {
+  readonly #mixes = new Map<string, MixEntry>();
+  readonly #relays = new Map<string, RelayEntry>();
+  readonly #tasks = new Map<string, TaskEntry>();
+  readonly #log: Logger;
+  #scheduled: NodeJS.Timeout | null = null;
+  #recheck: NodeJS.Timeout | null = null;
+  #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly room: Room,
+    private readonly ctx: MediaOutContext,
+  ) {
+    this.#log = ctx.log.child({ room: room.key, part: 'media-out' });
+    const changed = () => this.#schedule();
+    room.on('stream-published', changed);
+    room.on('stream-unpublished', changed);
+    room.on('stream-updated', changed);
+    room.on('participant-joined', changed);
+    room.on('participant-left', (participant) => {
+      if (participant.local) void this.ownerLeft(participant.userId);
+      changed();
+    });
+    room.once('closed', () => void this.close());
+  }
+
+  // ---- the public operations, one at a time (two calls of a client never interleave) ----
+
+  startTask(
+    id: string,
+    layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
+    urls: readonly string[],
+  ): Promise<void> {
+    return this.#serial(() => this.#startTask(id, layoutOf, urls));
+  }
+  updateTask(
+    id: string,
+    layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
+  ): Promise<boolean> {
+    return this.#serial(() => this.#updateTask(id, layoutOf));
+  }
+  stopTask(id: string): Promise<boolean> {
+    return this.#serial(() => this.#stopTask(id));
+  }
+  startMix(owner: Participant, input: unknown): Promise<{ streamId: string }> {
+    return this.#serial(() => this.#startMix(owner, input));
+  }
+  stopMix(owner: Participant): Promise<void> {
+    return this.#serial(() => this.#stopMix(owner));
+  }
+  startRelay(owner: Participant, options: PublishCdnOptions): Promise<{ streamId: string }> {
+    return this.#serial(() => this.#startRelay(owner, options));
+  }
+  stopRelay(owner: Participant): Promise<void> {
+    return this.#serial(() => this.#stopRelay(owner));
+  }
+  /** The owner left: its mix and relay end. */
+  ownerLeft(userId: string): Promise<void> {
+    return this.#serial(() => this.#ownerLeft(userId));
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) throw new ServerError(ErrorCode.INVALID_OPERATION, 'the room has ended');
+      return work();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The jobs running now (tests, metrics). */
+  jobs(): MediaOutJob[] {
+    return [
+      ...[...this.#mixes.values(), ...this.#relays.values()]
+        .map((e) => e.job)
+        .filter((j): j is MediaOutJob => j !== null),
+      ...[...this.#tasks.values()].flatMap((t) => t.jobs),
+    ];
+  }
+
+  // ---- server API tasks ----
+
+  /**
+   * Starts a task: a job per URL with the layout `layoutOf` makes from the room (again at
+   * every change of its streams). Rejects with the first job's cause; nothing is left running.
+   */
+  async #startTask(
+    id: string,
+    layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
+    urls: readonly string[],
+  ): Promise<void> {
+    const missing = this.ctx.unavailable();
+    if (missing) throw new Error(`media out is not available on this server: ${missing}`);
+    const task: TaskEntry = { id, layoutOf, jobs: [] };
+    try {
+      for (const [i, url] of urls.entries()) {
+        const job = this.#job(
+          `task:${id}:${i}`,
+          url,
+          layoutOf(this.#publishers()),
+          null,
+          ErrorCode.START_PUBLISH_CDN_FAILED,
+        );
+        await job.start();
+        task.jobs.push(job);
+      }
+    } catch (error) {
+      await Promise.all(task.jobs.map((j) => j.stop()));
+      throw error;
+    }
+    this.#tasks.set(id, task);
+    this.#log.info({ task: id, urls: urls.map(hostOf) }, 'task started');
+  }
+
+  /** A new layout for a running task (its jobs restart with it). False: no such task. */
+  async #updateTask(
+    id: string,
+    layoutOf: (publishers: readonly RoomPublisher[]) => JobLayout,
+  ): Promise<boolean> {
+    const task = this.#tasks.get(id);
+    if (!task) return false;
+    task.layoutOf = layoutOf;
+    const layout = layoutOf(this.#publishers());
+    await Promise.all(task.jobs.map((j) => j.update(layout)));
+    return true;
+  }
+
+  async #stopTask(id: string): Promise<boolean> {
+    const task = this.#tasks.get(id);
+    if (!task) return false;
+    this.#tasks.delete(id);
+    await Promise.all(task.jobs.map((j) => j.stop()));
+    this.#log.info({ task: id }, 'task stopped');
+    return true;
+  }
+
+  hasTask(id: string): boolean {
+    return this.#tasks.has(id);
+  }
+
+  // ---- mixing ----
+
+  async #startMix(owner: Participant, input: unknown): Promise<{ streamId: string }> {
+    const fail = (message: string) =>
+      new ServerError(ErrorCode.START_MIX_TRANSCODE_FAILED, message);
+    const missing = this.ctx.unavailable();
+    if (missing) throw fail(`mixing is not available on this server: ${missing}`);
+    const check = checkMixConfig(input, owner.userId);
+    if (!check.ok) throw new ServerError(ErrorCode.INVALID_PARAMETER, check.message);
+    const config = check.config;
+    const roomId = String(this.room.ref.id);
+    for (const user of config.mixUsers) {
+      if (user.roomId !== undefined && String(user.roomId) !== roomId) {
+        throw fail(
+          `mixUsers ${user.userId}: mixing users of another room (${String(user.roomId)}) is not supported; Parley mixes the caller's room ${roomId}`,
+        );
+      }
+      if (config.mode === 'manual' && !this.room.participants.has(user.userId)) {
+        throw fail(`mixUsers ${user.userId} is not in room ${roomId}`);
+      }
+    }
+    const streamId =
+      config.streamId || defaultStreamId(this.room.sdkAppId, this.room.ref.id, owner.userId);
+    const existing = this.#mixes.get(owner.userId);
+    if (existing && existing.streamId === streamId) {
+      existing.config = config;
+      if (existing.job) {
+        await this.#wrap(
+          ErrorCode.START_MIX_TRANSCODE_FAILED,
+          existing.job.update(this.#mixLayout(existing)),
+        );
+      }
+      this.#log.info({ owner: owner.userId, streamId }, 'mix layout updated');
+      return { streamId };
+    }
+    if (existing) await this.#endMix(existing);
+    const entry: MixEntry = { owner: owner.userId, config, streamId, job: null, url: null };
+    const relay = this.#relays.get(owner.userId);
+    const url =
+      relay?.ofMix && relay.streamId === streamId
+        ? null
+        : this.ctx.urlFor(this.room.sdkAppId, streamId);
+    if (url) await this.#runMix(entry, url, ErrorCode.START_MIX_TRANSCODE_FAILED);
+    this.#mixes.set(owner.userId, entry);
+    this.#log.info({ owner: owner.userId, streamId, running: entry.job !== null }, 'mix started');
+    return { streamId };
+  }
+
+  async #stopMix(owner: Participant): Promise<void> {
+    const entry = this.#mixes.get(owner.userId);
+    if (!entry) throw ServerError.wrongState('no mix is running: call startMixTranscode() first');
+    await this.#endMix(entry);
+    this.#log.info({ owner: owner.userId, streamId: entry.streamId }, 'mix stopped');
+  }
+
+  async #endMix(entry: MixEntry): Promise<void> {
+    this.#mixes.delete(entry.owner);
+    const relay = this.#relays.get(entry.owner);
+    if (relay?.ofMix && relay.streamId === entry.streamId) this.#relays.delete(entry.owner);
+    await entry.job?.stop();
+    entry.job = null;
+  }
+
+  #mixLayout(entry: MixEntry): JobLayout {
+    return mixJobLayout(entry.config, entry.owner, this.#publishers());
+  }
+
+  async #runMix(entry: MixEntry, url: string, code: ErrorCodeValue): Promise<void> {
+    await entry.job?.stop();
+    entry.job = null;
+    const job = this.#job(`mix:${entry.streamId}`, url, this.#mixLayout(entry), entry.owner, code);
+    await this.#wrap(code, job.start());
+    entry.job = job;
+    entry.url = url;
+  }
+
+  // ---- relays ----
+
+  async #startRelay(owner: Participant, options: PublishCdnOptions): Promise<{ streamId: string }> {
+    const fail = (message: string) => new ServerError(ErrorCode.START_PUBLISH_CDN_FAILED, message);
+    const missing = this.ctx.unavailable();
+    if (missing) throw fail(`relaying to a CDN is not available on this server: ${missing}`);
+    const streamId =
+      options.streamId ??
+      defaultStreamId(this.room.sdkAppId, this.room.ref.id, owner.userId, options.streamType);
+    const url = options.url ?? this.ctx.urlFor(this.room.sdkAppId, streamId);
+    const mix = this.#mixes.get(owner.userId);
+    const ofMix = mix !== undefined && mix.streamId === streamId;
+    if (!ofMix) {
+      const stream = owner.streams.get(options.streamType);
+      if (!stream || stream.tracks.size === 0) {
+        throw ServerError.wrongState(
+          `nothing to relay: no ${options.streamType} stream is published (publish() first, or name a mix started by this client in streamId)`,
+        );
+      }
+    }
+    if (!url) {
+      throw fail(
+        `no RTMP URL for stream ${streamId}: pass url to startPublishCDNStream(), or configure the application's cdnUrlTemplate (PARLEY_CDN_URL_TEMPLATE), e.g. rtmp://cdn.example.com/live/{streamId}`,
+      );
+    }
+    const previous = this.#relays.get(owner.userId);
+    if (previous) await this.#endRelay(previous);
+    const entry: RelayEntry = {
+      owner: owner.userId,
+      streamId,
+      ofMix,
+      streamType: options.streamType,
+      job: null,
+    };
+    if (ofMix) {
+      await this.#runMix(mix, url, ErrorCode.START_PUBLISH_CDN_FAILED);
+    } else {
+      const job = this.#job(
+        `relay:${streamId}`,
+        url,
+        relayJobLayout(owner.userId, options.streamType),
+        owner.userId,
+        ErrorCode.START_PUBLISH_CDN_FAILED,
+      );
+      await this.#wrap(ErrorCode.START_PUBLISH_CDN_FAILED, job.start());
+      entry.job = job;
+    }
+    this.#relays.set(owner.userId, entry);
+    this.#log.info({ owner: owner.userId, streamId, ofMix, host: hostOf(url) }, 'relay started');
+    return { streamId };
+  }
+
+  async #stopRelay(owner: Participant): Promise<void> {
+    const entry = this.#relays.get(owner.userId);
+    if (!entry)
+      throw ServerError.wrongState('no stream is relayed: call startPublishCDNStream() first');
+    await this.#endRelay(entry);
+    this.#log.info({ owner: owner.userId, streamId: entry.streamId }, 'relay stopped');
+  }
+
+  async #endRelay(entry: RelayEntry): Promise<void> {
+    this.#relays.delete(entry.owner);
+    await entry.job?.stop();
+    if (entry.ofMix) {
+      // The mix stays set up; it goes on only where the application's template sends it.
+      const mix = this.#mixes.get(entry.owner);
+      if (mix?.job) {
+        await mix.job.stop();
+        mix.job = null;
+        mix.url = null;
+        const url = this.ctx.urlFor(this.room.sdkAppId, mix.streamId);
+        if (url)
+          await this.#runMix(mix, url, ErrorCode.STOP_PUBLISH_CDN_FAILED).catch(() => undefined);
+      }
+    }
+  }
+
+  // ---- the room ----
+
+  /** The owner left: its mix and relay end. */
+  async #ownerLeft(userId: string): Promise<void> {
+    const relay = this.#relays.get(userId);
+    if (relay) await this.#endRelay(relay).catch(() => undefined);
+    const mix = this.#mixes.get(userId);
+    if (mix) await this.#endMix(mix).catch(() => undefined);
+    this.#updateRecheck();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#scheduled) clearTimeout(this.#scheduled);
+    if (this.#recheck) clearInterval(this.#recheck);
+    // Not #serial (which refuses once closed): after whatever operation is under way.
+    const run = this.#queue.then(async () => {
+      const owners = new Set([...this.#mixes.keys(), ...this.#relays.keys()]);
+      for (const owner of owners) await this.#ownerLeft(owner);
+      for (const id of [...this.#tasks.keys()]) await this.#stopTask(id);
+    });
+    this.#queue = run.catch(() => undefined);
+    await run;
+  }
+
+  #job(
+    id: string,
+    url: string,
+    layout: JobLayout,
+    owner: string | null,
+    code: ErrorCodeValue,
+  ): MediaOutJob {
+    const full = this.ctx.full();
+    if (full) throw new ServerError(code, full);
+    const job = new MediaOutJob(
+      {
+        id,
+        router: () => this.room.ensureMedia(),
+        sink: { kind: 'rtmp', url },
+        lookup: (userId, streamType, kind) => this.#producerOf(userId, streamType, kind),
+        ports: this.ctx.ports,
+        log: this.#log.child({ job: id }),
+        ...(this.ctx.command ? { command: this.ctx.command } : {}),
+        ...(this.ctx.supervisor ? { supervisor: this.ctx.supervisor } : {}),
+      },
+      layout,
+    );
+    job.on('failed', (error) => {
+      this.#log.error({ err: error, job: id }, 'media-out job failed');
+      if (owner === null) return;
+      if (owner === null) return;
+      this.room.participants.get(owner)?.sink?.notify('error', {
+        code,
+        message: `${id.startsWith('mix') ? 'the mix' : 'the relay'} ${id.slice(id.indexOf(':') + 1)} stopped: ${error.message}`,
+      });
+    });
+    this.#updateRecheck(true);
+    return job;
+  }
+
+  #producerOf(userId: string, streamType: StreamType, kind: 'audio' | 'video'): string | null {
+    const participant = this.room.participants.get(userId);
+    if (!participant || participant.left) return null;
+    const track = participant.streams.get(streamType)?.tracks.get(kind);
+    if (!track || track.withheld || !track.producer || track.producer.closed) return null;
+    return track.producer.id;
+  }
+
+  #publishers(): RoomPublisher[] {
+    return [...this.room.participants.values()]
+      .filter((p) => p.visible && !p.left && p.streams.size > 0)
+      .map((p) => ({ userId: p.userId, streams: [...p.streams.keys()] }));
+  }
+
+  /** Folds a burst of room changes into one look at the jobs. */
+  #schedule(): void {
+    if (this.#closed || this.#scheduled) return;
+    this.#scheduled = setTimeout(() => {
+      this.#scheduled = null;
+      void this.#sync();
+    }, 100);
+  }
+
+  async #sync(): Promise<void> {
+    for (const mix of [...this.#mixes.values()]) {
+      if (!mix.job || mix.job.stopped) continue;
+      const layout = this.#mixLayout(mix);
+      const change =
+        JSON.stringify(layout) === JSON.stringify(mix.job.layout)
+          ? mix.job.refresh()
+          : mix.job.update(layout);
+      await change.catch((error: unknown) => this.#log.warn({ err: error }, 'mix not updated'));
+    }
+    for (const task of [...this.#tasks.values()]) {
+      const layout = task.layoutOf(this.#publishers());
+      for (const job of task.jobs) {
+        if (job.stopped) continue;
+        const change =
+          JSON.stringify(layout) === JSON.stringify(job.layout)
+            ? job.refresh()
+            : job.update(layout);
+        await change.catch((error: unknown) => this.#log.warn({ err: error }, 'task not updated'));
+      }
+    }
+    for (const relay of [...this.#relays.values()]) {
+      await relay.job
+        ?.refresh()
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'relay not updated'));
+    }
+  }
+
+  #updateRecheck(force = false): void {
+    const running = force || this.jobs().length > 0;
+    if (running && !this.#recheck && !this.#closed) {
+      this.#recheck = setInterval(() => void this.#sync(), RECHECK_MS);
+      this.#recheck.unref();
+    } else if (!running && this.#recheck) {
+      clearInterval(this.#recheck);
+      this.#recheck = null;
+    }
+  }
+
+  async #wrap<T>(code: ErrorCodeValue, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      if (error instanceof ServerError) throw error;
+      throw new ServerError(code, `media-out failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** An RTMP URL's host only: its path may carry a stream key, which logs must not show. */
+function hostOf(url: string): string {
+  return /^rtmps?:\/\/([^/]+)/.exec(url)?.[1] ?? '?';
+}

@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { gstLaunchArgs, PipelineSpecError, type PipelineSpec } from './pipeline.js';
+import { PipelineSupervisor } from './PipelineSupervisor.js';
+
+const spec = (overrides: Partial<PipelineSpec> = {}): PipelineSpec => ({
+  video: {
+    width: 640,
+    height: 360,
+    fps: 15,
+    bitrateKbps: 600,
+    gopSeconds: 2,
+    background: 0x00ff00,
+  },
+  audio: { sampleRate: 44100, channels: 2, bitrateKbps: 96 },
+  inputs: [
+    {
+      kind: 'video',
+      port: 30000,
+      codec: { mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 },
+      box: { x: 10, y: 20, width: 320, height: 180, zOrder: 2, fit: 'crop' },
+    },
+    {
+      kind: 'video',
+      port: 30002,
+      codec: { mimeType: 'video/H264', payloadType: 103, clockRate: 90000 },
+      box: { x: 300, y: 100, width: 320, height: 240, zOrder: 1, fit: 'fit' },
+    },
+    {
+      kind: 'audio',
+      port: 30004,
+      codec: { mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 },
+    },
+  ],
+  sink: { kind: 'rtmp', url: 'rtmp://127.0.0.1:1935/live/s1' },
+  ...overrides,
+});
+
+describe('gstLaunchArgs', () => {
+  it('draws each video input in its box at its zOrder over the background colour', () => {
+    const text = gstLaunchArgs(spec()).join(' ');
+    expect(text).toContain('foreground-color=0xff00ff00');
+    expect(text).toContain(
+      'sink_1::xpos=10 sink_1::ypos=20 sink_1::width=320 sink_1::height=180 sink_1::zorder=2',
+    );
+    expect(text).toContain(
+      'sink_2::xpos=300 sink_2::ypos=100 sink_2::width=320 sink_2::height=240 sink_2::zorder=1',
+    );
+    // Crop fills its box; fit keeps the whole picture with bars.
+    expect(text).toContain(
+      'aspectratiocrop aspect-ratio=320/180 ! videoscale add-borders=false ! video/x-raw,width=320,height=180',
+    );
+    expect(text).toContain('videoscale add-borders=true ! video/x-raw,width=320,height=240');
+    expect(text).toContain(
+      'udpsrc port=30000 address=127.0.0.1 caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=101"',
+    );
+    expect(text).toContain(
+      'encoding-name=H264,payload=103" ! rtpjitterbuffer latency=100 ! rtph264depay ! h264parse ! avdec_h264',
+    );
+    expect(text).toContain(
+      'encoding-name=OPUS,payload=100" ! rtpjitterbuffer latency=100 ! rtpopusdepay',
+    );
+  });
+
+  it('encodes at the asked size, rate, bitrate and GOP; AAC at the asked rate and channels; FLV to RTMP', () => {
+    const text = gstLaunchArgs(spec()).join(' ');
+    expect(text).toContain('compositor name=comp');
+    expect(text).toContain('! video/x-raw,width=640,height=360,framerate=15/1 ! videoconvert');
+    expect(text).toContain(
+      'x264enc tune=zerolatency speed-preset=veryfast bitrate=600 key-int-max=30',
+    );
+    expect(text).toContain('audio/x-raw,rate=44100,channels=2 ! avenc_aac bitrate=96000');
+    expect(text).toMatch(
+      /flvmux name=mux streamable=true ! progressreport .* ! rtmp2sink location=rtmp:\/\/127\.0\.0\.1:1935\/live\/s1$/,
+    );
+  });
+
+  it('refuses what would break out of the pipeline text or cannot be decoded', () => {
+    expect(() => gstLaunchArgs(spec({ sink: { kind: 'rtmp', url: 'rtmp://h/live/a b' } }))).toThrow(
+      PipelineSpecError,
+    );
+    expect(() =>
+      gstLaunchArgs(spec({ sink: { kind: 'rtmp', url: 'rtmp://h/live/a"!fakesink' } })),
+    ).toThrow(PipelineSpecError);
+    expect(() => gstLaunchArgs(spec({ sink: { kind: 'rtmp', url: 'http://h/live/a' } }))).toThrow(
+      /rtmp:\/\//,
+    );
+    expect(() =>
+      gstLaunchArgs(
+        spec({
+          inputs: [
+            {
+              kind: 'video',
+              port: 1,
+              codec: { mimeType: 'video/AV1', payloadType: 1, clockRate: 90000 },
+              box: null as never,
+            },
+          ],
+        }),
+      ),
+    ).toThrow(/no depacketizer for video video\/AV1/);
+    expect(() => gstLaunchArgs(spec({ video: { ...spec().video, fps: 0 } }))).toThrow(/video fps/);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/gst-launch-1.0'))(
+    'runs in gst-launch-1.0 and, with a file sink, writes an MP4 that ffprobe reads (the recording path)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-pipeline-'));
+      const path = join(dir, 'out.mp4');
+      const supervisor = new PipelineSupervisor({
+        command: 'gst-launch-1.0',
+        args: () =>
+          gstLaunchArgs(
+            spec({
+              sink: { kind: 'file', path },
+              inputs: spec().inputs.map((i, n) => ({ ...i, port: 39000 + n * 2 })),
+            }),
+          ),
+        log: pino({ level: 'silent' }),
+      });
+      await supervisor.start();
+      await new Promise<void>((resolve) => supervisor.on('progress', (s) => s >= 2 && resolve()));
+      await supervisor.stop();
+      const probe = JSON.parse(
+        execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', path], {
+          timeout: 10_000,
+        }).toString(),
+      ) as { streams: Array<Record<string, unknown>> };
+      const video = probe.streams.find((s) => s.codec_type === 'video');
+      const audio = probe.streams.find((s) => s.codec_type === 'audio');
+      expect(video).toMatchObject({
+        codec_name: 'h264',
+        width: 640,
+        height: 360,
+        r_frame_rate: '15/1',
+      });
+      expect(audio).toMatchObject({ codec_name: 'aac', sample_rate: '44100', channels: 2 });
+      // The background colour fills a frame where no input has arrived.
+      const pixel = execFileSync(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-i',
+          path,
+          '-vf',
+          'select=gte(n\\,5),crop=2:2:600:20',
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-',
+        ],
+        { timeout: 10_000 },
+      );
+      expect(pixel[1]).toBeGreaterThan(200);
+      expect(pixel[0]).toBeLessThan(60);
+      expect(pixel[2]).toBeLessThan(60);
+    },
+    30_000,
+  );
+});

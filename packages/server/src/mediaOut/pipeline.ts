@@ -1,0 +1,279 @@
+/**
+ * A media-out job as a GStreamer pipeline for `gst-launch-1.0`: each input is plain RTP on a
+ * loopback UDP port (a mediasoup PlainTransport sends it), depacketized, decoded, scaled into
+ * its box on a compositor (a solid-colour live source under everything is the background
+ * and keeps frames coming when no input has any yet) and mixed on an audiomixer (with a live
+ * silence, for the same reason); then H.264 (x264) + AAC into FLV to an RTMP URL, or into
+ * MP4 to a file: the same pipeline with another sink. Pure: builds the arguments only.
+ */
+
+export interface OutputVideo {
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  /** seconds between keyframes */
+  gopSeconds: number;
+  /** 0xRRGGBB */
+  background: number;
+}
+
+export interface OutputAudio {
+  sampleRate: number;
+  channels: 1 | 2;
+  bitrateKbps: number;
+}
+
+/** Where a video input is drawn, in output pixels. */
+export interface VideoBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Higher drawn on top (the background is 0). */
+  zOrder: number;
+  /** crop: fill the box, cutting what does not fit; fit: all of the picture, black bars. */
+  fit: 'crop' | 'fit';
+}
+
+/** The codec of an RTP input as the engine sends it. */
+export interface InputCodec {
+  mimeType: string;
+  payloadType: number;
+  clockRate: number;
+  channels?: number;
+}
+
+export interface PipelineInput {
+  kind: 'audio' | 'video';
+  /** UDP port it arrives on (its RTCP goes to port + 1, which the pipeline does not read). */
+  port: number;
+  codec: InputCodec;
+  /** Video only: where it is drawn. */
+  box?: VideoBox;
+}
+
+export type PipelineSink = { kind: 'rtmp'; url: string } | { kind: 'file'; path: string };
+
+export interface PipelineSpec {
+  video: OutputVideo;
+  audio: OutputAudio;
+  inputs: PipelineInput[];
+  sink: PipelineSink;
+  /** Jitter buffer per input, ms: the mix's added latency is about this plus encoding. */
+  jitterMs?: number;
+}
+
+export class PipelineSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PipelineSpecError';
+  }
+}
+
+const DEPAY: Record<string, { encoding: string; chain: string[] }> = {
+  'video/vp8': {
+    encoding: 'VP8',
+    chain: ['rtpvp8depay', 'wait-for-keyframe=true', '!', 'vp8dec', 'max-errors=-1'],
+  },
+  'video/h264': {
+    encoding: 'H264',
+    chain: ['rtph264depay', '!', 'h264parse', '!', 'avdec_h264', 'max-errors=-1'],
+  },
+  'audio/opus': { encoding: 'OPUS', chain: ['rtpopusdepay', '!', 'opusdec', 'plc=true'] },
+};
+
+/** Codecs the pipeline can take (what Parley's routers carry). */
+export const SUPPORTED_CODECS = Object.keys(DEPAY);
+
+/** Characters that would break out of a gst-launch value. */
+const UNSAFE = /["'\\\s!]/;
+
+function positiveInt(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value <= 0 || value > max) {
+    throw new PipelineSpecError(`${name} must be an integer from 1 to ${max}, got ${value}`);
+  }
+}
+
+/** The gst-launch-1.0 arguments (after `-e`) of a job. */
+export function gstLaunchArgs(spec: PipelineSpec): string[] {
+  const { video, audio, inputs, sink } = spec;
+  positiveInt('video width', video.width, 4096);
+  positiveInt('video height', video.height, 4096);
+  positiveInt('video fps', video.fps, 60);
+  positiveInt('video bitrate', video.bitrateKbps, 50_000);
+  positiveInt('GOP', video.gopSeconds, 60);
+  positiveInt('audio sample rate', audio.sampleRate, 96_000);
+  positiveInt('audio bitrate', audio.bitrateKbps, 512);
+  const jitter = spec.jitterMs ?? 100;
+  const size = `width=${video.width},height=${video.height}`;
+  const rate = `framerate=${video.fps}/1`;
+  const argb = (0xff000000 | (video.background & 0xffffff)) >>> 0;
+  const args: string[] = [];
+  const pads: string[] = ['sink_0::zorder=0'];
+
+  // Background: a live solid colour, the compositor's clock of output frames.
+  args.push(
+    'videotestsrc',
+    'is-live=true',
+    'pattern=solid-color',
+    `foreground-color=0x${argb.toString(16).padStart(8, '0')}`,
+    '!',
+    `video/x-raw,${size},${rate}`,
+    '!',
+    'comp.sink_0',
+  );
+  args.push(
+    'audiotestsrc',
+    'is-live=true',
+    'wave=silence',
+    '!',
+    'audio/x-raw,rate=48000,channels=2',
+    '!',
+    'amix.',
+  );
+
+  let pad = 1;
+  for (const input of inputs) {
+    const codec = DEPAY[input.codec.mimeType.toLowerCase()];
+    if (!codec || input.codec.mimeType.toLowerCase().split('/')[0] !== input.kind) {
+      throw new PipelineSpecError(`no depacketizer for ${input.kind} ${input.codec.mimeType}`);
+    }
+    positiveInt('input port', input.port, 65535);
+    const caps =
+      `application/x-rtp,media=${input.kind},clock-rate=${input.codec.clockRate},` +
+      `encoding-name=${codec.encoding},payload=${input.codec.payloadType}`;
+    const head = [
+      'udpsrc',
+      `port=${input.port}`,
+      'address=127.0.0.1',
+      `caps="${caps}"`,
+      '!',
+      'rtpjitterbuffer',
+      `latency=${jitter}`,
+      '!',
+      ...codec.chain,
+    ];
+    if (input.kind === 'audio') {
+      args.push(...head, '!', 'audioconvert', '!', 'audioresample', '!', 'queue', '!', 'amix.');
+      continue;
+    }
+    const box = input.box;
+    if (!box) throw new PipelineSpecError(`video input on port ${input.port} has no box`);
+    if (box.width <= 0 || box.height <= 0) continue;
+    const boxCaps = `video/x-raw,width=${box.width},height=${box.height}`;
+    const scale =
+      box.fit === 'crop'
+        ? [
+            'aspectratiocrop',
+            `aspect-ratio=${box.width}/${box.height}`,
+            '!',
+            'videoscale',
+            'add-borders=false',
+          ]
+        : ['videoscale', 'add-borders=true'];
+    args.push(
+      ...head,
+      '!',
+      'videoconvert',
+      '!',
+      ...scale,
+      '!',
+      boxCaps,
+      '!',
+      'queue',
+      '!',
+      `comp.sink_${pad}`,
+    );
+    pads.push(
+      `sink_${pad}::xpos=${box.x}`,
+      `sink_${pad}::ypos=${box.y}`,
+      `sink_${pad}::width=${box.width}`,
+      `sink_${pad}::height=${box.height}`,
+      `sink_${pad}::zorder=${box.zOrder}`,
+    );
+    pad++;
+  }
+
+  // Video out: keyframe first (x264 starts with one) and every GOP; repeated SPS/PPS so a
+  // player that joins late decodes at the next keyframe.
+  args.push(
+    'compositor',
+    'name=comp',
+    'background=black',
+    ...pads,
+    '!',
+    `video/x-raw,${size},${rate}`,
+    '!',
+    'videoconvert',
+    '!',
+    'video/x-raw,format=I420',
+    '!',
+    'x264enc',
+    'tune=zerolatency',
+    'speed-preset=veryfast',
+    `bitrate=${video.bitrateKbps}`,
+    `key-int-max=${video.fps * video.gopSeconds}`,
+    'threads=1',
+    '!',
+    'video/x-h264,profile=main',
+    '!',
+    'h264parse',
+    'config-interval=-1',
+    '!',
+    'queue',
+    '!',
+    'mux.',
+  );
+  args.push(
+    'audiomixer',
+    'name=amix',
+    '!',
+    'audioconvert',
+    '!',
+    'audioresample',
+    '!',
+    `audio/x-raw,rate=${audio.sampleRate},channels=${audio.channels}`,
+    '!',
+    'avenc_aac',
+    `bitrate=${audio.bitrateKbps * 1000}`,
+    '!',
+    'aacparse',
+    '!',
+    'queue',
+    '!',
+    'mux.',
+  );
+  // progressreport prints the output's position every second: the supervisor's sign of life.
+  const progress = ['!', 'progressreport', 'update-freq=1', 'silent=false'];
+  if (sink.kind === 'rtmp') {
+    if (!/^rtmps?:\/\//.test(sink.url) || UNSAFE.test(sink.url)) {
+      throw new PipelineSpecError(
+        'the RTMP URL must be rtmp:// or rtmps:// without spaces or quotes',
+      );
+    }
+    args.push(
+      'flvmux',
+      'name=mux',
+      'streamable=true',
+      ...progress,
+      '!',
+      'rtmp2sink',
+      `location=${sink.url}`,
+    );
+  } else {
+    if (UNSAFE.test(sink.path))
+      throw new PipelineSpecError('the file path must not hold spaces or quotes');
+    // Fragmented: a file cut short by a crash still plays up to its last fragment.
+    args.push(
+      'mp4mux',
+      'name=mux',
+      'fragment-duration=1000',
+      ...progress,
+      '!',
+      'filesink',
+      `location=${sink.path}`,
+    );
+  }
+  return args;
+}
