@@ -104,8 +104,10 @@ export class Operations {
     room: RoomRef,
     userId: string,
     hasPrivateMapKey: boolean,
+    /** False for a WHEP viewer: no member, so the app's member limits do not apply. */
+    member = true,
   ): JoinRefusal | null {
-    return this.#policy.checkJoin(sdkAppId, room, userId, hasPrivateMapKey);
+    return this.#policy.checkJoin(sdkAppId, room, userId, hasPrivateMapKey, member);
   }
 
   /** A join finished: its latency, or the error code it was refused with. */

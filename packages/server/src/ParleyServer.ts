@@ -124,6 +124,8 @@ export class ParleyServer {
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
     this.#auth = new Authenticator(config.apps);
     this.#directory = new RoomManagerDirectory(this.rooms, {
+      endViewers: (sdkAppId, ref, userIds, message) =>
+        this.whip.endViewers(sdkAppId, ref, userIds, message),
       // In a cluster a room appears and ends once for the whole cluster (Cluster's events).
       roomEvents: !config.cluster,
       removeElsewhere: config.cluster
@@ -164,18 +166,19 @@ export class ParleyServer {
         verifyUser: (sdkAppId, userId, userSig) => this.#auth.verifyUser(sdkAppId, userId, userSig),
         verifyRoomPermission: (sdkAppId, userId, ref, key) =>
           this.#auth.verifyRoomPermission(sdkAppId, userId, ref, key).privilege,
-        checkJoin: (sdkAppId, ref, userId, hasKey) =>
-          this.ops.checkJoin(sdkAppId, ref, userId, hasKey),
+        checkJoin: (sdkAppId, ref, userId, hasKey, member) =>
+          this.ops.checkJoin(sdkAppId, ref, userId, hasKey, member),
       },
       noteJoin: (participant, ip) => this.#directory.noteJoin(participant, 'whip', ip),
       ...(config.turn ? { iceServers: (userId) => iceServersFor(config.turn!, userId) } : {}),
     });
     // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
-    const whipHttp = createWhipHttp(
-      this.whip,
-      this.log,
-      config.cluster ? 'WHIP and WHEP are not available in cluster mode yet' : undefined,
-    );
+    const whipHttp = createWhipHttp(this.whip, this.log, {
+      ...(config.cluster
+        ? { unavailable: 'WHIP and WHEP are not available in cluster mode yet' }
+        : {}),
+      trustProxy: config.trustProxy ?? false,
+    });
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),

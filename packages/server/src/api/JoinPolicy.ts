@@ -32,6 +32,8 @@ export class JoinPolicy implements JoinGate {
     room: RoomRef,
     userId: string,
     hasPrivateMapKey: boolean,
+    /** False for a WHEP viewer: it is no member, so maxRooms and maxUsersPerRoom do not count it. */
+    member = true,
   ): JoinRefusal | null {
     const ban = this.bans.find(sdkAppId, room, userId);
     if (ban) {
@@ -48,6 +50,7 @@ export class JoinPolicy implements JoinGate {
         message: `privateMapKey is missing: application ${sdkAppId} requires one to enter a room (room permission is on); pass join({privateMapKey})`,
       };
     }
+    if (!member) return null;
     const { maxRooms, maxUsersPerRoom } = app.limits;
     if (maxRooms === undefined && maxUsersPerRoom === undefined) return null;
     const existing = this.directory.getRoom(sdkAppId, room);

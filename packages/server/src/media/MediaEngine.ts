@@ -38,6 +38,8 @@ export interface ProducerEvents extends ClosableEvents {
 /** A track a client sends. */
 export interface MediaProducer extends Closable<ProducerEvents> {
   readonly kind: TrackKind;
+  /** What it receives: its codecs with the publisher's payload types, SSRCs or RIDs. */
+  readonly rtpParameters: RtpParameters;
   readonly paused: boolean;
   /** Paused: nothing is forwarded to any consumer (mute that does not trust the client). */
   pause(): Promise<void>;
@@ -194,8 +196,12 @@ export interface MediaPlainConsumer extends Closable<ClosableEvents> {
 export interface MediaRouter extends Closable<MediaRouterEvents> {
   readonly rtpCapabilities: RtpCapabilities;
   createTransport(role: 'publisher' | 'subscriber'): Promise<MediaTransport>;
-  /** One end of a media pipe to this room on another node (see MediaPipe). */
-  createPipe(): Promise<MediaPipe>;
+  /**
+   * One end of a media pipe to this room on another node (see MediaPipe). `local`: both ends
+   * are on this machine (a WHEP session's router): it listens on loopback, whatever address
+   * is announced to clients.
+   */
+  createPipe(options?: { local?: boolean }): Promise<MediaPipe>;
   /** A producer of this room sent as plain RTP to a local process (see MediaPlainConsumer). */
   createPlainConsumer(options: PlainConsumerOptions): Promise<MediaPlainConsumer>;
   /** Worker process ids this room uses now (tests, metrics). */

@@ -109,7 +109,8 @@ export class Room extends SafeEmitter<RoomEvents> {
     readonly ref: RoomRef,
     private readonly engine: MediaEngine,
     log: Logger,
-    private readonly limits: RoomLimits = NO_LIMITS,
+    /** The server's room limits (WHIP checks the publisher limit before it joins). */
+    readonly limits: RoomLimits = NO_LIMITS,
   ) {
     super();
     this.key = roomKey(sdkAppId, ref);

@@ -44,6 +44,18 @@ export type RemoveElsewhere = (
 
 const plainIp = (address: string): string => address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 
+/**
+ * Ends the WHEP playbacks in a room of the named viewers (null: every viewer), a removal's
+ * or dismissal's `message` as the reason: a viewer is no member, yet a ban or RemoveUser of
+ * it must stop what it watches.
+ */
+export type EndViewers = (
+  sdkAppId: number,
+  ref: RoomRef,
+  userIds: readonly string[] | null,
+  message: string,
+) => Promise<void>;
+
 export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implements RoomDirectory {
   readonly #createdAt = new WeakMap<Room, number>();
   readonly #notes = new WeakMap<Participant, JoinNote>();
@@ -54,6 +66,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
   readonly #roomEvents: boolean;
   readonly #removeElsewhere: RemoveElsewhere | null;
   readonly #clusterRoomExists: ((sdkAppId: number, ref: RoomRef) => Promise<boolean>) | null;
+  readonly #endViewers: EndViewers | null;
 
   constructor(
     private readonly rooms: RoomManager,
@@ -64,12 +77,15 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       removeElsewhere?: RemoveElsewhere | null;
       /** Cluster: whether any node has members in the room. */
       roomExists?: ((sdkAppId: number, ref: RoomRef) => Promise<boolean>) | null;
+      /** Ends the WHEP playbacks of removed users (they are no members, see EndViewers). */
+      endViewers?: EndViewers | null;
     } = {},
   ) {
     super();
     this.#roomEvents = options.roomEvents ?? true;
     this.#removeElsewhere = options.removeElsewhere ?? null;
     this.#clusterRoomExists = options.roomExists ?? null;
+    this.#endViewers = options.endViewers ?? null;
     rooms.on('room-created', (room) => this.#watch(room));
     rooms.on('room-closed', (room) => {
       if (!this.#roomEvents) return;
@@ -141,6 +157,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
     /** False for a removal another node asked for (it removes the rest itself). */
     everywhere = true,
   ): Promise<string[]> {
+    await this.#endViewers?.(sdkAppId, ref, userIds, message);
     const room = this.rooms.get(sdkAppId, ref);
     const removed: string[] = [];
     const elsewhere = userIds.filter((id) => !room?.participants.get(id)?.local);
@@ -165,6 +182,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
   }
 
   async dismissRoom(sdkAppId: number, ref: RoomRef, message: string): Promise<string[] | null> {
+    await this.#endViewers?.(sdkAppId, ref, null, message);
     const room = this.rooms.get(sdkAppId, ref);
     if (this.#removeElsewhere) {
       // Every member, wherever it is: those here, then each other node's.

@@ -172,6 +172,11 @@ function capabilitiesOf(section: MediaSection): RtpCapabilities {
   const kind = section.type as TrackKind;
   const codecs: CodecCapability[] = [];
   for (const rtp of section.rtp) {
+    if (!Number.isInteger(rtp.payload) || rtp.payload < 0 || rtp.payload > 127) {
+      throw new SdpError(
+        `the ${kind} section (mid ${String(section.mid)}) has payload type ${String(rtp.payload)}; RTP payload types are 0-127`,
+      );
+    }
     if (/^(red|ulpfec|flexfec-03|cn|telephone-event)$/i.test(rtp.codec)) continue;
     const parameters = fmtpToParameters(
       section.fmtp.find((f) => f.payload === rtp.payload)?.config,
@@ -211,24 +216,26 @@ function sameCodec(router: CodecCapability, offered: CodecCapability): boolean {
 }
 
 /**
- * The room's codecs the player decodes, each with the payload type of the player's offer (a
- * WHEP session's router, see PlaybackSession); RTX is left out (retransmissions go on the
- * media SSRC), as the router numbers RTX itself.
+ * The codecs of a WHEP session's router (see PlaybackSession): per slot, the room's codec the
+ * stream of its kind is sent in (`sent`, the room producers' codecs), numbered with the
+ * player's payload type for it; nothing else. Only what the pipe carries: the engine numbers
+ * RTX itself, and with every codec the player offers it could give an RTX the payload type
+ * of another offered codec (VP8 at 96, H264 at 100: VP8's RTX at 100). RTX is left out
+ * (retransmissions go on the media SSRC).
  */
 export function playerCodecs(
   roomCodecs: readonly CodecCapability[],
   slots: readonly PlayerSlot[],
+  sent: readonly CodecCapability[],
 ): CodecCapability[] {
   const result: CodecCapability[] = [];
-  const used = new Set<number>();
-  for (const codec of roomCodecs) {
-    if (/\/rtx$/i.test(codec.mimeType)) continue;
-    const slot = slots.find((s) => s.kind === codec.kind);
-    const offered = slot?.rtpCapabilities.codecs.find((c) => sameCodec(codec, c));
-    const payloadType = offered?.preferredPayloadType;
-    if (payloadType === undefined || used.has(payloadType)) continue;
-    used.add(payloadType);
-    result.push({ ...codec, preferredPayloadType: payloadType });
+  for (const slot of slots) {
+    const codec = sent.find((c) => c.kind === slot.kind && !/\/rtx$/i.test(c.mimeType));
+    if (!codec) continue;
+    const room = roomCodecs.find((c) => !/\/rtx$/i.test(c.mimeType) && sameCodec(c, codec));
+    const offered = slot.rtpCapabilities.codecs.find((c) => sameCodec(codec, c));
+    if (!room || offered?.preferredPayloadType === undefined) continue;
+    result.push({ ...room, preferredPayloadType: offered.preferredPayloadType });
   }
   return result;
 }

@@ -25,6 +25,8 @@ export class PlaybackSession extends SafeEmitter<MediaSessionEvents> implements 
     readonly viewerId: string,
     /** The session's own router (closing it closes the transport and consumers on it). */
     readonly router: MediaRouter,
+    /** The room it plays from (a ban or RemoveUser of its viewer there ends it). */
+    readonly room: { sdkAppId: number; roomKey: string },
   ) {
     super();
     router.once('close', () => void this.end('its media router closed'));
@@ -36,6 +38,11 @@ export class PlaybackSession extends SafeEmitter<MediaSessionEvents> implements 
 
   transport(): MediaTransport | null {
     return this.#transport && !this.#transport.closed ? this.#transport : null;
+  }
+
+  /** The pipe ends it uses (room side first). */
+  get pipes(): readonly MediaPipe[] {
+    return this.#pipes;
   }
 
   /** The player's transport, once made. */

@@ -9,6 +9,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import {
   roomIdProblem,
+  roomKey,
   userIdProblem,
   type RoomRef,
   type StreamType,
@@ -55,6 +56,8 @@ export interface WhipAuth {
     ref: RoomRef,
     userId: string,
     hasPrivateMapKey: boolean,
+    /** False for a WHEP viewer (no member: the app's member limits do not apply). */
+    member: boolean,
   ): { message: string } | null;
 }
 
@@ -95,14 +98,24 @@ export interface IceRestarted {
   fragment: string;
 }
 
+/** Who holds a session: the WHIP user or WHEP viewer, and its client address. */
+interface Owner {
+  sdkAppId: number;
+  userId: string;
+  ip: string;
+}
+
+/** Reads the POST's body (the offer): only once the request passed the checks. */
+export type OfferBody = () => Promise<string>;
+
 const tokenHash = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 export class WhipService {
   readonly #sessions = new Map<string, MediaSession>();
   /** Whose each session is (its WHIP user or WHEP viewer): their UserSigs may end it. */
-  readonly #owners = new Map<string, { sdkAppId: number; userId: string }>();
-  /** Sessions being set up (counted against the limit). */
-  #pending = 0;
+  readonly #owners = new Map<string, Owner>();
+  /** POSTs being read or set up (counted against the limits), with whose they are. */
+  readonly #pending = new Set<Owner>();
   /** When each session last heard from its peer (connected; a WHIP client: RTP in), or was made. */
   readonly #lastConnected = new Map<string, { at: number; ever: boolean; bytesIn: number }>();
   #sweeping = false;
@@ -121,26 +134,36 @@ export class WhipService {
     return this.#sessions.size;
   }
 
-  /** WHIP: joins the room as `address.userId` and publishes the client's offer. */
-  async ingest(address: StreamAddress, sdp: string): Promise<Created> {
+  /**
+   * WHIP: joins the room as `address.userId` and publishes the client's offer, read with
+   * `body` once the rate, the UserSig, the room's entry rules and the limits let it in.
+   */
+  async ingest(address: StreamAddress, body: OfferBody): Promise<Created> {
     const { sdkAppId, ref, userId, token } = address;
     this.#checkIds(ref, userId);
     this.#checkRate(address.remoteAddress);
-    const privilege = this.#admit(sdkAppId, ref, userId, token, address.privateMapKey);
-    this.#checkCapacity();
-    this.#pending++;
+    const privilege = this.#admit(sdkAppId, ref, userId, token, address.privateMapKey, true);
+    const owner = { sdkAppId, userId, ip: address.remoteAddress };
+    this.#checkCapacity(owner);
+    this.#pending.add(owner);
     try {
-      return await this.#ingest(address, sdp, privilege);
+      return await this.#ingest(address, await body(), privilege, owner);
     } finally {
-      this.#pending--;
+      this.#pending.delete(owner);
     }
   }
 
-  async #ingest(address: StreamAddress, sdp: string, privilege: number | null): Promise<Created> {
+  async #ingest(
+    address: StreamAddress,
+    sdp: string,
+    privilege: number | null,
+    owner: Owner,
+  ): Promise<Created> {
     const { sdkAppId, ref, userId, token } = address;
     const problem = PublishOffer.problem(sdp);
     if (problem) throw new WhipError(400, problem);
     const offered = readOffer(sdp);
+    await this.#checkPublishable(sdkAppId, ref, userId, sdp, offered.tracks);
     const participant = new Participant(
       userId,
       'anchor',
@@ -178,7 +201,7 @@ export class WhipService {
       throw error;
     }
     if (session.ended) throw new WhipError(409, 'the session was ended while it was set up');
-    this.#track(session, { sdkAppId, userId });
+    this.#track(session, owner);
     this.#log.info(
       { session: id, room: room.key, user: userId, tracks: offered.tracks.map((t) => t.kind) },
       'WHIP session published',
@@ -187,12 +210,56 @@ export class WhipService {
   }
 
   /**
+   * What room.publish would refuse after the join, checked before it: joining ends the live
+   * session of the userId in the room (the newer wins), which a refused offer must not do.
+   * Without the room there is no such session, and publish checks it all the same.
+   */
+  async #checkPublishable(
+    sdkAppId: number,
+    ref: RoomRef,
+    userId: string,
+    sdp: string,
+    tracks: readonly { mid: string }[],
+  ): Promise<void> {
+    const room = this.options.rooms.get(sdkAppId, ref);
+    if (!room || room.closed) return;
+    const media = await room.ensureMedia();
+    let offer: PublishOffer;
+    try {
+      offer = new PublishOffer(sdp, media.rtpCapabilities.codecs);
+    } catch (error) {
+      if (error instanceof SdpError) {
+        throw new WhipError(400, `publish offer refused: ${error.message}`);
+      }
+      throw error;
+    }
+    if (!tracks.some((t) => offer.tracks.some((o) => o.mid === t.mid))) {
+      throw new WhipError(
+        400,
+        "publish offer refused: none of its sections carries one of the room's codecs (Opus, VP8, H264)",
+      );
+    }
+    const { maxPublishersPerRoom } = room.limits;
+    let publishers = 0;
+    for (const p of room.participants.values()) {
+      if (p.userId !== userId && p.streams.size > 0) publishers++;
+    }
+    if (publishers >= maxPublishersPerRoom) {
+      throw new WhipError(
+        429,
+        `room ${String(ref.id)} has ${publishers} members publishing, the limit of this server (PARLEY_MAX_PUBLISHERS_PER_ROOM) is ${maxPublishersPerRoom}`,
+        { 'Retry-After': '10' },
+      );
+    }
+  }
+
+  /**
    * WHEP: plays `address.userId`'s stream to the player. The token is a UserSig of the
    * viewer (`viewerId`, or the userId it was signed for).
    */
   async play(
     address: StreamAddress,
-    sdp: string,
+    body: OfferBody,
     streamType: StreamType = 'main',
     viewerId?: string,
   ): Promise<Created> {
@@ -205,13 +272,14 @@ export class WhipService {
     const viewerProblem = userIdProblem(viewer);
     if (viewerProblem) throw new WhipError(400, `viewerId: ${viewerProblem}`);
     this.#checkRate(address.remoteAddress);
-    const privilege = this.#admit(sdkAppId, ref, viewer, token, address.privateMapKey);
-    this.#checkCapacity();
-    this.#pending++;
+    const privilege = this.#admit(sdkAppId, ref, viewer, token, address.privateMapKey, false);
+    const owner = { sdkAppId, userId: viewer, ip: address.remoteAddress };
+    this.#checkCapacity(owner);
+    this.#pending.add(owner);
     try {
-      return await this.#play(address, sdp, streamType, viewer, privilege);
+      return await this.#play(address, await body(), streamType, privilege, owner);
     } finally {
-      this.#pending--;
+      this.#pending.delete(owner);
     }
   }
 
@@ -219,9 +287,10 @@ export class WhipService {
     address: StreamAddress,
     sdp: string,
     streamType: StreamType,
-    viewer: string,
     privilege: number | null,
+    owner: Owner,
   ): Promise<Created> {
+    const viewer = owner.userId;
     const { sdkAppId, ref, userId, token } = address;
     let offer: PlayerOffer;
     try {
@@ -249,24 +318,42 @@ export class WhipService {
       );
     }
     const roomRouter = await room.ensureMedia();
-    const codecs = playerCodecs(roomRouter.rtpCapabilities.codecs, offer.slots);
+    const sentCodecs = (['audio', 'video'] as const).flatMap((kind) => {
+      const codec = playable(kind)?.rtpParameters.codecs[0];
+      return codec ? [{ ...codec, kind, preferredPayloadType: codec.payloadType }] : [];
+    });
+    const codecs = playerCodecs(roomRouter.rtpCapabilities.codecs, offer.slots, sentCodecs);
     if (codecs.length === 0) {
       throw new WhipError(
         422,
-        "the player's offer has none of the room's codecs (Opus, VP8, H264)",
+        `the player's offer decodes none of the codecs ${userId}'s ${streamType} stream is sent in (${sentCodecs.map((c) => c.mimeType).join(', ')})`,
       );
     }
     const id = randomBytes(16).toString('base64url');
-    const session = new PlaybackSession(
-      id,
-      tokenHash(token),
-      viewer,
-      await this.options.engine.createRouter(codecs),
-    );
+    let router: MediaRouter;
+    try {
+      router = await this.options.engine.createRouter(codecs);
+    } catch (error) {
+      // The engine refuses codecs it cannot route as offered (mediasoup: TypeError or
+      // UnsupportedError): the offer's fault, not the server's.
+      if (error instanceof TypeError || (error as Error | null)?.name === 'UnsupportedError') {
+        throw new WhipError(
+          422,
+          `the player's codecs cannot be routed: ${(error as Error).message}`,
+        );
+      }
+      throw error;
+    }
+    const session = new PlaybackSession(id, tokenHash(token), viewer, router, {
+      sdkAppId,
+      roomKey: room.key,
+    });
     session.remoteUfrag = readUfrag(sdp);
     try {
-      const { router } = session;
-      const [out, into] = await Promise.all([roomRouter.createPipe(), router.createPipe()]);
+      const [out, into] = await Promise.all([
+        roomRouter.createPipe({ local: true }),
+        router.createPipe({ local: true }),
+      ]);
       session.addPipe(out);
       session.addPipe(into);
       await Promise.all([out.connect(into.local), into.connect(out.local)]);
@@ -287,7 +374,10 @@ export class WhipService {
         );
         if (!consumer) continue;
         // The stream it plays ended: so does the session (the player may POST again).
-        producer.once('close', () => void session.end('the stream it played ended'));
+        const streamEnded = () => void session.end('the stream it played ended');
+        producer.once('close', streamEnded);
+        // The producer outlives most sessions: leave nothing on it once this one is over.
+        session.once('ended', () => producer.off('close', streamEnded));
         kinds.push(slot.kind);
         sent.set(slot.mid, {
           rtpParameters: consumer.rtpParameters,
@@ -302,7 +392,7 @@ export class WhipService {
         );
       }
       const answer = offer.answer(transport, sent, String(randomInt(1, 2 ** 31)), 1);
-      this.#track(session, { sdkAppId, userId: viewer });
+      this.#track(session, owner);
       this.#log.info(
         { session: id, room: room.key, user: userId, viewer, tracks: kinds },
         'WHEP session playing',
@@ -369,7 +459,12 @@ export class WhipService {
    * trickled candidates are not needed (null: 204); new ICE credentials restart ICE on the
    * server's side too and get its new ones back.
    */
-  async patch(session: MediaSession, fragment: string): Promise<IceRestarted | null> {
+  async patch(
+    session: MediaSession,
+    fragment: string,
+    /** Whether the request had If-Match (RFC 9725 §4.4.2: an ICE restart must). */
+    conditional: boolean,
+  ): Promise<IceRestarted | null> {
     const ufrag = /^a=ice-ufrag:(\S+)\s*$/m.exec(fragment)?.[1];
     const pwd = /^a=ice-pwd:(\S+)\s*$/m.exec(fragment)?.[1];
     if (ufrag === undefined && pwd === undefined) return null;
@@ -377,9 +472,25 @@ export class WhipService {
       throw new WhipError(400, 'an ICE restart fragment needs both a=ice-ufrag and a=ice-pwd');
     }
     if (ufrag === session.remoteUfrag) return null;
+    if (!conditional) {
+      throw new WhipError(
+        428,
+        'an ICE restart needs If-Match: * or the session ETag (RFC 9725 §4.4.2)',
+      );
+    }
     const transport = session.transport();
     if (!transport) throw new WhipError(404, 'the session has no media connection any more');
-    const local = await transport.restartIce();
+    let local: Awaited<ReturnType<MediaTransport['restartIce']>>;
+    try {
+      local = await transport.restartIce();
+    } catch (error) {
+      if (session.ended || transport.closed) {
+        throw new WhipError(404, 'the session ended during the ICE restart');
+      }
+      throw error;
+    }
+    // Ended while the engine restarted ICE: nothing to answer, nothing to watch.
+    if (session.ended) throw new WhipError(404, 'the session ended during the ICE restart');
     session.remoteUfrag = ufrag;
     session.iceGeneration++;
     this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });
@@ -398,6 +509,26 @@ export class WhipService {
     ];
     this.#log.info({ session: session.id, kind: session.kind }, 'ICE restarted');
     return { fragment: lines.join('\r\n') + '\r\n' };
+  }
+
+  /**
+   * Ends the WHEP sessions of `viewers` (null: all) playing in the room: a ban, RemoveUser
+   * or DismissRoom reaches viewers as it reaches members.
+   */
+  async endViewers(
+    sdkAppId: number,
+    ref: RoomRef,
+    viewers: readonly string[] | null,
+    why: string,
+  ): Promise<void> {
+    const key = roomKey(sdkAppId, ref);
+    const ending = [...this.#sessions.values()].filter(
+      (s): s is PlaybackSession =>
+        s instanceof PlaybackSession &&
+        s.room.roomKey === key &&
+        (viewers === null || viewers.includes(s.viewerId)),
+    );
+    await Promise.all(ending.map((s) => s.end(`the room ended it: ${why}`)));
   }
 
   /** DELETE: ends the session (a WHIP user leaves its room). */
@@ -424,6 +555,7 @@ export class WhipService {
     userId: string,
     token: string,
     privateMapKey: string | undefined,
+    member: boolean,
   ): number | null {
     const { auth } = this.options;
     try {
@@ -431,7 +563,8 @@ export class WhipService {
       const privilege = privateMapKey
         ? auth.verifyRoomPermission(sdkAppId, userId, ref, privateMapKey)
         : null;
-      const refusal = auth.checkJoin(sdkAppId, ref, userId, privateMapKey !== undefined);
+      // Only a key that was verified counts: an empty one is none (privilege null grants all).
+      const refusal = auth.checkJoin(sdkAppId, ref, userId, privilege !== null, member);
       if (refusal) throw new WhipError(403, refusal.message);
       return privilege;
     } catch (error) {
@@ -447,10 +580,14 @@ export class WhipService {
     }
   }
 
-  /** Sessions held and being set up, against PARLEY_WHIP_MAX_SESSIONS. */
-  #checkCapacity(): void {
-    const { maxSessions } = this.options.config;
-    const held = this.#sessions.size + this.#pending;
+  /**
+   * Sessions held and being read or set up, against PARLEY_WHIP_MAX_SESSIONS; those of the
+   * client's address and of its user whose peer has not connected yet, against
+   * PARLEY_WHIP_MAX_PENDING_PER_IP / _PER_USER.
+   */
+  #checkCapacity(owner: Owner): void {
+    const { maxSessions, maxPendingPerIp, maxPendingPerUser } = this.options.config;
+    const held = this.#sessions.size + this.#pending.size;
     if (held >= maxSessions) {
       throw new WhipError(
         429,
@@ -458,9 +595,31 @@ export class WhipService {
         { 'Retry-After': '10' },
       );
     }
+    const waiting = [...this.#pending];
+    for (const [id, o] of this.#owners) {
+      if (this.#lastConnected.get(id)?.ever === false) waiting.push(o);
+    }
+    const ofIp = waiting.filter((o) => o.ip === owner.ip).length;
+    if (ofIp >= maxPendingPerIp) {
+      throw new WhipError(
+        429,
+        `${ofIp} WHIP/WHEP sessions from ${owner.ip} are not connected yet, its limit (PARLEY_WHIP_MAX_PENDING_PER_IP) is ${maxPendingPerIp}`,
+        { 'Retry-After': '10' },
+      );
+    }
+    const ofUser = waiting.filter(
+      (o) => o.sdkAppId === owner.sdkAppId && o.userId === owner.userId,
+    ).length;
+    if (ofUser >= maxPendingPerUser) {
+      throw new WhipError(
+        429,
+        `${ofUser} WHIP/WHEP sessions of user ${owner.userId} are not connected yet, its limit (PARLEY_WHIP_MAX_PENDING_PER_USER) is ${maxPendingPerUser}`,
+        { 'Retry-After': '10' },
+      );
+    }
   }
 
-  #track(session: MediaSession, owner: { sdkAppId: number; userId: string }): void {
+  #track(session: MediaSession, owner: Owner): void {
     this.#sessions.set(session.id, session);
     this.#owners.set(session.id, owner);
     this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });

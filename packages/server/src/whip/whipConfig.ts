@@ -8,6 +8,12 @@ export interface WhipConfig {
   connectTimeoutMs: number;
   /** A session whose peer's connection stays down this long is ended. */
   disconnectTimeoutMs: number;
+  /**
+   * Sessions one client address (one user) may hold before its peer connects, POSTs being
+   * read or set up included; more are refused with 429 (one client cannot take them all).
+   */
+  maxPendingPerIp: number;
+  maxPendingPerUser: number;
 }
 
 export function loadWhipConfig(env: Env): WhipConfig {
@@ -15,5 +21,7 @@ export function loadWhipConfig(env: Env): WhipConfig {
     maxSessions: integer(env, 'PARLEY_WHIP_MAX_SESSIONS', 0, 100_000) ?? 200,
     connectTimeoutMs: integer(env, 'PARLEY_WHIP_CONNECT_TIMEOUT_MS', 1000, 600_000) ?? 15_000,
     disconnectTimeoutMs: integer(env, 'PARLEY_WHIP_DISCONNECT_TIMEOUT_MS', 1000, 600_000) ?? 10_000,
+    maxPendingPerIp: integer(env, 'PARLEY_WHIP_MAX_PENDING_PER_IP', 1, 100_000) ?? 20,
+    maxPendingPerUser: integer(env, 'PARLEY_WHIP_MAX_PENDING_PER_USER', 1, 100_000) ?? 5,
   };
 }

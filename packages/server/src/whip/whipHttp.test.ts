@@ -4,17 +4,20 @@
  * session ends (DELETE, a newer session of the userId, a dismissed room, a peer that never
  * connects). Real media is in e2e/whip.e2e.test.ts.
  */
+import type { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROTOCOL_VERSION } from '@parley/protocol';
-import { genUserSig } from '@parley/usersig';
+import { genPrivateMapKey, genUserSig, Privilege } from '@parley/usersig';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { FakeEngine } from '../media/fake/FakeEngine.js';
 import { ParleyServer } from '../ParleyServer.js';
 import { playerOffer, publishOffer } from '../test/offers.js';
+import { ifMatchAllows } from './whipHttp.js';
 import { TEST_CLIENT_LIMITS, TestClient } from '../test/signalTestKit.js';
 
 let server: ParleyServer;
@@ -263,6 +266,72 @@ describe('WHIP', () => {
     expect((await del(location, token)).status).toBe(200);
   });
 
+  it('PATCH: If-Match lists and weak tags (RFC 9110), 428 for an ICE restart without If-Match, 404 for a session ended while its body arrived', async () => {
+    const roomId = nextRoom();
+    const { res, location, token } = await whip('patched', roomId);
+    const etag = res.headers.get('etag')!;
+    const patch = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}${location}`, {
+        method: 'PATCH',
+        headers: {
+          'Content-Type': 'application/trickle-ice-sdpfrag',
+          Authorization: `Bearer ${token}`,
+          ...headers,
+        },
+        body,
+      });
+    const trickle = 'a=mid:0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n';
+    expect((await patch(trickle, { 'If-Match': `"other", ${etag}` })).status).toBe(204);
+    expect((await patch(trickle, { 'If-Match': `W/${etag}` })).status).toBe(412);
+    const restart = 'a=ice-ufrag:fresh\r\na=ice-pwd:freshpasswordfreshpassword\r\na=mid:0\r\n';
+    const unconditional = await patch(restart);
+    expect(unconditional.status).toBe(428);
+    expect(await unconditional.text()).toMatch(/needs If-Match/);
+    // Nothing restarted: the ETag is the same.
+    expect((await patch(trickle, { 'If-Match': etag })).status).toBe(204);
+    // A PATCH whose body is still coming when the session is deleted.
+    const looked = vi.spyOn(server.whip, 'get');
+    const late = new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${base}${location}`,
+        {
+          method: 'PATCH',
+          headers: {
+            'Content-Type': 'application/trickle-ice-sdpfrag',
+            Authorization: `Bearer ${token}`,
+            'Content-Length': String(trickle.length),
+          },
+        },
+        (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write(trickle.slice(0, 10));
+      // Once the server holds the PATCH's session and reads its body: DELETE, then the rest.
+      void vi
+        .waitFor(() => expect(looked).toHaveBeenCalled(), { timeout: 5000 })
+        .then(() => {
+          looked.mockRestore();
+          return del(location, token);
+        })
+        .then((d) => {
+          expect(d.status).toBe(200);
+          req.end(trickle.slice(10));
+        }, reject);
+    });
+    expect(await late).toBe(404);
+  });
+
+  it('ifMatchAllows: *, a list, strong comparison', () => {
+    expect(ifMatchAllows('*', '"a.0"')).toBe(true);
+    expect(ifMatchAllows(' "x", "a.0" ', '"a.0"')).toBe(true);
+    expect(ifMatchAllows('W/"a.0"', '"a.0"')).toBe(false);
+    expect(ifMatchAllows('"a.1"', '"a.0"')).toBe(false);
+    expect(ifMatchAllows('a.0', '"a.0"')).toBe(false);
+  });
+
   it('a newer session of the userId wins: a second WHIP POST of it ends the first (404), a v4 join too', async () => {
     const roomId = nextRoom();
     const first = await whip('dup', roomId);
@@ -273,6 +342,38 @@ describe('WHIP', () => {
     await waitUntil('the WHIP session ended', () => server.whip.size === 0);
     expect((await del(second.location, second.token)).status).toBe(404);
     v4.close();
+  });
+
+  it('a POST whose offer cannot be published leaves the live session of its userId and the room untouched', async () => {
+    const roomId = nextRoom();
+    const alice = await member('alice', roomId);
+    const live = await whip('obs', roomId);
+    await alice.waitFor((f) => f.method === 'stream-added');
+    const path = `/whip/${sdkAppId}/obs?roomId=${roomId}`;
+    const offer = await av();
+    const noSsrc = offer
+      .split('\r\n')
+      .filter((l) => !l.startsWith('a=ssrc'))
+      .join('\r\n');
+    const refused = await post(path, noSsrc, { token: sig('obs') });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/names no SSRC/);
+    // Only codecs the room does not carry (every codec renamed to one nobody knows).
+    const alien = offer.replace(/^a=rtpmap:(\d+) /gm, 'a=rtpmap:$1 x-');
+    const noCodec = await post(path, alien, { token: sig('obs') });
+    expect(noCodec.status).toBe(400);
+    expect(await noCodec.text()).toMatch(/codecs/);
+    // The first session is still live: DELETE ends it, which the room sees once.
+    expect(server.whip.size).toBe(1);
+    expect((await del(live.location, live.token)).status).toBe(200);
+    await alice.waitFor((f) => f.method === 'peer-leave');
+    expect(alice.notifications('peer-join').map((f) => f.data)).toEqual([
+      { userId: 'obs', role: 'anchor' },
+    ]);
+    expect(alice.notifications('peer-leave').map((f) => f.data)).toEqual([
+      { userId: 'obs', reason: 'leave' },
+    ]);
+    alice.close();
   });
 
   it('DismissRoom ends the WHIP session (its URL answers 404)', async () => {
@@ -333,6 +434,33 @@ describe('WHEP', () => {
     alice.close();
   });
 
+  it('leaves no listener on the room’s producers once a session is over (POST + DELETE, 12 times)', async () => {
+    const roomId = nextRoom();
+    const source = await whip('lasting', roomId);
+    const room = server.rooms.get(sdkAppId, { kind: 'number', id: roomId })!;
+    const producers = (['audio', 'video'] as const).map(
+      (kind) =>
+        room.participants.get('lasting')!.streams.get('main')!.tracks.get(kind)!
+          .producer as unknown as EventEmitter,
+    );
+    const listeners = () => producers.map((p) => p.listenerCount('close'));
+    const baseline = listeners();
+    for (let i = 0; i < 12; i++) {
+      const token = sig(`viewer${i}`);
+      const res = await post(
+        `/whep/${sdkAppId}/lasting?roomId=${roomId}`,
+        await playerOffer(['audio', 'video']),
+        { token },
+      );
+      expect(res.status, await res.clone().text()).toBe(201);
+      // While it plays, the session listens for the end of each stream it plays.
+      expect(listeners()).toEqual(baseline.map((n) => n + 1));
+      expect((await del(res.headers.get('location')!, token)).status).toBe(200);
+    }
+    expect(listeners()).toEqual(baseline);
+    expect((await del(source.location, source.token)).status).toBe(200);
+  });
+
   it('refuses: 404 for a user not in the room or not publishing, 400 for a sendonly offer, 401 for a token that is no UserSig', async () => {
     const roomId = nextRoom();
     const offer = await playerOffer(['video']);
@@ -353,6 +481,232 @@ describe('WHEP', () => {
     expect(server.whip.size).toBe(1);
     expect((await del(source.location, source.token)).status).toBe(200);
     quiet.close();
+  });
+});
+
+describe('WHEP viewers and moderation', () => {
+  /** A WHEP session of `viewer` playing `source` in `roomId`. */
+  async function watch(viewer: string, source: string, roomId: number) {
+    const token = sig(viewer);
+    const res = await post(
+      `/whep/${sdkAppId}/${source}?roomId=${roomId}`,
+      await playerOffer(['audio', 'video']),
+      { token },
+    );
+    expect(res.status, await res.clone().text()).toBe(201);
+    return { location: res.headers.get('location')!, token };
+  }
+
+  it('a ban or RemoveUser of a viewer ends its playback (404 after), not the others’; a banned viewer cannot POST again (403)', async () => {
+    const roomId = nextRoom();
+    const ref = { kind: 'number', id: roomId } as const;
+    const source = await whip('stage', roomId);
+    const kicked = await watch('kicked', 'stage', roomId);
+    const banned = await watch('banned', 'stage', roomId);
+    expect(server.whip.size).toBe(3);
+    await server.directory.removeUsers(sdkAppId, ref, ['kicked'], 'kick', 'removed by the app');
+    expect(server.whip.size).toBe(2);
+    expect((await del(kicked.location, kicked.token)).status).toBe(404);
+    const stays = await watch('stays', 'stage', roomId);
+    server.ops.bans.add({
+      sdkAppId,
+      room: ref,
+      userId: 'banned',
+      until: Date.now() + 60_000,
+      reason: 'spam',
+      by: 'test',
+    });
+    await server.directory.removeUsers(sdkAppId, ref, ['banned'], 'banned', 'banned by the app');
+    expect((await del(banned.location, banned.token)).status).toBe(404);
+    const again = await post(
+      `/whep/${sdkAppId}/stage?roomId=${roomId}`,
+      await playerOffer(['audio', 'video']),
+      { token: sig('banned') },
+    );
+    expect(again.status).toBe(403);
+    expect(await again.text()).toMatch(/banned from room/);
+    // The publisher and the other viewer play on.
+    expect(server.whip.size).toBe(2);
+    // DismissRoom ends every playback in the room.
+    await server.directory.dismissRoom(sdkAppId, ref, 'dismissed');
+    await waitUntil('every session ended', () => server.whip.size === 0);
+    expect((await del(stays.location, stays.token)).status).toBe(404);
+    expect((await del(source.location, source.token)).status).toBe(404);
+  });
+
+  it('viewers do not count against the app’s maxUsersPerRoom (they are no members)', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whep-limits-')),
+      ...TEST_CLIENT_LIMITS,
+    });
+    config.apps[0]!.limits = { maxUsersPerRoom: 1 };
+    const limited = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await limited.listen();
+    try {
+      const send = (path: string, body: string, userId: string) =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/sdp',
+            Authorization: `Bearer ${genUserSig({ sdkAppId: config.sdkAppId, key: config.secretKey, userId, expire: 600 })}`,
+          },
+          body,
+        });
+      expect(
+        (await send(`/whip/${config.sdkAppId}/solo?roomId=3`, await av(), 'solo')).status,
+      ).toBe(201);
+      // A second member is refused by the limit; a viewer is not.
+      const member2 = await send(`/whip/${config.sdkAppId}/second?roomId=3`, await av(), 'second');
+      expect(member2.status).toBe(403);
+      expect(await member2.text()).toMatch(/is full \(1 users\)/);
+      const viewer = await send(
+        `/whep/${config.sdkAppId}/solo?roomId=3`,
+        await playerOffer(['audio', 'video']),
+        'watcher',
+      );
+      expect(viewer.status, await viewer.clone().text()).toBe(201);
+      expect(limited.whip.size).toBe(2);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('WHIP with PARLEY_MAX_PUBLISHERS_PER_ROOM=1', () => {
+  it('a POST over the publisher limit is refused (429) before it joins: the v4 session of its userId stays', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whip-publishers-')),
+      PARLEY_MAX_PUBLISHERS_PER_ROOM: '1',
+      ...TEST_CLIENT_LIMITS,
+    });
+    const limited = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await limited.listen();
+    const token = (userId: string) =>
+      genUserSig({ sdkAppId: config.sdkAppId, key: config.secretKey, userId, expire: 600 });
+    const send = (userId: string, body: string) =>
+      fetch(`http://127.0.0.1:${port}/whip/${config.sdkAppId}/${userId}?roomId=4`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token(userId)}` },
+        body,
+      });
+    const v4 = await TestClient.open(`127.0.0.1:${port}`);
+    try {
+      const joined = await v4.request('join', {
+        protocolVersion: PROTOCOL_VERSION,
+        sdkVersion: 'test',
+        sdkAppId: config.sdkAppId,
+        userId: 'bob',
+        userSig: token('bob'),
+        room: { kind: 'number', id: 4 },
+        mode: 'rtc',
+        role: 'anchor',
+        autoSubscribe: false,
+      });
+      expect(joined.ok).toBe(true);
+      expect((await send('first', await av())).status).toBe(201);
+      const over = await send('bob', await av());
+      expect(over.status).toBe(429);
+      expect(await over.text()).toMatch(/PARLEY_MAX_PUBLISHERS_PER_ROOM/);
+      // bob's v4 session was not kicked by the refused POST.
+      const room = limited.rooms.get(config.sdkAppId, { kind: 'number', id: 4 })!;
+      expect([...room.participants.keys()].sort()).toEqual(['bob', 'first']);
+      expect(room.participants.get('bob')!.sink).not.toBeNull();
+      expect(v4.notifications('banned')).toEqual([]);
+      expect(limited.whip.size).toBe(1);
+    } finally {
+      v4.close();
+      await limited.close();
+    }
+  });
+});
+
+describe('WHIP/WHEP limits per client behind a proxy (PARLEY_TRUST_PROXY=1)', () => {
+  it('checks the UserSig before reading the body; caps sessions not connected yet per X-Forwarded-For address and per user (429)', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whip-proxy-')),
+      PARLEY_TRUST_PROXY: '1',
+      PARLEY_WHIP_MAX_PENDING_PER_IP: '2',
+      PARLEY_WHIP_MAX_PENDING_PER_USER: '2',
+      ...TEST_CLIENT_LIMITS,
+    });
+    const proxied = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await proxied.listen();
+    try {
+      const id = config.sdkAppId;
+      const token = (userId: string) =>
+        genUserSig({ sdkAppId: id, key: config.secretKey, userId, expire: 600 });
+      // A body that never ends, with a token that is no UserSig: refused at once (401), not
+      // after the body timeout (10 s, 408).
+      const early = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: `/whip/${id}/obs?roomId=1`,
+            headers: {
+              'Content-Type': 'application/sdp',
+              'Content-Length': '60000',
+              Authorization: 'Bearer forged',
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+            req.destroy();
+          },
+        );
+        req.on('error', reject);
+        req.write('v=0\r\n');
+        setTimeout(() => reject(new Error('no answer before the body ended')), 5000).unref();
+      });
+      expect(early).toBe(401);
+      const send = (kind: 'whip' | 'whep', user: string, body: string, from: string, as = user) =>
+        fetch(`http://127.0.0.1:${port}/${kind}/${id}/${user}?roomId=1`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/sdp',
+            Authorization: `Bearer ${token(as)}`,
+            'X-Forwarded-For': `192.0.2.1, ${from}`,
+          },
+          body,
+        });
+      const offer = await av();
+      expect((await send('whip', 'u1', offer, '10.0.0.1')).status).toBe(201);
+      expect((await send('whip', 'u2', offer, '10.0.0.1')).status).toBe(201);
+      const overIp = await send('whip', 'u3', offer, '10.0.0.1');
+      expect(overIp.status).toBe(429);
+      expect(await overIp.text()).toMatch(/from 10\.0\.0\.1 .*PARLEY_WHIP_MAX_PENDING_PER_IP/);
+      // Another address (the proxy's own is the same for all) is not held back.
+      expect((await send('whip', 'u3', offer, '10.0.0.2')).status).toBe(201);
+      const player = await playerOffer(['audio', 'video']);
+      expect((await send('whep', 'u1', player, '10.0.0.3', 'fan')).status).toBe(201);
+      expect((await send('whep', 'u1', player, '10.0.0.4', 'fan')).status).toBe(201);
+      const overUser = await send('whep', 'u1', player, '10.0.0.5', 'fan');
+      expect(overUser.status).toBe(429);
+      expect(await overUser.text()).toMatch(/of user fan .*PARLEY_WHIP_MAX_PENDING_PER_USER/);
+      expect(proxied.whip.size).toBe(5);
+    } finally {
+      await proxied.close();
+    }
   });
 });
 
@@ -399,6 +753,77 @@ describe('WHIP with TURN configured and a join rate of 1 per second per IP', () 
       );
     } finally {
       await turnServer.close();
+    }
+  });
+});
+
+describe('WHIP and WHEP with PARLEY_REQUIRE_PRIVATE_MAP_KEY=1', () => {
+  it('refuses a POST without a key, with an empty or a bad one (403); a key without receive bits plays nothing', async () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-whip-pmk-')),
+      PARLEY_REQUIRE_PRIVATE_MAP_KEY: '1',
+      ...TEST_CLIENT_LIMITS,
+    });
+    const keyed = new ParleyServer({
+      config,
+      log: createLogger('silent'),
+      engine: new FakeEngine(),
+    });
+    const { port } = await keyed.listen();
+    try {
+      const id = config.sdkAppId;
+      const token = (userId: string) =>
+        genUserSig({ sdkAppId: id, key: config.secretKey, userId, expire: 600 });
+      const mapKey = (userId: string, privilege: number) =>
+        genPrivateMapKey({ sdkAppId: id, key: config.secretKey, userId, roomId: 9, privilege });
+      const send = async (path: string, body: string, userId: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token(userId)}` },
+          body,
+        });
+        return { status: res.status, error: res.status >= 400 ? await res.text() : '' };
+      };
+      const offer = await av();
+      const whipPath = `/whip/${id}/obs?roomId=9`;
+      for (const query of ['', '&privateMapKey=', '&privateMapKey=nonsense']) {
+        const res = await send(whipPath + query, offer, 'obs');
+        expect(res.status, `WHIP ${query}: ${res.error}`).toBe(403);
+      }
+      expect(keyed.rooms.get(id, { kind: 'number', id: 9 })).toBeUndefined();
+      // A good key lets the publisher in.
+      const published = await send(
+        `${whipPath}&privateMapKey=${mapKey('obs', Privilege.ALL)}`,
+        offer,
+        'obs',
+      );
+      expect(published.status, published.error).toBe(201);
+      const player = await playerOffer(['audio', 'video']);
+      const whepPath = `/whep/${id}/obs?roomId=9`;
+      for (const query of ['', '&privateMapKey=', '&privateMapKey=nonsense']) {
+        const res = await send(whepPath + query, player, 'eve');
+        expect(res.status, `WHEP ${query}: ${res.error}`).toBe(403);
+      }
+      // Entering without the receive bits: as for a v4 member, the stream is not there for it.
+      const blind = await send(
+        `${whepPath}&privateMapKey=${mapKey('eve', Privilege.ENTER_ROOM | Privilege.SEND_AUDIO)}`,
+        player,
+        'eve',
+      );
+      expect(blind.status).toBe(404);
+      expect(blind.error).toMatch(/no main stream this viewer may receive/);
+      expect(keyed.whip.size).toBe(1);
+      const seen = await send(
+        `${whepPath}&privateMapKey=${mapKey('eve', Privilege.ENTER_ROOM | Privilege.RECV_VIDEO)}`,
+        player,
+        'eve',
+      );
+      expect(seen.status, seen.error).toBe(201);
+      expect(keyed.whip.size).toBe(2);
+    } finally {
+      await keyed.close();
     }
   });
 });

@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RoomRef, StreamType } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { bearerToken } from '../http/respond.js';
+import { clientAddress } from '../net/clientAddress.js';
 import type { IceServerInfo } from '../turn/turnConfig.js';
 import type { MediaSession } from './IngestSession.js';
 import { WhipError, asWhipError } from './WhipError.js';
@@ -130,6 +131,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/**
+ * Whether an If-Match field value lets a request on `etag` through (RFC 9110 §13.1.1): `*`,
+ * or a list of entity tags one of which is `etag` by strong comparison (a weak `W/"…"` tag
+ * never matches).
+ */
+export function ifMatchAllows(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  const tags: string[] = header.match(/(?:W\/)?"[^"]*"/g) ?? [];
+  return tags.includes(etag);
+}
+
 /** RFC 9725 §4.6: each TURN/STUN URL as a `Link` with its credentials. */
 export function iceServerLinks(servers: readonly IceServerInfo[]): string[] {
   const quoted = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
@@ -156,10 +168,19 @@ function sendError(res: ServerResponse, error: WhipError): void {
 }
 
 /**
- * Handles `/whip/…` and `/whep/…`: true when the path was one of them. With `unavailable`
- * set, every request to them is answered 501 with that reason.
+ * Handles `/whip/…` and `/whep/…`: true when the path was one of them.
  */
-export function createWhipHttp(service: WhipService, log: Logger, unavailable?: string) {
+export function createWhipHttp(
+  service: WhipService,
+  log: Logger,
+  options: {
+    /** Every request to WHIP/WHEP is answered 501 with this reason. */
+    unavailable?: string;
+    /** PARLEY_TRUST_PROXY: the client's address from X-Forwarded-For (net/clientAddress.ts). */
+    trustProxy?: boolean;
+  } = {},
+) {
+  const { unavailable, trustProxy = false } = options;
   return async function handle(
     req: IncomingMessage,
     res: ServerResponse,
@@ -240,21 +261,24 @@ export function createWhipHttp(service: WhipService, log: Logger, unavailable?: 
     }
     const ref = roomOf(url);
     const streamType = kind === 'whep' ? streamTypeOf(url) : 'main';
-    const offer = await readBody(req, MAX_OFFER_BYTES);
-    const privateMapKey = url.searchParams.get('privateMapKey') ?? undefined;
+    // An empty ?privateMapKey= is no key (as a v4 join's empty privateMapKey is).
+    const privateMapKey = url.searchParams.get('privateMapKey') || undefined;
     const address = {
       sdkAppId: endpoint.sdkAppId,
       ref,
       userId: endpoint.userId,
       token,
       ...(privateMapKey !== undefined ? { privateMapKey } : {}),
-      remoteAddress: req.socket.remoteAddress ?? '',
+      remoteAddress: clientAddress(req, trustProxy),
     };
     const viewerId = url.searchParams.get('viewerId') ?? undefined;
+    // Read only once the service let the request in (rate, UserSig, limits): an
+    // unauthenticated client cannot hold 64 KiB reads open.
+    const body = () => readBody(req, MAX_OFFER_BYTES);
     const { session, answer, iceServers } =
       kind === 'whip'
-        ? await service.ingest(address, offer)
-        : await service.play(address, offer, streamType, viewerId);
+        ? await service.ingest(address, body)
+        : await service.play(address, body, streamType, viewerId);
     res.writeHead(201, {
       'Content-Type': SDP,
       Location: `/${kind}/sessions/${session.id}`,
@@ -274,12 +298,14 @@ export function createWhipHttp(service: WhipService, log: Logger, unavailable?: 
     if (!contentTypeIs(req, SDPFRAG)) {
       throw new WhipError(415, `PATCH takes ${SDPFRAG}`, { 'Accept-Patch': SDPFRAG });
     }
+    const fragment = await readBody(req, MAX_FRAGMENT_BYTES);
+    // Checked once the body is in: the session may have ended or restarted meanwhile.
+    if (session.ended) throw new WhipError(404, 'the session ended');
     const ifMatch = req.headers['if-match'];
-    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== WhipService.etag(session)) {
+    if (ifMatch !== undefined && !ifMatchAllows(ifMatch, WhipService.etag(session))) {
       throw new WhipError(412, 'If-Match does not match the session ETag (ICE was restarted)');
     }
-    const fragment = await readBody(req, MAX_FRAGMENT_BYTES);
-    const restarted = await service.patch(session, fragment);
+    const restarted = await service.patch(session, fragment, ifMatch !== undefined);
     if (!restarted) {
       res.writeHead(204, { ETag: WhipService.etag(session) });
       res.end();

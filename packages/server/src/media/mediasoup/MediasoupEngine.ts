@@ -314,26 +314,34 @@ class MsRoomRouter extends SafeEmitter<MediaRouterEvents> implements MediaRouter
     return transport;
   }
 
-  async createPipe(): Promise<MediaPipe> {
+  async createPipe(options: { local?: boolean } = {}): Promise<MediaPipe> {
     if (this.#closed) throw new Error('the room media router is closed');
     const { entry, router } = this.#home;
     const inner = await timed(
       'createPipeTransport',
       router.createPipeTransport({
-        listenInfo: this.engine.pipeListenInfo(),
+        // Local: RTP to the announced (public) address would need NAT hairpinning.
+        listenInfo: options.local
+          ? { protocol: 'udp', ip: '127.0.0.1' }
+          : this.engine.pipeListenInfo(),
         enableSrtp: true,
         enableRtx: true,
       }),
     );
     track(entry, inner.observer);
     inner.observer.on('newconsumer', (c) => track(entry, c.observer));
-    return new MsPipe(inner, entry, (producer) => {
-      track(entry, producer.inner.observer);
-      this.#producers.set(producer.id, producer);
-      producer.once('close', (reason) => {
-        if (reason !== 'worker-died') this.#producers.delete(producer.id);
-      });
-    });
+    return new MsPipe(
+      inner,
+      entry,
+      (producer) => {
+        track(entry, producer.inner.observer);
+        this.#producers.set(producer.id, producer);
+        producer.once('close', (reason) => {
+          if (reason !== 'worker-died') this.#producers.delete(producer.id);
+        });
+      },
+      !options.local,
+    );
   }
 
   async createPlainConsumer(options: PlainConsumerOptions): Promise<MediaPlainConsumer> {

@@ -30,6 +30,12 @@ export class MsPipe extends Wrapped<ClosableEvents> implements MediaPipe {
     private readonly health: WorkerHealth,
     /** Registers a producer received over the pipe with the room's router (consumable there). */
     private readonly adopt: (producer: MsProducer) => void,
+    /**
+     * A received producer takes the sender's id (another node's, so the cluster can name it
+     * alike); false for a pipe within this machine, where both routers may share a worker,
+     * which refuses a second producer of the same id.
+     */
+    private readonly keepIds = true,
   ) {
     super();
     const srtp = inner.srtpParameters;
@@ -90,7 +96,7 @@ export class MsPipe extends Wrapped<ClosableEvents> implements MediaPipe {
     const inner = await timed(
       'pipeTransport.produce',
       this.inner.produce({
-        id: piped.producerId,
+        ...(this.keepIds ? { id: piped.producerId } : {}),
         kind: piped.kind,
         rtpParameters: toMsRtpParameters(piped.rtpParameters),
         paused: piped.paused,

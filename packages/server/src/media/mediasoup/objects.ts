@@ -130,6 +130,9 @@ export class MsProducer extends Wrapped<ProducerEvents> implements MediaProducer
   get kind(): TrackKind {
     return this.inner.kind;
   }
+  get rtpParameters(): RtpParameters {
+    return fromMsRtpParameters(this.inner.rtpParameters);
+  }
   get paused(): boolean {
     return this.inner.paused;
   }
