@@ -70,7 +70,8 @@ export interface MediaOutJobOptions {
   id: string;
   /** The room's media router (made on first use). */
   router: () => Promise<MediaRouter>;
-  sink: PipelineSink;
+  /** Where the output goes; a function is asked again at each run (a recording's segments). */
+  sink: PipelineSink | (() => PipelineSink);
   lookup: ProducerLookup;
   ports: PortPool;
   log: Logger;
@@ -100,7 +101,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
           video: this.#layout.video,
           audio: this.#layout.audio,
           inputs: this.#pipelineInputs(),
-          sink: options.sink,
+          sink: typeof options.sink === 'function' ? options.sink() : options.sink,
         }),
       log: options.log,
       ...options.supervisor,
