@@ -26,7 +26,7 @@ export class RecordingError extends Error {
 }
 
 export interface CloudRecordingsOptions {
-  rooms: RoomManager;
+  rooms: Pick<RoomManager, 'get'>;
   /** `<dataDir>/recordings` */
   dir: string;
   log: Logger;
