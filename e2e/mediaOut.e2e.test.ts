@@ -259,13 +259,17 @@ describe('media out over RTMP', () => {
     const streams = await probe(url);
     const video = streams.find((s) => s.codec_type === 'video');
     const audio = streams.find((s) => s.codec_type === 'audio');
-    expect(video).toMatchObject({
+    expect(video, JSON.stringify(streams)).toMatchObject({
       codec_name: 'h264',
       width: 640,
       height: 360,
-      r_frame_rate: '15/1',
+      avg_frame_rate: '15/1',
     });
-    expect(audio).toMatchObject({ codec_name: 'aac', sample_rate: '44100', channels: 2 });
+    expect(audio, JSON.stringify(streams)).toMatchObject({
+      codec_name: 'aac',
+      sample_rate: '44100',
+      channels: 2,
+    });
 
     // Alice (red) at (0,0) 320×180, Bob (blue) at (200,100) 320×180 above her, green elsewhere.
     const frame = await waitFor(

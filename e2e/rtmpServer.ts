@@ -122,6 +122,8 @@ export interface ProbedStream {
   width?: number;
   height?: number;
   r_frame_rate?: string;
+  /** The frame rate of the stream (r_frame_rate is ffprobe's guess from FLV's millisecond time stamps). */
+  avg_frame_rate?: string;
   sample_rate?: string;
   channels?: number;
 }

@@ -6,6 +6,7 @@
  * made again and the pipeline restarts with them; its keyframes are asked for each time the
  * pipeline starts playing, so the output shows pictures at once.
  */
+import { existsSync } from 'node:fs';
 import type { StreamType, TrackKind } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { MediaPlainConsumer, MediaRouter } from '../media/MediaEngine.js';
@@ -63,6 +64,15 @@ interface BoundInput {
   onClose: () => void;
 }
 
+/**
+ * gst-launch-1.0, under `setpriv --pdeathsig INT` where util-linux has it: a pipeline whose
+ * server died (killed, crashed) gets SIGINT, so it finishes its output (EOS) and exits instead
+ * of pushing the background forever.
+ */
+const GST_LAUNCH: { command: string; commandArgs?: string[] } = existsSync('/usr/bin/setpriv')
+  ? { command: '/usr/bin/setpriv', commandArgs: ['--pdeathsig', 'INT', 'gst-launch-1.0'] }
+  : { command: 'gst-launch-1.0' };
+
 /** Keyframe requests after the pipeline starts playing (ms): its sockets open a little later. */
 const KEYFRAME_SCHEDULE_MS = [0, 300, 1000, 2000, 4000];
 
@@ -95,7 +105,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
     super();
     this.#layout = layout;
     this.#supervisor = new PipelineSupervisor({
-      command: options.command ?? 'gst-launch-1.0',
+      ...(options.command ? { command: options.command } : GST_LAUNCH),
       args: () =>
         gstLaunchArgs({
           video: this.#layout.video,

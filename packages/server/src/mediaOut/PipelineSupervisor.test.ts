@@ -21,21 +21,24 @@ function fakeGst(dir: string, mode: string): string {
     console.log('Setting pipeline to PLAYING ...');
     if (mode === 'refused') {
       console.error('ERROR: from element /GstPipeline:pipeline0/GstRtmp2Sink:rtmp2sink0: Connection refused: Could not connect to 127.0.0.1: Connection refused');
-      process.exit(1);
-    }
+      // gst-launch reports the position once more while it shuts down: not a started pipeline.
+      console.log('progressreport0 (00:00:01): 1 seconds');
+      setTimeout(() => process.exit(1), 100);
+    } else {
     let n = 0;
     const tick = setInterval(() => {
       if (mode === 'stall' && n >= 2) return;
       n++;
       console.log('progressreport0 (00:00:0' + (n % 10) + '): ' + n + ' seconds');
     }, 50);
-    if (mode === 'crash') setTimeout(() => process.exit(3), 300);
+    if (mode === 'crash') setTimeout(() => process.exit(3), 700);
     process.on('SIGINT', () => {
       fs.appendFileSync(dir + '/eos', 'eos\\n');
       if (mode === 'deaf') return;
       clearInterval(tick);
       setTimeout(() => process.exit(0), 20);
     });
+    }
   `;
 }
 
@@ -102,7 +105,7 @@ describe('PipelineSupervisor', () => {
   });
 
   it('a run that lasted long enough resets the back-off', async () => {
-    const { sup } = supervisor('crash', { healthyAfterMs: 200 });
+    const { sup } = supervisor('crash', { healthyAfterMs: 600 });
     const delays: number[] = [];
     sup.on('restarting', (info) => delays.push(info.delayMs));
     await sup.start();

@@ -30,6 +30,8 @@ export class PipelineError extends Error {
 
 export interface SupervisorOptions {
   command: string;
+  /** Arguments before the pipeline's own (`-e`, …): a wrapper's (setpriv) and its program. */
+  commandArgs?: string[];
   /** The arguments of each run, built at each (re)start (inputs may have changed). */
   args: () => string[];
   log: Logger;
@@ -49,6 +51,8 @@ type State = 'idle' | 'starting' | 'running' | 'waiting' | 'stopping' | 'stopped
 
 /** GStreamer's error line: `ERROR: from element /GstPipeline:…/GstRtmp2Sink:…: <message>`. */
 const ERROR_LINE = /^ERROR: from element \S+: (.+)$/;
+/** How long a run must go on without an error after its first progress to count as started. */
+const CONFIRM_MS = 400;
 const PROGRESS_LINE = /^progressreport\d+ \((\d+):(\d+):(\d+)\)/;
 
 export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
@@ -60,10 +64,11 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
   #attempt = 0;
   #restarts = 0;
   #watchdog: NodeJS.Timeout | null = null;
+  #confirming: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   /** Settles the current start(): resolved at first progress, rejected when the run fails. */
   #pending: { resolve(): void; reject(error: PipelineError): void } | null = null;
-  readonly #o: Required<Omit<SupervisorOptions, 'log' | 'args' | 'command'>>;
+  readonly #o: Required<Omit<SupervisorOptions, 'log' | 'args' | 'command' | 'commandArgs'>>;
 
   constructor(private readonly options: SupervisorOptions) {
     super();
@@ -130,7 +135,7 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     this.#lastError = '';
     this.#runStartedAt = Date.now();
     this.#lastProgressAt = Date.now();
-    const args = ['-e', ...this.options.args()];
+    const args = [...(this.options.commandArgs ?? []), '-e', ...this.options.args()];
     const { log } = this.options;
     const child = spawn(this.options.command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
@@ -157,17 +162,25 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     if (child !== this.#child) return;
     const { log } = this.options;
     const progress = PROGRESS_LINE.exec(line);
-    if (progress) {
+    // After an error, gst-launch's shutdown still reports the position: not a sign of life.
+    if (progress && !this.#lastError) {
       this.#lastProgressAt = Date.now();
       const seconds = Number(progress[1]) * 3600 + Number(progress[2]) * 60 + Number(progress[3]);
-      if (this.#state === 'starting') {
-        this.#state = 'running';
-        this.#pending?.resolve();
-        this.#pending = null;
+      if (this.#state === 'starting' && !this.#confirming) {
+        // Errors (stderr) and progress (stdout) may arrive in either order: a run is started
+        // once it has moved and shown no error for a moment.
+        this.#confirming = setTimeout(() => {
+          this.#confirming = null;
+          if (child !== this.#child || this.#state !== 'starting' || this.#lastError) return;
+          this.#state = 'running';
+          this.#pending?.resolve();
+          this.#pending = null;
+        }, CONFIRM_MS);
       }
       this.safeEmit('progress', seconds);
       return;
     }
+    if (progress) return;
     if (line.startsWith('Setting pipeline to PLAYING')) this.safeEmit('playing');
     const error = ERROR_LINE.exec(line);
     if (error) {
@@ -271,6 +284,8 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
   #clearWatchdog(): void {
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#watchdog = null;
+    if (this.#confirming) clearTimeout(this.#confirming);
+    this.#confirming = null;
   }
 
   #clearRetry(): void {

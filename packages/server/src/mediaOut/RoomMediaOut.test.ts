@@ -16,7 +16,7 @@ const AV = [
 ] as const;
 
 /** A pipeline program that plays at once, notes its arguments per run and ends on SIGINT. */
-function fakeGst(): { command: string; runs(): string[] } {
+function fakeGst(crashAfterMs?: number): { command: string; runs(): string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'parley-roommediaout-'));
   const command = join(dir, 'fake-gst');
   writeFileSync(
@@ -25,6 +25,7 @@ function fakeGst(): { command: string; runs(): string[] } {
 echo "$@" >> ${dir}/runs
 echo "Setting pipeline to PLAYING ..."
 trap 'exit 0' INT
+${crashAfterMs ? `(sleep ${crashAfterMs / 1000}; echo 'ERROR: from element /GstPipeline:pipeline0/GstRtmp2Sink:rtmp2sink0: Could not write to resource.' >&2; kill $$) &` : ''}
 i=0
 while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
 `,
@@ -39,9 +40,9 @@ while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 
 
 function service(
   kit: RoomKit,
-  options: { template?: string; available?: boolean; maxJobs?: number } = {},
+  options: { template?: string; available?: boolean; maxJobs?: number; crashAfterMs?: number } = {},
 ) {
-  const gst = fakeGst();
+  const gst = fakeGst(options.crashAfterMs);
   const out = new MediaOutService({
     log: pino({ level: 'silent' }),
     urlTemplate: () => options.template ?? null,
@@ -54,6 +55,7 @@ function service(
           }
         : { available: true, missing: [] },
     portRange: [36000, 36999],
+    supervisor: { backoff: { initialMs: 20, maxMs: 100, maxRestarts: 2 }, healthyAfterMs: 60_000 },
     ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
   });
   return { out, gst, media: out.forRoom(kit.room) };
@@ -240,6 +242,24 @@ describe('RoomMediaOut', () => {
     await expect(media.stopRelay(alice.participant)).rejects.toMatchObject({
       payload: { code: ErrorCode.INVALID_OPERATION },
     });
+  });
+
+  it("a relay whose pipeline keeps dying gives up and tells its owner (v4's error event)", async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { crashAfterMs: 800 });
+    const alice = await publishAV(kit, 'alice');
+    await media.startRelay(alice.participant, {
+      streamType: 'main',
+      url: 'rtmp://127.0.0.1:1935/live/a',
+    });
+    await waitUntil(() => alice.client.notifications.some((n) => n.method === 'error'), 10_000);
+    expect(gst.runs()).toHaveLength(3);
+    expect(alice.client.notifications.find((n) => n.method === 'error')!.data).toEqual({
+      code: ErrorCode.START_PUBLISH_CDN_FAILED,
+      message:
+        'the relay 1400000000_1_alice_main stopped: gave up after 2 restarts: Could not write to resource.',
+    });
+    await waitUntil(() => plainConsumers(kit).length === 0);
   });
 });
 

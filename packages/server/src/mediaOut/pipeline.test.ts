@@ -148,7 +148,7 @@ describe('gstLaunchArgs', () => {
           '-i',
           path,
           '-vf',
-          'crop=2:2:600:20',
+          'select=gte(n\\,5),crop=2:2:600:20',
           '-frames:v',
           '1',
           '-f',
