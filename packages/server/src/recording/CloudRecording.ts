@@ -7,7 +7,7 @@
  * task follows the room: publishers who come are recorded, who leave have their file
  * finalised; nobody to record for MaxIdleTime, or the room closing, ends it (302).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoomRef, StreamType } from '@parley/protocol';
 import type { Logger } from 'pino';
@@ -65,6 +65,16 @@ export interface CloudRecordingOptions {
 }
 
 const FILE_SAFE = /[^A-Za-z0-9_.@-]/g;
+/** Less than this is the MP4 header alone: a second of any picture or sound is more. */
+const MIN_MEDIA_BYTES = 4096;
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 export class CloudRecording {
   readonly createdAt = Date.now();
@@ -74,6 +84,8 @@ export class CloudRecording {
   readonly #files: RecordedFile[] = [];
   /** The segment each job writes now. */
   readonly #open = new Map<string, RecordedFile>();
+  /** Segments made per job, for file names. */
+  readonly #segments = new Map<string, number>();
   #chain: Promise<void> = Promise.resolve();
   #idleSince: number | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -304,7 +316,8 @@ export class CloudRecording {
     const now = Date.now();
     const single = this.#spec.mode === 'single';
     const userId = single ? key : '';
-    const n = this.#files.filter((f) => f.userId === userId).length + 1;
+    const n = (this.#segments.get(key) ?? 0) + 1;
+    this.#segments.set(key, n);
     const base = single ? `${key.replace(FILE_SAFE, '_')}_main` : 'mix';
     const fileName = `${base}_${String(n).padStart(3, '0')}_${now}.mp4`;
     const file: RecordedFile = {
@@ -327,6 +340,13 @@ export class CloudRecording {
     if (!file) return;
     this.#open.delete(key);
     file.endMs = Date.now();
+    if (fileSize(file.path) < MIN_MEDIA_BYTES) {
+      // A run that wrote no media (it failed at once): no segment to list or play.
+      this.#files.splice(this.#files.indexOf(file), 1);
+      rmSync(file.path, { force: true });
+      this.#log.info({ file: file.fileName }, 'empty recording segment removed');
+      return;
+    }
     this.options.emit(RecordingEvent.MP4_DONE, {
       FileMessage: [
         {

@@ -14,14 +14,18 @@ const AV = [
   { mid: '1', kind: 'video', streamType: 'main', muted: false },
 ] as const;
 
-/** A pipeline program that plays at once, notes each run's file and ends on SIGINT. */
-function fakeGst(): { command: string; files(): string[] } {
+/**
+ * A pipeline program that plays at once, writes some bytes to its file, notes each run's file
+ * and ends on SIGINT (`broken`: exits at once having written nothing).
+ */
+function fakeGst(broken = false): { command: string; files(): string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'parley-recording-'));
   const command = join(dir, 'fake-gst');
   writeFileSync(
     command,
     `#!/bin/sh
-for a in "$@"; do case "$a" in location=*) echo "\${a#location=}" >> ${dir}/files;; esac; done
+for a in "$@"; do case "$a" in location=*) f="\${a#location=}"; echo "$f" >> ${dir}/files;; esac; done
+${broken ? 'echo "ERROR: from element /GstPipeline:pipeline0/GstMP4Mux:mux: Could not multiplex stream."; exit 1' : 'head -c 8000 /dev/zero > "$f"'}
 echo "Setting pipeline to PLAYING ..."
 trap 'exit 0' INT
 i=0
@@ -36,8 +40,8 @@ while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 
   };
 }
 
-function setup(kit: RoomKit, available = true) {
-  const gst = fakeGst();
+function setup(kit: RoomKit, available = true, broken = false) {
+  const gst = fakeGst(broken);
   const events: CallbackEvent[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'parley-recordings-'));
   const recordings = new CloudRecordings({
@@ -195,6 +199,19 @@ describe('CloudRecordings', () => {
     expect(second!.fileName).toMatch(/^mix_002_/);
     await recordings.close();
     expect(task.status).toBe('Exited');
+  });
+
+  it('a run that wrote no media leaves no segment: no file, no 310', async () => {
+    const kit = roomKit();
+    const { recordings, events, gst } = setup(kit, true, true);
+    await publishAV(kit, 'alice');
+    const id = recordings.create(kit.room.sdkAppId, kit.room.ref, 'bot', spec(1));
+    const task = recordings.get(kit.room.sdkAppId, id);
+    await until('a run tried', () => gst.files().length >= 1);
+    await recordings.delete(kit.room.sdkAppId, id);
+    expect(task.files()).toEqual([]);
+    expect(types(events)).toEqual([301, 302]);
+    expect(existsSync(gst.files()[0]!)).toBe(false);
   });
 
   it('ends by itself after MaxIdleTime with nobody to record (302 LeaveCode 99), and when the room closes', async () => {
