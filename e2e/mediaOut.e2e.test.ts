@@ -249,8 +249,16 @@ describe('media out over RTMP', () => {
     expect(await call(alice, 'startMixTranscode', layout([0, 0], [200, 100]))).toEqual({
       ok: true,
     });
+    // A continuous reader from before the push (nginx holds it until the stream is published).
+    const early = new FrameWatcher(url, 640, 360);
+    const bothSeen = early.next((f) => isRed(f.at(100, 50)) && isBlue(f.at(450, 250)), 20_000);
     const started = Date.now();
     expect(await call(alice, 'startPublishCDNStream', { streamId, url })).toEqual({ ok: true });
+    const resolvedIn = Date.now() - started;
+    const firstBoth = await bothSeen.finally(() => early.close());
+    console.log(
+      `[figure] mix: startPublishCDNStream resolved in ${resolvedIn} ms; both users in a frame read from RTMP ${firstBoth - started} ms after the call`,
+    );
     await waitFor(
       'the mix published on the RTMP server',
       async () => (await rtmp.publishing()).includes(streamId),
@@ -279,9 +287,6 @@ describe('media out over RTMP', () => {
         return isRed(f.at(100, 50)) && isBlue(f.at(450, 250)) ? f : null;
       },
       20_000,
-    );
-    console.log(
-      `[figure] mix: startPublishCDNStream → both users in the RTMP picture ${Date.now() - started} ms`,
     );
     expect(isRed(frame.at(100, 50)), `alice's box ${rgb(frame, 100, 50)}`).toBe(true);
     expect(isBlue(frame.at(450, 250)), `bob's box ${rgb(frame, 450, 250)}`).toBe(true);
@@ -330,14 +335,18 @@ describe('media out over RTMP', () => {
 
       // The same streamId again: the new layout (swapped) shows in the output.
       const updated = Date.now();
-      const swapped = watcher.next(
-        (f) => isBlue(f.at(100, 50)) && isRed(f.at(550, 300)) && isGreen(f.at(600, 20)),
-      );
+      const isSwapped = (f: Frame) =>
+        isBlue(f.at(100, 50)) && isRed(f.at(550, 300)) && isGreen(f.at(600, 20));
+      const swapped = watcher.next(isSwapped);
       expect(await call(alice, 'startMixTranscode', layout([300, 160], [0, 0]))).toEqual({
         ok: true,
       });
+      const resolvedIn = Date.now() - updated;
+      // A player that connects now (as one would after the stream came back) sees it at once.
+      const fresh = new FrameWatcher(url, 640, 360);
+      const freshSeen = await fresh.next(isSwapped).finally(() => fresh.close());
       console.log(
-        `[figure] mix: layout update → seen in the RTMP output ${(await swapped) - updated} ms`,
+        `[figure] mix: layout update: call resolved in ${resolvedIn} ms (pipeline restarted); new layout read by a player connecting then ${freshSeen - updated} ms after the call, by one connected throughout ${(await swapped) - updated} ms`,
       );
       const after = watcher.last!;
       expect(isGreen(after.at(600, 20)), `background ${rgb(after, 600, 20)}`).toBe(true);

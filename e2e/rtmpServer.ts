@@ -252,7 +252,7 @@ export class FrameWatcher {
     // A publisher that restarts leaves nginx's players connected but fed nothing: reconnect.
     this.#stallTimer = setInterval(() => {
       // Frames came and stopped: the stream restarted. None yet: give the connect 6 s.
-      if (Date.now() - this.#lastFrameAt > (this.#framesThisRun > 0 ? 1500 : 6000)) {
+      if (Date.now() - this.#lastFrameAt > (this.#framesThisRun > 0 ? 600 : 6000)) {
         this.#lastFrameAt = Date.now();
         this.#child?.kill('SIGKILL');
       }
