@@ -47,6 +47,8 @@ export type ProducerLookup = (
 export interface MediaOutJobEvents {
   /** The pipeline gave up (restarts exhausted): the job is over. */
   failed: [error: Error];
+  /** A run of the pipeline is playing (its output's time 0 is about now). */
+  playing: [];
   /** The inputs now mixed, after each (re)binding. */
   inputs: [
     users: Array<{ userId: string; streamType: StreamType; hasAudio: boolean; hasVideo: boolean }>,
@@ -116,7 +118,10 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
       log: options.log,
       ...options.supervisor,
     });
-    this.#supervisor.on('playing', () => this.#askKeyframes());
+    this.#supervisor.on('playing', () => {
+      this.#askKeyframes();
+      this.safeEmit('playing');
+    });
     this.#supervisor.on('failed', (error) => {
       void this.stop();
       this.safeEmit('failed', error);

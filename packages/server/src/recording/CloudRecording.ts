@@ -42,7 +42,7 @@ export interface RecordedFile {
   userId: string;
   mediaId: 'main' | 'mix';
   trackType: 'audio_video' | 'audio' | 'video';
-  /** Wall clock (ms) when its pipeline run started, and when it ended (null: still written). */
+  /** Wall clock (ms) when its pipeline run started playing, and when it ended (null: still written). */
   beginMs: number;
   endMs: number | null;
 }
@@ -285,6 +285,11 @@ export class CloudRecording {
       },
       layout,
     );
+    // The file's time 0: a segment's BeginTimeStamp is when its run started playing.
+    job.on('playing', () => {
+      const file = this.#open.get(key);
+      if (file) file.beginMs = Date.now();
+    });
     job.on('failed', (error) => {
       this.#log.error(
         { err: error, job: key },
