@@ -474,7 +474,7 @@ describe('cloud recording', () => {
     });
   });
 
-  it('mixed: one MP4 with the grid of both users and both tones', async () => {
+  it('mixed: an MP4 of the grid of both users and both tones; ModifyCloudRecording changes the layout (next segment)', async () => {
     const roomId = randomRoomId();
     await publisher('carol', roomId, '#ff0000', 440);
     await publisher('dave', roomId, '#0000ff', 1200);
@@ -510,9 +510,32 @@ describe('cloud recording', () => {
     expect(d.Status).toBe('InProgress');
     expect(d.StorageFileList!.length).toBeGreaterThanOrEqual(1);
     expect(d.StorageFileList![0]!.UserId).toBe('');
+    const first = task.files().at(-1)!;
+    // ModifyCloudRecording: a custom layout, dave left and carol right (a new segment).
+    await client.ModifyCloudRecording({
+      SdkAppId: env.parley.sdkAppId,
+      TaskId: taskId,
+      MixLayoutParams: {
+        MixLayoutMode: 4,
+        MixLayoutList: [
+          { UserId: 'dave', Top: 0, Left: 0, Width: 320, Height: 240, ImageLayer: 1 },
+          { UserId: 'carol', Top: 0, Left: 320, Width: 320, Height: 240, ImageLayer: 1 },
+        ],
+      },
+    });
+    await waitFor(
+      'the new layout recorded',
+      async () => task.files().length === 2 && task.jobs()[0]?.pid,
+      20_000,
+    );
+    await sleep(4000);
     await client.DeleteCloudRecording({ SdkAppId: env.parley.sdkAppId, TaskId: taskId });
+    const before = (await frames(first.path, 64, 24)).at(-5)!;
+    expect(isRed(before(16, 20))).toBe(true);
+    expect(isBlue(before(48, 20))).toBe(true);
     const files = task.files();
     const file = files.at(-1)!;
+    expect(file.fileName).toMatch(/^mix_002_/);
     const probed = await probeFile(file.path);
     expect(probed.streams.find((s) => s.codec_type === 'video')).toMatchObject({
       codec_name: 'h264',
@@ -524,9 +547,9 @@ describe('cloud recording', () => {
       sample_rate: '48000',
     });
     const last = (await frames(file.path, 64, 24)).at(-5)!;
-    // Grid of two: carol (first) left, dave right.
-    expect(isRed(last(16, 20))).toBe(true);
-    expect(isBlue(last(48, 20))).toBe(true);
+    // After the change: dave (blue) left, carol (red) right.
+    expect(isBlue(last(16, 20))).toBe(true);
+    expect(isRed(last(48, 20))).toBe(true);
     expect(await toneLevel(file.path, 440)).toBeGreaterThan(-60);
     expect(await toneLevel(file.path, 1200)).toBeGreaterThan(-60);
   });

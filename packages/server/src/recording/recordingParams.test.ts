@@ -137,7 +137,7 @@ describe('CreateCloudRecording parameters', () => {
         MixLayoutMode: 4,
         MixLayoutList: [
           { UserId: 'a', Top: 0, Left: 0, Width: 320, Height: 240, ImageLayer: 1 },
-          { Top: 10, Left: 200, Width: 101, Height: 80, ImageLayer: 2, RenderMode: 1 },
+          { Top: 10, Left: 200, Width: 101, Height: 80, ImageLayer: 2, RenderMode: 2 },
         ],
       }),
     ).toEqual({

@@ -207,7 +207,8 @@ export function readLayout(value: unknown): MixLayout {
               width: width - (width % 2),
               height: height - (height % 2),
               zOrder: int(e, 'ImageLayer', 1, 15, 1),
-              fit: int(e, 'RenderMode', 0, 3, 0) === 0 ? 'crop' : 'fit',
+              // Recording's RenderMode: 1 crop (default), 2 black bars, 3 crop at most 20 %.
+              fit: int(e, 'RenderMode', 0, 3, 1) === 2 ? 'fit' : 'crop',
             }
           : null,
     };
