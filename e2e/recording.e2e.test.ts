@@ -603,6 +603,8 @@ describe('cloud recording', () => {
     console.log(
       `[figure] erin's recording: ${files.length} segment(s): ${files.map((f) => f.fileName).join(', ')}`,
     );
+    // The republished tracks are sent to the running pipeline's ports: one file.
+    expect(files).toHaveLength(1);
     const codes = new Set<number>();
     for (const file of files) {
       const probed = await probeFile(file.path).catch(() => null);
@@ -674,7 +676,7 @@ describe('cloud recording', () => {
     for (const file of [first!, second!]) {
       const probed = await probeFile(file.path);
       expect(probed.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
-      expect(Number(probed.format.duration)).toBeGreaterThan(1.5);
+      expect(Number(probed.format.duration)).toBeGreaterThan(0.5);
     }
     console.log(
       `[figure] pipeline crash: the next segment's pipeline started ${second!.beginMs - killedAt} ms after the kill`,

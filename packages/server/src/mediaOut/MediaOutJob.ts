@@ -87,6 +87,12 @@ export interface MediaOutJobOptions {
   lookup: ProducerLookup;
   ports: PortPool;
   log: Logger;
+  /**
+   * Recordings: a track that goes keeps its place (port) in the running pipeline, and the
+   * same user's track that comes back (a republish) is sent to that port: no restart, so
+   * no new file and no gap beyond the user's own. A track with no place still restarts it.
+   */
+  keepSlots?: boolean;
   /** gst-launch-1.0 (tests may give another program). */
   command?: string;
   supervisor?: Partial<Omit<SupervisorOptions, 'args' | 'log' | 'command'>>;
@@ -184,6 +190,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
           bound.some((b) => b.key === w.key && b.consumer.producerId === w.producerId),
         );
       if (same) return;
+      if (this.options.keepSlots && (await this.#swap(wanted))) return;
       this.options.log.info({ job: this.id }, 'media-out inputs changed; restarting the pipeline');
       await this.#bind();
       await this.#supervisor.replace();
@@ -228,6 +235,61 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
       }
     }
     return wanted;
+  }
+
+  /**
+   * keepSlots: sends each wanted track whose producer changed to the port its place already
+   * has, as long as every wanted track has a place with the same codec. False: a restart is
+   * needed (a new track, another codec).
+   */
+  async #swap(
+    wanted: Array<{ key: string; kind: TrackKind; producerId: string }>,
+  ): Promise<boolean> {
+    const changes = wanted.filter((w) => {
+      const slot = this.#inputs.find((i) => i.key === w.key);
+      return !slot || slot.consumer.closed || slot.consumer.producerId !== w.producerId;
+    });
+    if (changes.some((w) => !this.#inputs.some((i) => i.key === w.key))) return false;
+    if (changes.length === 0) return true;
+    const router = await this.options.router();
+    for (const w of changes) {
+      const slot = this.#inputs.find((i) => i.key === w.key)!;
+      const before = slot.consumer.rtpParameters.codecs[0];
+      let consumer: MediaPlainConsumer;
+      try {
+        consumer = await router.createPlainConsumer({
+          producerId: w.producerId,
+          ip: '127.0.0.1',
+          port: slot.port,
+          rtcpPort: slot.port + 1,
+          paused: true,
+        });
+      } catch (error) {
+        this.options.log.debug({ err: error, input: w.key }, 'media-out input not swapped');
+        continue;
+      }
+      const codec = consumer.rtpParameters.codecs[0];
+      if (
+        !codec ||
+        !before ||
+        codec.mimeType.toLowerCase() !== before.mimeType.toLowerCase() ||
+        codec.payloadType !== before.payloadType
+      ) {
+        consumer.close();
+        return false;
+      }
+      slot.consumer.off('close', slot.onClose);
+      slot.consumer.close();
+      const onClose = () => {
+        if (!this.#stopped) void this.refresh().catch(() => undefined);
+      };
+      consumer.once('close', onClose);
+      slot.consumer = consumer;
+      slot.onClose = onClose;
+      this.options.log.info({ job: this.id, input: w.key }, 'media-out input swapped in place');
+    }
+    this.#askKeyframes();
+    return true;
   }
 
   /** Makes a plain consumer for every wanted track (the old ones go). */

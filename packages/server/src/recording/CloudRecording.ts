@@ -200,7 +200,7 @@ export class CloudRecording {
       // The mix goes on (background, silence) when its users leave: one file for the task.
       wanted.set('mix', this.#mixLayout(publishers));
     }
-    const anybody = [...wanted.values()].some((l) => l.users.length > 0);
+    const anybody = publishers.some((p) => !p.sticky && this.#recordsAny(p.userId));
     const now = Date.now();
     if (anybody) this.#idleSince = null;
     else this.#idleSince ??= now;
@@ -279,6 +279,7 @@ export class CloudRecording {
         sink: () => ({ kind: 'file', path: this.#newSegment(key).path }),
         lookup: (userId, streamType, kind) => this.#producerOf(userId, streamType, kind),
         ports,
+        keepSlots: true,
         log: this.#log.child({ job: key }),
         ...(command ? { command } : {}),
         ...(supervisor ? { supervisor } : {}),
@@ -374,9 +375,21 @@ export class CloudRecording {
     return track.producer.id;
   }
 
-  #publishers(): RoomPublisher[] {
+  /**
+   * The room's publishers in join order. A recorded user who is still in the room but has no
+   * stream for the moment (unpublish then publish again) keeps their place (`sticky`): their
+   * job and its layout do not change, so the recording goes on in the same file.
+   */
+  #publishers(): Array<RoomPublisher & { sticky: boolean }> {
+    const placed = new Set(
+      [...this.#jobs.values()].flatMap((job) => job.layout.users.map((u) => u.userId)),
+    );
     return [...this.options.room.participants.values()]
-      .filter((p) => p.visible && !p.left && p.streams.size > 0)
-      .map((p) => ({ userId: p.userId, streams: [...p.streams.keys()] }));
+      .filter((p) => p.visible && !p.left && (p.streams.size > 0 || placed.has(p.userId)))
+      .map((p) =>
+        p.streams.size > 0
+          ? { userId: p.userId, streams: [...p.streams.keys()], sticky: false }
+          : { userId: p.userId, streams: ['main' as const], sticky: true },
+      );
   }
 }

@@ -180,6 +180,40 @@ describe('CloudRecordings', () => {
     await recordings.close();
   });
 
+  it('a republish keeps the same pipeline and file: the new producer is sent to the same port (no restart)', async () => {
+    const kit = roomKit();
+    const { recordings, gst } = setup(kit);
+    const alice = await publishAV(kit, 'alice');
+    const id = recordings.create(kit.room.sdkAppId, kit.room.ref, 'bot', spec(1));
+    const task = recordings.get(kit.room.sdkAppId, id);
+    await until('alice recorded', () => task.jobs()[0]?.pid);
+    const pid = task.jobs()[0]!.pid;
+    const ports = () =>
+      [...kit.engine.routers].flatMap((r) =>
+        [...r.transports].flatMap((t) =>
+          [...t.producers].flatMap((p) =>
+            [...p.plainConsumers]
+              .filter((c) => !c.closed)
+              .map((c) => `${p.kind}:${c.options.port}`),
+          ),
+        ),
+      );
+    const before = ports().sort();
+    expect(before).toHaveLength(2);
+    await kit.room.unpublish(alice.participant, 'main');
+    await kit.room.publish(alice.participant, {
+      sdp: await publishOffer(['audio', 'video']),
+      tracks: [...AV],
+    });
+    await until('the new producers sent to the old ports', () => ports().length === 2 && ports());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ports().sort()).toEqual(before);
+    expect(task.jobs()[0]!.pid).toBe(pid);
+    expect(task.files()).toHaveLength(1);
+    expect(gst.files()).toHaveLength(1);
+    await recordings.close();
+  });
+
   it('mixed: one job laid out from the room; the layout changes when a publisher comes (a new segment)', async () => {
     const kit = roomKit();
     const { recordings } = setup(kit);
