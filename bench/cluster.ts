@@ -11,7 +11,7 @@
  */
 import { cpus } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
-import { appOrigin, launchChromium, parleyJoinTimes, startGuidePublisher } from './join.js';
+import { appOrigin, launchChromium, parleyJoins, probePage, startGuidePublisher } from './join.js';
 import { joinParticipant, type Participant, type Target } from './lib/clients.js';
 import { loadMedia } from './lib/media.js';
 import { MediaPump } from './lib/peer.js';
@@ -153,7 +153,7 @@ export interface JoinPath {
   milestonesP50Ms: Record<string, number>;
 }
 
-const MILESTONES = ['joined', 'added', 'subscribed', 'painted'] as const;
+const MILESTONES = ['joined', 'added', 'subscribed', 'painted', 'playing'] as const;
 
 export interface ClusterResult {
   date: string;
@@ -665,24 +665,20 @@ async function joinPaths(nodes: Node[], joins: number, notes: string[]): Promise
       { path: 'other node, relay made for the join', node: b, origin: origins[1]!.origin },
     ];
     for (const p of paths) {
-      p.page = await (await browser.newContext()).newPage();
+      p.page = await probePage(browser);
       await p.page.goto(`${p.origin}/sdk.html`);
     }
     const times = new Map<string, number[]>(paths.map((p) => [p.path, []]));
     const marks = new Map<string, Record<string, number>[]>(paths.map((p) => [p.path, []]));
     for (let i = 0; i < joins; i++) {
       for (const p of paths) {
-        const [t] = await parleyJoinTimes(p.page!, {
+        const [sample] = await parleyJoins(p.page!, {
           userId: `viewer-${p.node.label.toLowerCase()}`,
           roomId,
           joins: 1,
         });
-        times.get(p.path)!.push(t ?? -1);
-        const m = await p.page!.evaluate(() => {
-          const all = (window as unknown as { __joinMarks?: Record<string, number>[] }).__joinMarks;
-          return all?.[all.length - 1] ?? {};
-        });
-        if ((t ?? -1) >= 0) marks.get(p.path)!.push(m);
+        times.get(p.path)!.push(sample ? sample.painted : -1);
+        if (sample) marks.get(p.path)!.push(sample.marks);
       }
     }
     await sleep(2000);

@@ -12,6 +12,7 @@ import { genUserSig } from '@parley/usersig';
 import { createJanusRoom } from './lib/clients.js';
 import { percentile } from './lib/proc.js';
 import { fmt, table } from './lib/report.js';
+import { JOIN_PROBE, measureParleyJoins, type JoinSample } from '../e2e/pageScripts.js';
 import {
   assertClientNamespace,
   PARLEY_APP_ID,
@@ -32,17 +33,35 @@ export const CHROMIUM_ARGS = [
   '--disable-gpu',
 ];
 
-export interface JoinResult {
-  server: string;
-  /** Joins that painted a frame. */
-  joins: number;
-  /** Joins with no frame painted within 10 s (left out of the percentiles). */
-  failed: number;
+/** Percentiles of one criterion over the joins that showed a frame. */
+export interface JoinFigures {
   timesMs: number[];
   p50Ms: number;
   p95Ms: number;
   minMs: number;
   maxMs: number;
+}
+
+export interface JoinResult {
+  server: string;
+  /** Joins that showed a frame. */
+  joins: number;
+  /** Joins with no frame within 10 s (left out of the percentiles). */
+  failed: number;
+  /** join → first frame painted (requestVideoFrameCallback). */
+  painted: JoinFigures;
+  /** join → the <video> playing: a picture and a moving clock (what a person sees move). */
+  playing: JoinFigures;
+}
+
+export function joinFigures(times: number[]): JoinFigures {
+  return {
+    timesMs: times.map((t) => Math.round(t * 10) / 10),
+    p50Ms: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    minMs: Math.min(...times),
+    maxMs: Math.max(...times),
+  };
 }
 
 export const launchChromium = (): Promise<Browser> => {
@@ -106,79 +125,28 @@ export async function startGuidePublisher(
 }
 
 /**
- * `joins` joins one after another on a page showing sdk.html: each a new client's `join()` →
- * its first painted frame of the room's stream (ms), then `leave()`; -1 for a join with no frame
- * within 10 s.
+ * `joins` joins one after another on a page showing sdk.html (JOIN_PROBE added at its start):
+ * per join, the first frame painted and playing and the milestones (ms after `join()`), or null
+ * for a join that showed no frame within 10 s.
  */
-export function parleyJoinTimes(
+export function parleyJoins(
   viewer: Page,
   options: { userId: string; userSig?: string; roomId: number; joins: number },
-): Promise<number[]> {
-  return viewer.evaluate(
-    async ({ sdkAppId, userId, userSig, roomId, joins }) => {
-      type Stream = { getId(): string; play(id: string): Promise<void> };
-      type Client = {
-        on(e: string, f: (ev: { stream: Stream }) => void): void;
-        subscribe(s: Stream): Promise<void>;
-        join(o: { roomId: number }): Promise<void>;
-        leave(): Promise<void>;
-      };
-      const T = (window as unknown as { TRTC: { createClient(c: object): Client } }).TRTC;
-      const results: number[] = [];
-      for (let i = 0; i < joins; i++) {
-        const client = T.createClient({ mode: 'rtc', sdkAppId, userId, userSig });
-        // Milestones of this join (ms after join()), kept for whoever reads them (cluster.ts).
-        const marks: Record<string, number> = {};
-        const w = window as unknown as { __joinMarks?: Record<string, number>[] };
-        (w.__joinMarks ??= []).push(marks);
-        // (No named function here: tsx's keepNames would wrap it in a __name the page lacks.)
-        let start = 0;
-        const painted = new Promise<number>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error(`join ${i}: no frame painted within 10 s`)),
-            10_000,
-          );
-          client.on('stream-added', (e) => {
-            marks.added ??= performance.now() - start;
-            void client.subscribe(e.stream);
-          });
-          client.on('stream-subscribed', (e) => {
-            marks.subscribed ??= performance.now() - start;
-            const div = document.createElement('div');
-            div.id = `v${i}_${e.stream.getId()}`;
-            div.style.cssText = 'width:320px;height:240px';
-            document.getElementById('players')!.appendChild(div);
-            void e.stream.play(div.id).catch(() => undefined);
-            const video = div.querySelector('video') as HTMLVideoElement;
-            video.requestVideoFrameCallback(() => {
-              clearTimeout(timer);
-              marks.painted ??= performance.now() - start;
-              resolve(performance.now());
-            });
-          });
-        });
-        start = performance.now();
-        try {
-          await client.join({ roomId });
-          marks.joined ??= performance.now() - start;
-          results.push((await painted) - start);
-        } catch {
-          results.push(-1);
-        }
-        await client.leave().catch(() => undefined);
-        document.getElementById('players')!.innerHTML = '';
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      return results;
-    },
-    {
-      sdkAppId: PARLEY_APP_ID,
-      userId: options.userId,
-      userSig: options.userSig ?? sig(options.userId),
-      roomId: options.roomId,
-      joins: options.joins,
-    },
-  );
+): Promise<Array<JoinSample | null>> {
+  return measureParleyJoins(viewer, {
+    sdkAppId: PARLEY_APP_ID,
+    userId: options.userId,
+    userSig: options.userSig ?? sig(options.userId),
+    roomId: options.roomId,
+    joins: options.joins,
+  });
+}
+
+/** A page with the join probe (JOIN_PROBE) in a context of its own. */
+export async function probePage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  await context.addInitScript(JOIN_PROBE);
+  return context.newPage();
 }
 
 export async function join(
@@ -189,20 +157,14 @@ export async function join(
   const app = await appOrigin(server.name === 'Parley' ? server.url : 'http://unused');
   const roomId = 900_000 + Math.floor(Math.random() * 90_000);
   const publisherContext = await browser.newContext();
-  const viewerContext = await browser.newContext();
+  const viewer = await probePage(browser);
   try {
     const publisher = await publisherContext.newPage();
-    const viewer = await viewerContext.newPage();
-    let times: number[];
+    let samples: Array<{ painted: number; playing: number } | null>;
     if (server.name === 'Parley') {
       await startGuidePublisher(publisher, app.origin, roomId, 'presenter');
       await viewer.goto(`${app.origin}/sdk.html`);
-      times = await parleyJoinTimes(viewer, {
-        userId: 'viewer',
-        userSig: sig('viewer'),
-        roomId,
-        joins,
-      });
+      samples = await parleyJoins(viewer, { userId: 'viewer', roomId, joins });
     } else {
       await createJanusRoom(server.url, roomId);
       await publisher.goto(`${app.origin}/janus.html`);
@@ -217,45 +179,43 @@ export async function join(
       // Let the publisher's ICE and DTLS complete, as the Parley publisher's has by now.
       await new Promise((r) => setTimeout(r, 1500));
       await viewer.goto(`${app.origin}/janus.html`);
-      times = await viewer.evaluate(
+      samples = await viewer.evaluate(
         ({ base, room, joins }) =>
           (
             window as unknown as {
-              measureJoins(b: string, r: number, j: number): Promise<number[]>;
+              measureJoins(
+                b: string,
+                r: number,
+                j: number,
+              ): Promise<Array<{ painted: number; playing: number } | null>>;
             }
           ).measureJoins(base, room, joins),
         { base: server.url, room: roomId, joins },
       );
     }
-    const failed = times.filter((t) => t < 0).length;
-    times = times.filter((t) => t >= 0);
+    const ok = samples.filter((s) => s !== null);
     const result: JoinResult = {
       server: server.name,
-      joins: times.length,
-      failed,
-      timesMs: times.map((t) => Math.round(t * 10) / 10),
-      p50Ms: percentile(times, 50),
-      p95Ms: percentile(times, 95),
-      minMs: Math.min(...times),
-      maxMs: Math.max(...times),
+      joins: ok.length,
+      failed: samples.length - ok.length,
+      painted: joinFigures(ok.map((s) => s.painted)),
+      playing: joinFigures(ok.map((s) => s.playing)),
     };
     table(
-      `join — ${server.name}: subscriber join → first painted frame in Chromium (${times.length} joins)`,
-      ['server', 'p50 ms', 'p95 ms', 'min ms', 'max ms'],
-      [
-        [
-          server.name,
-          fmt(result.p50Ms, 0),
-          fmt(result.p95Ms, 0),
-          fmt(result.minMs, 0),
-          fmt(result.maxMs, 0),
-        ],
-      ],
+      `join — ${server.name}: subscriber join → first frame in Chromium (${ok.length} joins, ${result.failed} without a frame)`,
+      ['criterion', 'p50 ms', 'p95 ms', 'min ms', 'max ms'],
+      (['painted', 'playing'] as const).map((k) => [
+        k,
+        fmt(result[k].p50Ms, 0),
+        fmt(result[k].p95Ms, 0),
+        fmt(result[k].minMs, 0),
+        fmt(result[k].maxMs, 0),
+      ]),
     );
     return result;
   } finally {
     await publisherContext.close();
-    await viewerContext.close();
+    await viewer.context().close();
     await app.close();
   }
 }

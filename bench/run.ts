@@ -269,13 +269,15 @@ function summary(
       if (r) notes.push(`${r.server} rooms limit ${r.limit}`);
   }
   if (jn.Parley || jn.Janus) {
-    add(
-      `join → first painted frame p50, ms (${jn.Parley?.joins ?? jn.Janus?.joins} joins)`,
-      jn.Parley?.p50Ms,
-      jn.Janus?.p50Ms,
-      0,
-    );
-    add('join → first painted frame p95, ms', jn.Parley?.p95Ms, jn.Janus?.p95Ms, 0);
+    for (const k of ['playing', 'painted'] as const) {
+      add(
+        `join → first frame ${k} p50, ms (${jn.Parley?.joins ?? jn.Janus?.joins} joins)`,
+        jn.Parley?.[k].p50Ms,
+        jn.Janus?.[k].p50Ms,
+        0,
+      );
+      add(`join → first frame ${k} p95, ms`, jn.Parley?.[k].p95Ms, jn.Janus?.[k].p95Ms, 0);
+    }
   }
   table(
     `summary — Parley vs Janus ${janusVersion()} on this machine (${seconds.toFixed(0)} s)`,

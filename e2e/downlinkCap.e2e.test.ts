@@ -1,8 +1,9 @@
 /**
  * A viewer whose downlink is capped at 1 Mbit/s (tc on its edge, e2e/net) under a 720p dual
  * stream publisher: the server's estimate of that downlink falls and it moves the viewer to
- * the small stream or a lower layer by itself (the viewer asks for nothing), with no freeze
- * over 1 s once adapted and audio uninterrupted; lifted, the viewer gets the big one back.
+ * the small stream or a lower layer by itself (the viewer asks for nothing), with less than
+ * 1 s without a new frame at the switch, no flapping and audio uninterrupted once adapted;
+ * lifted, the viewer gets the big picture back.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -65,10 +66,18 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
     console.log(`[downlink cap] before the cap, the viewer decodes ${describeRate(big.rate)}`);
 
     viewing.client.impair.cap({ downlinkKbps: CAP_KBPS });
+    // The move down, watched from the cap on: how long the picture went without a new frame
+    // (the big→small switch is in here), and where it settled.
+    const moving = await watchPlayback(viewer, 8_000);
+    console.log(
+      `[downlink cap] the 8 s after the cap: longest video stall ${moving.maxVideoStallMs} ms; frames/width per second: ` +
+        moving.timeline.map((t) => `${t.frames}@${t.width}`).join(' '),
+    );
+    // The issue's aim is 0.5 s; runs on this machine gave 0.3-0.53 s (the engine's own move,
+    // on transport-cc feedback, is what decides it; see docs/media-quality.md).
+    expect(moving.maxVideoStallMs).toBeLessThan(1000);
     // Adapted: for 3 s in a row what arrives fits the cap and plays (≥ 3 fps: the big
-    // picture's base temporal layer is a quarter of its 15 fps) at one size. The first second
-    // under the cap still plays from the queue, and the move down may take two steps (fewer
-    // frames of the big picture, then the small one) with a stutter between, printed above.
+    // picture's base temporal layer is a quarter of its 15 fps) at one size.
     const adapted = await rateUntil(
       viewer,
       'adapting to the cap',
@@ -77,7 +86,7 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
       3,
     );
     console.log(
-      `[downlink cap] adapted ${adapted.afterMs} ms after the ${CAP_KBPS} kbit/s cap: ${describeRate(adapted.rate)}`,
+      `[downlink cap] adapted ${adapted.afterMs + 8000} ms after the ${CAP_KBPS} kbit/s cap: ${describeRate(adapted.rate)}`,
     );
     const capped = await watchPlayback(viewer, 10_000);
     console.log(
@@ -92,6 +101,8 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
     // mediasoup may keep the big picture at its base temporal layer (a quarter of the frames).
     expect(capped.fps).toBeGreaterThanOrEqual(2);
     expect(capped.maxVideoStallMs).toBeLessThan(1000);
+    // No flapping: one size all along.
+    expect(new Set(capped.timeline.map((t) => t.width)).size).toBe(1);
     expect(capped.audioConcealedRatio).toBeLessThan(0.05);
     expect(capped.maxAudioStallMs).toBeLessThan(500);
 

@@ -1,17 +1,19 @@
 /**
- * Time from a subscriber's join() call (publisher live, userSig ready) to the first frame
- * painted in its video, measured with requestVideoFrameCallback and printed. A figure, not
- * an assertion: compare it with Janus's ~90 ms median on this machine.
+ * Time from a subscriber's join() call (publisher live, userSig ready) to its first frame, by
+ * two criteria side by side (e2e/pageScripts.ts JOIN_PROBE): painted (requestVideoFrameCallback)
+ * and playing (the <video> has a picture and its clock moves), with the milestones between.
+ * A figure, not a timing assertion: `npm run bench -- join` compares it with Janus in one run.
  */
 import { describe, expect, it } from 'vitest';
 import { median, newPage, useE2eEnvironment, randomRoomId } from './harness.js';
+import { JOIN_PROBE, measureParleyJoins } from './pageScripts.js';
 
 const JOINS = 12;
 
 const env = useE2eEnvironment();
 
-describe('join to first painted frame', () => {
-  it(`is measured over ${JOINS} joins and printed`, async () => {
+describe('join to first frame', () => {
+  it(`is measured over ${JOINS} joins, painted and playing, and printed`, async () => {
     const roomId = randomRoomId();
     const { page: publisher } = await newPage(env.browser);
     await publisher.goto(
@@ -24,64 +26,33 @@ describe('join to first painted frame', () => {
     );
     await publisher.evaluate(() => (window as unknown as { start(): Promise<void> }).start());
 
-    const { page: viewer } = await newPage(env.browser);
+    const { context, page: viewer } = await newPage(env.browser);
+    await context.addInitScript(JOIN_PROBE);
     await viewer.goto(`${env.app.origin}/sdk.html`);
-    const times = await viewer.evaluate(
-      async ({ sdkAppId, userSig, roomId, joins }) => {
-        type Stream = { getId(): string; play(id: string): Promise<void> };
-        type Client = {
-          on(e: string, f: (ev: { stream: Stream }) => void): void;
-          subscribe(s: Stream): Promise<void>;
-          join(o: { roomId: number }): Promise<void>;
-          leave(): Promise<void>;
-        };
-        const T = (window as unknown as { TRTC: { createClient(c: object): Client } }).TRTC;
-        const results: number[] = [];
-        for (let i = 0; i < joins; i++) {
-          const client = T.createClient({ mode: 'rtc', sdkAppId, userId: 'viewer', userSig });
-          const painted = new Promise<number>((resolve, reject) => {
-            const timer = setTimeout(
-              () => reject(new Error(`join ${i}: no frame painted within 10 s`)),
-              10_000,
-            );
-            client.on('stream-added', (e) => void client.subscribe(e.stream));
-            client.on('stream-subscribed', (e) => {
-              const div = document.createElement('div');
-              div.id = `v${i}_${e.stream.getId()}`;
-              div.style.cssText = 'width:320px;height:240px';
-              document.getElementById('players')!.appendChild(div);
-              void e.stream.play(div.id).catch(() => undefined);
-              const video = div.querySelector('video') as HTMLVideoElement;
-              video.requestVideoFrameCallback(() => {
-                clearTimeout(timer);
-                resolve(performance.now());
-              });
-            });
-          });
-          const start = performance.now();
-          await client.join({ roomId });
-          results.push((await painted) - start);
-          await client.leave();
-          document.getElementById('players')!.innerHTML = '';
-          await new Promise((r) => setTimeout(r, 300));
-        }
-        return results;
-      },
-      {
-        sdkAppId: env.parley.sdkAppId,
-        userSig: env.parley.userSig('viewer'),
-        roomId,
-        joins: JOINS,
-      },
-    );
-    const sorted = [...times].sort((a, b) => a - b);
+    const samples = await measureParleyJoins(viewer, {
+      sdkAppId: env.parley.sdkAppId,
+      userId: 'viewer',
+      userSig: env.parley.userSig('viewer'),
+      roomId,
+      joins: JOINS,
+    });
+    // Every join shows the publisher, and a frame is painted no later than it plays.
+    expect(samples.filter((s) => s === null)).toEqual([]);
+    const ok = samples.filter((s) => s !== null);
+    for (const s of ok) {
+      expect(s.painted).toBeGreaterThan(0);
+      expect(s.playing).toBeGreaterThan(0);
+      expect(s.marks.subscribed).toBeLessThanOrEqual(s.painted);
+    }
+    const summary = (key: string) => {
+      const values = ok.map((s) => s.marks[key]).filter((v): v is number => v !== undefined);
+      return `${key} ${median(values).toFixed(0)}`;
+    };
     console.log(
-      `[figure] join() → first painted frame over ${times.length} joins: median ${median(times).toFixed(0)} ms, ` +
-        `min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms ` +
-        `(Janus on this machine: ~90 ms median); all: ${times.map((t) => t.toFixed(0)).join(', ')}`,
+      `[figure] join() → first frame over ${ok.length} joins, median ms: ` +
+        ['joined', 'added', 'subscribed', 'painted', 'playing'].map(summary).join(', ') +
+        `; painted all: ${ok.map((s) => s.painted.toFixed(0)).join(', ')}` +
+        `; playing all: ${ok.map((s) => s.playing.toFixed(0)).join(', ')}`,
     );
-    expect(times).toHaveLength(JOINS);
-    await publisher.context().close();
-    await viewer.context().close();
   });
 });

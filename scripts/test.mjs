@@ -28,7 +28,8 @@ if (!existsSync('node_modules/.package-lock.json')) {
 // every e2e file, ffmpeg by cleanPath's 720p camera file and redis-server by the cluster tests
 // (e2e/cluster: each file starts its own on a free port); the others by the network
 // impairment kit (e2e/net: namespaces, nftables, tc, coturn), which needs root and skips with
-// a message without it.
+// a message without it. GStreamer with webrtcbin and its Python bindings run e2e/whip's WHIP
+// client.
 const TOOLS = [
   { command: CHROMIUM, packages: ['chromium', 'fonts-dejavu-core'], required: true },
   { command: 'ffmpeg', packages: ['ffmpeg'], required: true },
@@ -58,6 +59,19 @@ const TOOLS = [
     packages: ['nginx', 'libnginx-mod-rtmp'],
     required: true,
     service: 'nginx',
+  },
+  // e2e/whip: a WHIP client on GStreamer's webrtcbin (e2e/tools/gst-whip-client.py).
+  {
+    command: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstWebRTC-1.0.typelib',
+    packages: [
+      'python3-gi',
+      'gir1.2-gst-plugins-bad-1.0',
+      'gstreamer1.0-plugins-bad',
+      'gstreamer1.0-plugins-good',
+      'gstreamer1.0-plugins-base',
+      'gstreamer1.0-nice',
+    ],
+    required: true,
   },
 ];
 const has = (command, check) =>

@@ -81,6 +81,35 @@ function streamBadges(p) {
   return out.length ? out : [el('span', { class: 'muted' }, 'not publishing')];
 }
 
+const LAYER_WHY = {
+  app: 'the stream asked for',
+  estimate: 'its downlink estimate does not cover the big stream',
+  hold: 'kept on the small stream after a sustained shortfall, until the path shows room',
+};
+
+/** Which stream of each dual stream publisher this participant gets, and why. */
+function layerBadges(p) {
+  return (p.videoLayers ?? [])
+    .filter((v) => v.layer !== null)
+    .map((v) =>
+      el(
+        'span',
+        {
+          class: 'badge layer' + (v.layer === 'small' && v.reason !== 'app' ? ' off' : ''),
+          title: v.userId + ': ' + v.layer + ' stream — ' + LAYER_WHY[v.reason],
+          'data-layer-of': v.userId,
+        },
+        (v.streamType === 'main' ? '' : 'screen ') +
+          v.userId +
+          ': ' +
+          v.layer +
+          ' (' +
+          v.reason +
+          ')',
+      ),
+    );
+}
+
 /** Asks before acting, as a destructive button should. */
 function confirmAction(title, text, withDuration) {
   const dialog = $('confirm');
@@ -146,7 +175,7 @@ function renderRooms(rooms) {
         el('td', {}, p.role),
         el('td', {}, ...streamBadges(p)),
         el('td', {}, '↑ ' + bitrate(p.bitrateIn)),
-        el('td', {}, '↓ ' + bitrate(p.bitrateOut)),
+        el('td', {}, '↓ ' + bitrate(p.bitrateOut), ' ', ...layerBadges(p)),
         el('td', {}, quality(p.quality)),
         el('td', { class: 'muted' }, since(p.joinedAt)),
         el('td', { class: 'muted' }, p.clientIp),

@@ -25,17 +25,49 @@ describe.skipIf(skipReason !== null)('a 5 s network cut', () => {
     await receivingFrom(pubPage, ['viewer']);
     await sleep(2000);
 
+    // The SDK's own account of the recovery (ICE restarts, connections back), for the figures.
+    const sdkLog: string[] = [];
+    let restored = 0;
+    for (const [who, p] of [
+      ['viewer', page],
+      ['pub', pubPage],
+    ] as const) {
+      await p.evaluate(() => {
+        const w = window as unknown as {
+          TRTC?: { Logger: { setLogLevel(l: number): void; LogLevel: { DEBUG: number } } };
+        };
+        w.TRTC?.Logger.setLogLevel(w.TRTC.Logger.LogLevel.DEBUG);
+      });
+      p.on('console', (m) => {
+        const text = m.text();
+        if (/ICE|connection|signaling/i.test(text) && restored === 0)
+          sdkLog.push(`${who} (cut) ${text}`);
+        else if (/ICE|connection|signaling/i.test(text))
+          sdkLog.push(`${who} +${Date.now() - restored}ms ${text}`);
+      });
+    }
     viewer.client.impair.cut();
     await sleep(5000);
     const before = { viewer: await inboundTotals(page), pub: await inboundTotals(pubPage) };
     viewer.client.impair.restore();
-    const restored = Date.now();
-    // Both directions: the viewer decodes the publisher again, the publisher the viewer.
+    restored = Date.now();
+    // Both directions: the viewer decodes the publisher again, the publisher the viewer. When
+    // bytes and then frames came back in each direction says where the time went.
+    const seen: Record<string, number> = {};
+    const note = (what: string, cond: boolean) => {
+      if (cond && seen[what] === undefined) seen[what] = Date.now() - restored;
+    };
     const back = await waitFor(
       'frames flowing both ways again',
       async () => {
         const v = await inboundTotals(page);
         const p = await inboundTotals(pubPage);
+        note('viewerBytes', v.videoBytes > before.viewer.videoBytes);
+        note('viewerFrame', v.framesDecoded > before.viewer.framesDecoded);
+        note('viewer5Frames', v.framesDecoded > before.viewer.framesDecoded + 5);
+        note('pubBytes', p.videoBytes > before.pub.videoBytes);
+        note('pubFrame', p.framesDecoded > before.pub.framesDecoded);
+        note('pub5Frames', p.framesDecoded > before.pub.framesDecoded + 5);
         return v.framesDecoded > before.viewer.framesDecoded + 5 &&
           p.framesDecoded > before.pub.framesDecoded + 5
           ? Date.now()
@@ -43,6 +75,8 @@ describe.skipIf(skipReason !== null)('a 5 s network cut', () => {
       },
       20_000,
     );
+    console.log(`[media-quality] 5 s cut, after the cut (ms): ${JSON.stringify(seen)}`);
+    console.log(`[media-quality] 5 s cut, SDK log:\n  ${sdkLog.join('\n  ')}`);
     const recoveryMs = back - restored;
     const seenByPub = await events(pubPage);
     const seenByViewer = await events(page);

@@ -98,7 +98,7 @@ export async function startParleyIn(
       PARLEY_SDK_APP_ID: String(SDK_APP_ID),
       PARLEY_SECRET_KEY: SECRET_KEY,
       PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-netlab-')),
-      PARLEY_LOG_LEVEL: 'info',
+      PARLEY_LOG_LEVEL: process.env.PARLEY_NET_LOG_LEVEL ?? 'info',
       PARLEY_WORKERS: '1',
       ...TEST_CLIENT_LIMITS,
       ...env,

@@ -56,6 +56,10 @@
  *     in turn: any node of the cluster resumes a session whose node died (the SDK then
  *     republishes on `media-reset` and answers the new subscriber offer, as after a lost
  *     media worker), so nobody in the room sees the user leave.
+ * 12. Custom messages (v5 `sendCustomMessage`): `custom-message` relays up to
+ *     MAX_CUSTOM_MESSAGE_BYTES (base64) with a cmdId (1..10) and the sender's own sequence
+ *     number from an anchor to everyone else in the room as `custom-message`, in the order
+ *     sent, at most 30 per second and 8 KB per second per sender.
  */
 import { z } from 'zod';
 import { MixConfigSchema, PublishCdnSchema } from './mediaOut.js';
@@ -92,6 +96,25 @@ const seiData = z
   );
 const seiPayloadType = z.union([z.literal(5), z.literal(243)]);
 
+/** Largest custom message (v5's limit), before base64. */
+export const MAX_CUSTOM_MESSAGE_BYTES = 1000;
+/** v5's custom message command ids. */
+export const CUSTOM_MESSAGE_CMD_IDS = { min: 1, max: 10 } as const;
+const customData = z
+  .string()
+  .max(Math.ceil(MAX_CUSTOM_MESSAGE_BYTES / 3) * 4)
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64')
+  .refine(
+    (text) => base64Bytes(text) <= MAX_CUSTOM_MESSAGE_BYTES,
+    `must decode to at most ${MAX_CUSTOM_MESSAGE_BYTES} bytes`,
+  );
+const customMessage = {
+  cmdId: z.number().int().min(CUSTOM_MESSAGE_CMD_IDS.min).max(CUSTOM_MESSAGE_CMD_IDS.max),
+  /** The sender's own counter (v5's `seq`), passed through. */
+  seq: z.number().int().min(0).max(0xffffffff),
+  data: customData,
+};
+
 export const StreamTypeSchema = z.enum(['main', 'auxiliary']);
 export type StreamType = z.infer<typeof StreamTypeSchema>;
 
@@ -101,6 +124,23 @@ export type TrackKind = z.infer<typeof TrackKindSchema>;
 /** Which layer of a simulcast (dual stream) video a subscriber wants: v4's big or small stream. */
 export const RemoteVideoTypeSchema = z.enum(['big', 'small']);
 export type RemoteVideoType = z.infer<typeof RemoteVideoTypeSchema>;
+
+/**
+ * Which simulcast layer a viewer gets of a dual stream publisher's video, and why: `app`, the
+ * one asked for (big unless `remote-video-type` said small); `estimate`, a lower one because
+ * the server's estimate of the viewer's downlink does not cover it; `hold`, a lower one kept
+ * after a sustained shortfall until the path shows room again.
+ */
+export const VideoLayerReasonSchema = z.enum(['app', 'estimate', 'hold']);
+export type VideoLayerReason = z.infer<typeof VideoLayerReasonSchema>;
+export const VideoLayerSchema = z.object({
+  userId: z.string().max(256),
+  streamType: StreamTypeSchema,
+  /** null: nothing sent yet (or paused). */
+  layer: RemoteVideoTypeSchema.nullable(),
+  reason: VideoLayerReasonSchema,
+});
+export type VideoLayer = z.infer<typeof VideoLayerSchema>;
 
 export const RoleSchema = z.enum(['anchor', 'audience']);
 export type Role = z.infer<typeof RoleSchema>;
@@ -256,8 +296,17 @@ export const clientRequests = {
     data: z.object({ userId, streamType: StreamTypeSchema, type: RemoteVideoTypeSchema }),
     result: empty,
   },
+  /** The layer this session gets of each dual stream video it receives, and why. */
+  'video-layers': {
+    data: empty,
+    result: z.object({ layers: z.array(VideoLayerSchema).max(200) }),
+  },
   sei: {
     data: z.object({ payloadType: seiPayloadType, data: seiData }),
+    result: empty,
+  },
+  'custom-message': {
+    data: z.object(customMessage),
     result: empty,
   },
   /**
@@ -331,6 +380,7 @@ export const serverNotifications = {
     message: z.string().max(2000),
   }),
   'sei-message': z.object({ userId, payloadType: seiPayloadType, data: seiData }),
+  'custom-message': z.object({ userId, ...customMessage }),
   /**
    * The server lost this connection's media (its worker died, or the transport failed): the
    * SDK makes a new publisher connection and publishes its streams again (same track map).

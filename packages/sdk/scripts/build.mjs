@@ -3,6 +3,10 @@
  *   dist/trtc.js      classic script (IIFE): `window.TRTC` is the namespace object itself
  *   dist/trtc.esm.js  ES module: default export TRTC, plus named exports
  *   dist/index.d.ts   type definitions (tsc --emitDeclarationOnly)
+ *   dist/trtc-v5.js      the TRTC Web SDK v5 API as a UMD script: global `TRTC` (the class),
+ *                        or `module.exports` / an AMD module where a loader is present
+ *   dist/trtc-v5.esm.js  the same as an ES module: default export TRTC, plus named exports
+ *   dist/trtc-v5.d.ts    its type definitions (from src/trtc-v5.ts, by the same tsc run)
  * @parley/protocol and zod are bundled in. Needs `tsc -b packages/protocol` first.
  */
 import { build } from 'esbuild';
@@ -90,6 +94,18 @@ function tsc() {
   });
 }
 
+/**
+ * trtc-sdk-v5's trtc.js is UMD: an AMD `define`, CommonJS `module.exports`, or else the global
+ * `TRTC`. The factory runs at once, while the script is being evaluated, so
+ * `document.currentScript` (the server address) is still readable inside.
+ */
+const UMD_OPEN =
+  '(function (root, factory) {' +
+  " if (typeof define === 'function' && define.amd) define([], factory);" +
+  " else if (typeof module === 'object' && module.exports) module.exports = factory();" +
+  ' else root.TRTC = factory();' +
+  "})(typeof globalThis !== 'undefined' ? globalThis : self, function () {";
+
 await rm(dist, { recursive: true, force: true });
 
 await Promise.all([
@@ -114,7 +130,26 @@ await Promise.all([
     format: 'esm',
     outfile: join(dist, 'trtc.esm.js'),
   }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/trtc-v5.ts')],
+    format: 'iife',
+    // Local to the UMD wrapper below (not a page global): the wrapper hands it out.
+    globalName: '__parleyTRTCv5',
+    footer: { js: 'return __parleyTRTCv5.default;\n});' },
+    banner: { js: UMD_OPEN },
+    minify: true,
+    outfile: join(dist, 'trtc-v5.js'),
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/trtc-v5.ts')],
+    format: 'esm',
+    outfile: join(dist, 'trtc-v5.esm.js'),
+  }),
 ]);
 
 await tsc();
-console.log('built dist/trtc.js, dist/trtc.esm.js, dist/index.d.ts');
+console.log(
+  'built dist/trtc.js, dist/trtc.esm.js, dist/index.d.ts, dist/trtc-v5.js, dist/trtc-v5.esm.js, dist/trtc-v5.d.ts',
+);

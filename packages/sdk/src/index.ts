@@ -113,4 +113,4 @@ export type {
   ProxyServer,
   PublishCDNStreamOptions,
 } from './notYet.js';
-export type { SmallStreamProfile } from './client/smallStream.js';
+export type { SmallStreamProfile } from './engine/smallStream.js';

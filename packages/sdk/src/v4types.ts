@@ -44,7 +44,7 @@ export type Omit<T, K extends PropertyKey> = Pick<T, Exclude<keyof T, K>>;
 /** `TRTC.checkSystemRequirements()`'s result. */
 export type CheckResult = SystemRequirements;
 
-export type { TurnServerConfig } from './client/turnServers.js';
+export type { TurnServerConfig } from './engine/turnServers.js';
 
 /** Event name → payload of a Client (`client.on(name, handler)`). */
 export type ClientEventMap = ClientEvents;

@@ -49,6 +49,8 @@ import { MediaOutTasks } from './mediaOut/MediaOutTasks.js';
 import { join } from 'node:path';
 import { CloudRecordings } from './recording/CloudRecordings.js';
 import { describeMissing } from './mediaOut/availability.js';
+import { createWhipHttp } from './whip/whipHttp.js';
+import { WhipService } from './whip/WhipService.js';
 
 /** Frames above the protocol limit get an error; far above it the socket is closed. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
@@ -78,6 +80,8 @@ export class ParleyServer {
   readonly mediaOut: MediaOutService;
   /** Cloud recording tasks (CreateCloudRecording): media-out jobs into files. */
   readonly recordings: CloudRecordings;
+  /** WHIP ingest and WHEP playback (whip/). */
+  readonly whip: WhipService;
   readonly #directory: RoomManagerDirectory;
   readonly #logTokens = new LogTokens();
   readonly #logTokenOf = new WeakMap<Session, string>();
@@ -168,12 +172,36 @@ export class ParleyServer {
       ...(config.dataDir ? { dir: config.dataDir } : {}),
       log: this.log,
     });
+    this.whip = new WhipService({
+      rooms: this.rooms,
+      engine: this.engine,
+      config: config.whip,
+      log: this.log,
+      auth: {
+        checkRate: (ip) => this.#edge.checkJoin(ip, 'whip'),
+        verifyUser: (sdkAppId, userId, userSig) => this.#auth.verifyUser(sdkAppId, userId, userSig),
+        verifyRoomPermission: (sdkAppId, userId, ref, key) =>
+          this.#auth.verifyRoomPermission(sdkAppId, userId, ref, key).privilege,
+        checkJoin: (sdkAppId, ref, userId, hasKey) =>
+          this.ops.checkJoin(sdkAppId, ref, userId, hasKey),
+      },
+      noteJoin: (participant, ip) => this.#directory.noteJoin(participant, 'whip', ip),
+      ...(config.turn ? { iceServers: (userId) => iceServersFor(config.turn!, userId) } : {}),
+    });
+    // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
+    const whipHttp = createWhipHttp(
+      this.whip,
+      this.log,
+      config.cluster ? 'WHIP and WHEP are not available in cluster mode yet' : undefined,
+    );
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
       demoDir: options.demoDir ?? here('../../../apps/demo/'),
       dev: config.devMode ? { sdkAppId: config.sdkAppId, secretKey: config.secretKey } : null,
       isReady: () => this.#ready,
+      outOfService: () => this.#cluster?.steppedDown ?? null,
       operations: (req, res, url) => this.ops.handleHttp(req, res, url),
+      whip: whipHttp,
       log: this.log,
       origins: this.#edge.origins,
       logs: createLogApi({
@@ -258,6 +286,7 @@ export class ParleyServer {
           : this.#directory.removeUsers(sdkAppId, ref, userIds, reason, message, false),
     });
     this.#cluster = cluster;
+    cluster.on('stepped-down', () => void this.#letClientsGo());
     cluster.on('nodes-changed', (urls) => {
       for (const session of this.#sessionsByToken.values()) {
         session.participant.sink?.notify('nodes', { urls });
@@ -295,6 +324,7 @@ export class ParleyServer {
   async close(): Promise<void> {
     this.#ready = false;
     clearInterval(this.#sweeper);
+    await this.whip.close();
     for (const session of [...this.#sessionsByToken.values()]) await session.leave('leave');
     for (const connection of this.#connections) connection.terminate();
     this.#wss.close();
@@ -308,6 +338,24 @@ export class ParleyServer {
   }
 
   // ---- internals ----
+
+  /**
+   * This node left the cluster (a later process took its id): its sessions go on there, so
+   * they end here silently (no leave, no callback) and their clients resume on a live node.
+   */
+  async #letClientsGo(): Promise<void> {
+    const sessions = [...this.#sessionsByToken.values()];
+    for (const { participant } of sessions) this.#sessionsByToken.delete(participant.resumeToken);
+    // Each is closed as moved (4042); the SDK resumes on the next node.
+    await Promise.all(
+      sessions.map(({ room, participant }) =>
+        room.release(participant.userId, participant.epoch).catch((error: unknown) => {
+          this.log.warn({ err: error, user: participant.userId }, 'letting a session go');
+        }),
+      ),
+    );
+    for (const connection of this.#connections) connection.terminate();
+  }
 
   /** Forgets the sessions of participants that left (for whatever reason). */
   #watchRoom(room: Room): void {
@@ -459,10 +507,17 @@ export class ParleyServer {
     } catch (error) {
       this.#joined.delete(signal);
       this.#logTokens.retire(logToken);
-      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room);
+      if (this.#cluster) await this.#cluster.abandon(data.sdkAppId, data.room, data.userId, epoch);
       throw error;
     }
     const { room, snapshot } = joined;
+    if (this.#cluster?.steppedDown) {
+      // The node left the cluster while this join was under way: the client goes elsewhere.
+      await room.release(participant.userId, participant.epoch);
+      this.#joined.delete(signal);
+      this.#logTokens.retire(logToken);
+      throw this.#cluster.leftCluster();
+    }
     const session = this.#session(room, participant);
     this.#logTokenOf.set(session, logToken);
     this.#sessionsByToken.set(participant.resumeToken, session);
@@ -510,6 +565,7 @@ export class ParleyServer {
 
   async #resume(signal: SignalConnection, data: ClientRequestData<'resume'>) {
     this.#checkProtocol(data.protocolVersion);
+    if (this.#cluster?.steppedDown) throw this.#cluster.resumeUnavailable();
     const session = this.#sessionsByToken.get(data.resumeToken);
     if ((!session || session.closed) && this.#cluster) {
       const adopted = await this.#adopt(signal, data.resumeToken);
@@ -571,6 +627,11 @@ export class ParleyServer {
         ...state,
         epoch,
       });
+      if (cluster.steppedDown) {
+        // The node left the cluster while this resume was under way: it goes on elsewhere.
+        await room.release(participant.userId, participant.epoch);
+        throw cluster.resumeUnavailable();
+      }
       const session = this.#session(room, participant);
       this.#sessionsByToken.set(resumeToken, session);
       if (record.logToken) {

@@ -16,6 +16,7 @@ import { loadAllowedOrigins } from './net/origins.js';
 import { loadTls, type TlsCredentials } from './net/tls.js';
 import { loadIceTcp, loadTurnConfig, type TurnConfig } from './turn/turnConfig.js';
 import { loadClusterConfig, type ClusterConfig } from './cluster/clusterConfig.js';
+import { loadWhipConfig, type WhipConfig } from './whip/whipConfig.js';
 
 export { ConfigError };
 
@@ -47,6 +48,8 @@ export interface ParleyConfig {
   dataDir?: string;
   /** How long a participant without a sign of life stays in the room. */
   sessionTimeoutMs: number;
+  /** WHIP ingest and WHEP playback (whip/whipConfig.ts). */
+  whip: WhipConfig;
   heartbeatMs: number;
   /** Every application served (the first is `sdkAppId`/`secretKey` above). */
   apps: AppConfig[];
@@ -150,6 +153,7 @@ function loadBaseConfig(env: Env): ParleyConfig {
     allowedOrigins: loadAllowedOrigins(env),
     trustProxy: loadTrustProxy(env),
     limits: loadLimits(env),
+    whip: loadWhipConfig(env),
     ...optional('turn', loadTurnConfig(env)),
     ...optional('cluster', loadClusterConfig(env)),
     iceTcp: loadIceTcp(env),

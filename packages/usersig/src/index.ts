@@ -1,5 +1,6 @@
 export {
   genUserSig,
+  userSigIdentifier,
   verifyUserSig,
   type GenUserSigOptions,
   type VerifyFailureReason,

@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { stdBase64Decode, tlsBase64Decode, tlsBase64Encode } from './base64url.js';
-import { genUserSig, verifyUserSig } from './index.js';
+import { genUserSig, userSigIdentifier, verifyUserSig } from './index.js';
 import { computeTlsSig } from './userSig.js';
 import { VECTOR, decodeJson, encodeJson, encodeRaw, hmacOf, tencentApi } from './testSupport.js';
 
@@ -337,5 +337,19 @@ describe('TLS base64', () => {
     expect(() => tlsBase64Decode('AA.A')).toThrow('unexpected character "." at position 2');
     expect(() => stdBase64Decode('AQ=')).toThrow('wrong length 3');
     expect(() => stdBase64Decode('A=AA')).toThrow('unexpected character "=" at position 1');
+  });
+});
+
+describe('userSigIdentifier', () => {
+  it('reads the userId a UserSig was signed for, without verifying it; null for what is none', () => {
+    const sig = genUserSig({
+      sdkAppId: 1400000001,
+      key: 'k'.repeat(64),
+      userId: 'viewer_1',
+      expire: 60,
+    });
+    expect(userSigIdentifier(sig)).toBe('viewer_1');
+    expect(userSigIdentifier('not-a-usersig')).toBeNull();
+    expect(userSigIdentifier('')).toBeNull();
   });
 });

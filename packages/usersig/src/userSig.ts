@@ -304,3 +304,13 @@ export function verifySignature(o: VerifyOptions, label: string): VerifyResult {
 export function verifyUserSig(o: VerifyOptions): VerifyResult {
   return verifySignature(o, 'userSig');
 }
+
+/**
+ * The userId a UserSig was signed for (its TLS.identifier), read without verifying it: for an
+ * endpoint whose caller presents only the signature (WHEP). Verify it with verifyUserSig.
+ * Null when it is no TLSSigAPIv2 signature.
+ */
+export function userSigIdentifier(userSig: string): string | null {
+  const envelope = decodeEnvelope(userSig, 'userSig');
+  return 'identifier' in envelope ? envelope.identifier : null;
+}

@@ -1,50 +1,33 @@
 /**
  * The v4 Client: join/leave, publish/unpublish, subscribe/unsubscribe, and the room events.
- * It is the only orchestrator: the signaling channel, the two peer connections, the room
- * state and the streams report to it and never to each other.
- *
- * Everything one join creates lives in a Session (Session.ts); leave, a ban or a failed
- * reconnect ends it as a whole.
+ * A facade over the per-join RoomEngine (engine/RoomEngine.ts): it checks v4's arguments
+ * and states, and turns the engine's reports into v4's events and errors.
  */
-import {
-  ErrorCode,
-  ProtocolErrorCode,
-  type JoinData,
-  type ServerRequestResult,
-  type StreamInfo,
-} from '@parley/protocol';
+import type { StreamInfo } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
 import { LocalStream } from '../stream/LocalStream.js';
 import { RemoteStream } from '../stream/RemoteStream.js';
-import type { ServerNotification, ServerRequest } from '../signal/SignalChannel.js';
-import type { PublisherTransport } from '../transport/PublisherTransport.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
-import { createLogger, logUpload } from '../util/Logger.js';
-import { logUploadUrl } from '../util/LogUploader.js';
+import { createLogger } from '../util/Logger.js';
 import { resolveSignalUrl } from '../util/serverUrl.js';
-import { AudioVolumeMeter } from './AudioVolumeMeter.js';
-import { ConnectionRecovery, DEFAULT_RECONNECT_TIMEOUT_MS } from './ConnectionRecovery.js';
-import { LossResilience } from './LossResilience.js';
 import * as mediaOut from './mediaOut.js';
-import { NetworkQualityMonitor } from './networkQuality.js';
-import { switchRole } from './roles.js';
-import { checkSeiArgs, fromBase64, toBase64 } from './sei.js';
-import { StatsReader } from './StatsReader.js';
-import { toIceServers, type TurnServerConfig } from './turnServers.js';
-import { DEFAULT_RTC_CONFIGURATION } from '../transport/PeerTransport.js';
+import type { ConnectionState } from '../connectionState.js';
+import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../engine/ConnectionRecovery.js';
+import {
+  RoomEngine,
+  type ClientDependencies,
+  type RoomEngineHandler,
+} from '../engine/RoomEngine.js';
+import { checkSeiArgs } from '../engine/sei.js';
+import { toIceServers, type TurnServerConfig } from '../engine/turnServers.js';
 import type {
   LocalAudioStats,
   LocalVideoStats,
   RemoteAudioStats,
   RemoteVideoStats,
   TransportStats,
-} from './stats.js';
-import {
-  buildJoinData,
-  checkPublishable,
-  checkPublishOptions,
-  checkSubscribeOptions,
-} from '../util/validate.js';
+} from '../engine/stats.js';
+import { buildJoinData, checkPublishOptions, checkSubscribeOptions } from '../util/validate.js';
 import { VERSION } from '../version.js';
 import {
   notSupportedYet,
@@ -54,18 +37,12 @@ import {
   type PublishCDNStreamOptions,
 } from '../notYet.js';
 import { isSmallStreamSupported } from '../system.js';
-import {
-  checkSmallStreamProfile,
-  SmallStreamSettings,
-  type SmallStreamProfile,
-} from './smallStream.js';
-import { streamKey, type RoomChange } from './RoomState.js';
-import { Session, describeStream, type ClientDependencies } from './Session.js';
+import { checkSmallStreamProfile, type SmallStreamProfile } from '../engine/smallStream.js';
+import { checkPublishable } from './checkPublishable.js';
 import type {
   ClientBannedEvent,
   ClientConfig,
   ClientEvents,
-  ConnectionState,
   JoinOptions,
   PublishOptions,
   RemoteMutedState,
@@ -76,29 +53,11 @@ export type { ClientDependencies };
 
 const log = createLogger('client');
 
-/** Publish and subscribe give up after this long (v4 uses the same order of magnitude). */
-const CONNECT_TIMEOUT_MS = 10_000;
-const SUBSCRIBE_TIMEOUT_MS = 10_000;
-/** leave() must be quick even when the server is gone: it only says goodbye. */
-const LEAVE_TIMEOUT_MS = 2_000;
-
-type Phase = 'idle' | 'joining' | 'joined';
-
 export class Client extends TypedEmitter<ClientEvents> {
   private readonly config: ClientConfig;
   private readonly deps: ClientDependencies;
-  private phase: Phase = 'idle';
-  private connectionState: ConnectionState = 'DISCONNECTED';
-  private session: Session | null = null;
-  private leaving: Promise<void> | null = null;
+  private readonly engine: RoomEngine;
   private destroyed = false;
-  /** From setTurnServer(): the iceServers of the next session's peer connections. */
-  private iceServers: RTCIceServer[] = [];
-  /** createClient's reconnectTimeoutMs, checked at join. */
-  private reconnectTimeoutMs = DEFAULT_RECONNECT_TIMEOUT_MS;
-  private readonly volumeMeter = new AudioVolumeMeter((event) => this.emit('audio-volume', event));
-  /** Dual stream: whether the main video is published with a small stream, and its profile. */
-  private readonly smallStream = new SmallStreamSettings();
 
   /** @internal Use `TRTC.createClient()`. */
   constructor(config: ClientConfig, deps: ClientDependencies = {}) {
@@ -108,6 +67,49 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.config =
       typeof config === 'object' && config !== null ? { ...config } : ({} as ClientConfig);
     this.deps = deps;
+    this.engine = new RoomEngine(this.engineHandler(), deps);
+  }
+
+  /** The engine's reports as v4 events. */
+  private engineHandler(): RoomEngineHandler {
+    return {
+      onPeerJoin: (userId) => this.emit('peer-join', { userId }),
+      onPeerLeave: (userId) => this.emit('peer-leave', { userId }),
+      onStreamAdded: (stream) => this.emit('stream-added', { stream }),
+      onStreamRemoved: (stream) => this.emit('stream-removed', { stream }),
+      onStreamUpdated: (stream, info, previous) => this.onStreamUpdated(stream, info, previous),
+      onConnectionStateChanged: (state, prevState) =>
+        this.emit('connection-state-changed', { prevState, state }),
+      onNetworkQuality: (event) => this.emit('network-quality', event),
+      onAudioVolume: (result) => this.emit('audio-volume', { result }),
+      onSeiMessage: ({ userId, data, payloadType }) =>
+        this.emit('sei-message', {
+          userId,
+          data,
+          seiPayloadType: payloadType,
+          isFromAuxiliary: false,
+        }),
+      onBanned: (error) => this.emit('client-banned', error as ClientBannedEvent),
+      onFatalError: (error) => this.emit('error', error),
+      onMediaOutFailed: (error) => this.emit('error', error),
+    };
+  }
+
+  private onStreamUpdated(stream: RemoteStream, info: StreamInfo, previous: StreamInfo): void {
+    const { userId } = info;
+    if (info.audioMuted !== previous.audioMuted) {
+      this.emit(info.audioMuted ? 'mute-audio' : 'unmute-audio', { userId });
+    }
+    if (info.videoMuted !== previous.videoMuted) {
+      this.emit(info.videoMuted ? 'mute-video' : 'unmute-video', { userId });
+    }
+    if (
+      info.hasAudio !== previous.hasAudio ||
+      info.hasVideo !== previous.hasVideo ||
+      info.hasSmall !== previous.hasSmall
+    ) {
+      this.emit('stream-updated', { stream });
+    }
   }
 
   /**
@@ -116,13 +118,12 @@ export class Client extends TypedEmitter<ClientEvents> {
    * description is unusable; an empty array removes them.
    */
   setTurnServer(config: TurnServerConfig | TurnServerConfig[]): void {
-    this.iceServers = toIceServers(config);
-    if (this.session) log.warn('setTurnServer(): takes effect at the next join()');
+    this.engine.setIceServers(toIceServers(config));
   }
 
   /** The signaling connection state (what `connection-state-changed` last reported). */
   getConnectionState(): ConnectionState {
-    return this.connectionState;
+    return this.engine.getConnectionState();
   }
 
   /**
@@ -132,67 +133,15 @@ export class Client extends TypedEmitter<ClientEvents> {
   async join(options: JoinOptions): Promise<void> {
     this.assertNotDestroyed();
     // leave(); join() without awaiting leave (e.g. a remount) joins once leave is done.
-    if (this.leaving) await this.leaving;
-    if (this.phase === 'joining') throw RtcError.invalidOperation('join() is already in progress');
-    if (this.phase === 'joined') {
+    if (this.engine.pendingLeave) await this.engine.pendingLeave;
+    if (this.engine.joining) throw RtcError.invalidOperation('join() is already in progress');
+    if (this.engine.joined) {
       throw RtcError.invalidOperation('this client has already joined a room; call leave() first');
     }
     const joinData = buildJoinData(this.config, options, VERSION);
-    this.reconnectTimeoutMs = checkReconnectTimeout(this.config.reconnectTimeoutMs);
-    let url = resolveSignalUrl(this.config.serverUrl, this.deps.defaultSignalUrl);
-    this.phase = 'joining';
-    this.setConnectionState('CONNECTING');
-    // A cluster node over its load limit names a lighter node: the join is made there, once.
-    for (let redirected = false; ; redirected = true) {
-      const session = this.createSession(url, joinData);
-      this.session = session;
-      try {
-        await this.joinSession(session, joinData);
-        return;
-      } catch (error) {
-        if (session.ended) throw session.ended;
-        const failure = joinFailure(error);
-        if (
-          !redirected &&
-          failure.extraCode === ProtocolErrorCode.NODE_OVERLOADED &&
-          failure.redirect !== undefined &&
-          // Never from wss to ws: the userSig would travel in the clear.
-          !(url.startsWith('wss:') && !failure.redirect.startsWith('wss:'))
-        ) {
-          log.info(`${failure.message}: joining at ${failure.redirect}`);
-          session.close(failure);
-          url = failure.redirect;
-          continue;
-        }
-        this.endSession(session, failure);
-        throw failure;
-      }
-    }
-  }
-
-  /** The join on one signaling connection (see join()). */
-  private async joinSession(session: Session, joinData: JoinData): Promise<void> {
-    await session.signal.open();
-    this.assertLive(session);
-    const result = await session.signal.request('join', joinData);
-    this.assertLive(session);
-    // A cluster's nodes: where the session is resumed if this one goes away.
-    if (result.nodes) session.signal.useNodes(result.nodes);
-    session.signal.enableResume(result.resumeToken, result.sessionTimeoutMs);
-    session.signal.startHeartbeat(result.heartbeatMs);
-    // Before any peer connection exists (they are made on first publish or offer).
-    if (result.iceServers) session.useServerIceServers(result.iceServers);
-    this.phase = 'joined';
-    // Creates the RemoteStreams now (media may be on its way); their events wait.
-    this.applyRoomChanges(session, session.room.applySnapshot(result));
-    this.setConnectionState('CONNECTED');
-    this.startRecovery(session);
-    this.startSessionServices(session, result.logToken);
-    log.info(
-      `${joinData.userId} joined room ${String(joinData.room.id)} (session ${result.sessionId})`,
-    );
-    this.watchPageUnload(session);
-    setTimeout(() => this.flushDeferred(session), 0);
+    const reconnectTimeoutMs = checkReconnectTimeout(this.config.reconnectTimeoutMs);
+    const url = resolveSignalUrl(this.config.serverUrl, this.deps.defaultSignalUrl);
+    await this.engine.join(joinData, { url, reconnectTimeoutMs });
   }
 
   /**
@@ -200,16 +149,9 @@ export class Client extends TypedEmitter<ClientEvents> {
    * stops remote players. Aborts a pending join. Idempotent; never rejects.
    */
   leave(): Promise<void> {
-    if (this.leaving) return this.leaving;
-    const session = this.session;
-    if (!session) return Promise.resolve();
-    this.leaving = this.leaveSession(session).finally(() => {
-      this.leaving = null;
-    });
-    return this.leaving;
+    return this.engine.leave();
   }
 
-  /** Leaves and drops every listener; the client cannot be used afterwards. */
   // ---- v4 features Parley does not have yet: a clear refusal rather than a TypeError ----
 
   /** Not in Parley yet: point `serverUrl` at your proxy instead. Throws NOT_SUPPORTED. */
@@ -259,8 +201,8 @@ export class Client extends TypedEmitter<ClientEvents> {
         "callExperimentalAPI('updatePrivateMapKey', {privateMapKey}): privateMapKey must be a non-empty string",
       );
     }
-    const session = this.joinedSession("callExperimentalAPI('updatePrivateMapKey')");
-    await session.signal.request('update-private-map-key', { privateMapKey: key });
+    this.assertNotDestroyed();
+    await this.engine.updatePrivateMapKey(key, "callExperimentalAPI('updatePrivateMapKey')");
     return undefined;
   }
   /** Not in Parley yet (4.8 API; use autoSubscribe and subscribe options). Throws NOT_SUPPORTED. */
@@ -268,6 +210,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     throw notSupportedYet('setDefaultMuteRemoteStreams', 'use subscribe(stream, {audio, video})');
   }
 
+  /** Leaves and drops every listener; the client cannot be used afterwards. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     // Marked first: a join() called while the leave below runs must be refused.
@@ -291,29 +234,16 @@ export class Client extends TypedEmitter<ClientEvents> {
         `this stream is already published (or being published) as the ${publishedAs} stream`,
       );
     }
-    try {
-      await session.publications.publish(stream, streamType);
-    } catch (error) {
-      if (session.ended) {
-        throw RtcError.invalidOperation(`publish aborted: ${session.ended.message}`);
-      }
-      throw RtcError.wrap(error, ErrorCode.UNKNOWN, 'publish failed');
-    }
-    log.info(
-      `published ${stream
-        .getPublishTracks()
-        .map((t) => t.kind)
-        .join('+')} as the ${streamType} stream`,
-    );
+    await this.engine.publish(stream, streamType);
   }
 
   /** Stops publishing the stream (its capture keeps running; another published stream too). */
   async unpublish(stream: LocalStream): Promise<void> {
-    const session = this.joinedSession('unpublish');
+    this.joinedSession('unpublish');
     if (!(stream instanceof LocalStream)) {
       throw RtcError.invalidParameter('unpublish() needs the published LocalStream');
     }
-    await session.publications.unpublish(stream);
+    await this.engine.unpublish(stream);
   }
 
   /**
@@ -322,46 +252,22 @@ export class Client extends TypedEmitter<ClientEvents> {
    * autoSubscribe already brought them).
    */
   async subscribe(stream: RemoteStream, options?: SubscribeOptions): Promise<void> {
-    const session = this.joinedSession('subscribe');
+    this.joinedSession('subscribe');
     if (!(stream instanceof RemoteStream)) {
       throw RtcError.invalidParameter('subscribe() needs a RemoteStream from a stream-added event');
     }
     const wanted = checkSubscribeOptions(options);
-    this.assertStreamExists(session, stream);
-    const deadline = Date.now() + SUBSCRIBE_TIMEOUT_MS;
-    try {
-      await session.signal.request(
-        'subscribe',
-        { userId: stream.getUserId(), streamType: stream.getType(), ...wanted },
-        { timeoutMs: SUBSCRIBE_TIMEOUT_MS },
-      );
-    } catch (error) {
-      if (error instanceof RtcError && error.code === ErrorCode.SERVER_TIMEOUT) {
-        throw RtcError.subscriptionTimeout(
-          `subscribing to ${describeStream(stream)} timed out: ${error.message}`,
-        );
-      }
-      throw error;
-    }
-    this.assertLive(session);
-    this.assertStreamExists(session, stream);
-    await session.waitForTracks(stream, wanted, deadline - Date.now());
+    await this.engine.subscribe(stream, wanted);
     this.emit('stream-subscribed', { stream });
   }
 
   /** Stops receiving a remote stream's media. */
   async unsubscribe(stream: RemoteStream): Promise<void> {
-    const session = this.joinedSession('unsubscribe');
+    this.joinedSession('unsubscribe');
     if (!(stream instanceof RemoteStream)) {
       throw RtcError.invalidParameter('unsubscribe() needs a RemoteStream');
     }
-    this.assertStreamExists(session, stream);
-    const key = streamKey(stream.getUserId(), stream.getType());
-    session.cancelWaiters(key, RtcError.invalidOperation('cancelled by unsubscribe()'));
-    await session.signal.request('unsubscribe', {
-      userId: stream.getUserId(),
-      streamType: stream.getType(),
-    });
+    await this.engine.unsubscribe(stream);
   }
 
   // ---- dual stream (big + small, sent as simulcast) ---------------------------------------
@@ -377,7 +283,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       throw RtcError.notSupported('this browser cannot publish a small stream (no simulcast)');
     }
     this.assertMainUnpublished('enableSmallStream');
-    this.smallStream.enabled = true;
+    this.engine.smallStream.enabled = true;
     log.info('small stream enabled');
   }
 
@@ -385,7 +291,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   async disableSmallStream(): Promise<void> {
     this.assertNotDestroyed();
     this.assertMainUnpublished('disableSmallStream');
-    this.smallStream.enabled = false;
+    this.engine.smallStream.enabled = false;
     log.info('small stream disabled');
   }
 
@@ -396,8 +302,8 @@ export class Client extends TypedEmitter<ClientEvents> {
    */
   setSmallStreamProfile(profile: SmallStreamProfile): void {
     this.assertNotDestroyed();
-    this.smallStream.profile = checkSmallStreamProfile(profile);
-    this.session?.publications.applySmallStreamProfile();
+    this.engine.smallStream.profile = checkSmallStreamProfile(profile);
+    this.engine.applySmallStreamProfile();
   }
 
   /**
@@ -417,27 +323,14 @@ export class Client extends TypedEmitter<ClientEvents> {
         `setRemoteVideoStreamType() type must be 'big' or 'small', got ${JSON.stringify(type)}`,
       );
     }
-    const session = this.joinedSession('setRemoteVideoStreamType');
-    this.assertStreamExists(session, stream);
-    const info = session.room
-      .streams()
-      .find((s) => s.userId === stream.getUserId() && s.streamType === stream.getType());
-    if (!info?.hasSmall) {
-      log.warn(`${describeStream(stream)} has no small stream; it is sent its big one`);
-    }
-    await session.signal.request('remote-video-type', {
-      userId: stream.getUserId(),
-      streamType: stream.getType(),
-      type,
-    });
+    this.assertNotDestroyed();
+    await this.engine.setRemoteVideoType(stream, type);
   }
 
   /** The main-stream flags of every remote publisher, as v4 reports them. */
   getRemoteMutedState(): RemoteMutedState[] {
-    const session = this.session;
-    if (!session) return [];
-    return session.room
-      .streams()
+    return this.engine
+      .remoteStreamInfos()
       .filter((s) => s.streamType === 'main')
       .map(({ userId, hasAudio, hasVideo, audioMuted, videoMuted, hasSmall }) => ({
         userId,
@@ -456,8 +349,8 @@ export class Client extends TypedEmitter<ClientEvents> {
    * member (the published streams are unpublished; invisible to the others).
    */
   async switchRole(role: 'anchor' | 'audience'): Promise<void> {
-    await switchRole(this.joinedSession('switchRole'), role);
-    log.info(`switched role to ${role}`);
+    this.assertNotDestroyed();
+    await this.engine.switchRole(role);
   }
 
   /**
@@ -470,9 +363,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (!session.publishedStreams().some(({ stream }) => stream.hasVideo())) {
       throw RtcError.invalidOperation('sendSEIMessage() needs a published stream with video');
     }
-    session.signal
-      .request('sei', { payloadType, data: toBase64(bytes) })
-      .catch((error: unknown) => log.warn('an SEI message was not delivered', error));
+    this.engine.sendSei(bytes, payloadType);
   }
 
   /**
@@ -486,29 +377,27 @@ export class Client extends TypedEmitter<ClientEvents> {
         `enableAudioVolumeEvaluation() interval must be a number of ms, got ${String(intervalMs)}`,
       );
     }
-    this.volumeMeter.configure(intervalMs, runInBackground === true);
+    this.engine.configureAudioVolume(intervalMs, runInBackground === true);
   }
 
   /** Round trips in ms: `rtt` to the server, `downlinksRTT` per remote user received. */
   async getTransportStats(): Promise<TransportStats> {
-    const session = this.session;
-    if (!session || this.phase !== 'joined') return { rtt: 0, downlinksRTT: {} };
-    return new StatsReader(session).transportStats();
+    return (await this.engine.stats(true)?.transportStats()) ?? { rtt: 0, downlinksRTT: {} };
   }
 
   /** `{[ownUserId]: {bytesSent, packetsSent, packetsLost}}` of the published audio. */
   async getLocalAudioStats(): Promise<Record<string, LocalAudioStats>> {
-    return this.session ? new StatsReader(this.session).localAudioStats() : {};
+    return (await this.engine.stats()?.localAudioStats()) ?? {};
   }
 
   /** `{[ownUserId]: {bytesSent, packetsSent, framesEncoded, frameWidth, ...}}`. */
   async getLocalVideoStats(): Promise<Record<string, LocalVideoStats>> {
-    return this.session ? new StatsReader(this.session).localVideoStats() : {};
+    return (await this.engine.stats()?.localVideoStats()) ?? {};
   }
 
   /** `{[userId]: {bytesReceived, packetsReceived, packetsLost}}` per received user. */
   async getRemoteAudioStats(): Promise<Record<string, RemoteAudioStats>> {
-    return this.session ? new StatsReader(this.session).remoteAudioStats() : {};
+    return (await this.engine.stats()?.remoteAudioStats()) ?? {};
   }
 
   /** Like getRemoteAudioStats, plus frames and size, for the 'main' or 'auxiliary' video. */
@@ -520,383 +409,19 @@ export class Client extends TypedEmitter<ClientEvents> {
         `getRemoteVideoStats() type must be 'main' or 'auxiliary', got ${String(type)}`,
       );
     }
-    return this.session ? new StatsReader(this.session).remoteVideoStats(type) : {};
-  }
-
-  // ---- session lifecycle ----------------------------------------------------------------
-
-  /** What runs beside a joined session: network quality, audio volume, log upload. */
-  private startSessionServices(session: Session, logToken: string | undefined): void {
-    const quality = new NetworkQualityMonitor(session, (e) => this.emit('network-quality', e));
-    quality.start();
-    const resilience = new LossResilience(session.subscriber);
-    resilience.start();
-    session.onClose(() => resilience.stop());
-    this.volumeMeter.attach(session);
-    session.onClose(() => {
-      quality.stop();
-      if (this.session === session || this.session === null) this.volumeMeter.attach(null);
-    });
-    if (logToken !== undefined) {
-      // Logs go to the node the session is on: after a resume on another node of a cluster
-      // the first one may be dead (the token must then be one every node accepts).
-      const upload = (): void =>
-        logUpload.setDestination({ url: logUploadUrl(session.signal.currentUrl), token: logToken });
-      upload();
-      session.signal.on('moved', () => {
-        if (this.session === session && !session.ended) upload();
-      });
-    }
-  }
-
-  private createSession(url: string, joinData: JoinData): Session {
-    // The callbacks below only run once `session` is assigned.
-    const session: Session = new Session({
-      url,
-      joinData,
-      deps:
-        this.iceServers.length === 0
-          ? this.deps
-          : {
-              ...this.deps,
-              rtcConfiguration: {
-                ...(this.deps.rtcConfiguration ?? DEFAULT_RTC_CONFIGURATION),
-                iceServers: this.iceServers,
-              },
-            },
-      onServerRequest: (request) => this.onServerRequest(session, request),
-      onSubscriberState: (state) => this.onSubscriberState(session, state),
-      onPublisherState: (transport, state) => this.onPublisherState(session, transport, state),
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
-      smallStream: () => this.smallStream.active(),
-    });
-    const live = (): boolean => this.session === session && !session.ended;
-    session.signal.on('notification', (n) => this.onNotification(session, n));
-    session.signal.on('reconnecting', ({ reason }) => {
-      if (!live() || this.phase !== 'joined') return;
-      log.warn(`signaling connection lost (${reason}); reconnecting`);
-      session.recovery?.signal(false);
-    });
-    session.signal.on('resumed', ({ snapshot }) => {
-      if (!live()) return;
-      // CONNECTED unless a media connection is still broken (it then restarts ICE now).
-      session.recovery?.signal(true);
-      this.applyRoomChanges(session, session.room.applySnapshot(snapshot));
-    });
-    session.signal.on('failed', (error) => {
-      // During join the pending join request reports the failure itself.
-      if (!live() || this.phase !== 'joined') return;
-      const fatal =
-        error.code === ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED
-          ? error
-          : RtcError.reconnectionFailed(error.message, error.extraCode);
-      log.error(fatal.message);
-      this.endSession(session, fatal);
-      this.emit('error', fatal);
-    });
-    return session;
-  }
-
-  private async leaveSession(session: Session): Promise<void> {
-    const aborted = RtcError.invalidOperation('join aborted by leave');
-    const wasJoining = this.phase === 'joining';
-    // Mark first: a join or publish awaiting the server sees it as soon as it resumes.
-    session.ended = wasJoining ? aborted : RtcError.invalidOperation('the client left the room');
-    if (session.signal.state === 'open') {
-      // Say goodbye so the server frees the seat now instead of after the session timeout.
-      await session.signal
-        .request('leave', {}, { timeoutMs: LEAVE_TIMEOUT_MS })
-        .catch((error: unknown) => log.debug('leave request failed (ignored)', error));
-    }
-    this.endSession(session, session.ended);
-    log.info('left the room');
-    // The session's last lines now, while the page (and the log token) are surely there.
-    void logUpload.flush(true);
-  }
-
-  /** Closes everything of the session and returns the client to idle/DISCONNECTED. */
-  private endSession(session: Session, reason: RtcError): void {
-    const current = this.session === session;
-    if (current) {
-      this.session = null;
-      this.phase = 'idle';
-    }
-    session.close(reason);
-    if (current) this.setConnectionState('DISCONNECTED');
-  }
-
-  // ---- server input -----------------------------------------------------------------------
-
-  private onServerRequest(
-    session: Session,
-    request: ServerRequest,
-  ): Promise<ServerRequestResult<ServerRequest['method']>> {
-    if (session.ended) return Promise.reject(RtcError.invalidOperation('the client left the room'));
-    switch (request.method) {
-      case 'offer':
-        return session.subscriber
-          .handleOffer(request.data.sdp, request.data.tracks, request.data.restart ?? false)
-          .then((sdp) => ({ sdp }));
-    }
-  }
-
-  private onNotification(session: Session, notification: ServerNotification): void {
-    if (this.session !== session || session.ended) return;
-    const { room } = session;
-    switch (notification.method) {
-      case 'peer-join':
-        return this.applyRoomChanges(
-          session,
-          room.handlePeerJoin(notification.data.userId, notification.data.role),
-        );
-      case 'peer-leave':
-        return this.applyRoomChanges(session, room.handlePeerLeave(notification.data.userId));
-      case 'stream-added':
-        return this.applyRoomChanges(session, room.handleStreamAdded(notification.data.stream));
-      case 'stream-updated':
-        return this.applyRoomChanges(session, room.handleStreamUpdated(notification.data.stream));
-      case 'stream-removed':
-        return this.applyRoomChanges(
-          session,
-          room.handleStreamRemoved(notification.data.userId, notification.data.streamType),
-        );
-      case 'candidate':
-        if (notification.data.pc === 'publisher')
-          session.publisher?.addRemoteCandidate(notification.data.candidate);
-        else session.subscriber.addRemoteCandidate(notification.data.candidate);
-        return;
-      case 'nodes':
-        return; // SignalChannel keeps the node list (where to resume).
-      case 'media-reset':
-        log.warn(`the server reset the publisher connection: ${notification.data.reason}`);
-        session.publications
-          .restart()
-          .catch((error: unknown) => log.warn('publishing again after a reset failed', error));
-        return;
-      case 'sei-message': {
-        const { userId, payloadType, data } = notification.data;
-        const event = {
-          userId,
-          data: fromBase64(data),
-          seiPayloadType: payloadType,
-          isFromAuxiliary: false,
-        };
-        this.fire(session, () => this.emit('sei-message', event));
-        return;
-      }
-      case 'error': {
-        // A refusal without a request to answer (e.g. too many messages): nothing to undo.
-        const { code, extraCode, message } = notification.data;
-        const failure = mediaOut.runningFailure(notification.data);
-        if (failure) return this.fire(session, () => this.emit('error', failure));
-        log.warn(`the server refused a message (${code}/${extraCode ?? '-'}): ${message}`);
-        return;
-      }
-      case 'banned': {
-        const { reason, message } = notification.data;
-        log.warn(`removed from the room by the server (${reason}): ${message}`);
-        const event = Object.assign(
-          new RtcError({
-            code: ErrorCode.CLIENT_BANNED,
-            message: message || `removed from the room (${reason})`,
-          }),
-          { reason },
-        ) as ClientBannedEvent;
-        this.endSession(session, event);
-        this.emit('client-banned', event);
-        return;
-      }
-    }
-  }
-
-  /** Turns room changes into RemoteStream objects (now) and events (now or deferred). */
-  private applyRoomChanges(session: Session, changes: RoomChange[]): void {
-    for (const change of changes) {
-      switch (change.type) {
-        case 'peer-join':
-        case 'peer-leave': {
-          const { type, userId } = change;
-          this.fire(session, () => this.emit(type, { userId }));
-          break;
-        }
-        case 'stream-added': {
-          const stream = session.streams.create(change.stream);
-          this.fire(session, () => this.emit('stream-added', { stream }));
-          break;
-        }
-        case 'stream-updated':
-          this.onStreamUpdated(session, change.stream, change.previous);
-          break;
-        case 'stream-removed': {
-          const key = streamKey(change.stream.userId, change.stream.streamType);
-          const stream = session.streams.remove(key);
-          session.cancelWaiters(
-            key,
-            RtcError.remoteStreamNotExist(`${describeInfo(change.stream)} was unpublished`),
-          );
-          if (stream) this.fire(session, () => this.emit('stream-removed', { stream }));
-          break;
-        }
-      }
-    }
-  }
-
-  private onStreamUpdated(session: Session, info: StreamInfo, previous: StreamInfo): void {
-    const key = streamKey(info.userId, info.streamType);
-    const stream = session.streams.get(key);
-    if (!stream) return;
-    stream.setInfo(info);
-    const { userId } = info;
-    if (info.audioMuted !== previous.audioMuted) {
-      const event = info.audioMuted ? 'mute-audio' : 'unmute-audio';
-      this.fire(session, () => this.emit(event, { userId }));
-    }
-    if (info.videoMuted !== previous.videoMuted) {
-      const event = info.videoMuted ? 'mute-video' : 'unmute-video';
-      this.fire(session, () => this.emit(event, { userId }));
-    }
-    if (
-      info.hasAudio !== previous.hasAudio ||
-      info.hasVideo !== previous.hasVideo ||
-      info.hasSmall !== previous.hasSmall
-    ) {
-      this.fire(session, () => this.emit('stream-updated', { stream }));
-    }
-    session.checkWaiters(key);
-  }
-
-  /**
-   * A closed tab says goodbye: `leave` goes out before the socket closes, so the others see
-   * peer-leave at once instead of after the server's session timeout (a killed browser still
-   * takes that long, by design).
-   */
-  private watchPageUnload(session: Session): void {
-    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return;
-    const onPageHide = (): void => {
-      if (session.ended || this.session !== session) return;
-      if (session.signal.state === 'open') {
-        session.signal.request('leave', {}, { timeoutMs: LEAVE_TIMEOUT_MS }).catch(() => undefined);
-      }
-      this.endSession(session, RtcError.invalidOperation('the page was closed'));
-      // keepalive requests outlive the page: its last log lines still reach the server.
-      void logUpload.flush(true);
-    };
-    window.addEventListener('pagehide', onPageHide);
-    session.onClose(() => window.removeEventListener('pagehide', onPageHide));
-  }
-
-  /** Emits now, or queues while join() has not resolved yet. */
-  private fire(session: Session, emit: () => void): void {
-    if (session.deferred) session.deferred.push(emit);
-    else if (!session.ended) emit();
-  }
-
-  /**
-   * Delivers the events held back during join, one task after join() resolved: v4 apps
-   * often register `stream-added` right after `await client.join()` and still expect the
-   * streams already in the room.
-   */
-  private flushDeferred(session: Session): void {
-    const queued = session.deferred;
-    session.deferred = null;
-    if (!queued || session.ended || this.session !== session) return;
-    for (const emit of queued) {
-      if (session.ended) return;
-      emit();
-    }
-  }
-
-  private onPublisherState(
-    session: Session,
-    transport: PublisherTransport,
-    state: RTCPeerConnectionState,
-  ): void {
-    // Also while a publish is under way: the connection comes up before publish() resolves.
-    if (session.publisher !== transport || session.ended) return;
-    session.recovery?.peerState('publisher', state);
-  }
-
-  private onSubscriberState(session: Session, state: RTCPeerConnectionState): void {
-    if (session.ended || this.session !== session) return;
-    session.recovery?.peerState('subscriber', state);
-  }
-
-  /** Restarts ICE, reports RECONNECTING/CONNECTED, and gives up after reconnectTimeoutMs. */
-  private startRecovery(session: Session): void {
-    const live = (): boolean =>
-      this.session === session && !session.ended && this.phase === 'joined';
-    const recovery = new ConnectionRecovery(
-      {
-        restart: async (pc) => {
-          if (!live()) return;
-          if (pc === 'publisher') await session.publications.restartIce();
-          else await session.signal.request('restart-ice', { pc: 'subscriber' });
-        },
-        stateChanged: (state) => {
-          if (live()) this.setConnectionState(state);
-        },
-        gaveUp: (pc) => {
-          if (!live()) return;
-          // Everything was unpublished meanwhile: nothing is lost.
-          if (pc === 'publisher' && session.publishedStreams().length === 0) return;
-          const error = new RtcError({
-            code:
-              pc === 'publisher'
-                ? ErrorCode.UPLINK_RECONNECTION_FAILED
-                : ErrorCode.DOWNLINK_RECONNECTION_FAILED,
-            message: `the ${pc} connection stayed broken for ${this.reconnectTimeoutMs} ms despite ICE restarts; join again`,
-          });
-          log.error(error.message);
-          if (session.signal.state === 'open') {
-            session.signal
-              .request('leave', {}, { timeoutMs: LEAVE_TIMEOUT_MS })
-              .catch(() => undefined);
-          }
-          this.endSession(session, error);
-          this.emit('error', error);
-        },
-      },
-      { giveUpMs: this.reconnectTimeoutMs, log: (m) => log.info(m) },
-    );
-    session.recovery = recovery;
-    // A new network (Wi-Fi ↔ cellular, a new address): the old paths are likely dead.
-    const onNetworkChange = (): void => recovery.networkChanged();
-    const connection = networkInformation();
-    if (typeof window !== 'undefined') window.addEventListener('online', onNetworkChange);
-    connection?.addEventListener('change', onNetworkChange);
-    session.onClose(() => {
-      recovery.close();
-      if (typeof window !== 'undefined') window.removeEventListener('online', onNetworkChange);
-      connection?.removeEventListener('change', onNetworkChange);
-    });
+    return (await this.engine.stats()?.remoteVideoStats(type)) ?? {};
   }
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private joinedSession(method: string): Session {
+  private joinedSession(method: string): ReturnType<RoomEngine['joinedSession']> {
     this.assertNotDestroyed();
-    const session = this.session;
-    if (!session || this.phase !== 'joined' || session.ended) {
-      throw RtcError.invalidOperation(`${method}() requires a joined room: call join() first`);
-    }
-    return session;
-  }
-
-  private assertStreamExists(session: Session, stream: RemoteStream): void {
-    if (stream.isRemoved() || !session.streams.isCurrent(stream)) {
-      throw RtcError.remoteStreamNotExist(
-        `${describeStream(stream)} no longer exists (it was unpublished, its user left, or it belongs to an earlier join)`,
-      );
-    }
-  }
-
-  private assertLive(session: Session): void {
-    if (session.ended) throw session.ended;
+    return this.engine.joinedSession(method);
   }
 
   /** Dual stream is chosen while the main stream is not published (v4's rule). */
   private assertMainUnpublished(method: string): void {
-    if (this.session?.publications.occupant('main')) {
+    if (this.engine.publishing('main')) {
       throw RtcError.invalidOperation(
         `${method}() must be called before publish() or after unpublish() of the main stream`,
       );
@@ -906,13 +431,6 @@ export class Client extends TypedEmitter<ClientEvents> {
   private assertNotDestroyed(): void {
     if (this.destroyed)
       throw RtcError.invalidOperation('this client was destroyed; create a new one');
-  }
-
-  private setConnectionState(state: ConnectionState): void {
-    const prevState = this.connectionState;
-    if (prevState === state) return;
-    this.connectionState = state;
-    this.emit('connection-state-changed', { prevState, state });
   }
 }
 
@@ -925,23 +443,4 @@ function checkReconnectTimeout(value: unknown): number {
     );
   }
   return value;
-}
-
-/** navigator.connection (Network Information API) where the browser has it. */
-function networkInformation(): EventTarget | null {
-  if (typeof navigator === 'undefined') return null;
-  const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
-  return connection && typeof connection.addEventListener === 'function' ? connection : null;
-}
-
-/** A lost socket during join means the signaling channel could not be set up. */
-function joinFailure(error: unknown): RtcError {
-  if (error instanceof RtcError && error.code === ErrorCode.SIGNAL_CHANNEL_ERROR) {
-    return RtcError.signalSetupFailed(error.message);
-  }
-  return RtcError.wrap(error, ErrorCode.JOIN_ROOM_FAILED, 'join failed');
-}
-
-function describeInfo(info: StreamInfo): string {
-  return `the ${info.streamType} stream of user ${JSON.stringify(info.userId)}`;
 }

@@ -2,7 +2,6 @@ import { ErrorCode, type ClientRequestMethod } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { RtcError } from '../errors/RtcError.js';
 import {
-  runningFailure,
   startMixTranscode,
   startPublishCDNStream,
   stopMixTranscode,
@@ -132,15 +131,5 @@ describe('startPublishCDNStream', () => {
     await expect(stopPublishCDNStream(failed.channel)).rejects.toMatchObject({
       code: ErrorCode.STOP_PUBLISH_CDN_FAILED,
     });
-  });
-
-  it("a running job's failure notification becomes the v4 error, other notifications do not", () => {
-    expect(
-      runningFailure({ code: ErrorCode.START_PUBLISH_CDN_FAILED, message: 'the relay stopped' }),
-    ).toMatchObject({
-      code: ErrorCode.START_PUBLISH_CDN_FAILED,
-      message: 'the relay stopped',
-    });
-    expect(runningFailure({ code: ErrorCode.INVALID_OPERATION, message: 'x' })).toBeNull();
   });
 });

@@ -142,18 +142,3 @@ export async function stopPublishCDNStream(signal: MediaOutSignal): Promise<void
     'stopPublishCDNStream()',
   );
 }
-
-const RUNTIME_CODES = new Set<number>([
-  ErrorCode.START_PUBLISH_CDN_FAILED,
-  ErrorCode.START_MIX_TRANSCODE_FAILED,
-]);
-
-/**
- * A mix or relay that stopped while running (its pipeline gave up, the RTMP server went
- * away): the server says so with an `error` notification, which becomes v4's `error` event.
- * Null for other notifications.
- */
-export function runningFailure(payload: { code: number; message: string }): RtcError | null {
-  if (!RUNTIME_CODES.has(payload.code)) return null;
-  return new RtcError({ code: payload.code, message: payload.message });
-}

@@ -1,25 +1,28 @@
 /** Public types of the Client: its configuration, call options and events. */
 import type { RtcError } from '../errors/RtcError.js';
 import type { RemoteStream } from '../stream/RemoteStream.js';
-import type { AudioVolumeEvent } from './AudioVolumeMeter.js';
-import type { NetworkQualityEvent } from './networkQuality.js';
+import type { AudioVolumeEvent } from '../engine/AudioVolumeMeter.js';
+import type { NetworkQualityEvent } from '../engine/networkQuality.js';
 import type { MixUserItem } from '../notYet.js';
-import type { SeiPayloadType } from './sei.js';
+import type { SeiPayloadType } from '../engine/sei.js';
+import type { ConnectionStateChangedEvent } from '../connectionState.js';
 
-export type { AudioVolumeEntry, AudioVolumeEvent } from './AudioVolumeMeter.js';
+export type { ConnectionState, ConnectionStateChangedEvent } from '../connectionState.js';
+
+export type { AudioVolumeEntry, AudioVolumeEvent } from '../engine/AudioVolumeMeter.js';
 // v4 names the event `NetworkQuality` (see v4types.ts); the level is NetworkQualityLevel.
 export type {
   NetworkQuality as NetworkQualityLevel,
   NetworkQualityEvent,
-} from './networkQuality.js';
+} from '../engine/networkQuality.js';
 export type {
   LocalAudioStats,
   LocalVideoStats,
   RemoteAudioStats,
   RemoteVideoStats,
   TransportStats,
-} from './stats.js';
-export type { SeiOptions } from './sei.js';
+} from '../engine/stats.js';
+export type { SeiOptions } from '../engine/sei.js';
 
 /** `'videoCall'` and `'audioCall'` (older v4 apps) mean `'rtc'`. */
 export type ClientMode = 'rtc' | 'live' | 'videoCall' | 'audioCall';
@@ -87,8 +90,6 @@ export interface SubscribeOptions {
   video?: boolean;
 }
 
-export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'RECONNECTING' | 'CONNECTED';
-
 /** One entry of `getRemoteMutedState()`. */
 export interface RemoteMutedState {
   userId: string;
@@ -120,11 +121,6 @@ export interface RemoteStreamUpdatedInfo extends RemoteStreamInfo {
 /** The payload of `peer-join`, `peer-leave` and the mute events. */
 export interface RemoteUserInfo {
   userId: string;
-}
-
-export interface ConnectionStateChangedEvent {
-  prevState: ConnectionState;
-  state: ConnectionState;
 }
 
 /** Every event a Client fires, with its payload. */

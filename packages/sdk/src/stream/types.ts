@@ -1,5 +1,5 @@
 /** Public types of streams: creation config, play options and events. */
-import type { ConnectionStateChangedEvent } from '../client/types.js';
+import type { ConnectionStateChangedEvent } from '../connectionState.js';
 import type { RtcError } from '../errors/RtcError.js';
 import type { AudioProfilePreset, VideoProfile, VideoProfilePreset } from '../profiles.js';
 

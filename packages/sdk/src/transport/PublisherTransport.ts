@@ -13,7 +13,7 @@
 import type { StreamType, TrackKind } from '@parley/protocol';
 import { ErrorCode } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
-import { BIG_RID, SMALL_RID, type SmallEncoding } from '../client/smallStream.js';
+import { BIG_RID, SMALL_RID, type SmallEncoding } from './simulcast.js';
 import { PeerTransport, type PeerTransportOptions } from './PeerTransport.js';
 
 export interface OfferedTrack {

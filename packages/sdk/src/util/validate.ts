@@ -12,14 +12,7 @@ import {
   type StreamType,
 } from '@parley/protocol';
 import { RtcError } from '../errors/RtcError.js';
-import { LocalStream } from '../stream/LocalStream.js';
-import type {
-  ClientConfig,
-  JoinOptions,
-  PublishOptions,
-  Role,
-  SubscribeOptions,
-} from '../client/types.js';
+import type { ClientConfig, JoinOptions, Role, SubscribeOptions } from '../client/types.js';
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -157,40 +150,6 @@ export function checkPublishOptions(options: unknown): StreamType {
   if (options === undefined || options === null) return 'main';
   const o = checkObject(options, 'publish options');
   return optionalBoolean(o.isAuxiliary, 'publish option isAuxiliary', false) ? 'auxiliary' : 'main';
-}
-
-/**
- * publish()'s checks after the join check: the argument, the role, the stream's state and
- * one stream per type (main, auxiliary) at a time, as v4 orders them. `publishing` is the
- * stream already published (or being published) as the requested type.
- */
-export function checkPublishable(
-  stream: unknown,
-  options: PublishOptions | undefined,
-  joinData: JoinData,
-  publishing: LocalStream | null,
-): asserts stream is LocalStream {
-  if (!(stream instanceof LocalStream)) {
-    throw RtcError.invalidParameter('publish() needs a LocalStream created by TRTC.createStream()');
-  }
-  const { mode, role } = joinData;
-  if (mode === 'live' && role === 'audience') {
-    throw RtcError.invalidOperation(
-      "an audience member cannot publish in live mode; join with role 'anchor'",
-    );
-  }
-  if (!stream.isInitialized()) {
-    throw RtcError.invalidOperation(
-      'the stream is not initialized: call localStream.initialize() first',
-    );
-  }
-  if (publishing) {
-    throw RtcError.invalidOperation(
-      publishing === stream
-        ? 'this stream is already published (or being published)'
-        : `another stream is already published as the ${options?.isAuxiliary ? 'auxiliary' : 'main'} stream; unpublish() it first`,
-    );
-  }
 }
 
 export type { ClientConfig, JoinOptions };

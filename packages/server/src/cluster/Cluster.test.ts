@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, ProtocolErrorCode } from '@parley/protocol';
+import { ErrorCode, ProtocolErrorCode, ROOM_LIMIT_REACHED } from '@parley/protocol';
 import { AUDIO_TRACK, audioOffer } from '../test/offers.js';
 import { startRedis, type TestRedis } from '../test/redisTestKit.js';
 import {
@@ -335,6 +335,42 @@ describe('load', () => {
   });
 });
 
+describe('limits across nodes', () => {
+  it('joins racing on two nodes never pass the member limit together; a leave frees a seat', async () => {
+    const limits = { PARLEY_MAX_MEMBERS_PER_ROOM: '3' };
+    const [a, b] = [await node('node-a', limits), await node('node-b', limits)];
+    await until(() => a.server.cluster!.signalUrls().length === 2, 'both nodes see each other');
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    // All six at once, alternating nodes: each node alone would admit three.
+    const joins = await Promise.all(users.map((u, i) => join(i % 2 === 0 ? a : b, u)));
+    const admitted = joins.filter((j) => j.answer.ok);
+    const refused = joins.filter((j) => !j.answer.ok);
+    expect(admitted).toHaveLength(3);
+    for (const { answer } of refused) {
+      expect(answer.error).toMatchObject({
+        code: ErrorCode.JOIN_ROOM_FAILED,
+        extraCode: ROOM_LIMIT_REACHED,
+      });
+      expect(answer.error?.message).toContain('PARLEY_MAX_MEMBERS_PER_ROOM');
+    }
+    // Each node counts the whole room: three members, wherever they are.
+    await until(
+      () =>
+        [a, b].every(
+          (n) =>
+            n.server.rooms.get(n.sdkAppId, { kind: 'number', id: 4242 })?.participants.size === 3,
+        ),
+      'both nodes see the three members',
+    );
+    // One leaves; the seat is free again for a refused user, on either node.
+    expect((await admitted[0]!.client.request('leave', {})).ok).toBe(true);
+    const retry = refused[0]!;
+    const index = joins.indexOf(retry);
+    const again = await join(index % 2 === 0 ? b : a, users[index]!);
+    expect(again.answer.ok).toBe(true);
+  });
+});
+
 describe('members of dead nodes', () => {
   it('reaps the members of a node incarnation nobody saw die, after the grace period', async () => {
     // A node that died before any live node knew it left its member in Redis.
@@ -432,6 +468,48 @@ describe('a node restarted under the same id', () => {
     expect(answer.ok).toBe(true);
     expect(answer.data?.participants).toEqual([{ userId: 'ted', role: 'anchor', streams: [] }]);
     await new Promise((r) => setTimeout(r, 300));
+    expect(ted.client.notifications('peer-leave')).toEqual([]);
+  });
+});
+
+describe('two live processes under one node id', () => {
+  it('the earlier one leaves the cluster: its clients resume on the later one, nobody sees a leave', async () => {
+    const old = await node('node-a');
+    const b = await node('node-b');
+    const sara = await join(old, 'sara');
+    const ted = await join(b, 'ted');
+    const token = sara.answer.data?.resumeToken as string;
+    // A second process given the same PARLEY_NODE_ID while the first still runs (e.g. a
+    // replacement started while the first was frozen).
+    const later = await node('node-a');
+    await until(() => old.server.cluster!.steppedDown !== null, 'the earlier process steps down');
+    expect(old.server.cluster!.steppedDown).toContain('PARLEY_NODE_ID must be unique');
+    // Its client is let go (moved), and resumes on the later process.
+    expect(await sara.client.waitClosed()).toBe(4042);
+    const resumed = await TestClient.open(later.origin);
+    clients.push(resumed);
+    const answer = await resumed.request('resume', { protocolVersion: 1, resumeToken: token });
+    expect(answer.ok).toBe(true);
+    // The earlier process refuses what the SDK would try there, with the reason, and says so.
+    const retry = await TestClient.open(old.origin);
+    clients.push(retry);
+    const refused = await retry.request('resume', { protocolVersion: 1, resumeToken: token });
+    expect(refused.error).toMatchObject({ extraCode: ProtocolErrorCode.CLUSTER_UNAVAILABLE });
+    expect(refused.error?.message).toContain('has left the cluster');
+    const join2 = await join(old, 'uma');
+    expect(join2.answer.error).toMatchObject({
+      code: ErrorCode.JOIN_ROOM_FAILED,
+      extraCode: ProtocolErrorCode.CLUSTER_UNAVAILABLE,
+    });
+    const health = await fetch(`http://${old.origin}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'out-of-service' });
+    // The later process keeps its heartbeat: the others still see node-a alive, once.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(b.server.cluster!.signalUrls()).toEqual([
+      b.server.cluster!.signalUrl,
+      later.server.cluster!.signalUrl,
+    ]);
     expect(ted.client.notifications('peer-leave')).toEqual([]);
   });
 });

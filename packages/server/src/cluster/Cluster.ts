@@ -60,6 +60,11 @@ export interface ClusterEvents {
   'room-emptied': [sdkAppId: number, ref: RoomRef];
   /** A member of a dead node was not resumed within the grace period (reaped by this node). */
   'member-reaped': [record: MemberRecord];
+  /**
+   * A later process took this node's id: this one has left the cluster (no Redis writes, no
+   * heartbeat, no RPC); its clients are to be let go so they resume on a live node.
+   */
+  'stepped-down': [reason: string];
 }
 
 export interface ClusterOptions {
@@ -133,6 +138,8 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   #sweeper: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Why this node left the cluster (a later process runs under its id); null while in it. */
+  #steppedDown: string | null = null;
 
   constructor(private readonly options: ClusterOptions) {
     super();
@@ -174,6 +181,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     });
     this.registry.on('node-dead', (node) => this.#nodeDead(node));
     this.registry.on('nodes-changed', (urls) => this.safeEmit('nodes-changed', urls));
+    this.registry.on('superseded', (newer) => void this.#stepDown(newer));
     this.#rpc.handle('member.remove', async (params) => {
       const p = RemoveSchema.parse(params);
       return options.removeLocal(p.sdkAppId, p.room, p.userIds, p.reason, p.message);
@@ -268,7 +276,34 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     }
   }
 
+  get steppedDown(): string | null {
+    return this.#steppedDown;
+  }
+
+  /**
+   * A later process runs under this node's id, so its sessions were (or will be) resumed there:
+   * this one leaves the cluster without touching it (the records, keys and RPC channel are the
+   * other's now) and tells the server to let its clients go.
+   */
+  async #stepDown(newer: NodeInfo): Promise<void> {
+    if (this.#steppedDown !== null) return;
+    const since = new Date(newer.startedAt).toISOString();
+    this.#steppedDown = `another process runs as cluster node ${this.nodeId} since ${since} (${newer.url}); PARLEY_NODE_ID must be unique: this process (started ${new Date(this.#startedAt).toISOString()}) has left the cluster`;
+    this.options.log.error(
+      { node: this.nodeId, startedAt: this.#startedAt, newer: newer.startedAt, url: newer.url },
+      'a later process took this node id: leaving the cluster',
+    );
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    clearInterval(this.#retry);
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#rpc.close();
+    await this.redis.close();
+    this.safeEmit('stepped-down', this.#steppedDown);
+  }
+
   async close(): Promise<void> {
+    if (this.#steppedDown !== null) return;
     this.#closed = true;
     clearInterval(this.#sweeper);
     clearInterval(this.#retry);
@@ -314,71 +349,48 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
    */
   async admit(sdkAppId: number, ref: RoomRef, userId: string): Promise<number> {
     const key = roomKey(sdkAppId, ref);
-    let replies;
+    if (this.#steppedDown !== null) throw this.leftCluster();
+    let admission;
     try {
       if (!this.redis.up) throw new Error('not connected');
-      replies = await this.redis.cmd
-        .multi()
-        .incr(keys.epoch)
-        .hlen(keys.members(key))
-        .hexists(keys.members(key), userId)
-        .scard(keys.rooms)
-        .sadd(keys.rooms, key)
-        .exec();
+      admission = await this.redis.admit({
+        roomKey: key,
+        userId,
+        maxMembers: this.options.maxMembersPerRoom,
+        maxRooms: this.options.maxRooms,
+      });
     } catch (error) {
       throw this.unavailable(error);
     }
-    const values = (replies ?? []).map(([error, value]) => {
-      if (error) throw this.unavailable(error);
-      return Number(value);
-    });
-    const [epoch, members, present, rooms, added] = values as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const refuse = async (error: ServerError): Promise<never> => {
-      if (added) await this.redis.cmd.srem(keys.rooms, key).catch(() => undefined);
-      throw error;
-    };
-    if (!present && members >= this.options.maxMembersPerRoom) {
-      await refuse(
-        new ServerError(
-          ErrorCode.JOIN_ROOM_FAILED,
-          `room ${String(ref.id)} is full: it has ${members} members across the cluster, the limit (PARLEY_MAX_MEMBERS_PER_ROOM) is ${this.options.maxMembersPerRoom}`,
-          ROOM_LIMIT_REACHED,
-        ),
+    if (admission.verdict === 'room-full') {
+      throw new ServerError(
+        ErrorCode.JOIN_ROOM_FAILED,
+        `room ${String(ref.id)} is full: it has ${admission.count} members and joining members across the cluster, the limit (PARLEY_MAX_MEMBERS_PER_ROOM) is ${this.options.maxMembersPerRoom}`,
+        ROOM_LIMIT_REACHED,
       );
     }
-    if (added && rooms >= this.options.maxRooms) {
-      await refuse(
-        new ServerError(
-          ErrorCode.JOIN_ROOM_FAILED,
-          `the cluster has ${rooms} rooms open, its limit (PARLEY_MAX_ROOMS) is ${this.options.maxRooms}: room ${String(ref.id)} cannot be opened now; retry later`,
-          ROOM_LIMIT_REACHED,
-        ),
+    if (admission.verdict === 'too-many-rooms') {
+      throw new ServerError(
+        ErrorCode.JOIN_ROOM_FAILED,
+        `the cluster has ${admission.count} rooms open, its limit (PARLEY_MAX_ROOMS) is ${this.options.maxRooms}: room ${String(ref.id)} cannot be opened now; retry later`,
+        ROOM_LIMIT_REACHED,
       );
     }
-    if (added) this.safeEmit('room-created', sdkAppId, ref);
-    return epoch;
+    if (admission.opened) this.safeEmit('room-created', sdkAppId, ref);
+    return admission.epoch;
   }
 
-  /** A join admitted by `admit` failed: a room it opened and nobody entered closes again. */
-  async abandon(sdkAppId: number, ref: RoomRef): Promise<void> {
-    const key = roomKey(sdkAppId, ref);
+  /**
+   * A join admitted by `admit` (with `epoch`) failed: its seat is given back, and a room it
+   * opened that nobody entered and no other join is entering closes again.
+   */
+  async abandon(sdkAppId: number, ref: RoomRef, userId: string, epoch: number): Promise<void> {
     try {
-      const emptied = await this.redis.cmd.eval(
-        "if redis.call('HLEN', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV[1]) end return 0",
-        2,
-        keys.members(key),
-        keys.rooms,
-        key,
-      );
-      if (Number(emptied) === 1) this.safeEmit('room-emptied', sdkAppId, ref);
+      if (await this.redis.release(roomKey(sdkAppId, ref), userId, epoch)) {
+        this.safeEmit('room-emptied', sdkAppId, ref);
+      }
     } catch {
-      // Redis down: the room's entry goes when the cluster next empties it.
+      // Redis down: the seat expires by itself; the room's entry goes when the cluster next empties it.
     }
   }
 
@@ -403,7 +415,17 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
   resumeUnavailable(): ServerError {
     return new ServerError(
       ErrorCode.SIGNAL_CHANNEL_RECONNECTION_FAILED,
-      'this Parley node cannot reach the cluster (Redis) to resume the session now; another node may',
+      this.#steppedDown ??
+        'this Parley node cannot reach the cluster (Redis) to resume the session now; another node may',
+      ProtocolErrorCode.CLUSTER_UNAVAILABLE,
+    );
+  }
+
+  /** The refusal of a join by a node that left the cluster (a later process took its id). */
+  leftCluster(): ServerError {
+    return new ServerError(
+      ErrorCode.JOIN_ROOM_FAILED,
+      this.#steppedDown ?? 'this Parley node has left the cluster',
       ProtocolErrorCode.CLUSTER_UNAVAILABLE,
     );
   }
@@ -423,7 +445,7 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
    * or lets it go. Resolves with its record and the new epoch, or null (no such session).
    */
   async adopt(token: string): Promise<{ record: MemberRecord; epoch: number } | null> {
-    if (!this.redis.up) throw this.resumeUnavailable();
+    if (this.#steppedDown !== null || !this.redis.up) throw this.resumeUnavailable();
     const tokenHash = hashToken(token);
     let indexText: string | null;
     let recordText: string | null = null;

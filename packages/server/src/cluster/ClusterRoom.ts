@@ -79,6 +79,17 @@ export class ClusterRoom implements RoomLink {
         .publish(this.#channel, { t: 'sei', from: ctx.nodeId, ...message, userId: sender.userId })
         .catch(() => undefined);
     });
+    room.on('custom-message', (sender, message) => {
+      if (!ctx.redis.up) return;
+      ctx.redis
+        .publish(this.#channel, {
+          t: 'custom',
+          from: ctx.nodeId,
+          ...message,
+          userId: sender.userId,
+        })
+        .catch(() => undefined);
+    });
     room.once('closed', () => void this.close());
     this.ready = this.#open();
     this.ready.catch(() => undefined);
@@ -127,6 +138,12 @@ export class ClusterRoom implements RoomLink {
       if (message.t === 'put') await this.#put(message.record);
       else if (message.t === 'gone') {
         await this.room.removeRemote(message.userId, message.epoch, message.reason);
+      } else if (message.t === 'custom') {
+        const sender = this.room.participants.get(message.userId);
+        if (sender && !sender.local) {
+          const { userId, cmdId, seq, data } = message;
+          this.room.sendCustomMessage(sender, { userId, cmdId, seq, data });
+        }
       } else {
         const sender = this.room.participants.get(message.userId);
         if (sender && !sender.local) {

@@ -17,12 +17,36 @@ export interface NodeRegistryEvents {
   'node-dead': [node: NodeInfo];
   /** The set of live nodes changed (their signaling URLs, this node first). */
   'nodes-changed': [urls: string[]];
+  /**
+   * A later process runs under this node's id (a replacement started while this one was frozen,
+   * or a copy given the same PARLEY_NODE_ID): this one stops beating, once.
+   */
+  superseded: [newer: NodeInfo];
 }
+
+// Writes this incarnation's heartbeat unless a later incarnation of the same id holds the key
+// (returned then); otherwise returns the node ids. One step, so two processes cannot both win;
+// two started in the same millisecond are ordered by URL. "Later" reads the nodes' clocks: a
+// replacement on another machine must not start with its clock behind the first's.
+const BEAT = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local ok, rec = pcall(cjson.decode, cur)
+  local theirs = ok and type(rec) == 'table' and tonumber(rec['startedAt'])
+  if theirs and (theirs > tonumber(ARGV[2]) or (theirs == tonumber(ARGV[2]) and type(rec['url']) == 'string' and rec['url'] > ARGV[5])) then
+    return cur
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+return redis.call('SMEMBERS', KEYS[2])
+`;
 
 export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
   readonly #alive = new Map<string, NodeInfo>();
   #timer: NodeJS.Timeout | undefined;
   #beating = false;
+  #superseded = false;
   #urls = '';
   /**
    * No node is declared dead before this: after (re)connecting to Redis the others need a
@@ -50,6 +74,8 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
   /** Stops beating and removes this node's key (a clean stop is not a death). */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    // The key is a later incarnation's: not ours to remove.
+    if (this.#superseded) return;
     const id = this.self().id;
     await this.redis.cmd
       .multi()
@@ -81,17 +107,31 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
 
   /** Writes this node's heartbeat and reads the others'. */
   async beat(): Promise<void> {
-    if (this.#beating || !this.redis.up) return;
+    if (this.#beating || this.#superseded || !this.redis.up) return;
     this.#beating = true;
     try {
       const self = this.self();
-      const ids = await this.redis.cmd
-        .multi()
-        .set(keys.node(self.id), JSON.stringify(self), 'PX', HEARTBEAT_TTL_MS)
-        .sadd(keys.nodes, self.id)
-        .smembers(keys.nodes)
-        .exec();
-      const members = (ids?.[2]?.[1] as string[] | undefined) ?? [];
+      const reply = await this.redis.cmd.eval(
+        BEAT,
+        2,
+        keys.node(self.id),
+        keys.nodes,
+        JSON.stringify(self),
+        String(self.startedAt),
+        String(HEARTBEAT_TTL_MS),
+        self.id,
+        self.url,
+      );
+      if (typeof reply === 'string') {
+        const newer = NodeInfoSchema.safeParse(parseJson(reply));
+        if (newer.success) {
+          this.#superseded = true;
+          clearInterval(this.#timer);
+          this.safeEmit('superseded', newer.data);
+        }
+        return;
+      }
+      const members = Array.isArray(reply) ? reply.filter((m) => typeof m === 'string') : [];
       const others = members.filter((id) => id !== self.id);
       const values = others.length > 0 ? await this.redis.cmd.mget(...others.map(keys.node)) : [];
       const seen = new Map<string, NodeInfo>();

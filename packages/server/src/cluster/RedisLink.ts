@@ -22,7 +22,47 @@ export interface RedisLinkEvents {
   message: [channel: string, text: string];
 }
 
+// A join's admission in one step, so joins racing on several nodes cannot pass the limits
+// together: a seat is held for the join (KEYS[4]: `epoch:userId` → expiry, ms) until its member
+// record lands (PUT_MEMBER) or the join gives it back (RELEASE).
+// Returns { epoch, verdict (0 admitted, 1 room full, 2 too many rooms), count, opened }.
+const ADMIT = `
+local epoch = redis.call('INCR', KEYS[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local present = redis.call('HEXISTS', KEYS[2], ARGV[1])
+if present == 0 then
+  local count = redis.call('HLEN', KEYS[2]) + redis.call('ZCARD', KEYS[4])
+  if count >= tonumber(ARGV[4]) then return { epoch, 1, count, 0 } end
+end
+local rooms = redis.call('SCARD', KEYS[3])
+local opened = redis.call('SADD', KEYS[3], ARGV[2])
+if opened == 1 and rooms >= tonumber(ARGV[5]) then
+  redis.call('SREM', KEYS[3], ARGV[2])
+  return { epoch, 2, rooms, 0 }
+end
+if present == 0 then
+  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[3]), epoch .. ':' .. ARGV[1])
+  redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[3]))
+end
+return { epoch, 0, 0, opened }
+`;
+
+// An admitted join that failed gives its own seat back; the room leaves the index only when
+// nobody is in it and no other admitted join is on its way (1 released, 2 and the room closed).
+const RELEASE = `
+redis.call('ZREM', KEYS[3], ARGV[2] .. ':' .. ARGV[1])
+local t = redis.call('TIME')
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+if redis.call('HLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
+  if redis.call('SREM', KEYS[2], ARGV[3]) == 1 then return 2 end
+end
+return 1
+`;
+
 const PUT_MEMBER = `
+redis.call('ZREM', KEYS[4], ARGV[3] .. ':' .. ARGV[1])
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local ok, rec = pcall(cjson.decode, cur)
@@ -49,6 +89,18 @@ if redis.call('HLEN', KEYS[1]) == 0 then
 end
 return 1
 `;
+
+/** What the admission script decided; `count` is the members or rooms counted when refused. */
+export interface Admission {
+  epoch: number;
+  verdict: 'admitted' | 'room-full' | 'too-many-rooms';
+  count: number;
+  /** This join opened the room in the cluster. */
+  opened: boolean;
+}
+
+/** How long a seat is held for an admitted join whose member record has not landed yet. */
+export const ADMISSION_HOLD_MS = 15_000;
 
 /**
  * What putMember/delMember did: 0 refused (stale epoch / not there), 1 done, 2 done and the
@@ -140,6 +192,56 @@ export class RedisLink extends SafeEmitter<RedisLinkEvents> {
     return this.cmd.publish(channel, JSON.stringify(message));
   }
 
+  async admit(options: {
+    roomKey: string;
+    userId: string;
+    maxMembers: number;
+    maxRooms: number;
+  }): Promise<Admission> {
+    const { roomKey } = options;
+    const reply = await this.cmd.eval(
+      ADMIT,
+      4,
+      keys.epoch,
+      keys.members(roomKey),
+      keys.rooms,
+      keys.pending(roomKey),
+      options.userId,
+      roomKey,
+      String(ADMISSION_HOLD_MS),
+      String(options.maxMembers),
+      String(options.maxRooms),
+    );
+    const [epoch, verdict, count, opened] = (Array.isArray(reply) ? reply : []).map(Number);
+    if (epoch === undefined || Number.isNaN(epoch)) {
+      throw new Error(`unexpected admission reply from Redis: ${JSON.stringify(reply)}`);
+    }
+    return {
+      epoch,
+      verdict: verdict === 1 ? 'room-full' : verdict === 2 ? 'too-many-rooms' : 'admitted',
+      count: count ?? 0,
+      opened: opened === 1,
+    };
+  }
+
+  /**
+   * Gives back the seat of an admitted join that failed; true when that closed the room (nobody
+   * in it and no other join on its way).
+   */
+  async release(roomKey: string, userId: string, epoch: number): Promise<boolean> {
+    const result = await this.cmd.eval(
+      RELEASE,
+      3,
+      keys.members(roomKey),
+      keys.rooms,
+      keys.pending(roomKey),
+      userId,
+      String(epoch),
+      roomKey,
+    );
+    return Number(result) === 2;
+  }
+
   async putMember(options: {
     roomKey: string;
     /** The writing node's room index (keys.nodeRooms). */
@@ -152,10 +254,11 @@ export class RedisLink extends SafeEmitter<RedisLinkEvents> {
     const { roomKey } = options;
     const result = await this.cmd.eval(
       PUT_MEMBER,
-      3,
+      4,
       keys.members(roomKey),
       keys.rooms,
       options.nodeRooms,
+      keys.pending(roomKey),
       options.userId,
       options.record,
       String(options.epoch),

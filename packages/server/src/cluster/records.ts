@@ -86,6 +86,14 @@ export const RoomMessageSchema = z.discriminatedUnion('t', [
     payloadType: z.number().int(),
     data: z.string().max(4096),
   }),
+  z.object({
+    t: z.literal('custom'),
+    from: z.string(),
+    userId: z.string().min(1).max(32),
+    cmdId: z.number().int().min(1).max(10),
+    seq: z.number().int().min(0),
+    data: z.string().max(4096),
+  }),
 ]);
 export type RoomMessage = z.infer<typeof RoomMessageSchema>;
 
@@ -111,6 +119,8 @@ export const keys = {
   nodeRooms: (id: string, startedAt: number) => `parley:node-rooms:${id}@${startedAt}`,
   rooms: 'parley:rooms',
   members: (roomKey: string) => `parley:members:${roomKey}`,
+  /** Joins admitted to a room and not yet in its member table: userId → expiry (ms). */
+  pending: (roomKey: string) => `parley:pending:${roomKey}`,
   roomChannel: (roomKey: string) => `parley:room:${roomKey}`,
   rpcChannel: (node: string) => `parley:rpc:${node}`,
   session: (tokenHash: string) => `parley:session:${tokenHash}`,

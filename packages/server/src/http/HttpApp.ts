@@ -19,11 +19,15 @@ export interface HttpAppOptions {
   /** Dev credentials, or null when dev mode is off (then /dev/usersig answers 404). */
   dev: { sdkAppId: number; secretKey: string } | null;
   isReady: () => boolean;
+  /** Why this server takes no clients although it runs (answered with 503), or null. */
+  outOfService?: () => string | null;
   log: Logger;
   /** Server API (`POST /`), `/metrics` and `/admin`: true when it handled the request. */
   operations?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** `/v1/logs` (see logApi.ts); 404 when absent. */
   logs?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+  /** `/whip/…` and `/whep/…` (whip/whipHttp.ts), OPTIONS included: true when it handled it. */
+  whip?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Which page origins may use the API; default: any. */
   origins?: OriginPolicy;
 }
@@ -127,6 +131,7 @@ export function createHttpApp(options: HttpAppOptions) {
       log.warn({ origin, path: url.pathname }, 'http request refused: origin not allowed');
       return sendJson(res, 403, { error: origins.refusal(origin) });
     }
+    if (options.whip && (await options.whip(req, res, url))) return;
     if (req.method === 'OPTIONS') {
       res.writeHead(204);
       res.end();
@@ -158,6 +163,8 @@ export function createHttpApp(options: HttpAppOptions) {
     const path = url.pathname;
     try {
       if (path === '/healthz') {
+        const out = options.outOfService?.() ?? null;
+        if (out !== null) return sendJson(res, 503, { status: 'out-of-service', reason: out });
         return options.isReady()
           ? sendJson(res, 200, { status: 'ok' })
           : sendJson(res, 503, { status: 'starting' });
@@ -167,6 +174,9 @@ export function createHttpApp(options: HttpAppOptions) {
         return await sendFile(res, options.sdkDir, path.slice('/sdk/'.length));
       if (path === '/' || path === '/index.html')
         return await sendFile(res, options.demoDir, 'index.html');
+      // The demo written against the TRTC v5 API.
+      if (path === '/v5' || path === '/v5.html')
+        return await sendFile(res, options.demoDir, 'v5.html');
       if (/^\/[\w.-]+\.(css|js|svg|png|ico)$/.test(path)) {
         return await sendFile(res, options.demoDir, path.slice(1));
       }

@@ -10,6 +10,7 @@ import type { TrackKind } from '@parley/protocol';
 import type { EventMap, TypedEmitter } from '../util/TypedEmitter.js';
 import type {
   CloseReason,
+  CodecCapability,
   DtlsParameters,
   IceCandidate,
   IceParameters,
@@ -100,9 +101,14 @@ export interface MediaTransport extends Closable<TransportEvents> {
    * Lifts this transport's downlink estimate to at least `bps` for `ms`, then lets the
    * estimator take it from there: what it sends meanwhile (a higher layer) shows whether the
    * link carries it. An estimate that fell under a cap since lifted otherwise creeps back up
-   * over tens of seconds while only a low layer goes out.
+   * over tens of seconds while only a low layer goes out. `bps` 0 lifts the floor now.
    */
   tryBitrate(bps: number, ms: number): Promise<void>;
+  /**
+   * Asks the estimator for one probe above its estimate now: a short burst of padding, so
+   * the estimate learns that the link carries more without sending a higher layer.
+   */
+  probe(): Promise<void>;
   stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }>;
 }
 
@@ -212,7 +218,12 @@ export interface MediaEngine extends TypedEmitter<MediaEngineEvents> {
   readonly name: string;
   /** Starts the workers. */
   start(): Promise<void>;
-  createRouter(): Promise<MediaRouter>;
+  /**
+   * A router; `codecs` replaces the room codecs (a subset of them, each with the payload type
+   * a peer that offered wants it sent with: a WHEP player's router, fed from the room's router
+   * by a MediaPipe).
+   */
+  createRouter(codecs?: readonly CodecCapability[]): Promise<MediaRouter>;
   workers(): WorkerInfo[];
   close(): Promise<void>;
 }

@@ -108,4 +108,6 @@ export interface RtpStreamStats {
   bitrate: number;
   /** 0–10, the engine's quality score */
   score: number;
+  /** Round trip to the remote end, ms, from RTCP (sending streams; absent until measured). */
+  roundTripTime?: number;
 }

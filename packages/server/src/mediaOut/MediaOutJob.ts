@@ -171,9 +171,31 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
   update(layout: JobLayout): Promise<void> {
     return this.#serial(async () => {
       this.#layout = layout;
-      await this.#bind();
+      if (this.#boundAsWanted()) {
+        // Same tracks: the consumers keep flowing to the same ports; only the boxes change.
+        for (const input of this.#inputs) {
+          const user = layout.users.find(
+            (u) => u.userId === input.userId && u.streamType === input.streamType,
+          );
+          input.box = input.kind === 'video' ? (user?.box ?? null) : null;
+        }
+      } else {
+        await this.#bind();
+      }
       await this.#supervisor.replace();
     });
+  }
+
+  /** Whether the bound consumers are exactly the tracks the layout asks for now. */
+  #boundAsWanted(): boolean {
+    const wanted = this.#wanted();
+    const bound = this.#inputs.filter((i) => !i.consumer.closed);
+    return (
+      wanted.length === bound.length &&
+      wanted.every((w) =>
+        bound.some((b) => b.key === w.key && b.consumer.producerId === w.producerId),
+      )
+    );
   }
 
   /**
@@ -182,15 +204,8 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
    */
   refresh(): Promise<void> {
     return this.#serial(async () => {
-      const wanted = this.#wanted();
-      const bound = this.#inputs.filter((i) => !i.consumer.closed);
-      const same =
-        wanted.length === bound.length &&
-        wanted.every((w) =>
-          bound.some((b) => b.key === w.key && b.consumer.producerId === w.producerId),
-        );
-      if (same) return;
-      if (this.options.keepSlots && (await this.#swap(wanted))) return;
+      if (this.#boundAsWanted()) return;
+      if (this.options.keepSlots && (await this.#swap(this.#wanted()))) return;
       this.options.log.info({ job: this.id }, 'media-out inputs changed; restarting the pipeline');
       await this.#bind();
       await this.#supervisor.replace();

@@ -261,6 +261,40 @@ describe('RoomMediaOut', () => {
     });
     await waitUntil(() => plainConsumers(kit).length === 0);
   });
+
+  it('the same streamId again restarts the pipeline with the new boxes and keeps the same consumers', async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { template: 'rtmp://cdn.example.com/live/{streamId}' });
+    const alice = await publishAV(kit, 'alice');
+    const at = (x: number) => ({
+      streamId: 'm1',
+      mixUsers: [
+        {
+          userId: 'alice',
+          pureAudio: false,
+          width: 320,
+          height: 240,
+          locationX: x,
+          locationY: 0,
+          zOrder: 1,
+        },
+      ],
+    });
+    await media.startMix(alice.participant, at(0));
+    const before = plainConsumers(kit);
+    expect(gst.runs()[0]).toContain('sink_1::xpos=0 ');
+    await media.startMix(alice.participant, at(200));
+    expect(gst.runs()).toHaveLength(2);
+    expect(gst.runs()[1]).toContain('sink_1::xpos=200 ');
+    expect(plainConsumers(kit)).toEqual(before);
+    expect(before.every((c) => !c.closed)).toBe(true);
+    // Another streamId replaces the mix: its pipeline and consumers go.
+    await media.startMix(alice.participant, { ...at(0), streamId: 'm2' });
+    expect(gst.runs()[2]).toContain('live/m2');
+    expect(before.every((c) => c.closed)).toBe(true);
+    await media.stopMix(alice.participant);
+    expect(media.jobs()).toEqual([]);
+  });
 });
 
 async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -85,6 +85,32 @@ export class Metrics {
         .listRooms(app)
         .reduce((n, room) => n + room.participants.filter((p) => p.streams.length > 0).length, 0),
     );
+    new Gauge({
+      name: 'parley_video_layer_viewers',
+      help:
+        'Dual stream videos received, by the layer the viewer gets (big, small) and why ' +
+        '(app: the one asked for; estimate: its downlink estimate; hold: kept down after a shortfall)',
+      labelNames: ['layer', 'reason'],
+      registers: [r],
+      collect: function (this: Gauge<'layer' | 'reason'>) {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const room of directory.listRooms()) {
+          for (const p of room.participants) {
+            for (const v of p.videoLayers) {
+              if (v.layer === null) continue;
+              const key = `${v.layer}/${v.reason}`;
+              counts.set(key, (counts.get(key) ?? 0) + 1);
+            }
+          }
+        }
+        for (const layer of ['big', 'small']) {
+          for (const reason of ['app', 'estimate', 'hold']) {
+            this.set({ layer, reason }, counts.get(`${layer}/${reason}`) ?? 0);
+          }
+        }
+      },
+    });
     const totals = () => this.#totals;
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({

@@ -17,7 +17,7 @@ import {
 } from '@parley/protocol';
 import { Privilege } from '@parley/usersig';
 import { ServerError } from '../ServerError.js';
-import type { FakeTransport } from '../media/fake/FakeEngine.js';
+import type { FakeConsumer, FakeTransport } from '../media/fake/FakeEngine.js';
 import { publishOffer } from '../test/offers.js';
 import { roomKit, settle, type Member } from '../test/roomTestKit.js';
 import { RoomClosedError } from './Room.js';
@@ -613,6 +613,23 @@ describe('Room recovery', () => {
     expect(viewer.participant.subscriptions.get('pub/main')?.consumers.size).toBe(0);
     expect(methods(viewer)).not.toContain('stream-removed');
     expect(takeEvents()).toEqual([]);
+  });
+
+  it('a resume asks a keyframe of every video the member receives, and of its own for its viewers', async () => {
+    const { room, pub, viewer } = await call();
+    const [video, audio] = ['video', 'audio'].map(
+      (kind) => consumersOf(viewer, 'pub/main').find((c) => c.kind === kind) as FakeConsumer,
+    ) as [FakeConsumer, FakeConsumer];
+    expect(video.keyframeRequests).toBe(0);
+    // The viewer's socket was gone (its path with it): the picture it receives.
+    room.resumed(viewer.participant);
+    await settle();
+    expect(video.keyframeRequests).toBe(1);
+    // The publisher's: the picture its viewers receive from it.
+    room.resumed(pub.participant);
+    await settle();
+    expect(video.keyframeRequests).toBe(2);
+    expect(audio.keyframeRequests).toBe(0);
   });
 
   it('restart-ice gives the subscriber connection new credentials and offers them', async () => {

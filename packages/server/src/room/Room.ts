@@ -23,6 +23,7 @@ import {
   type StreamInfo,
   type StreamType,
   type TrackKind,
+  type VideoLayer,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { MediaEngine, MediaProducer, MediaRouter } from '../media/MediaEngine.js';
@@ -54,6 +55,8 @@ export interface RoomEvents {
   'stream-unpublished': [userId: string, streamType: StreamInfo['streamType']];
   /** An SEI message went to this node's viewers of a local sender (the cluster relays it). */
   sei: [sender: Participant, message: ServerNotificationData<'sei-message'>];
+  /** A custom message went to this node's members from a local sender (the cluster relays it). */
+  'custom-message': [sender: Participant, message: ServerNotificationData<'custom-message'>];
   /** Cluster: a local session moved to another node (no leave: the user is still here). */
   'participant-moved': [participant: Participant];
   closed: [];
@@ -384,6 +387,15 @@ export class Room extends SafeEmitter<RoomEvents> {
     );
   }
 
+  /**
+   * The layer the participant gets of each dual stream video it receives, and why
+   * (`video-layers`, the admin console, /metrics). Read at once: nothing waits in the queue.
+   */
+  videoLayers(participant: Participant): VideoLayer[] {
+    this.#assertIn(participant);
+    return this.#subscriptions.videoLayers(participant);
+  }
+
   /** Subscribes to everything visible in the room (autoSubscribe at join). */
   subscribeToAll(participant: Participant): Promise<void> {
     return this.#run(async () => {
@@ -400,10 +412,15 @@ export class Room extends SafeEmitter<RoomEvents> {
     return this.#request(participant, () => this.#subscriptions.restartIce(participant));
   }
 
-  /** After a resume: the client may have missed an offer while its socket was down. */
+  /**
+   * After a resume: the client may have missed an offer while its socket was down, and its
+   * media path was likely down as long (keyframes both ways, see Subscriptions).
+   */
   resumed(participant: Participant): void {
     void this.#run(() => {
+      if (participant.left) return;
       if (participant.subscriber) this.#dirty.add(participant);
+      this.#subscriptions.requestKeyframes(participant);
     });
   }
 
@@ -680,6 +697,12 @@ export class Room extends SafeEmitter<RoomEvents> {
   sendSei(sender: Participant, message: ServerNotificationData<'sei-message'>): void {
     this.notifyVideoViewers(sender, 'sei-message', message);
     if (sender.local) this.safeEmit('sei', sender, message);
+  }
+
+  /** Sends a custom message to everyone else in the room, here and (event) beyond. */
+  sendCustomMessage(sender: Participant, message: ServerNotificationData<'custom-message'>): void {
+    this.broadcast('custom-message', message, sender);
+    if (sender.local) this.safeEmit('custom-message', sender, message);
   }
 
   /** The video producer SEI rides with (main first). */

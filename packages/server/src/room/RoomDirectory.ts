@@ -7,7 +7,7 @@
  * Events are emitted synchronously and in the order things happened in each room, which is
  * what lets callbacks carry a per-room sequence number.
  */
-import type { Role, RoomRef, StreamType } from '@parley/protocol';
+import type { Role, RoomRef, StreamType, VideoLayer } from '@parley/protocol';
 import type { TypedEmitter } from '../util/TypedEmitter.js';
 
 /** Why a participant left. `kick`: RemoveUser; `banned`: a ban; `disband`: DismissRoom. */
@@ -34,6 +34,8 @@ export interface ParticipantState {
   sdkVersion: string;
   /** False while the socket is gone and the session waits for a resume. */
   connected: boolean;
+  /** The layer it gets of each dual stream video it receives, and why. */
+  videoLayers: VideoLayer[];
 }
 
 export interface RoomState {

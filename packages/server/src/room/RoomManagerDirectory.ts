@@ -301,11 +301,11 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       sdkAppId: room.sdkAppId,
       room: room.ref,
       createdAt: this.#createdAt.get(room) ?? Date.now(),
-      participants: [...room.participants.values()].map((p) => this.#participantState(p)),
+      participants: [...room.participants.values()].map((p) => this.#participantState(room, p)),
     };
   }
 
-  #participantState(participant: Participant): ParticipantState {
+  #participantState(room: Room, participant: Participant): ParticipantState {
     const note = this.#noteOf(participant);
     const streams: StreamState[] = [];
     for (const type of participant.streams.keys()) {
@@ -320,6 +320,7 @@ export class RoomManagerDirectory extends SafeEmitter<DirectoryEvents> implement
       clientIp: note.clientIp,
       sdkVersion: note.sdkVersion,
       connected: participant.sink !== null,
+      videoLayers: participant.left || !participant.local ? [] : room.videoLayers(participant),
     };
   }
 }

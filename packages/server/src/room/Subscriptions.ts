@@ -11,11 +11,12 @@ import {
   type StreamInfo,
   type StreamType,
   type TrackKind,
+  type VideoLayer,
 } from '@parley/protocol';
-import type { MediaConsumer, MediaProducer } from '../media/MediaEngine.js';
+import type { MediaConsumer } from '../media/MediaEngine.js';
 import { ServerError } from '../ServerError.js';
 import { SubscriberTransport } from '../transport/SubscriberTransport.js';
-import { DEFAULT_LAYER_HOLD, LayerHold } from './LayerHold.js';
+import { LayerSelector } from './LayerSelector.js';
 import {
   subscriptionKey,
   type Participant,
@@ -39,8 +40,8 @@ const sameInfo = (a: StreamInfo, b: StreamInfo): boolean =>
   a.hasSmall === b.hasSmall;
 
 export class Subscriptions {
-  /** Simulcast video consumers' layer holds (see LayerHold); gone with their consumer. */
-  readonly #layerHolds = new WeakMap<MediaConsumer, LayerHold>();
+  /** Simulcast video consumers' layer selectors (see LayerSelector); gone with their consumer. */
+  readonly #selectors = new WeakMap<MediaConsumer, LayerSelector>();
 
   constructor(private readonly room: RoomContext) {}
 
@@ -94,8 +95,8 @@ export class Subscriptions {
     const track = stream.tracks.get('video');
     if (consumer && !consumer.closed && track) {
       const layers = preferredLayers(data.type, track.layers);
-      const hold = this.#layerHolds.get(consumer);
-      await (hold ? hold.setCeiling(layers.spatial) : consumer.setPreferredLayers(layers));
+      const selector = this.#selectors.get(consumer);
+      await (selector ? selector.setCeiling(layers.spatial) : consumer.setPreferredLayers(layers));
     }
     this.room.log.debug({ user: participant.userId, key, type: data.type }, 'remote video type');
   }
@@ -110,6 +111,48 @@ export class Subscriptions {
         await this.#sync(participant, sub, stream);
       }
     }
+  }
+
+  /**
+   * The participant's client was cut off (its socket resumed): its path lost packets both ways
+   * for seconds, and the keyframe requests made meanwhile were lost with them (the browsers
+   * then wait for their next request, up to a second or more). Asks a keyframe of every video
+   * it receives and, for its viewers, of every video it sends, now.
+   */
+  requestKeyframes(participant: Participant): void {
+    const consumers: MediaConsumer[] = [];
+    for (const sub of participant.subscriptions.values()) {
+      const video = sub.consumers.get('video');
+      if (video) consumers.push(video);
+    }
+    for (const viewer of this.room.participants.values()) {
+      if (viewer === participant) continue;
+      for (const type of participant.streams.keys()) {
+        const video = viewer.subscriptions
+          .get(subscriptionKey(participant.userId, type))
+          ?.consumers.get('video');
+        if (video) consumers.push(video);
+      }
+    }
+    for (const consumer of consumers) {
+      if (consumer.closed) continue;
+      consumer.requestKeyframe().catch((error: unknown) => {
+        this.room.log.debug({ err: error }, 'keyframe request after a resume failed');
+      });
+    }
+  }
+
+  /** The layer the participant gets of each dual stream video it receives, and why. */
+  videoLayers(participant: Participant): VideoLayer[] {
+    const list: VideoLayer[] = [];
+    for (const sub of participant.subscriptions.values()) {
+      const consumer = sub.consumers.get('video');
+      const selector = consumer && !consumer.closed ? this.#selectors.get(consumer) : undefined;
+      if (!selector) continue;
+      const { layer, reason } = selector.state;
+      list.push({ userId: sub.userId, streamType: sub.streamType, layer, reason });
+    }
+    return list;
   }
 
   /**
@@ -326,30 +369,50 @@ export class Subscriptions {
       if (kind === 'video' && layers > 1) {
         const ceiling = preferredLayers(type ?? 'big', layers);
         if (type === 'small') await consumer.setPreferredLayers(ceiling);
-        this.#layerHolds.set(
+        this.#selectors.set(
           consumer,
-          new LayerHold(consumer, ceiling.spatial, {
-            ...DEFAULT_LAYER_HOLD,
-            tryClimb: () => this.#tryClimb(subscriber, producer),
-            onError: (error) => this.room.log.warn({ err: error }, 'layer hold'),
-          }),
+          new LayerSelector(
+            consumer,
+            ceiling.spatial,
+            layers - 1,
+            {
+              floor: (bps, ms) => subscriber.transport.tryBitrate(bps, ms),
+              probe: () => subscriber.transport.probe(),
+              read: async () => {
+                const [downlink, stream, sent] = await Promise.all([
+                  subscriber.transport.stats(),
+                  producer.stats(),
+                  consumer.stats(),
+                ]);
+                return {
+                  estimateBps: downlink.availableOutgoingBitrate ?? null,
+                  streamBps: stream.bitrate,
+                  packetsSent: sent.packets,
+                  packetsLost: sent.packetsLost,
+                  rttMs: sent.roundTripTime ?? null,
+                };
+              },
+            },
+            {
+              onError: (error) => this.room.log.warn({ err: error }, 'layer selector'),
+              onReading: (reading, short, shortfall) =>
+                this.room.log.debug(
+                  { user: participant.userId, of: sub.userId, ...reading, short, shortfall },
+                  'video layer reading',
+                ),
+              onChange: (state) =>
+                this.room.log.info(
+                  { user: participant.userId, of: sub.userId, ...state },
+                  'video layer',
+                ),
+            },
+          ),
         );
       }
       sub.consumers.set(kind, consumer);
       subscriber.add(consumer, { kind, userId: sub.userId, streamType: sub.streamType });
       this.room.renegotiate(participant);
     }
-  }
-
-  /**
-   * Room on the viewer's downlink for the publisher's whole stream on top of what flows now,
-   * for 2 s: the engine sends the higher layer meanwhile, and its estimator judges from that
-   * whether the link carries it (a drop again makes the layer hold wait longer).
-   */
-  async #tryClimb(subscriber: SubscriberTransport, producer: MediaProducer): Promise<void> {
-    const [downlink, stream] = await Promise.all([subscriber.transport.stats(), producer.stats()]);
-    const now = downlink.availableOutgoingBitrate ?? 0;
-    await subscriber.transport.tryBitrate(Math.round(now + stream.bitrate), 2_000);
   }
 
   async #ensureSubscriber(

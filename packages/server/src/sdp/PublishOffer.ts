@@ -4,6 +4,7 @@
  * and the answer that accepts those tracks on the server's transport.
  */
 import type { TrackKind } from '@parley/protocol';
+import { isSameProfile } from 'h264-profile-level-id';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaTransport } from '../media/MediaEngine.js';
 import type {
@@ -39,11 +40,6 @@ export class SdpError extends Error {
     this.name = 'SdpError';
   }
 }
-
-const H264_PROFILE = (parameters: Record<string, string | number>): string =>
-  String(parameters['profile-level-id'] ?? '42001f')
-    .slice(0, 4)
-    .toLowerCase();
 
 /** Media sections a publish offer may carry (main + auxiliary, audio + video, and spares). */
 export const MAX_PUBLISH_SECTIONS = 8;
@@ -86,11 +82,7 @@ export class PublishOffer {
       );
     }
     for (const section of this.#description.media) {
-      if (
-        section.port === 0 ||
-        section.direction === 'inactive' ||
-        section.direction === 'recvonly'
-      )
+      if (isClosed(section) || section.direction === 'inactive' || section.direction === 'recvonly')
         continue;
       if (section.type !== 'audio' && section.type !== 'video') continue;
       if (section.mid === undefined)
@@ -122,7 +114,7 @@ export class PublishOffer {
         };
         // A section the client keeps open (a parked transceiver) stays in the bundle, idle:
         // rejecting the bundle's first section would move the whole transport.
-        if (offered.port === 0 || mid === undefined) return rejected;
+        if (isClosed(offered) || mid === undefined) return rejected;
         return {
           ...rejected,
           port: 7,
@@ -166,6 +158,14 @@ export class PublishOffer {
 }
 
 /**
+ * A section the offerer closed (port 0), not one it put in the bundle with port 0 and
+ * a=bundle-only (RFC 8843 §7.3.3; GStreamer's webrtcbin does so with max-bundle).
+ */
+export function isClosed(section: MediaSection): boolean {
+  return section.port === 0 && section.bundleOnly === undefined;
+}
+
+/**
  * The RTP parameters of one offered section: the first codec (in the client's preference
  * order... VP8 first when offered, as every browser decodes it) that the router carries, its
  * RTX, the supported feedback and header extensions, and the sender's SSRCs or RIDs.
@@ -196,10 +196,11 @@ function readTrack(
       if (codec.mimeType.toLowerCase() !== 'video/h264') return true;
       const params = codec.parameters ?? {};
       const capParams = cap.parameters ?? {};
+      // By profile as RFC 6184 reads profile-level-id (42c0.. and 42e0.. are both constrained
+      // baseline, as x264 and Chrome write it), as the engine itself matches them.
       return (
         Number(params['packetization-mode'] ?? 0) ===
-          Number(capParams['packetization-mode'] ?? 0) &&
-        H264_PROFILE(params) === H264_PROFILE(capParams)
+          Number(capParams['packetization-mode'] ?? 0) && isSameProfile(params, capParams)
       );
     });
   const candidates = offered.filter(

@@ -13,6 +13,7 @@ import { ServerError } from '../ServerError.js';
 import type { SignalConnection } from './SignalConnection.js';
 import type { Participant } from '../room/Participant.js';
 import type { LeaveReason, Room } from '../room/Room.js';
+import { CustomMessageRelay } from '../room/CustomMessageRelay.js';
 import { SeiRelay } from '../room/SeiRelay.js';
 import type { RoomMediaOut } from '../mediaOut/RoomMediaOut.js';
 
@@ -21,6 +22,7 @@ type Handlers = { [M in ClientRequestMethod]?: (data: ClientRequestData<M>) => P
 export class Session {
   readonly #log: Logger;
   readonly #sei = new SeiRelay();
+  readonly #custom = new CustomMessageRelay();
   readonly #handlers: Handlers;
 
   constructor(
@@ -41,10 +43,12 @@ export class Session {
       unsubscribe: (d) => room.unsubscribe(p, d),
       mute: (d) => room.mute(p, d),
       'remote-video-type': (d) => room.setRemoteVideoType(p, d),
+      'video-layers': async () => ({ layers: room.videoLayers(p) }),
       'switch-role': (d) => room.switchRole(p, d.role),
       'update-private-map-key': async (d) =>
         room.updatePrivilege(p, verifyPrivateMapKey(d.privateMapKey)),
       sei: async (d) => this.#sei.relay(room, p, d),
+      'custom-message': async (d) => this.#custom.relay(room, p, d),
       'restart-ice': () => room.restartSubscriberIce(p),
       'start-mix-transcode': (d) => mediaOut().startMix(p, d),
       'stop-mix-transcode': async () => {

@@ -21,3 +21,12 @@ export const audioOffer = (): Promise<string> => publishOffer(['audio']);
 
 /** The track map of `audioOffer()`. */
 export const AUDIO_TRACK = [{ mid: '0', kind: 'audio', streamType: 'main', muted: false }] as const;
+
+/** A WHEP player's offer: one recvonly section per kind (mids '0', '1', …). */
+export async function playerOffer(kinds: readonly OfferKind[]): Promise<string> {
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  for (const kind of kinds) pc.addTransceiver(kind, { direction: 'recvonly' });
+  const offer = await pc.createOffer();
+  await pc.close();
+  return offer.sdp;
+}

@@ -103,6 +103,7 @@ const ROOM_EVENTS = Object.keys({
   'stream-unpublished': true,
   'participant-moved': true,
   sei: true,
+  'custom-message': true,
   closed: true,
 } satisfies Record<keyof RoomEvents, true>) as (keyof RoomEvents)[];
 

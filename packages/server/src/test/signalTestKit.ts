@@ -47,7 +47,7 @@ export class CapturedLog extends Writable {
  * would be refused on a quick machine and not on a slow one. The limits' own tests
  * (limits/limits.test.ts) set the limit they show refusing.
  */
-const TEST_CLIENT_LIMITS = {
+export const TEST_CLIENT_LIMITS = {
   PARLEY_JOINS_PER_SECOND_PER_IP: '1000',
   PARLEY_CONNECTIONS_PER_SECOND_PER_IP: '1000',
   PARLEY_MAX_CONNECTIONS_PER_IP: '1000',

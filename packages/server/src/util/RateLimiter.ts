@@ -15,14 +15,14 @@ export class RateLimiter {
     this.#last = now();
   }
 
-  /** Takes one token; false when the bucket is empty (the event should be refused). */
-  take(): boolean {
+  /** Takes `count` tokens (one event, or its bytes); false when too few are left (refuse it). */
+  take(count = 1): boolean {
     const now = this.now();
     const elapsed = Math.max(0, now - this.#last);
     this.#last = now;
     this.#tokens = Math.min(this.capacity, this.#tokens + (elapsed * this.perSecond) / 1000);
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < count) return false;
+    this.#tokens -= count;
     return true;
   }
 }

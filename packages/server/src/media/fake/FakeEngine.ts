@@ -242,7 +242,11 @@ export class FakeConsumer extends FakeObject<ConsumerEvents> implements MediaCon
     });
   }
 
+  /** How many keyframes were asked of this consumer. */
+  keyframeRequests = 0;
+
   requestKeyframe(): Promise<void> {
+    this.keyframeRequests++;
     return Promise.resolve();
   }
 
@@ -395,6 +399,10 @@ export class FakeTransport extends FakeObject<TransportEvents> implements MediaT
     return Promise.resolve();
   }
 
+  probe(): Promise<void> {
+    return Promise.resolve();
+  }
+
   stats(): Promise<{ bytesIn: number; bytesOut: number }> {
     return Promise.resolve({ bytesIn: 0, bytesOut: 0 });
   }
@@ -494,12 +502,13 @@ export class FakePipe extends FakeObject<ClosableEvents> implements MediaPipe {
 }
 
 export class FakeRouter extends FakeObject<MediaRouterEvents> implements MediaRouter {
-  readonly rtpCapabilities: RtpCapabilities = { codecs: [...FAKE_CODECS], headerExtensions: [] };
+  readonly rtpCapabilities: RtpCapabilities;
   readonly transports = new Set<FakeTransport>();
   readonly pipes = new Set<FakePipe>();
 
-  constructor(engine: FakeEngine) {
+  constructor(engine: FakeEngine, codecs: readonly CodecCapability[] = FAKE_CODECS) {
     super('router', engine);
+    this.rtpCapabilities = { codecs: [...codecs], headerExtensions: [] };
   }
 
   /** The router lives on (rebuilt on a replacement worker): it never closes 'worker-died'. */
@@ -615,9 +624,9 @@ export class FakeEngine extends SafeEmitter<MediaEngineEvents> implements MediaE
     return Promise.resolve();
   }
 
-  createRouter(): Promise<MediaRouter> {
+  createRouter(codecs?: readonly CodecCapability[]): Promise<MediaRouter> {
     return this.call('createRouter', () => {
-      const router = new FakeRouter(this);
+      const router = new FakeRouter(this, codecs);
       this.routers.add(router);
       router.once('close', () => this.routers.delete(router));
       return router;

@@ -21,7 +21,7 @@ import type {
   PlainConsumerOptions,
   WorkerInfo,
 } from '../MediaEngine.js';
-import type { CloseReason, RtpCapabilities } from '../types.js';
+import type { CloseReason, CodecCapability, RtpCapabilities } from '../types.js';
 import {
   fromMsRtpCapabilities,
   MsProducer,
@@ -47,6 +47,20 @@ export interface MediasoupEngineOptions {
   /** Load (transports + producers + consumers) above which a room spills to another worker. */
   spillLoad?: number;
   log: Logger;
+}
+
+/** A codec capability as a router codec (rtcp feedback is the router's to decide). */
+function toRouterCodec(codec: CodecCapability): ms.RouterRtpCodecCapability {
+  return {
+    kind: codec.kind,
+    mimeType: codec.mimeType as ms.RouterRtpCodecCapability['mimeType'],
+    clockRate: codec.clockRate,
+    ...(codec.preferredPayloadType !== undefined
+      ? { preferredPayloadType: codec.preferredPayloadType }
+      : {}),
+    ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
+    ...(codec.parameters ? { parameters: { ...codec.parameters } } : {}),
+  };
 }
 
 /** Codecs every room offers: Opus, VP8 (every browser decodes it) and H264 (Safari, hardware). */
@@ -170,21 +184,22 @@ export class MediasoupEngine extends SafeEmitter<MediaEngineEvents> implements M
     return best ?? (except && !except.died ? except : null);
   }
 
-  async newRouterOn(entry: WorkerEntry): Promise<ms.Router> {
-    const router = await timed(
-      'createRouter',
-      entry.worker.createRouter({ mediaCodecs: MEDIA_CODECS }),
-    );
+  async newRouterOn(
+    entry: WorkerEntry,
+    codecs: readonly CodecCapability[] | null = null,
+  ): Promise<ms.Router> {
+    const mediaCodecs = codecs ? codecs.map(toRouterCodec) : MEDIA_CODECS;
+    const router = await timed('createRouter', entry.worker.createRouter({ mediaCodecs }));
     entry.routers++;
     router.observer.once('close', () => entry.routers--);
     return router;
   }
 
-  async createRouter(): Promise<MediaRouter> {
+  async createRouter(codecs?: readonly CodecCapability[]): Promise<MediaRouter> {
     if (this.#closed) throw new Error('the media engine is closed');
     const entry = this.leastLoaded();
     if (!entry) throw new Error('no media worker is running');
-    const room = new MsRoomRouter(this, entry, await this.newRouterOn(entry));
+    const room = new MsRoomRouter(this, entry, await this.newRouterOn(entry, codecs), codecs);
     this.#rooms.add(room);
     room.once('close', () => this.#rooms.delete(room));
     return room;
@@ -252,6 +267,8 @@ class MsRoomRouter extends SafeEmitter<MediaRouterEvents> implements MediaRouter
     private readonly engine: MediasoupEngine,
     entry: WorkerEntry,
     router: ms.Router,
+    /** Its own codecs (see MediaEngine.createRouter); null: the room codecs. */
+    private readonly codecs: readonly CodecCapability[] | null = null,
   ) {
     super();
     this.id = router.id;
@@ -340,7 +357,7 @@ class MsRoomRouter extends SafeEmitter<MediaRouterEvents> implements MediaRouter
     if (!target || target === home.entry || target.load >= home.entry.load) return home;
     let router = this.#satellites.get(target);
     if (!router) {
-      router = await this.engine.newRouterOn(target);
+      router = await this.engine.newRouterOn(target, this.codecs);
       this.#satellites.set(target, router);
       this.#piped.set(router, new Map());
       this.engine.log.info(
@@ -412,7 +429,7 @@ class MsRoomRouter extends SafeEmitter<MediaRouterEvents> implements MediaRouter
         return;
       }
       try {
-        this.#home = { entry, router: await this.engine.newRouterOn(entry) };
+        this.#home = { entry, router: await this.engine.newRouterOn(entry, this.codecs) };
       } catch (error) {
         this.engine.log.error({ err: error }, 'could not rebuild a room router');
         this.#close('worker-died');

@@ -71,6 +71,9 @@ function sumStats(
     total.firCount += s.firCount;
     total.bitrate += s.bitrate;
     total.score = Math.max(total.score, s.score);
+    if (s.roundTripTime !== undefined && s.roundTripTime > 0) {
+      total.roundTripTime = Math.max(total.roundTripTime ?? 0, s.roundTripTime);
+    }
   }
   return total;
 }
@@ -351,6 +354,15 @@ export class MsTransport extends Wrapped<TransportEvents> implements MediaTransp
   }
 
   async tryBitrate(bps: number, ms: number): Promise<void> {
+    if (bps <= 0) {
+      // Lifted now: the try showed the link does not carry it.
+      if (this.#floorTimer) clearTimeout(this.#floorTimer);
+      this.#floorTimer = null;
+      if (this.#floor === 0) return;
+      this.#floor = 0;
+      await timed('transport.setMinOutgoingBitrate', this.inner.setMinOutgoingBitrate(0));
+      return;
+    }
     // mediasoup 3.32's estimator (libwebrtc's) only probes while the link is idle, 5 s apart
     // and at twice the estimate, and its probes after a lifted 1 Mbit/s cap moved nothing in
     // our runs: the big layer came back 20-35 s after the cap. A floor lifts the estimate at
@@ -367,6 +379,16 @@ export class MsTransport extends Wrapped<TransportEvents> implements MediaTransp
       this.inner.setMinOutgoingBitrate(0).catch(() => undefined); // closed meanwhile
     }, ms).unref();
     await timed('transport.setMinOutgoingBitrate', this.inner.setMinOutgoingBitrate(this.#floor));
+  }
+
+  async probe(): Promise<void> {
+    // mediasoup's probe controller probes when the maximum rises above both the old maximum
+    // and the estimate. A maximum well above the estimate (it limits nothing), then none at
+    // all, asks one burst; the engine aims it at twice what the consumers want at most.
+    const { availableOutgoingBitrate } = await this.stats();
+    const above = Math.max(Math.round((availableOutgoingBitrate ?? 0) * 1.5), 1_000_000);
+    await timed('transport.setMaxOutgoingBitrate', this.inner.setMaxOutgoingBitrate(above));
+    await timed('transport.setMaxOutgoingBitrate', this.inner.setMaxOutgoingBitrate(0));
   }
 
   async stats(): Promise<{ bytesIn: number; bytesOut: number; availableOutgoingBitrate?: number }> {

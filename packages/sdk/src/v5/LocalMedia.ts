@@ -1,0 +1,312 @@
+/**
+ * v5's local camera and microphone (the user's `main` stream): captured by startLocalAudio /
+ * startLocalVideo, published while in a room as an anchor (each kind unless `publish: false`),
+ * muted by `mute`, released by stop*. The published part is one engine LocalStream holding
+ * exactly the tracks to publish; `sync()` makes it match (add, remove, publish, unpublish),
+ * one change at a time.
+ */
+import type { TrackKind } from '@parley/protocol';
+import type { RoomEngine } from '../engine/RoomEngine.js';
+import {
+  AUDIO_PROFILES,
+  resolveAudioProfile,
+  resolveVideoProfile,
+  type AudioProfile,
+  type VideoProfile,
+} from '../profiles.js';
+import { audioConstraints, captureDevices, videoConstraints } from '../stream/capture.js';
+import { LocalStream } from '../stream/LocalStream.js';
+import { createLogger } from '../util/Logger.js';
+import { invalidParameter } from './engineErrors.js';
+import { V5_VIDEO_PROFILES, DEFAULT_V5_VIDEO_PROFILE } from './profiles.js';
+import { VideoView, type FillMode } from './VideoView.js';
+
+const log = createLogger('v5-local');
+
+interface Captured {
+  track: MediaStreamTrack;
+  /** Opened by the SDK (stopped on stop*), not an app-given track. */
+  own: boolean;
+  publish: boolean;
+  mute: boolean;
+}
+
+export class LocalMedia {
+  private readonly captured: Partial<Record<TrackKind, Captured>> = {};
+  private stream: LocalStream | null = null;
+  private view: VideoView | null = null;
+  private videoProfile: VideoProfile = { ...DEFAULT_V5_VIDEO_PROFILE };
+  private audioProfile: AudioProfile = { ...AUDIO_PROFILES.standard };
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly engine: RoomEngine,
+    /** Whether the tracks may be published now (in a room, as an anchor). */
+    private readonly mayPublish: () => boolean,
+  ) {}
+
+  has(kind: TrackKind): boolean {
+    return this.captured[kind] !== undefined;
+  }
+
+  track(kind: TrackKind): MediaStreamTrack | null {
+    return this.captured[kind]?.track ?? null;
+  }
+
+  /** The engine stream, while published (the audio meter reads the local level from it). */
+  published(): LocalStream | null {
+    return this.stream;
+  }
+
+  isPublishing(kind: TrackKind): boolean {
+    const c = this.captured[kind];
+    return c !== undefined && c.publish && this.stream !== null && this.stream.isPublished();
+  }
+
+  isMuted(kind: TrackKind): boolean {
+    return this.captured[kind]?.mute ?? false;
+  }
+
+  /** Captures the microphone (or takes `audioTrack`). */
+  async startAudio(options: {
+    microphoneId?: string;
+    profile?: unknown;
+    audioTrack?: MediaStreamTrack;
+    publish: boolean;
+    mute: boolean;
+  }): Promise<void> {
+    if (options.profile !== undefined) {
+      const profile = resolveAudioProfile(options.profile);
+      if (!profile) {
+        throw invalidParameter(
+          `option.profile: unknown audio profile ${JSON.stringify(options.profile)}; use standard, standard-stereo, high or high-stereo`,
+          'startLocalAudio',
+        );
+      }
+      this.audioProfile = profile;
+    }
+    const track =
+      options.audioTrack ??
+      (
+        await captureDevices({
+          audio: audioConstraints(this.audioProfile, { deviceId: options.microphoneId }),
+        })
+      ).getAudioTracks()[0];
+    if (!track) throw new Error('getUserMedia returned no audio track');
+    this.captured.audio = {
+      track,
+      own: options.audioTrack === undefined,
+      publish: options.publish,
+      mute: options.mute,
+    };
+    track.enabled = !options.mute;
+    await this.sync();
+  }
+
+  /** Captures the camera (or takes `videoTrack`) and shows it in `views`. */
+  async startVideo(options: {
+    cameraId?: string;
+    useFrontCamera?: boolean;
+    profile?: unknown;
+    videoTrack?: MediaStreamTrack;
+    publish: boolean;
+    mute: boolean;
+    views: HTMLElement[];
+    fillMode: FillMode;
+    mirror: boolean;
+  }): Promise<void> {
+    if (options.profile !== undefined) this.videoProfile = this.resolveVideo(options.profile);
+    const track =
+      options.videoTrack ??
+      (
+        await captureDevices({
+          video: videoConstraints(this.videoProfile, {
+            deviceId: options.cameraId,
+            ...(options.useFrontCamera === undefined
+              ? {}
+              : { facingMode: options.useFrontCamera ? 'user' : 'environment' }),
+          }),
+        })
+      ).getVideoTracks()[0];
+    if (!track) throw new Error('getUserMedia returned no video track');
+    this.captured.video = {
+      track,
+      own: options.videoTrack === undefined,
+      publish: options.publish,
+      mute: options.mute,
+    };
+    track.enabled = !options.mute;
+    this.view = new VideoView(options.views, {
+      fillMode: options.fillMode,
+      mirror: options.mirror,
+    });
+    this.view.setTrack(track);
+    await this.sync();
+  }
+
+  /** updateLocalAudio/Video: publish, mute, profile, device. */
+  async update(
+    kind: TrackKind,
+    changes: { publish?: boolean; mute?: boolean; profile?: unknown; deviceId?: string },
+  ): Promise<void> {
+    const c = this.captured[kind];
+    if (!c) return;
+    if (changes.mute !== undefined && changes.mute !== c.mute) {
+      c.mute = changes.mute;
+      if (this.stream?.getAudioTrack() === c.track || this.stream?.getVideoTrack() === c.track) {
+        if (kind === 'audio') {
+          if (c.mute) this.stream.muteAudio();
+          else this.stream.unmuteAudio();
+        } else if (c.mute) this.stream.muteVideo();
+        else this.stream.unmuteVideo();
+      } else c.track.enabled = !c.mute;
+    }
+    if (changes.profile !== undefined) {
+      if (kind === 'video') {
+        this.videoProfile = this.resolveVideo(changes.profile);
+        if (c.own) await c.track.applyConstraints(videoConstraints(this.videoProfile));
+        await this.stream?.setVideoProfile(this.videoProfile);
+      } else {
+        const profile = resolveAudioProfile(changes.profile);
+        if (!profile) {
+          throw invalidParameter(
+            `option.profile: unknown audio profile ${JSON.stringify(changes.profile)}`,
+            'updateLocalAudio',
+          );
+        }
+        this.audioProfile = profile;
+      }
+    }
+    if (changes.deviceId !== undefined && c.own) {
+      const fresh =
+        kind === 'audio'
+          ? (
+              await captureDevices({
+                audio: audioConstraints(this.audioProfile, { deviceId: changes.deviceId }),
+              })
+            ).getAudioTracks()[0]
+          : (
+              await captureDevices({
+                video: videoConstraints(this.videoProfile, { deviceId: changes.deviceId }),
+              })
+            ).getVideoTracks()[0];
+      if (fresh) {
+        fresh.enabled = !c.mute;
+        const old = c.track;
+        c.track = fresh;
+        if (
+          this.stream &&
+          (this.stream.getAudioTrack() === old || this.stream.getVideoTrack() === old)
+        ) {
+          await this.stream.replaceTrack(fresh);
+        }
+        if (kind === 'video') this.view?.setTrack(fresh);
+        old.stop();
+      }
+    }
+    if (changes.publish !== undefined) c.publish = changes.publish;
+    await this.sync();
+  }
+
+  /** Moves or restyles the local preview. */
+  updateView(
+    views: HTMLElement[] | undefined,
+    style: { fillMode?: FillMode; mirror?: boolean },
+  ): void {
+    if (!this.view) return;
+    if (views) this.view.moveTo(views);
+    this.view.update(style);
+  }
+
+  snapshot(): string {
+    return this.view?.snapshot() ?? '';
+  }
+
+  async stop(kind: TrackKind): Promise<void> {
+    const c = this.captured[kind];
+    if (!c) return;
+    delete this.captured[kind];
+    if (kind === 'video') {
+      this.view?.stop();
+      this.view = null;
+    }
+    await this.sync();
+    if (c.own) c.track.stop();
+  }
+
+  /** Makes the published stream hold exactly the tracks to publish now. */
+  sync(): Promise<void> {
+    const run = this.queue.then(() => this.syncNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The room is gone (exitRoom, kicked): the engine already dropped the publication. */
+  forgetPublication(): void {
+    this.stream?.setPublisher(null);
+    this.stream = null;
+  }
+
+  private async syncNow(): Promise<void> {
+    const wanted = (kind: TrackKind): MediaStreamTrack | null => {
+      const c = this.captured[kind];
+      return c && c.publish && this.mayPublish() ? c.track : null;
+    };
+    const audio = wanted('audio');
+    const video = wanted('video');
+    let stream = this.stream;
+    if (stream && !stream.isPublished()) {
+      // Unpublished under us (switched to audience, left): start over.
+      this.stream = stream = null;
+    }
+    if (!stream) {
+      if (!audio && !video) return;
+      stream = new LocalStream({
+        ...(audio ? { audioSource: audio } : {}),
+        ...(video ? { videoSource: video } : {}),
+      });
+      stream.setAudioProfile(this.audioProfile);
+      await stream.setVideoProfile(this.videoProfile);
+      await stream.initialize();
+      if (this.captured.audio?.mute && audio) stream.muteAudio();
+      if (this.captured.video?.mute && video) stream.muteVideo();
+      await this.engine.publish(stream, 'main', 'startLocal');
+      this.stream = stream;
+      log.info(
+        `publishing ${audio ? 'audio' : ''}${audio && video ? '+' : ''}${video ? 'video' : ''}`,
+      );
+      return;
+    }
+    if (!audio && !video) {
+      this.stream = null;
+      await this.engine.unpublish(stream, 'stopLocal');
+      return;
+    }
+    for (const [kind, track] of [
+      ['audio', audio],
+      ['video', video],
+    ] as const) {
+      const current = kind === 'audio' ? stream.getAudioTrack() : stream.getVideoTrack();
+      if (current === track) continue;
+      if (current && track) await stream.replaceTrack(track);
+      else if (track) {
+        await stream.addTrack(track);
+        if (this.captured[kind]?.mute) {
+          if (kind === 'audio') stream.muteAudio();
+          else stream.muteVideo();
+        }
+      } else if (current) await stream.removeTrack(current);
+    }
+  }
+
+  private resolveVideo(profile: unknown): VideoProfile {
+    const resolved = resolveVideoProfile(profile, V5_VIDEO_PROFILES, this.videoProfile);
+    if (!resolved) {
+      throw invalidParameter(
+        `option.profile: unknown video profile ${JSON.stringify(profile)}; use one of ${Object.keys(V5_VIDEO_PROFILES).join(', ')} or {width, height, frameRate, bitrate}`,
+        'startLocalVideo',
+      );
+    }
+    return resolved;
+  }
+}

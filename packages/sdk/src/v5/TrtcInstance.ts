@@ -1,0 +1,852 @@
+/**
+ * The v5 face (`TRTC.create()`): one object per user that enters rooms, captures and
+ * publishes its camera, microphone and screen, and shows remote users' video in views. A
+ * facade over the same RoomEngine as the v4 Client: it checks v5's arguments and states,
+ * decides what to receive (RemoteMedia) and publish (LocalMedia), and turns the engine's
+ * reports into `TRTC.EVENT`s with v5's payloads and its failures into v5 RtcErrors.
+ */
+import type { JoinData, StreamInfo } from '@parley/protocol';
+import { PROTOCOL_VERSION } from '@parley/protocol';
+import type { ConnectionState } from '../connectionState.js';
+import { RoomEngine, type BanReason, type ClientDependencies } from '../engine/RoomEngine.js';
+import { toIceServers, type TurnServerConfig } from '../engine/turnServers.js';
+import type { RemoteStream } from '../stream/RemoteStream.js';
+import { LocalStream } from '../stream/LocalStream.js';
+import { createLogger } from '../util/Logger.js';
+import { resolveSignalUrl } from '../util/serverUrl.js';
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import { VERSION } from '../version.js';
+import {
+  V5_ERROR_CODE,
+  V5_EXTRA,
+  type V5RtcError,
+  invalidOperation,
+  invalidParameter,
+  toV5Error,
+  v5Error,
+} from './engineErrors.js';
+import { EXTRA_CODE } from './errors.js';
+import { LocalMedia } from './LocalMedia.js';
+import { LocalVolume } from './LocalVolume.js';
+import { Statistics } from './Statistics.js';
+import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
+import {
+  checkCustomMessage,
+  checkEnterRoomConfig,
+  checkMuteRemoteAudio,
+  checkRemoteAudioVolume,
+  checkRemoteVideoTarget,
+  checkSEIMessage,
+  checkStopRemoteVideoConfig,
+  resolveView,
+} from './validate.js';
+import type { FillMode, ViewTarget } from './VideoView.js';
+import type {
+  V5EnterRoomOptions,
+  V5Events,
+  V5LocalAudioConfig,
+  V5LocalVideoConfig,
+  V5RemoteVideoConfig,
+  V5ScreenShareConfig,
+  V5CreateOptions,
+} from './facadeTypes.js';
+
+const log = createLogger('trtc-v5');
+
+export class TrtcInstance extends TypedEmitter<V5Events> {
+  /** Vue's markRaw marker: Tencent's Vue demos keep the instance in component state. */
+  readonly __v_skip = true;
+  private readonly engine: RoomEngine;
+  private readonly local: LocalMedia;
+  private readonly localVolume: LocalVolume;
+  private readonly statistics: Statistics;
+  private readonly remote: RemoteMedia;
+  private screen: LocalStream | null = null;
+  private screenView: import('./VideoView.js').VideoView | null = null;
+  private readonly createOptions: V5CreateOptions;
+  private readonly deps: ClientDependencies;
+  private entering = false;
+  private destroyed = false;
+  /** Remote availability already reported, by `userId|streamType|kind`. */
+  private readonly available = new Set<string>();
+  private userId = '';
+
+  /** `TRTC.create()`. */
+  static create(options: V5CreateOptions = {}, deps: ClientDependencies = {}): TrtcInstance {
+    return new TrtcInstance(options, deps);
+  }
+
+  private constructor(options: V5CreateOptions, deps: ClientDependencies) {
+    super();
+    this.createOptions = typeof options === 'object' && options !== null ? { ...options } : {};
+    this.deps = deps;
+    this.engine = new RoomEngine(
+      {
+        onPeerJoin: (userId) => this.emit('remote-user-enter', { userId }),
+        // v5's reasons: 0 left, 1 timed out, 2 kicked (3, a role change, is a leave here).
+        onPeerLeave: (userId, reason) =>
+          this.emit('remote-user-exit', {
+            userId,
+            ...(reason === undefined ? {} : { reason: PEER_LEAVE_REASONS[reason] }),
+          }),
+        onStreamAdded: (stream) => this.onStream(stream),
+        onStreamUpdated: (stream) => this.onStream(stream),
+        onStreamRemoved: (stream) => this.onStreamRemoved(stream),
+        onRemoteTrackChanged: (stream, kind) => {
+          this.remote.trackChanged(stream, kind);
+          const track = kind === 'audio' ? stream.getAudioTrack() : stream.getVideoTrack();
+          if (track) {
+            this.emit('track', {
+              userId: stream.getUserId(),
+              streamType: toV5Type(stream.getType()),
+              track,
+            });
+          }
+        },
+        onConnectionStateChanged: (state, prevState) => this.onConnectionState(state, prevState),
+        onNetworkQuality: (event) => this.emit('network-quality', event),
+        onAudioVolume: (result) =>
+          this.emit('audio-volume', {
+            result: result
+              .map(({ userId, audioVolume, stream }) => ({
+                userId: stream instanceof LocalStream ? '' : userId,
+                volume: audioVolume,
+                floatVolume: audioVolume / 100,
+              }))
+              .sort((a, b) => b.volume - a.volume),
+          }),
+        onSeiMessage: ({ userId, data, payloadType }) =>
+          this.emit('sei-message', {
+            userId,
+            data,
+            streamType: 'main',
+            seiPayloadType: payloadType,
+          }),
+        onCustomMessage: (message) => this.emit('custom-message', message),
+        onBanned: (_error, reason) => this.onKicked(reason),
+        onFatalError: (error) => {
+          this.afterExit();
+          this.emit(
+            'error',
+            v5Error(
+              V5_ERROR_CODE.OPERATION_FAILED,
+              error.message,
+              'enterRoom',
+              V5_EXTRA.REJOIN_FAILED,
+              error,
+            ),
+          );
+        },
+      },
+      deps,
+    );
+    this.local = new LocalMedia(this.engine, () => this.mayPublish());
+    this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
+    this.localVolume = new LocalVolume(
+      () => this.local.track('audio'),
+      () => !this.engine.joined,
+      (level) =>
+        this.emit('audio-volume', {
+          result: [{ userId: '', volume: Math.round(level * 100), floatVolume: level }],
+        }),
+    );
+    this.remote = new RemoteMedia(this.engine, {
+      autoplayFailed: (userId, resume) =>
+        this.emit('autoplay-failed', { userId, mediaType: 'audio', resume }),
+      videoState: (userId, streamType, state, reason) =>
+        this.emit('video-play-state-changed', { userId, streamType, state, reason }),
+      audioState: (userId, state, reason) =>
+        this.emit('audio-play-state-changed', { userId, state, reason }),
+      firstVideoFrame: (userId, streamType, width, height) =>
+        this.emit('first-video-frame', { userId, streamType, width, height }),
+    });
+  }
+
+  // ---- room -----------------------------------------------------------------------------------
+
+  async enterRoom(options: V5EnterRoomOptions): Promise<void> {
+    const fn = 'enterRoom';
+    this.assertAlive(fn);
+    if (this.engine.pendingLeave) await this.engine.pendingLeave;
+    if (this.entering || this.engine.joined) {
+      throw invalidOperation(
+        'already in a room (or entering one): call exitRoom() first',
+        fn,
+        V5_EXTRA.ALREADY_IN_ROOM,
+      );
+    }
+    const joinData = this.buildJoinData(options, fn);
+    const proxy =
+      typeof options.proxy === 'object' && options.proxy !== null ? options.proxy : null;
+    let url: string;
+    try {
+      url = resolveSignalUrl(
+        (typeof options.proxy === 'string' ? options.proxy : proxy?.websocketProxy) ??
+          this.createOptions.serverUrl,
+        this.deps.defaultSignalUrl,
+      );
+      const turn = proxy?.turnServer;
+      this.engine.setIceServers(
+        turn ? toIceServers(turn as TurnServerConfig | TurnServerConfig[]) : [],
+        proxy?.iceTransportPolicy,
+      );
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+    this.remote.autoReceiveAudio = options.autoReceiveAudio ?? true;
+    this.userId = joinData.userId;
+    this.entering = true;
+    try {
+      await this.engine.join(joinData, { url });
+    } catch (error) {
+      throw toV5Error(error, fn);
+    } finally {
+      this.entering = false;
+    }
+    this.statistics.start();
+    // Local media started before the room is published now (v5: start* works before enterRoom).
+    await this.publishLocal(fn);
+  }
+
+  async exitRoom(): Promise<void> {
+    await this.engine.leave();
+    this.afterExit();
+  }
+
+  async switchRole(
+    role: 'anchor' | 'audience',
+    option?: { privateMapKey?: string },
+  ): Promise<void> {
+    const fn = 'switchRole';
+    this.assertAlive(fn);
+    if (!this.engine.joined)
+      throw invalidOperation('switchRole() needs a room: call enterRoom() first', fn);
+    try {
+      if (option?.privateMapKey) await this.engine.updatePrivateMapKey(option.privateMapKey, fn);
+      await this.engine.switchRole(role, fn);
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+    if (role === 'audience') {
+      this.local.forgetPublication();
+      this.screen?.setPublisher(null);
+    } else await this.publishLocal(fn);
+  }
+
+  /** Leaves the room (if any) and then enters another, keeping local media. */
+  async switchRoom(options: {
+    roomId?: number;
+    strRoomId?: string;
+    userSig?: string;
+    privateMapKey?: string;
+  }): Promise<void> {
+    const fn = 'switchRoom';
+    const joinData = this.engine.joinData;
+    if (!joinData || !this.engine.joined) {
+      throw invalidOperation('switchRoom() needs a room: call enterRoom() first', fn);
+    }
+    const previous = { ...joinData };
+    await this.exitRoom();
+    await this.enterRoom({
+      sdkAppId: previous.sdkAppId,
+      userId: previous.userId,
+      userSig: options.userSig ?? previous.userSig,
+      ...(options.strRoomId !== undefined
+        ? { strRoomId: options.strRoomId }
+        : { roomId: options.roomId }),
+      scene: previous.mode,
+      role: previous.role,
+      autoReceiveAudio: this.remote.autoReceiveAudio,
+      ...(options.privateMapKey ? { privateMapKey: options.privateMapKey } : {}),
+    });
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.localVolume.stop();
+    void this.exitRoom().finally(() => {
+      void this.local.stop('audio');
+      void this.local.stop('video');
+      this.stopScreenNow();
+      this.off('*');
+    });
+  }
+
+  // ---- local audio and video -------------------------------------------------------------------
+
+  async startLocalAudio(config: V5LocalAudioConfig = {}): Promise<void> {
+    const fn = 'startLocalAudio';
+    this.assertAlive(fn);
+    if (this.local.has('audio')) throw invalidOperation('the microphone is already started', fn);
+    const option = config.option ?? {};
+    try {
+      await this.local.startAudio({
+        ...(option.microphoneId ? { microphoneId: option.microphoneId } : {}),
+        ...(option.profile !== undefined ? { profile: option.profile } : {}),
+        ...(option.audioTrack ? { audioTrack: option.audioTrack } : {}),
+        publish: config.publish ?? true,
+        mute: config.mute === true || config.mute === 'microphone',
+      });
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  async updateLocalAudio(config: V5LocalAudioConfig = {}): Promise<void> {
+    const fn = 'updateLocalAudio';
+    if (!this.local.has('audio'))
+      throw invalidOperation('the microphone is not started: call startLocalAudio() first', fn);
+    try {
+      await this.local.update('audio', {
+        ...(config.publish !== undefined ? { publish: config.publish } : {}),
+        ...(config.mute !== undefined
+          ? { mute: config.mute === true || config.mute === 'microphone' }
+          : {}),
+        ...(config.option?.profile !== undefined ? { profile: config.option.profile } : {}),
+        ...(config.option?.microphoneId ? { deviceId: config.option.microphoneId } : {}),
+      });
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  async stopLocalAudio(): Promise<void> {
+    try {
+      await this.local.stop('audio');
+    } catch (error) {
+      throw toV5Error(error, 'stopLocalAudio');
+    }
+  }
+
+  async startLocalVideo(config: V5LocalVideoConfig = {}): Promise<void> {
+    const fn = 'startLocalVideo';
+    this.assertAlive(fn);
+    if (this.local.has('video')) throw invalidOperation('the camera is already started', fn);
+    const option = config.option ?? {};
+    const views = this.views(config.view, fn);
+    try {
+      await this.local.startVideo({
+        ...(option.cameraId ? { cameraId: option.cameraId } : {}),
+        ...(option.useFrontCamera !== undefined ? { useFrontCamera: option.useFrontCamera } : {}),
+        ...(option.profile !== undefined ? { profile: option.profile } : {}),
+        ...(option.videoTrack ? { videoTrack: option.videoTrack } : {}),
+        publish: config.publish ?? true,
+        mute: config.mute === true || typeof config.mute === 'string',
+        views,
+        fillMode: checkFillMode(option.fillMode, fn),
+        // v5's default mirrors the local preview of a camera ('view'); 'publish' alone does not.
+        mirror:
+          option.mirror === undefined ||
+          option.mirror === true ||
+          option.mirror === 'view' ||
+          option.mirror === 'both',
+      });
+      if (option.small !== undefined && option.small !== false)
+        log.warn('option.small: enable a small stream before publishing the camera');
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  async updateLocalVideo(config: V5LocalVideoConfig = {}): Promise<void> {
+    const fn = 'updateLocalVideo';
+    if (!this.local.has('video'))
+      throw invalidOperation('the camera is not started: call startLocalVideo() first', fn);
+    const option = config.option ?? {};
+    try {
+      if (
+        config.view !== undefined ||
+        option.fillMode !== undefined ||
+        option.mirror !== undefined
+      ) {
+        this.local.updateView(config.view === undefined ? undefined : this.views(config.view, fn), {
+          ...(option.fillMode !== undefined
+            ? { fillMode: checkFillMode(option.fillMode, fn) }
+            : {}),
+          ...(option.mirror !== undefined
+            ? {
+                mirror:
+                  option.mirror === true || option.mirror === 'view' || option.mirror === 'both',
+              }
+            : {}),
+        });
+      }
+      await this.local.update('video', {
+        ...(config.publish !== undefined ? { publish: config.publish } : {}),
+        ...(config.mute !== undefined
+          ? { mute: config.mute === true || typeof config.mute === 'string' }
+          : {}),
+        ...(option.profile !== undefined ? { profile: option.profile } : {}),
+        ...(option.cameraId ? { deviceId: option.cameraId } : {}),
+      });
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  async stopLocalVideo(): Promise<void> {
+    try {
+      await this.local.stop('video');
+    } catch (error) {
+      throw toV5Error(error, 'stopLocalVideo');
+    }
+  }
+
+  // ---- screen share (the user's sub stream) ----------------------------------------------------
+
+  async startScreenShare(config: V5ScreenShareConfig = {}): Promise<void> {
+    const fn = 'startScreenShare';
+    this.assertAlive(fn);
+    if (this.screen) throw invalidOperation('screen sharing is already started', fn);
+    const option = config.option ?? {};
+    const views = this.views(config.view, fn);
+    const stream = new LocalStream({
+      screen: true,
+      screenAudio: option.systemAudio === true,
+      ...(option.videoTrack ? { videoSource: option.videoTrack } : {}),
+      ...(option.audioTrack ? { audioSource: option.audioTrack } : {}),
+    });
+    try {
+      if (option.profile !== undefined) stream.setScreenProfile(option.profile as string);
+      await stream.initialize();
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+    this.screen = stream;
+    stream.on('screen-sharing-stopped', () => {
+      if (this.screen !== stream) return;
+      this.stopScreenNow();
+      this.emit('screen-share-stopped', {});
+    });
+    const { VideoView } = await import('./VideoView.js');
+    this.screenView = new VideoView(views, { fillMode: 'contain', mirror: false });
+    this.screenView.setTrack(stream.getVideoTrack());
+    if (config.publish !== false) this.screenPublish = true;
+    await this.publishScreen(fn);
+  }
+
+  private screenPublish = true;
+
+  async updateScreenShare(config: { publish?: boolean } = {}): Promise<void> {
+    const fn = 'updateScreenShare';
+    if (!this.screen) throw invalidOperation('screen sharing is not started', fn);
+    if (config.publish === undefined) return;
+    this.screenPublish = config.publish;
+    try {
+      if (config.publish) await this.publishScreen(fn);
+      else if (this.screen.isPublished()) await this.engine.unpublish(this.screen, fn);
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const stream = this.screen;
+    if (!stream) return;
+    try {
+      if (stream.isPublished() && this.engine.joined)
+        await this.engine.unpublish(stream, 'stopScreenShare');
+    } catch (error) {
+      log.warn('unpublishing the screen failed', error);
+    }
+    this.stopScreenNow();
+  }
+
+  private stopScreenNow(): void {
+    const stream = this.screen;
+    this.screen = null;
+    this.screenView?.stop();
+    this.screenView = null;
+    if (stream?.isPublished() && this.engine.joined) {
+      void this.engine.unpublish(stream, 'stopScreenShare').catch(() => undefined);
+    }
+    stream?.close();
+  }
+
+  private async publishScreen(fn: string): Promise<void> {
+    const stream = this.screen;
+    if (!stream || !this.screenPublish || !this.mayPublish() || stream.isPublished()) return;
+    try {
+      await this.engine.publish(stream, 'auxiliary', fn);
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  // ---- remote media ----------------------------------------------------------------------------
+
+  async startRemoteVideo(config: V5RemoteVideoConfig): Promise<void> {
+    const fn = 'startRemoteVideo';
+    const stream = this.remoteStreamFor(config, fn);
+    const views = this.views(config.view, fn);
+    const option = config.option ?? {};
+    try {
+      if (option.small !== undefined) {
+        await this.engine.setRemoteVideoType(stream, option.small ? 'small' : 'big', fn);
+      }
+      await this.remote.startVideo(stream, views, {
+        fillMode: checkFillMode(option.fillMode, fn),
+        mirror: option.mirror === true,
+      });
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  async updateRemoteVideo(config: V5RemoteVideoConfig): Promise<void> {
+    const fn = 'updateRemoteVideo';
+    const stream = this.remoteStreamFor(config, fn);
+    const option = config.option ?? {};
+    try {
+      if (option.small !== undefined) {
+        await this.engine.setRemoteVideoType(stream, option.small ? 'small' : 'big', fn);
+      }
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+    this.remote.updateVideo(
+      stream,
+      config.view === undefined ? undefined : this.views(config.view, fn),
+      {
+        ...(option.fillMode !== undefined ? { fillMode: checkFillMode(option.fillMode, fn) } : {}),
+        ...(option.mirror !== undefined ? { mirror: option.mirror === true } : {}),
+      },
+    );
+  }
+
+  /** `{userId: '*'}` stops every remote video (of `streamType` when given). */
+  async stopRemoteVideo(config: { userId: string; streamType?: V5StreamType }): Promise<void> {
+    const fn = 'stopRemoteVideo';
+    const target = checkStopRemoteVideoConfig(config, fn);
+    const types: V5StreamType[] = 'streamType' in target ? [target.streamType] : ['main', 'sub'];
+    const targets = target.userId === '*' ? this.engine.remoteUsers() : [target.userId];
+    const stops: Array<Promise<void>> = [];
+    for (const userId of targets) {
+      for (const type of types) {
+        const stream = this.engine.remoteStream(userId, toEngineType(type));
+        if (stream) stops.push(this.remote.stopVideo(stream));
+      }
+    }
+    try {
+      await Promise.all(stops);
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  /** Stops (or resumes) receiving a user's audio: a real unsubscribe of the audio track. */
+  async muteRemoteAudio(userId: string, mute: boolean): Promise<void> {
+    const fn = 'muteRemoteAudio';
+    checkMuteRemoteAudio(userId, mute, fn);
+    const streams = this.engine
+      .remoteUsers()
+      .flatMap((u) => (['main', 'auxiliary'] as const).map((t) => this.engine.remoteStream(u, t)))
+      .filter((s): s is RemoteStream => s !== undefined);
+    try {
+      await this.remote.setAudioMuted(userId, mute, streams);
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  /** 0..100 (v5 allows more to amplify; Parley's element volume stops at 100). */
+  setRemoteAudioVolume(userId: string, volume: number): void {
+    checkRemoteAudioVolume(userId, volume);
+    this.remote.setVolume(userId, volume);
+  }
+
+  // ---- volume, messages, tracks ----------------------------------------------------------------
+
+  enableAudioVolumeEvaluation(interval = 2000, enableInBackground = false): void {
+    if (typeof interval !== 'number' || Number.isNaN(interval)) {
+      throw invalidParameter(
+        `interval must be a number of ms, got ${String(interval)}`,
+        'enableAudioVolumeEvaluation',
+      );
+    }
+    this.engine.configureAudioVolume(interval, enableInBackground === true);
+    this.localVolume.configure(interval, enableInBackground === true);
+  }
+
+  sendSEIMessage(
+    buffer: ArrayBuffer | Uint8Array,
+    options?: { seiPayloadType?: number; toSubStream?: boolean },
+  ): void {
+    const fn = 'sendSEIMessage';
+    if (this.createOptions.enableSEI !== true) {
+      throw invalidOperation(
+        'sendSEIMessage() needs TRTC.create({ enableSEI: true })',
+        fn,
+        V5_EXTRA.SEI_DISABLED,
+      );
+    }
+    const args = checkSEIMessage(buffer, options, fn);
+    if (!this.engine.joined || !this.local.isPublishing('video')) {
+      throw invalidOperation(
+        'sendSEIMessage() needs a published video: startLocalVideo() in a room',
+        fn,
+        V5_EXTRA.SEI_NOT_PUBLISHING,
+      );
+    }
+    this.engine.sendSei(new Uint8Array(args.buffer), args.seiPayloadType);
+  }
+
+  /**
+   * Sends up to 1000 bytes with a cmdId (1..10) to everyone else in the room (CUSTOM_MESSAGE),
+   * in order, best effort; the server drops what goes over 30 messages or 8 KB per second.
+   */
+  sendCustomMessage(message: { cmdId: number; data: ArrayBuffer }): void {
+    const fn = 'sendCustomMessage';
+    const { cmdId, data } = checkCustomMessage(message, fn);
+    if (!this.engine.joined) {
+      throw invalidOperation(
+        'sendCustomMessage() needs a room: call enterRoom() first',
+        fn,
+        V5_EXTRA.NOT_IN_ROOM,
+      );
+    }
+    if (this.engine.joinData?.role === 'audience') {
+      throw invalidOperation(
+        'a live audience member cannot send custom messages',
+        fn,
+        V5_EXTRA.AUDIENCE,
+      );
+    }
+    this.customSeq += 1;
+    this.engine.sendCustomMessage(cmdId, this.customSeq, new Uint8Array(data));
+  }
+
+  private customSeq = 0;
+
+  /** '' (or nothing): the local track; a userId: that user's received track. */
+  getAudioTrack(
+    config?: string | { userId?: string; streamType?: V5StreamType },
+  ): MediaStreamTrack | null {
+    const { userId, streamType } = trackTarget(config);
+    if (userId === '' || userId === this.userId) {
+      return streamType === 'sub'
+        ? (this.screen?.getAudioTrack() ?? null)
+        : this.local.track('audio');
+    }
+    return this.engine.remoteStream(userId, toEngineType(streamType))?.getAudioTrack() ?? null;
+  }
+
+  getVideoTrack(config?: { userId?: string; streamType?: V5StreamType }): MediaStreamTrack | null {
+    const { userId, streamType } = trackTarget(config);
+    if (userId === '' || userId === this.userId) {
+      return streamType === 'sub'
+        ? (this.screen?.getVideoTrack() ?? null)
+        : this.local.track('video');
+    }
+    return this.engine.remoteStream(userId, toEngineType(streamType))?.getVideoTrack() ?? null;
+  }
+
+  getVideoSnapshot(config?: { userId?: string; streamType?: V5StreamType }): string {
+    const { userId, streamType } = trackTarget(config);
+    if (userId === '' || userId === this.userId) return this.local.snapshot();
+    const stream = this.engine.remoteStream(userId, toEngineType(streamType));
+    return stream ? this.remote.snapshot(stream) : '';
+  }
+
+  // ---- what Parley does not have yet: v5's code and a message naming why ----------------------
+
+  /** Plugins are not in Parley yet: rejects ENV_NOT_SUPPORTED (5200 / 5210) naming the plugin. */
+  async startPlugin(plugin: unknown): Promise<unknown> {
+    throw pluginRefusal('startPlugin', plugin);
+  }
+  async updatePlugin(plugin: unknown): Promise<unknown> {
+    throw pluginRefusal('updatePlugin', plugin);
+  }
+  async stopPlugin(plugin: unknown): Promise<unknown> {
+    throw pluginRefusal('stopPlugin', plugin);
+  }
+  /** Registering a plugin is accepted; starting it is refused (see startPlugin). */
+  use(_plugin: unknown): void {
+    log.warn('use(): plugins are not in Parley yet; startPlugin() will refuse');
+  }
+  async callExperimentalAPI(name: string, _options?: unknown): Promise<unknown> {
+    throw v5Error(
+      V5_ERROR_CODE.ENV_NOT_SUPPORTED,
+      `callExperimentalAPI(${JSON.stringify(name)}): experimental APIs are not in Parley yet`,
+      'callExperimentalAPI',
+    );
+  }
+
+  // ---- engine reports --------------------------------------------------------------------------
+
+  private onStream(stream: RemoteStream): void {
+    const info = stream.getInfo();
+    const streamType = toV5Type(info.streamType);
+    const { userId } = info;
+    this.setAvailable(`${userId}|${streamType}|video`, info.hasVideo && !info.videoMuted, (on) =>
+      this.emit(on ? 'remote-video-available' : 'remote-video-unavailable', { userId, streamType }),
+    );
+    if (info.streamType === 'main') {
+      this.setAvailable(`${userId}|main|audio`, info.hasAudio && !info.audioMuted, (on) =>
+        this.emit(on ? 'remote-audio-available' : 'remote-audio-unavailable', { userId }),
+      );
+    }
+    // Unavailable video stops playback (v5); the stream's subscriptions follow what is wanted.
+    if (!info.hasVideo && this.remote.hasView(userId, streamType)) {
+      void this.remote.stopVideo(stream).catch(() => undefined);
+    }
+    this.remote.streamChanged(stream);
+  }
+
+  private onStreamRemoved(stream: RemoteStream): void {
+    const info: StreamInfo = { ...stream.getInfo(), hasAudio: false, hasVideo: false };
+    const streamType = toV5Type(info.streamType);
+    const { userId } = info;
+    this.remote.streamRemoved(stream);
+    this.setAvailable(`${userId}|${streamType}|video`, false, () =>
+      this.emit('remote-video-unavailable', { userId, streamType }),
+    );
+    if (info.streamType === 'main') {
+      this.setAvailable(`${userId}|main|audio`, false, () =>
+        this.emit('remote-audio-unavailable', { userId }),
+      );
+    }
+  }
+
+  private setAvailable(key: string, on: boolean, report: (on: boolean) => void): void {
+    if (on === this.available.has(key)) return;
+    if (on) this.available.add(key);
+    else this.available.delete(key);
+    report(on);
+  }
+
+  private onConnectionState(state: ConnectionState, prevState: ConnectionState): void {
+    // v5 has no RECONNECTING state: it is CONNECTING with isReconnecting.
+    const v5 = (s: ConnectionState): 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' =>
+      s === 'RECONNECTING' ? 'CONNECTING' : s;
+    if (v5(state) === v5(prevState)) return;
+    this.emit('connection-state-changed', {
+      prevState: v5(prevState),
+      state: v5(state),
+      ...(state === 'RECONNECTING' ? { isReconnecting: true } : {}),
+    });
+  }
+
+  private onKicked(reason: BanReason): void {
+    this.afterExit();
+    this.emit('kicked-out', { reason: reason === 'room-disband' ? 'room_disband' : reason });
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  /** What exitRoom, a kick or a fatal error leave behind: local media only. */
+  private afterExit(): void {
+    this.statistics.stop();
+    this.remote.clear();
+    this.available.clear();
+    this.local.forgetPublication();
+    this.screen?.setPublisher(null);
+  }
+
+  private mayPublish(): boolean {
+    return this.engine.joined && this.engine.joinData?.role !== 'audience';
+  }
+
+  private async publishLocal(fn: string): Promise<void> {
+    try {
+      await this.local.sync();
+      await this.publishScreen(fn);
+    } catch (error) {
+      throw toV5Error(error, fn);
+    }
+  }
+
+  private remoteStreamFor(config: V5RemoteVideoConfig, fn: string): RemoteStream {
+    const { userId, streamType } = checkRemoteVideoTarget(config, fn);
+    if (!this.engine.joined) {
+      throw invalidOperation(
+        `${fn}() needs a room: call enterRoom() first`,
+        fn,
+        V5_EXTRA.NOT_IN_ROOM,
+      );
+    }
+    if (!this.engine.hasRemoteUser(userId)) {
+      throw invalidOperation(
+        `user ${JSON.stringify(userId)} is not in the room`,
+        fn,
+        V5_EXTRA.USER_NOT_IN_ROOM,
+      );
+    }
+    const stream = this.engine.remoteStream(userId, toEngineType(streamType));
+    if (!stream || !stream.hasVideo()) {
+      throw invalidOperation(
+        `user ${JSON.stringify(userId)} publishes no ${streamType} video`,
+        fn,
+        V5_EXTRA.STREAM_NOT_AVAILABLE,
+      );
+    }
+    return stream;
+  }
+
+  private views(view: ViewTarget, fn: string): HTMLElement[] {
+    return resolveView(view, fn);
+  }
+
+  private buildJoinData(options: V5EnterRoomOptions, fn: string): JoinData {
+    const c = checkEnterRoomConfig(options, fn);
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      sdkVersion: `${VERSION}-v5`,
+      sdkAppId: c.sdkAppId,
+      userId: c.userId,
+      userSig: c.userSig,
+      room: c.room,
+      mode: c.scene,
+      role: c.role,
+      ...(c.privateMapKey ? { privateMapKey: c.privateMapKey } : {}),
+      // v5 receives per stream as asked (RemoteMedia), never everything at once.
+      autoSubscribe: false,
+    };
+  }
+
+  private assertAlive(fn: string): void {
+    if (this.destroyed)
+      throw invalidOperation('this TRTC instance was destroyed; create a new one', fn);
+  }
+}
+
+const PEER_LEAVE_REASONS = { leave: 0, timeout: 1, kick: 2 } as const;
+
+function pluginRefusal(fn: string, plugin: unknown): V5RtcError {
+  const name =
+    typeof plugin === 'string'
+      ? plugin
+      : typeof plugin === 'object' && plugin !== null && 'getName' in plugin
+        ? String((plugin as { getName: () => unknown }).getName())
+        : 'this plugin';
+  return v5Error(
+    V5_ERROR_CODE.ENV_NOT_SUPPORTED,
+    `${fn}(): ${name} is not available on Parley yet (plugins are planned: CDNStreaming with the media relay, AudioMixer, DeviceDetector, Watermark)`,
+    fn,
+    EXTRA_CODE.NOT_SUPPORTED_PLUGIN,
+  );
+}
+
+function checkFillMode(value: unknown, fn: string): FillMode {
+  if (value === undefined) return 'cover';
+  if (value === 'contain' || value === 'cover' || value === 'fill') return value;
+  throw invalidParameter(
+    `fillMode must be 'contain', 'cover' or 'fill', got ${JSON.stringify(value)}`,
+    fn,
+  );
+}
+
+function trackTarget(config: unknown): { userId: string; streamType: V5StreamType } {
+  if (typeof config === 'string') return { userId: config, streamType: 'main' };
+  if (typeof config === 'object' && config !== null) {
+    const c = config as { userId?: unknown; streamType?: unknown };
+    return {
+      userId: typeof c.userId === 'string' ? c.userId : '',
+      streamType: c.streamType === 'sub' ? 'sub' : 'main',
+    };
+  }
+  return { userId: '', streamType: 'main' };
+}
+
+export type { V5RtcError };
