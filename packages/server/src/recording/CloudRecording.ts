@@ -217,10 +217,17 @@ export class CloudRecording {
       const job = this.#jobs.get(key);
       if (!job) {
         await this.#startJob(key, layout);
-      } else if (JSON.stringify(layout) !== JSON.stringify(job.layout)) {
-        await job.update(layout);
-      } else {
-        await job.refresh();
+        continue;
+      }
+      try {
+        if (JSON.stringify(layout) !== JSON.stringify(job.layout)) await job.update(layout);
+        else await job.refresh();
+      } catch (error) {
+        // The restarted run failed at once (its supervisor gives up on a first failure):
+        // the recording goes on in a job made again, in the next segment.
+        this.#log.warn({ err: error, job: key }, 'recording pipeline restart failed; made again');
+        await this.#endJob(key);
+        await this.#startJob(key, layout);
       }
     }
     if (this.#status === 'Idle' && this.#jobs.size > 0) this.#status = 'InProgress';

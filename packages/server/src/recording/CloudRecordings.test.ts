@@ -16,16 +16,21 @@ const AV = [
 
 /**
  * A pipeline program that plays at once, writes some bytes to its file, notes each run's file
- * and ends on SIGINT (`broken`: exits at once having written nothing).
+ * and ends on SIGINT (`broken`: every run, or run number n, exits at once having written
+ * nothing).
  */
-function fakeGst(broken = false): { command: string; files(): string[] } {
+function fakeGst(broken: boolean | number = false): { command: string; files(): string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'parley-recording-'));
   const command = join(dir, 'fake-gst');
+  // Which runs fail at once (all, or the n-th).
+  const failWhen = broken === false ? null : broken === true ? '-ge 1' : `-eq ${broken}`;
   writeFileSync(
     command,
     `#!/bin/sh
 for a in "$@"; do case "$a" in location=*) f="\${a#location=}"; echo "$f" >> ${dir}/files;; esac; done
-${broken ? 'echo "ERROR: from element /GstPipeline:pipeline0/GstMP4Mux:mux: Could not multiplex stream."; exit 1' : 'head -c 8000 /dev/zero > "$f"'}
+n=$(wc -l < ${dir}/files)
+${failWhen ? `if [ "$n" ${failWhen} ]; then echo "ERROR: from element /GstPipeline:pipeline0/GstMP4Mux:mux: Could not multiplex stream."; exit 1; fi` : ''}
+head -c 8000 /dev/zero > "$f"
 echo "Setting pipeline to PLAYING ..."
 trap 'exit 0' INT
 i=0
@@ -40,7 +45,7 @@ while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 
   };
 }
 
-function setup(kit: RoomKit, available = true, broken = false) {
+function setup(kit: RoomKit, available = true, broken: boolean | number = false) {
   const gst = fakeGst(broken);
   const events: CallbackEvent[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'parley-recordings-'));
@@ -246,6 +251,21 @@ describe('CloudRecordings', () => {
     expect(task.files()).toEqual([]);
     expect(types(events)).toEqual([301, 302]);
     expect(existsSync(gst.files()[0]!)).toBe(false);
+  });
+
+  it('a restart whose new run fails at once (mp4mux refusing a buffer) is made again: the recording goes on', async () => {
+    const kit = roomKit();
+    const { recordings, gst } = setup(kit, true, 2);
+    await publishAV(kit, 'alice');
+    const id = recordings.create(kit.room.sdkAppId, kit.room.ref, 'bot', spec(2));
+    const task = recordings.get(kit.room.sdkAppId, id);
+    await until('the mix', () => task.jobs()[0]?.pid);
+    await recordings.modify(kit.room.sdkAppId, id, { layout: { mode: 'float' } });
+    await until('a third run', () => gst.files().length === 3 && task.jobs()[0]?.pid);
+    // The failed second run left no segment; the first and the third are listed.
+    expect(task.files().map((f) => f.fileName.slice(0, 7))).toEqual(['mix_001', 'mix_003']);
+    expect(task.status).toBe('InProgress');
+    await recordings.close();
   });
 
   it('ends by itself after MaxIdleTime with nobody to record (302 LeaveCode 99), and when the room closes', async () => {
