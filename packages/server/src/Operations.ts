@@ -21,6 +21,8 @@ import type { JoinRefusal, RoomDirectory } from './room/RoomDirectory.js';
 import { createTencentApi, isApiRequest } from './api/TencentApi.js';
 import { createMediaOutActions, type MediaOutActionDeps } from './api/mediaOutActions.js';
 import type { AdminNode } from './admin/AdminApi.js';
+import { createRecordingActions } from './api/recordingActions.js';
+import type { CloudRecordings } from './recording/CloudRecordings.js';
 
 export interface OperationsOptions {
   config: ParleyConfig;
@@ -32,6 +34,8 @@ export interface OperationsOptions {
   nodes?: () => AdminNode[] | null;
   /** Media out's server API actions (StartPublishCdnStream, StartMCUMixTranscode, …). */
   mediaOut?: MediaOutActionDeps;
+  /** Cloud recording's server API actions (CreateCloudRecording, …). */
+  recordings?: CloudRecordings;
 }
 
 export class Operations {
@@ -76,6 +80,7 @@ export class Operations {
       actions: {
         ...createActions({ directory, bans: this.bans, history: this.history }),
         ...(options.mediaOut ? createMediaOutActions(options.mediaOut) : {}),
+        ...(options.recordings ? createRecordingActions(options.recordings) : {}),
       },
       log: log.child({ part: 'api' }),
       onResult: ({ action, code, message }) => {

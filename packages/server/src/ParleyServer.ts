@@ -46,6 +46,9 @@ import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
 import { MediaOutService } from './mediaOut/MediaOutService.js';
 import { MediaOutTasks } from './mediaOut/MediaOutTasks.js';
+import { join } from 'node:path';
+import { CloudRecordings } from './recording/CloudRecordings.js';
+import { describeMissing } from './mediaOut/availability.js';
 import { createWhipHttp } from './whip/whipHttp.js';
 import { WhipService } from './whip/WhipService.js';
 
@@ -75,6 +78,8 @@ export class ParleyServer {
   readonly ops: Operations;
   /** Mixing and CDN relay (GStreamer pipelines fed by the rooms' producers). */
   readonly mediaOut: MediaOutService;
+  /** Cloud recording tasks (CreateCloudRecording): media-out jobs into files. */
+  readonly recordings: CloudRecordings;
   /** WHIP ingest and WHEP playback (whip/). */
   readonly whip: WhipService;
   readonly #directory: RoomManagerDirectory;
@@ -121,6 +126,18 @@ export class ParleyServer {
       });
     this.#edge = new NetworkEdge(config, this.log);
     this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);
+    this.recordings = new CloudRecordings({
+      rooms: this.rooms,
+      dir: join(config.dataDir ?? config.stateDir, 'recordings'),
+      log: this.log.child({ part: 'recording' }),
+      unavailable: () => {
+        const a = this.mediaOut.availability;
+        if (!a) return 'media-out has not started';
+        return a.available ? null : `install ${describeMissing(a)}`;
+      },
+      // Recording events go with the room's other callbacks, durably (ops is made below).
+      emit: (event) => this.ops.callbacks.enqueue(event),
+    });
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
     this.#auth = new Authenticator(config.apps);
     this.#directory = new RoomManagerDirectory(this.rooms, {
@@ -151,6 +168,7 @@ export class ParleyServer {
         urlTemplate: (sdkAppId) =>
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
       },
+      recordings: this.recordings,
     });
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),
@@ -315,6 +333,7 @@ export class ParleyServer {
     this.#wss.close();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     await this.#cluster?.close();
+    await this.recordings.close();
     await this.mediaOut.close();
     await this.engine.close();
     await this.logs.flushed();

@@ -47,6 +47,8 @@ export type ProducerLookup = (
 export interface MediaOutJobEvents {
   /** The pipeline gave up (restarts exhausted): the job is over. */
   failed: [error: Error];
+  /** A run of the pipeline is playing (its output's time 0 is about now). */
+  playing: [];
   /** The inputs now mixed, after each (re)binding. */
   inputs: [
     users: Array<{ userId: string; streamType: StreamType; hasAudio: boolean; hasVideo: boolean }>,
@@ -80,10 +82,17 @@ export interface MediaOutJobOptions {
   id: string;
   /** The room's media router (made on first use). */
   router: () => Promise<MediaRouter>;
-  sink: PipelineSink;
+  /** Where the output goes; a function is asked again at each run (a recording's segments). */
+  sink: PipelineSink | (() => PipelineSink);
   lookup: ProducerLookup;
   ports: PortPool;
   log: Logger;
+  /**
+   * Recordings: a track that goes keeps its place (port) in the running pipeline, and the
+   * same user's track that comes back (a republish) is sent to that port: no restart, so
+   * no new file and no gap beyond the user's own. A track with no place still restarts it.
+   */
+  keepSlots?: boolean;
   /** gst-launch-1.0 (tests may give another program). */
   command?: string;
   supervisor?: Partial<Omit<SupervisorOptions, 'args' | 'log' | 'command'>>;
@@ -110,12 +119,15 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
           video: this.#layout.video,
           audio: this.#layout.audio,
           inputs: this.#pipelineInputs(),
-          sink: options.sink,
+          sink: typeof options.sink === 'function' ? options.sink() : options.sink,
         }),
       log: options.log,
       ...options.supervisor,
     });
-    this.#supervisor.on('playing', () => this.#askKeyframes());
+    this.#supervisor.on('playing', () => {
+      this.#askKeyframes();
+      this.safeEmit('playing');
+    });
     this.#supervisor.on('failed', (error) => {
       void this.stop();
       this.safeEmit('failed', error);
@@ -193,6 +205,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
   refresh(): Promise<void> {
     return this.#serial(async () => {
       if (this.#boundAsWanted()) return;
+      if (this.options.keepSlots && (await this.#swap(this.#wanted()))) return;
       this.options.log.info({ job: this.id }, 'media-out inputs changed; restarting the pipeline');
       await this.#bind();
       await this.#supervisor.replace();
@@ -237,6 +250,61 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
       }
     }
     return wanted;
+  }
+
+  /**
+   * keepSlots: sends each wanted track whose producer changed to the port its place already
+   * has, as long as every wanted track has a place with the same codec. False: a restart is
+   * needed (a new track, another codec).
+   */
+  async #swap(
+    wanted: Array<{ key: string; kind: TrackKind; producerId: string }>,
+  ): Promise<boolean> {
+    const changes = wanted.filter((w) => {
+      const slot = this.#inputs.find((i) => i.key === w.key);
+      return !slot || slot.consumer.closed || slot.consumer.producerId !== w.producerId;
+    });
+    if (changes.some((w) => !this.#inputs.some((i) => i.key === w.key))) return false;
+    if (changes.length === 0) return true;
+    const router = await this.options.router();
+    for (const w of changes) {
+      const slot = this.#inputs.find((i) => i.key === w.key)!;
+      const before = slot.consumer.rtpParameters.codecs[0];
+      let consumer: MediaPlainConsumer;
+      try {
+        consumer = await router.createPlainConsumer({
+          producerId: w.producerId,
+          ip: '127.0.0.1',
+          port: slot.port,
+          rtcpPort: slot.port + 1,
+          paused: true,
+        });
+      } catch (error) {
+        this.options.log.debug({ err: error, input: w.key }, 'media-out input not swapped');
+        continue;
+      }
+      const codec = consumer.rtpParameters.codecs[0];
+      if (
+        !codec ||
+        !before ||
+        codec.mimeType.toLowerCase() !== before.mimeType.toLowerCase() ||
+        codec.payloadType !== before.payloadType
+      ) {
+        consumer.close();
+        return false;
+      }
+      slot.consumer.off('close', slot.onClose);
+      slot.consumer.close();
+      const onClose = () => {
+        if (!this.#stopped) void this.refresh().catch(() => undefined);
+      };
+      consumer.once('close', onClose);
+      slot.consumer = consumer;
+      slot.onClose = onClose;
+      this.options.log.info({ job: this.id, input: w.key }, 'media-out input swapped in place');
+    }
+    this.#askKeyframes();
+    return true;
   }
 
   /** Makes a plain consumer for every wanted track (the old ones go). */

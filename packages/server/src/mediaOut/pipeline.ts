@@ -272,6 +272,8 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
       ...progress,
       '!',
       'filesink',
+      // Unbuffered: each fragment reaches the disk at once, so a killed run loses at most one.
+      'buffer-mode=unbuffered',
       `location=${sink.path}`,
     );
   }
