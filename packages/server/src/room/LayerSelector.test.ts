@@ -7,6 +7,7 @@ import type { PathReading } from './PathJudge.js';
 /** A consumer whose engine moves layers when the test says so; records what it was asked. */
 class FakeConsumer extends SafeEmitter<ConsumerEvents> {
   closed = false;
+  paused = false;
   asked: number[] = [];
   keyframes: number[] = [];
   requestKeyframe(): Promise<void> {
@@ -100,6 +101,27 @@ describe('LayerSelector', () => {
     expect(path.floors.length).toBe(6);
     expect(path.floors.every((f) => f.at < 6_000)).toBe(true);
     expect(consumer.asked).toEqual([]);
+  });
+
+  it('reads nothing of a consumer closed before its selector was made, nor while it is paused', async () => {
+    let reads = 0;
+    const read = path.read.bind(path);
+    path.read = () => {
+      reads++;
+      return read();
+    };
+    consumer.closed = true;
+    selector = make();
+    await run(5_000);
+    expect(reads).toBe(0);
+    consumer = new FakeConsumer();
+    consumer.paused = true;
+    selector = make();
+    await run(5_000);
+    expect(reads).toBe(0);
+    consumer.paused = false;
+    await run(2_000);
+    expect(reads).toBe(2);
   });
 
   it('a viewer that asked for the small stream is not probed', async () => {

@@ -157,6 +157,9 @@ export class LayerSelector {
     consumer.on('layerschange', (layers) => this.#onLayers(layers?.spatial ?? null));
     consumer.on('close', () => this.close());
     this.#readTimer = setInterval(() => void this.#read(), this.#options.readEveryMs);
+    // A consumer closed before its selector was made (the publisher left meanwhile): nothing
+    // to watch, and its close event has gone already.
+    if (consumer.closed) this.close();
     this.#readTimer.unref?.();
     if (ceiling > 0) this.#startProbeUntil = Date.now() + this.#options.startProbeMs;
     void this.#read();
@@ -199,7 +202,8 @@ export class LayerSelector {
   }
 
   async #read(): Promise<void> {
-    if (this.#closed || this.#reading) return;
+    // A paused consumer (its viewer not listening yet, or the track withheld) sends nothing to judge.
+    if (this.#closed || this.#reading || this.consumer.paused) return;
     this.#reading = true;
     let reading: PathReading;
     try {

@@ -17,6 +17,7 @@ import type { MediaConsumer } from '../media/MediaEngine.js';
 import { ServerError } from '../ServerError.js';
 import { SubscriberTransport } from '../transport/SubscriberTransport.js';
 import { LayerSelector } from './LayerSelector.js';
+import { SharedReads } from './SharedReads.js';
 import {
   subscriptionKey,
   type Participant,
@@ -42,6 +43,7 @@ const sameInfo = (a: StreamInfo, b: StreamInfo): boolean =>
 export class Subscriptions {
   /** Simulcast video consumers' layer selectors (see LayerSelector); gone with their consumer. */
   readonly #selectors = new WeakMap<MediaConsumer, LayerSelector>();
+  readonly #statsOnce = new SharedReads(500);
 
   constructor(private readonly room: RoomContext) {}
 
@@ -368,7 +370,16 @@ export class Subscriptions {
       // The engine sends the best layer up to this one that the downlink carries (BWE).
       if (kind === 'video' && layers > 1) {
         const ceiling = preferredLayers(type ?? 'big', layers);
-        if (type === 'small') await consumer.setPreferredLayers(ceiling);
+        if (type === 'small') {
+          try {
+            await consumer.setPreferredLayers(ceiling);
+          } catch (error) {
+            consumer.close();
+            throw error;
+          }
+        }
+        // The publisher left while the layers were set: the consumer went with it.
+        if (consumer.closed) continue;
         this.#selectors.set(
           consumer,
           new LayerSelector(
@@ -379,9 +390,11 @@ export class Subscriptions {
               floor: (bps, ms) => subscriber.transport.tryBitrate(bps, ms),
               probe: () => subscriber.transport.probe(),
               read: async () => {
+                // The transport's and the producer's figures are read once a tick for all the
+                // selectors that share them (one publisher, many viewers), not once each.
                 const [downlink, stream, sent] = await Promise.all([
-                  subscriber.transport.stats(),
-                  producer.stats(),
+                  this.#statsOnce.get(subscriber.transport, () => subscriber.transport.stats()),
+                  this.#statsOnce.get(producer, () => producer.stats()),
                   consumer.stats(),
                 ]);
                 return {
