@@ -344,6 +344,25 @@ describe('RoomMediaOut limits and rights', () => {
     await media.close();
   });
 
+  it('starts at the same moment in two rooms do not both pass PARLEY_MEDIA_OUT_MAX_JOBS', async () => {
+    const one = roomKit();
+    const two = roomKit({ roomId: 2 });
+    const { out, gst } = service(one, { maxJobs: 1 });
+    const media = [out.forRoom(one.room), out.forRoom(two.room)];
+    const alice = await publishAV(one, 'alice');
+    const bob = await publishAV(two, 'bob');
+    const outcomes = await Promise.allSettled([
+      media[0]!.startRelay(alice.participant, { streamType: 'main', url: 'rtmp://127.0.0.1/l/a' }),
+      media[1]!.startRelay(bob.participant, { streamType: 'main', url: 'rtmp://127.0.0.1/l/b' }),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = outcomes.find((o) => o.status === 'rejected')!;
+    expect(String(refused.reason)).toContain('maximum of 1 media-out jobs');
+    expect(gst.runs()).toHaveLength(1);
+    expect(media[0]!.jobs().length + media[1]!.jobs().length).toBe(1);
+    await out.close();
+  });
+
   it('a room runs at most PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM jobs, said in the refusal', async () => {
     const kit = roomKit();
     const { media, gst } = service(kit, { maxJobsPerRoom: 1 });
