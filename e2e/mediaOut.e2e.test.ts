@@ -27,6 +27,8 @@ const API = { secretId: 'AKIDparleyMediaOut01', secretKey: 'media-out-api-secret
 const env = useE2eEnvironment({
   PARLEY_API_SECRET_ID: API.secretId,
   PARLEY_API_SECRET_KEY: API.secretKey,
+  // The local nginx is on loopback, which media-out refuses unless listed (SSRF guard).
+  PARLEY_CDN_ALLOWED_HOSTS: '127.0.0.1',
 });
 const TrtcClient = tencentcloud.trtc.v20190722.Client;
 const api = () =>
@@ -374,6 +376,42 @@ describe('media out over RTMP', () => {
     });
     expect(outcome).toMatchObject({ ok: false, code: 0x4045 });
     expect(outcome.message).toMatch(/refused/i);
+  });
+
+  it('a URL whose host is not allowed is refused before any connection: the SDK with 0x4045, the API with InvalidParameter', async () => {
+    const roomId = randomRoomId();
+    const alice = await publisher('alice', roomId, '#ff0000', 440);
+    const outcome = await call(alice, 'startPublishCDNStream', {
+      url: 'rtmp://169.254.169.254:80/latest/meta-data',
+    });
+    expect(outcome).toMatchObject({ ok: false, code: 0x4045 });
+    expect(outcome.message).toContain(
+      'host 169.254.169.254:80 is not an allowed CDN host (PARLEY_CDN_ALLOWED_HOSTS',
+    );
+    const refused = await api()
+      .StartPublishCdnStream({
+        SdkAppId: env.parley.sdkAppId,
+        RoomId: String(roomId),
+        RoomIdType: 0,
+        AgentParams: { UserId: 'cdn-agent' },
+        WithTranscoding: 0,
+        SingleSubscribeParams: {
+          UserMediaStream: {
+            UserInfo: { RoomId: String(roomId), RoomIdType: 0, UserId: 'alice' },
+            StreamType: 0,
+          },
+        },
+        PublishCdnParams: [{ PublishCdnUrl: 'rtmp://10.0.0.5:6379/x', IsTencentCdn: 0 }],
+      })
+      .then(() => null)
+      .catch((e: { code?: string; message: string }) => e);
+    expect(refused?.code).toBe('InvalidParameter.PublishCdnUrl');
+    expect(refused?.message).toContain('host 10.0.0.5:6379 is not an allowed CDN host');
+    expect(
+      env.parley.server.mediaOut
+        .existing(roomKey(env.parley.sdkAppId, { kind: 'number', id: roomId }))
+        ?.jobs() ?? [],
+    ).toEqual([]);
   });
 
   it("the server API through Tencent's Node SDK: StartMCUMixTranscode (grid) and StartPublishCdnStream (one user), then Stop", async () => {

@@ -121,8 +121,11 @@ export class ParleyServer {
       new MediaOutService({
         log: this.log,
         maxJobs: config.mediaOutMaxJobs,
+        maxJobsPerRoom: config.mediaOutMaxJobsPerRoom,
         urlTemplate: (sdkAppId) =>
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
+        allowedHosts: (sdkAppId) =>
+          config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnAllowedHosts ?? null,
       });
     this.#edge = new NetworkEdge(config, this.log);
     this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);
@@ -165,6 +168,7 @@ export class ParleyServer {
       nodes: () => this.#cluster?.nodeViews() ?? null,
       mediaOut: {
         tasks: new MediaOutTasks(this.mediaOut, this.rooms),
+        checkUrl: (sdkAppId, url) => this.mediaOut.checkUrl(sdkAppId, url),
         urlTemplate: (sdkAppId) =>
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
       },

@@ -34,6 +34,22 @@ describe('loadConfig', () => {
     });
   });
 
+  it('PARLEY_CDN_ALLOWED_HOSTS lists hosts; a bad entry names the variable; the per-room job cap defaults to 4', () => {
+    const base = { PARLEY_SDK_APP_ID: '1400000001', PARLEY_SECRET_KEY: 'k' };
+    const config = loadConfig({
+      ...base,
+      PARLEY_CDN_ALLOWED_HOSTS: ' cdn.example.com, 127.0.0.1:1935 ,*',
+      PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM: '2',
+    });
+    expect(config.apps[0]?.cdnAllowedHosts).toEqual(['cdn.example.com', '127.0.0.1:1935', '*']);
+    expect(config.mediaOutMaxJobsPerRoom).toBe(2);
+    expect(loadConfig(base).apps[0]?.cdnAllowedHosts).toBeUndefined();
+    expect(loadConfig(base).mediaOutMaxJobsPerRoom).toBe(4);
+    expect(() => loadConfig({ ...base, PARLEY_CDN_ALLOWED_HOSTS: 'rtmp://x/y' })).toThrow(
+      /PARLEY_CDN_ALLOWED_HOSTS.*must be a host, host:port or \*/,
+    );
+  });
+
   it('PARLEY_REQUIRE_PRIVATE_MAP_KEY=1 requires room permission of every application', () => {
     const env = { PARLEY_SDK_APP_ID: '1400000001', PARLEY_SECRET_KEY: 'k' };
     expect(loadConfig(env).apps[0]?.requireRoomPermission).toBe(false);

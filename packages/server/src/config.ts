@@ -41,6 +41,8 @@ export interface ParleyConfig {
   statsIntervalMs: number;
   /** Media-out pipelines (mixes, relays) this server runs at once (PARLEY_MEDIA_OUT_MAX_JOBS). */
   mediaOutMaxJobs: number;
+  /** Media-out jobs one room may run at once (PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM). */
+  mediaOutMaxJobsPerRoom: number;
   /**
    * PARLEY_DATA_DIR when it is set explicitly: uploaded SDK logs are also appended to files
    * under `<dataDir>/logs/`. (Dev credentials use `.parley` when it is unset.)
@@ -172,6 +174,8 @@ function loadBaseConfig(env: Env): ParleyConfig {
     // A 640×360 mix takes ~0.2 cores: two per core leaves room for the media workers.
     mediaOutMaxJobs:
       integer(env, 'PARLEY_MEDIA_OUT_MAX_JOBS', 0, 1000) ?? 2 * availableParallelism(),
+    // Two users of one room must not take the whole server's media-out capacity.
+    mediaOutMaxJobsPerRoom: integer(env, 'PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM', 1, 1000) ?? 4,
     // In a cluster a client must notice a frozen node quickly to resume on another one.
     heartbeatMs: env.PARLEY_REDIS_URL ? 1000 : 2000,
   };
@@ -302,6 +306,13 @@ function appFromEnv(
             }
           : {}),
         ...(env.PARLEY_CDN_URL_TEMPLATE ? { cdnUrlTemplate: env.PARLEY_CDN_URL_TEMPLATE } : {}),
+        ...(env.PARLEY_CDN_ALLOWED_HOSTS
+          ? {
+              cdnAllowedHosts: env.PARLEY_CDN_ALLOWED_HOSTS.split(',')
+                .map((h) => h.trim())
+                .filter((h) => h !== ''),
+            }
+          : {}),
       },
     ],
   };
@@ -315,7 +326,8 @@ function appFromEnv(
         .replace('apps[0].apiCredentials[0].secretKey', 'PARLEY_API_SECRET_KEY')
         .replace('apps[0].callback.url', 'PARLEY_CALLBACK_URL')
         .replace('apps[0].callback.key', 'PARLEY_CALLBACK_KEY')
-        .replace('apps[0].cdnUrlTemplate', 'PARLEY_CDN_URL_TEMPLATE'),
+        .replace('apps[0].cdnUrlTemplate', 'PARLEY_CDN_URL_TEMPLATE')
+        .replace(/apps\[0\]\.cdnAllowedHosts(\[\d+\])?/, 'PARLEY_CDN_ALLOWED_HOSTS'),
     );
   }
 }

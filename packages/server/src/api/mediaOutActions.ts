@@ -24,6 +24,8 @@ export interface MediaOutActionDeps {
   tasks: MediaOutTasks;
   /** The application's RTMP URL template (`{streamId}`), if any. */
   urlTemplate(sdkAppId: number): string | null;
+  /** Null when the application may push to `url`; otherwise why not (allowed CDN hosts). */
+  checkUrl(sdkAppId: number, url: string): Promise<string | null>;
 }
 
 const RTMP_URL = /^rtmps?:\/\/[^\s"'\\!/]+\/[^\s"'\\!]+$/;
@@ -108,12 +110,12 @@ function cdnRoom(params: Params): RoomRef {
   );
 }
 
-function cdnUrls(
+async function cdnUrls(
   params: Params,
   sdkAppId: number,
   streamId: string,
   deps: MediaOutActionDeps,
-): string[] {
+): Promise<string[]> {
   const list = array(params, 'PublishCdnParams');
   if (list.length > 10)
     throw new ApiError('InvalidParameter.PublishCdnParams', 'at most 10 PublishCdnParams');
@@ -127,6 +129,15 @@ function cdnUrls(
     }
     return url;
   });
+  for (const [i, url] of urls.entries()) {
+    const refused = await deps.checkUrl(sdkAppId, url);
+    if (refused) {
+      throw new ApiError(
+        'InvalidParameter.PublishCdnUrl',
+        `PublishCdnParams[${i}].PublishCdnUrl refused: ${refused}`,
+      );
+    }
+  }
   if (urls.length === 0) {
     const template = deps.urlTemplate(sdkAppId);
     if (!template) {
@@ -259,7 +270,7 @@ export function createMediaOutActions(deps: MediaOutActionDeps): Record<string, 
     const output = cdnOutput(params);
     const layoutOf = cdnLayout(params, output);
     const streamId = `${defaultStreamId(sdkAppId, room.id, 'cdn')}_${Date.now().toString(36)}`;
-    const urls = cdnUrls(params, sdkAppId, streamId, deps);
+    const urls = await cdnUrls(params, sdkAppId, streamId, deps);
     try {
       const taskId = await tasks.start(sdkAppId, room, layoutOf, urls);
       caller.log.info({ room, taskId, urls: urls.length }, 'CDN publishing started by api');
@@ -379,7 +390,7 @@ export function createMediaOutActions(deps: MediaOutActionDeps): Record<string, 
       }
       const cdn = object(params, 'PublishCdnParams');
       const urls = cdn
-        ? cdnUrls(
+        ? await cdnUrls(
             {
               PublishCdnParams: (Array.isArray(cdn.PublishCdnUrls) ? cdn.PublishCdnUrls : []).map(
                 (u) => ({ PublishCdnUrl: u }),
@@ -389,7 +400,7 @@ export function createMediaOutActions(deps: MediaOutActionDeps): Record<string, 
             streamId,
             deps,
           )
-        : cdnUrls({}, sdkAppId, streamId, deps);
+        : await cdnUrls({}, sdkAppId, streamId, deps);
       const id = mcuTaskId(sdkAppId, room);
       try {
         if (tasks.has(sdkAppId, id)) {

@@ -40,6 +40,12 @@ export interface AppConfig {
    * an rtmp:// or rtmps:// URL in which `{streamId}` is replaced.
    */
   cdnUrlTemplate?: string;
+  /**
+   * Hosts (`host` or `host:port`; `*` for any public host) a client's or API caller's RTMP
+   * URL may name. Unset: only the host of cdnUrlTemplate. Loopback, private and link-local
+   * addresses are refused unless listed by name.
+   */
+  cdnAllowedHosts?: string[];
 }
 
 export interface ConfigFile {
@@ -81,6 +87,18 @@ const appSchema = z.strictObject({
       'must be an rtmp:// or rtmps:// URL without spaces or quotes',
     )
     .refine((s) => s.includes('{streamId}'), 'must contain {streamId}')
+    .optional(),
+  cdnAllowedHosts: z
+    .array(
+      z
+        .string()
+        .max(300)
+        .regex(
+          /^(\*|[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?)$/,
+          'must be a host, host:port or *',
+        ),
+    )
+    .max(100)
     .optional(),
   limits: z
     .strictObject({
@@ -148,6 +166,7 @@ export function parseConfigFile(document: unknown, source = 'config'): ConfigFil
           : {}),
         requireRoomPermission: app.requireRoomPermission,
         ...(app.cdnUrlTemplate !== undefined ? { cdnUrlTemplate: app.cdnUrlTemplate } : {}),
+        ...(app.cdnAllowedHosts !== undefined ? { cdnAllowedHosts: app.cdnAllowedHosts } : {}),
         limits: {
           ...(app.limits.maxRooms !== undefined ? { maxRooms: app.limits.maxRooms } : {}),
           ...(app.limits.maxUsersPerRoom !== undefined

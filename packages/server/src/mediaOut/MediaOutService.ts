@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Room } from '../room/Room.js';
 import { checkMediaOut, describeMissing, type Availability } from './availability.js';
+import { checkCdnUrl, templateHosts, type Resolve } from './cdnHosts.js';
 import type { MediaOutJobOptions } from './MediaOutJob.js';
 import { PortPool } from './PortPool.js';
 import { RoomMediaOut } from './RoomMediaOut.js';
@@ -14,8 +15,17 @@ export interface MediaOutServiceOptions {
   log: Logger;
   /** The application's RTMP URL template (`{streamId}` is replaced), if it has one. */
   urlTemplate: (sdkAppId: number) => string | null;
+  /**
+   * The hosts a given RTMP URL may name (`host`, `host:port`, `*`); null: the application
+   * sets none, so only its URL template's host.
+   */
+  allowedHosts?: (sdkAppId: number) => readonly string[] | null;
+  /** Tests: a resolver instead of DNS. */
+  resolve?: Resolve;
   /** Jobs (pipeline processes) at once; more are refused. Default unlimited. */
   maxJobs?: number;
+  /** Jobs one room may run at once; more are refused. Default unlimited. */
+  maxJobsPerRoom?: number;
   /** Loopback UDP ports for pipeline inputs. */
   portRange?: [number, number];
   /** Tests: another pipeline program, or a fixed availability. */
@@ -53,6 +63,13 @@ export class MediaOutService {
     }
   }
 
+  /** Null when this server may push to `url` for the application; otherwise why not. */
+  checkUrl(sdkAppId: number, url: string): Promise<string | null> {
+    const allowed =
+      this.options.allowedHosts?.(sdkAppId) ?? templateHosts(this.options.urlTemplate(sdkAppId));
+    return checkCdnUrl(url, allowed, this.options.resolve);
+  }
+
   #unavailable(): string | null {
     const a = this.#availability;
     if (!a) return 'media-out has not started';
@@ -74,6 +91,8 @@ export class MediaOutService {
             ? `this server already runs its maximum of ${max} media-out jobs (PARLEY_MEDIA_OUT_MAX_JOBS)`
             : null;
         },
+        maxJobsPerRoom: this.options.maxJobsPerRoom ?? Infinity,
+        checkUrl: (sdkAppId, url) => this.checkUrl(sdkAppId, url),
         urlFor: (sdkAppId, streamId) => {
           const template = this.options.urlTemplate(sdkAppId);
           return template ? template.replaceAll('{streamId}', streamId) : null;

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@parley/protocol';
+import { Privilege } from '@parley/usersig';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { FakePlainConsumer } from '../media/fake/FakeEngine.js';
@@ -9,6 +10,7 @@ import { publishOffer } from '../test/offers.js';
 import { roomKit, settle, type RoomKit } from '../test/roomTestKit.js';
 import { ServerError } from '../ServerError.js';
 import { MediaOutService } from './MediaOutService.js';
+import { relayJobLayout } from './mixLayout.js';
 
 const AV = [
   { mid: '0', kind: 'audio', streamType: 'main', muted: false },
@@ -40,8 +42,20 @@ while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 
 
 function service(
   kit: RoomKit,
-  options: { template?: string; available?: boolean; maxJobs?: number; crashAfterMs?: number } = {},
+  options: {
+    template?: string;
+    available?: boolean;
+    maxJobs?: number;
+    maxJobsPerRoom?: number;
+    crashAfterMs?: number;
+    /** Null: the default (the template's host). */
+    allowedHosts?: string[] | null;
+  } = {},
 ) {
+  const allowed = options.allowedHosts === undefined ? ['127.0.0.1'] : options.allowedHosts;
+  // No DNS in unit tests: names under example.com are public, *.internal is a private address.
+  const resolve = (host: string) =>
+    Promise.resolve(host.endsWith('.internal') ? ['10.1.2.3'] : ['93.184.216.34']);
   const gst = fakeGst(options.crashAfterMs);
   const out = new MediaOutService({
     log: pino({ level: 'silent' }),
@@ -57,6 +71,9 @@ function service(
     portRange: [36000, 36999],
     supervisor: { backoff: { initialMs: 20, maxMs: 100, maxRestarts: 2 }, healthyAfterMs: 60_000 },
     ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
+    ...(options.maxJobsPerRoom !== undefined ? { maxJobsPerRoom: options.maxJobsPerRoom } : {}),
+    allowedHosts: () => allowed,
+    resolve,
   });
   return { out, gst, media: out.forRoom(kit.room) };
 }
@@ -108,7 +125,7 @@ describe('RoomMediaOut', () => {
     expect(plainConsumers(kit)).toEqual([]);
 
     const other = roomKit();
-    const off = service(other, { available: false }).media;
+    const off = service(other, { available: false, allowedHosts: ['h'] }).media;
     const bob = await publishAV(other, 'bob');
     const refused = await off
       .startRelay(bob.participant, { streamType: 'main', url: 'rtmp://h/live/x' })
@@ -304,3 +321,170 @@ async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('RoomMediaOut limits and rights', () => {
+  it('PARLEY_MEDIA_OUT_MAX_JOBS holds for a task with several URLs: no pipeline past the limit, nothing left running', async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { maxJobs: 1 });
+    await publishAV(kit, 'alice');
+    const urls = ['a', 'b', 'c'].map((k) => `rtmp://127.0.0.1:1935/live/${k}`);
+    const refused = await media
+      .startTask('t1', () => relayJobLayout('alice', 'main'), urls)
+      .catch((e: unknown) => e);
+    expect((refused as Error).message).toContain(
+      'maximum of 1 media-out jobs (PARLEY_MEDIA_OUT_MAX_JOBS)',
+    );
+    expect(gst.runs()).toHaveLength(1);
+    expect(media.jobs()).toEqual([]);
+    expect(media.hasTask('t1')).toBe(false);
+    await waitUntil(() => plainConsumers(kit).length === 0);
+    // The slot came back: a one-URL task now runs.
+    await media.startTask('t2', () => relayJobLayout('alice', 'main'), urls.slice(0, 1));
+    expect(media.jobs()).toHaveLength(1);
+    await media.close();
+  });
+
+  it('starts at the same moment in two rooms do not both pass PARLEY_MEDIA_OUT_MAX_JOBS', async () => {
+    const one = roomKit();
+    const two = roomKit({ roomId: 2 });
+    const { out, gst } = service(one, { maxJobs: 1 });
+    const media = [out.forRoom(one.room), out.forRoom(two.room)];
+    const alice = await publishAV(one, 'alice');
+    const bob = await publishAV(two, 'bob');
+    const outcomes = await Promise.allSettled([
+      media[0]!.startRelay(alice.participant, { streamType: 'main', url: 'rtmp://127.0.0.1/l/a' }),
+      media[1]!.startRelay(bob.participant, { streamType: 'main', url: 'rtmp://127.0.0.1/l/b' }),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = outcomes.find((o) => o.status === 'rejected')!;
+    expect(String(refused.reason)).toContain('maximum of 1 media-out jobs');
+    expect(gst.runs()).toHaveLength(1);
+    expect(media[0]!.jobs().length + media[1]!.jobs().length).toBe(1);
+    await out.close();
+  });
+
+  it('a room runs at most PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM jobs, said in the refusal', async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { maxJobsPerRoom: 1 });
+    const alice = await publishAV(kit, 'alice');
+    const bob = await publishAV(kit, 'bob');
+    await media.startRelay(alice.participant, { streamType: 'main', url: 'rtmp://127.0.0.1/l/a' });
+    const refused = await media
+      .startRelay(bob.participant, { streamType: 'main', url: 'rtmp://127.0.0.1/l/b' })
+      .catch((e: unknown) => e);
+    expect(codeOf(refused)).toBe(ErrorCode.START_PUBLISH_CDN_FAILED);
+    expect((refused as Error).message).toBe(
+      'this room already runs its maximum of 1 media-out jobs (PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM)',
+    );
+    expect(gst.runs()).toHaveLength(1);
+    await media.close();
+  });
+
+  it('a client URL must name an allowed host: by default only the template host; private, loopback and link-local addresses only when listed', async () => {
+    const refusal = async (allowedHosts: string[] | null, url: string) => {
+      const kit = roomKit();
+      const { media, gst } = service(kit, {
+        template: 'rtmp://cdn.example.com/live/{streamId}',
+        allowedHosts,
+      });
+      const alice = await publishAV(kit, 'alice');
+      const result = await media
+        .startRelay(alice.participant, { streamType: 'main', url })
+        .then(() => null)
+        .catch((e: unknown) => e as ServerError);
+      const runs = gst.runs().length;
+      await media.close();
+      if (result === null) return { runs, message: null };
+      expect(codeOf(result)).toBe(ErrorCode.START_PUBLISH_CDN_FAILED);
+      expect(runs).toBe(0);
+      return { runs, message: result.message };
+    };
+    expect((await refusal(null, 'rtmp://169.254.169.254:80/x')).message).toMatch(
+      /url refused: host 169\.254\.169\.254:80 is not an allowed CDN host \(PARLEY_CDN_ALLOWED_HOSTS.*allowed: cdn\.example\.com\)/,
+    );
+    expect(await refusal(null, 'rtmp://cdn.example.com/live/mine')).toEqual({
+      runs: 1,
+      message: null,
+    });
+    expect((await refusal(['*'], 'rtmp://10.0.0.5:6379/x')).message).toMatch(
+      /host 10\.0\.0\.5:6379 is a loopback, private or link-local address \(10\.0\.0\.5\): list it by name in PARLEY_CDN_ALLOWED_HOSTS/,
+    );
+    expect((await refusal(['*'], 'rtmp://[::ffff:127.0.0.1]/x')).message).toMatch(
+      /loopback, private or link-local address \(::ffff:7f00:1\)/,
+    );
+    expect((await refusal(['*'], 'rtmp://redis.internal/x')).message).toMatch(
+      /redis\.internal:1935 is a loopback, private or link-local address \(10\.1\.2\.3\)/,
+    );
+    expect((await refusal(['*'], 'rtmp://other.example.com/live/x')).message).toBeNull();
+    expect(
+      (await refusal(['*', 'redis.internal:1935'], 'rtmp://redis.internal/x')).message,
+    ).toBeNull();
+  });
+
+  it("a mix takes another user's stream only when the owner's privateMapKey lets it receive it", async () => {
+    const kit = roomKit();
+    const { media } = service(kit, { template: 'rtmp://cdn.example.com/live/{streamId}' });
+    await publishAV(kit, 'alice');
+    const deafBits = Privilege.ALL & ~(Privilege.RECV_AUDIO | Privilege.RECV_VIDEO);
+    const bob = await kit.join('bob', { privilege: deafBits });
+    await kit.room.publish(bob.participant, {
+      sdp: await publishOffer(['audio', 'video']),
+      tracks: [...AV],
+    });
+    const user = (userId: string, x: number) => ({
+      userId,
+      pureAudio: false,
+      width: 320,
+      height: 240,
+      locationX: x,
+      locationY: 0,
+      zOrder: 1,
+    });
+    await expect(
+      media.startMix(bob.participant, { mixUsers: [user('bob', 0), user('alice', 320)] }),
+    ).rejects.toMatchObject({
+      payload: {
+        code: ErrorCode.START_MIX_TRANSCODE_FAILED,
+        message:
+          "mixUsers alice: this user's privateMapKey does not allow receiving main audio and video, so it cannot mix it",
+      },
+    });
+    expect(media.jobs()).toEqual([]);
+    // A preset layout fills the remote box only with streams the owner may receive.
+    await media.startMix(bob.participant, {
+      mode: 'preset-layout',
+      mixUsers: [
+        { ...user('$PLACE_HOLDER_LOCAL_MAIN$', 0) },
+        { ...user('$PLACE_HOLDER_REMOTE$', 320) },
+      ],
+    });
+    const consumers = plainConsumers(kit);
+    expect(consumers).toHaveLength(2);
+    const bobProducers = [...bob.participant.streams.get('main')!.tracks.values()].map(
+      (t) => t.producer!.id,
+    );
+    expect(consumers.map((c) => c.producerId).sort()).toEqual(bobProducers.sort());
+    await media.close();
+  });
+
+  it('a live audience member may not mix or relay (anchors only)', async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit, { template: 'rtmp://cdn.example.com/live/{streamId}' });
+    await publishAV(kit, 'alice');
+    const carol = await kit.join('carol', { role: 'audience', mode: 'live' });
+    const mix = await media
+      .startMix(carol.participant, {
+        mixUsers: [{ userId: 'alice', pureAudio: false, width: 320, height: 240, zOrder: 1 }],
+      })
+      .catch((e: unknown) => e);
+    expect(codeOf(mix)).toBe(ErrorCode.INVALID_OPERATION);
+    expect((mix as Error).message).toMatch(/^startMixTranscode\(\) is for anchors/);
+    const relay = await media
+      .startRelay(carol.participant, { streamType: 'main', url: 'rtmp://127.0.0.1/l/c' })
+      .catch((e: unknown) => e);
+    expect(codeOf(relay)).toBe(ErrorCode.INVALID_OPERATION);
+    expect((relay as Error).message).toMatch(/^startPublishCDNStream\(\) is for anchors/);
+    expect(gst.runs()).toEqual([]);
+    await media.close();
+  });
+});

@@ -29,6 +29,10 @@ export interface MediaOutContext {
   unavailable(): string | null;
   /** Null while another job may start; otherwise why not (the server's job limit). */
   full(): string | null;
+  /** Jobs this room may run at once (PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM). */
+  maxJobsPerRoom?: number;
+  /** Null when a client-given RTMP URL may be pushed to; otherwise why not (SSRF guard). */
+  checkUrl(sdkAppId: number, url: string): Promise<string | null>;
   /** The application's RTMP URL for a stream id (its template), or null. */
   urlFor(sdkAppId: number, streamId: string): string | null;
   ports: PortPool;
@@ -68,6 +72,8 @@ export class RoomMediaOut {
   readonly #mixes = new Map<string, MixEntry>();
   readonly #relays = new Map<string, RelayEntry>();
   readonly #tasks = new Map<string, TaskEntry>();
+  /** Jobs made and not yet registered in an entry: they hold their slot of the job limits. */
+  readonly #pending = new Set<MediaOutJob>();
   readonly #log: Logger;
   #scheduled: NodeJS.Timeout | null = null;
   #recheck: NodeJS.Timeout | null = null;
@@ -137,12 +143,25 @@ export class RoomMediaOut {
 
   /** The jobs running now (tests, metrics). */
   jobs(): MediaOutJob[] {
-    return [
+    const jobs = new Set([
       ...[...this.#mixes.values(), ...this.#relays.values()]
         .map((e) => e.job)
         .filter((j): j is MediaOutJob => j !== null),
       ...[...this.#tasks.values()].flatMap((t) => t.jobs),
-    ];
+    ]);
+    for (const job of this.#pending) if (!job.stopped) jobs.add(job);
+    return [...jobs];
+  }
+
+  /** Starts a job made by #job; its slot is held until the caller registers it (or it fails). */
+  async #start(job: MediaOutJob, code: ErrorCodeValue, keepPending = false): Promise<void> {
+    try {
+      await this.#wrap(code, job.start());
+    } catch (error) {
+      this.#pending.delete(job);
+      throw error;
+    }
+    if (!keepPending) this.#pending.delete(job);
   }
 
   // ---- server API tasks ----
@@ -168,14 +187,17 @@ export class RoomMediaOut {
           null,
           ErrorCode.START_PUBLISH_CDN_FAILED,
         );
-        await job.start();
         task.jobs.push(job);
+        // The task's jobs keep their slots until the task is registered below.
+        await this.#start(job, ErrorCode.START_PUBLISH_CDN_FAILED, true);
       }
     } catch (error) {
       await Promise.all(task.jobs.map((j) => j.stop()));
+      for (const job of task.jobs) this.#pending.delete(job);
       throw error;
     }
     this.#tasks.set(id, task);
+    for (const job of task.jobs) this.#pending.delete(job);
     this.#log.info({ task: id, urls: urls.map(hostOf) }, 'task started');
   }
 
@@ -212,6 +234,7 @@ export class RoomMediaOut {
       new ServerError(ErrorCode.START_MIX_TRANSCODE_FAILED, message);
     const missing = this.ctx.unavailable();
     if (missing) throw fail(`mixing is not available on this server: ${missing}`);
+    refuseAudience(owner, 'startMixTranscode()');
     const check = checkMixConfig(input, owner.userId);
     if (!check.ok) throw new ServerError(ErrorCode.INVALID_PARAMETER, check.message);
     const config = check.config;
@@ -224,6 +247,15 @@ export class RoomMediaOut {
       }
       if (config.mode === 'manual' && !this.room.participants.has(user.userId)) {
         throw fail(`mixUsers ${user.userId} is not in room ${roomId}`);
+      }
+      if (config.mode === 'manual' && user.userId !== owner.userId) {
+        const kinds = user.pureAudio ? (['audio'] as const) : (['audio', 'video'] as const);
+        const denied = kinds.filter((kind) => !owner.canReceive(user.streamType, kind));
+        if (denied.length > 0) {
+          throw fail(
+            `mixUsers ${user.userId}: this user's privateMapKey does not allow receiving ${user.streamType} ${denied.join(' and ')}, so it cannot mix it`,
+          );
+        }
       }
     }
     const streamId =
@@ -276,7 +308,7 @@ export class RoomMediaOut {
     await entry.job?.stop();
     entry.job = null;
     const job = this.#job(`mix:${entry.streamId}`, url, this.#mixLayout(entry), entry.owner, code);
-    await this.#wrap(code, job.start());
+    await this.#start(job, code);
     entry.job = job;
     entry.url = url;
   }
@@ -287,6 +319,11 @@ export class RoomMediaOut {
     const fail = (message: string) => new ServerError(ErrorCode.START_PUBLISH_CDN_FAILED, message);
     const missing = this.ctx.unavailable();
     if (missing) throw fail(`relaying to a CDN is not available on this server: ${missing}`);
+    refuseAudience(owner, 'startPublishCDNStream()');
+    if (options.url !== undefined) {
+      const refused = await this.ctx.checkUrl(this.room.sdkAppId, options.url);
+      if (refused) throw fail(`url refused: ${refused}`);
+    }
     const streamId =
       options.streamId ??
       defaultStreamId(this.room.sdkAppId, this.room.ref.id, owner.userId, options.streamType);
@@ -325,7 +362,7 @@ export class RoomMediaOut {
         owner.userId,
         ErrorCode.START_PUBLISH_CDN_FAILED,
       );
-      await this.#wrap(ErrorCode.START_PUBLISH_CDN_FAILED, job.start());
+      await this.#start(job, ErrorCode.START_PUBLISH_CDN_FAILED);
       entry.job = job;
     }
     this.#relays.set(owner.userId, entry);
@@ -391,14 +428,22 @@ export class RoomMediaOut {
     owner: string | null,
     code: ErrorCodeValue,
   ): MediaOutJob {
+    // Checked and reserved in one step (no await between): parallel starts cannot overrun.
     const full = this.ctx.full();
     if (full) throw new ServerError(code, full);
+    const perRoom = this.ctx.maxJobsPerRoom ?? Infinity;
+    if (this.jobs().length >= perRoom) {
+      throw new ServerError(
+        code,
+        `this room already runs its maximum of ${perRoom} media-out jobs (PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM)`,
+      );
+    }
     const job = new MediaOutJob(
       {
         id,
         router: () => this.room.ensureMedia(),
         sink: { kind: 'rtmp', url },
-        lookup: (userId, streamType, kind) => this.#producerOf(userId, streamType, kind),
+        lookup: (userId, streamType, kind) => this.#producerOf(userId, streamType, kind, owner),
         ports: this.ctx.ports,
         log: this.#log.child({ job: id }),
         ...(this.ctx.command ? { command: this.ctx.command } : {}),
@@ -406,6 +451,7 @@ export class RoomMediaOut {
       },
       layout,
     );
+    this.#pending.add(job);
     job.on('failed', (error) => {
       this.#log.error({ err: error, job: id }, 'media-out job failed');
       if (owner === null) return;
@@ -419,7 +465,20 @@ export class RoomMediaOut {
     return job;
   }
 
-  #producerOf(userId: string, streamType: StreamType, kind: 'audio' | 'video'): string | null {
+  /**
+   * The producer a job takes for a user's track; a client's job (`viewer` its owner) only
+   * gets others' tracks its privateMapKey lets it receive, as a subscription would.
+   */
+  #producerOf(
+    userId: string,
+    streamType: StreamType,
+    kind: 'audio' | 'video',
+    viewer: string | null,
+  ): string | null {
+    if (viewer !== null && userId !== viewer) {
+      const owner = this.room.participants.get(viewer);
+      if (!owner || !owner.canReceive(streamType, kind)) return null;
+    }
     const participant = this.room.participants.get(userId);
     if (!participant || participant.left) return null;
     const track = participant.streams.get(streamType)?.tracks.get(kind);
@@ -488,6 +547,18 @@ export class RoomMediaOut {
       if (error instanceof ServerError) throw error;
       throw new ServerError(code, `media-out failed: ${(error as Error).message}`);
     }
+  }
+}
+
+/**
+ * TRTC's live audience publishes nothing and may not start mixes or relays (it would take
+ * others' streams out of the room without being on stage): anchors only.
+ */
+function refuseAudience(owner: Participant, call: string): void {
+  if (owner.role !== 'anchor') {
+    throw ServerError.wrongState(
+      `${call} is for anchors: an audience member cannot mix or relay (switchRole('anchor') first)`,
+    );
   }
 }
 

@@ -133,12 +133,12 @@ export interface Member {
 }
 
 export function roomKit(
-  options: { limits?: RoomLimits; engine?: FakeEngineOptions } = {},
+  options: { limits?: RoomLimits; engine?: FakeEngineOptions; roomId?: number } = {},
 ): RoomKit {
   const engine = new FakeEngine(options.engine);
   const room = new Room(
     1400000000,
-    { kind: 'number', id: 1 },
+    { kind: 'number', id: options.roomId ?? 1 },
     engine,
     createLogger('silent'),
     options.limits,
