@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm install` (postinstall): the Debian packages media out needs (GStreamer: mixing and
- * CDN relay, see docs/media-out.md). As root they are installed with apt-get; otherwise they
- * are named. Media out is optional: the server runs without it (and says so at start-up), so
+ * CDN relay, see docs/media-out.md). As root they are installed with apt-get (unless
+ * PARLEY_SKIP_APT=1); otherwise they are named. Media out is optional: the server runs without it (and says so at start-up), so
  * this never fails the install.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,6 +35,8 @@ function missingPackages() {
   return MEDIA_OUT_PACKAGES.filter((name) => !installed.has(name));
 }
 
+// PARLEY_SKIP_APT=1: never run apt-get (CI images, hosts managed otherwise); only name them.
+const skipApt = process.env.PARLEY_SKIP_APT === '1';
 const missing = missingPackages();
 if (missing === null) {
   log(
@@ -42,7 +44,7 @@ if (missing === null) {
   );
 } else if (missing.length > 0) {
   const command = `apt-get install -y ${missing.join(' ')}`;
-  if (process.getuid?.() !== 0) {
+  if (process.getuid?.() !== 0 || skipApt) {
     log(
       `media out (mixing, CDN relay) needs these Debian packages: ${missing.join(' ')}\n` +
         `Install them with:  sudo apt-get update && sudo ${command}\n` +
@@ -51,12 +53,13 @@ if (missing === null) {
   } else {
     log(`installing ${missing.join(' ')} with apt-get (media out)`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+    // Short: an install must not hang for long on a busy apt lock or a slow mirror.
+    const lock = ['-o', 'DPkg::Lock::Timeout=60'];
     for (const args of [
       [...lock, 'update', '-qq'],
       [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...missing],
     ]) {
-      if (spawnSync('apt-get', args, { env, stdio: 'inherit', timeout: 900_000 }).status !== 0) {
+      if (spawnSync('apt-get', args, { env, stdio: 'inherit', timeout: 180_000 }).status !== 0) {
         process.stderr.write(
           `parley: "apt-get ${args.join(' ')}" failed; media out stays unavailable until ${missing.join(' ')} are installed.\n`,
         );

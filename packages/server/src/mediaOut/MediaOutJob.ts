@@ -157,8 +157,9 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
 
   /** Binds the inputs and starts the pipeline; rejects with the cause when it cannot run. */
   async start(): Promise<void> {
-    await this.#bind();
     try {
+      // Inside: a bind that fails midway (no port left) gives back what it took.
+      await this.#bind();
       await this.#supervisor.start();
     } catch (error) {
       this.#release();

@@ -38,6 +38,8 @@ export class MediaOutService {
   #availability: Availability | null;
   readonly #rooms = new Map<string, RoomMediaOut>();
   readonly #ports: PortPool;
+  /** Rooms' media out still ending after their room closed (close() waits for them too). */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(private readonly options: MediaOutServiceOptions) {
     this.#availability = options.availability ?? null;
@@ -106,6 +108,9 @@ export class MediaOutService {
       const made = out;
       room.once('closed', () => {
         if (this.#rooms.get(room.key) === made) this.#rooms.delete(room.key);
+        const closing = made.close().catch(() => undefined);
+        this.#closing.add(closing);
+        void closing.finally(() => this.#closing.delete(closing));
       });
     }
     return out;
@@ -120,6 +125,6 @@ export class MediaOutService {
   async close(): Promise<void> {
     const rooms = [...this.#rooms.values()];
     this.#rooms.clear();
-    await Promise.all(rooms.map((r) => r.close()));
+    await Promise.all([...rooms.map((r) => r.close()), ...this.#closing]);
   }
 }

@@ -21,13 +21,22 @@ export class TaskError extends Error {
   }
 }
 
+interface TaskRecord {
+  sdkAppId: number;
+  room: RoomRef;
+  /** Until the task pushes: an update or stop meanwhile runs after it (the room's queue). */
+  starting: boolean;
+  /** Drops the room-closed listener. */
+  forget(): void;
+}
+
 export class MediaOutTasks {
-  /** taskId → where it runs */
-  readonly #tasks = new Map<string, { sdkAppId: number; room: RoomRef }>();
+  /** taskId → where it runs; set before the start's first await, so a second start sees it */
+  readonly #tasks = new Map<string, TaskRecord>();
 
   constructor(
     private readonly service: MediaOutService,
-    private readonly rooms: RoomManager,
+    private readonly rooms: Pick<RoomManager, 'get'>,
   ) {}
 
   /** Starts a task in a live room of this node; resolves with its TaskId once it pushes. */
@@ -41,13 +50,26 @@ export class MediaOutTasks {
     const room = this.rooms.get(sdkAppId, ref);
     if (!room || room.closed)
       throw new TaskError('RoomNotExist', `room ${String(ref.id)} has nobody in it on this server`);
+    if (this.#tasks.has(id)) throw new TaskError('Failed', `task ${id} is already running`);
+    const onClosed = () => {
+      if (this.#tasks.get(id) === record) this.#tasks.delete(id);
+    };
+    const record: TaskRecord = {
+      sdkAppId,
+      room: ref,
+      starting: true,
+      forget: () => room.off('closed', onClosed),
+    };
+    this.#tasks.set(id, record);
+    room.once('closed', onClosed);
     try {
       await this.service.forRoom(room).startTask(id, layoutOf, urls);
     } catch (error) {
+      if (this.#tasks.get(id) === record) this.#tasks.delete(id);
+      record.forget();
       throw new TaskError('Failed', (error as Error).message);
     }
-    this.#tasks.set(id, { sdkAppId, room: ref });
-    room.once('closed', () => this.#tasks.delete(id));
+    record.starting = false;
     return id;
   }
 
@@ -64,6 +86,7 @@ export class MediaOutTasks {
 
   async stop(sdkAppId: number, id: string): Promise<void> {
     const out = this.#find(sdkAppId, id);
+    this.#tasks.get(id)?.forget();
     this.#tasks.delete(id);
     await out.stopTask(id);
   }
@@ -77,8 +100,12 @@ export class MediaOutTasks {
     const room =
       task && task.sdkAppId === sdkAppId ? this.rooms.get(sdkAppId, task.room) : undefined;
     const out = room ? this.service.existing(roomKey(sdkAppId, task!.room)) : undefined;
-    if (!out || !out.hasTask(id)) {
-      this.#tasks.delete(id);
+    // A task still starting is not in the room's list yet; what follows queues after it.
+    if (!out || (!task!.starting && !out.hasTask(id))) {
+      if (task && task.sdkAppId === sdkAppId) {
+        task.forget();
+        this.#tasks.delete(id);
+      }
       throw new TaskError('TaskNotExist', `no task ${id} of SdkAppId ${sdkAppId} is running`);
     }
     return out;

@@ -157,6 +157,38 @@ describe('PipelineSupervisor', () => {
     await sup.stop();
   });
 
+  it('stop() while replace() waits for the old run’s EOS leaves no process running', async () => {
+    const { sup, runs } = supervisor('ok');
+    await sup.start();
+    const first = sup.pid!;
+    const replaced = sup.replace().catch((e: unknown) => e);
+    await sup.stop();
+    // replace() hears about the stop before stop() resolves (its exit listener came first).
+    const error = await replaced;
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as Error).message).toBe('stopped while it was being replaced');
+    expect(sup.state).toBe('stopped');
+    expect(sup.pid).toBeNull();
+    expect(runs()).toBe(1);
+    expect(() => process.kill(first, 0)).toThrow();
+  });
+
+  it('logs the pipeline’s arguments without the RTMP stream key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-supervisor-'));
+    const lines: string[] = [];
+    const debugLog = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const sup = new PipelineSupervisor({
+      command: process.execPath,
+      args: () => [fakeGst(dir, 'ok'), 'location=rtmp://cdn.example.com:1935/live/secret-key-42'],
+      log: debugLog,
+    });
+    await sup.start();
+    await sup.stop();
+    const logged = lines.find((l) => l.includes('media-out pipeline arguments'));
+    expect(logged).toContain('location=rtmp://cdn.example.com:1935/…');
+    expect(lines.join('')).not.toContain('secret-key-42');
+  });
+
   it('a command that cannot run rejects naming it', async () => {
     const sup = new PipelineSupervisor({
       command: '/nonexistent/gst-launch-1.0',

@@ -68,6 +68,8 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
   #retryTimer: NodeJS.Timeout | null = null;
   /** Settles the current start(): resolved at first progress, rejected when the run fails. */
   #pending: { resolve(): void; reject(error: PipelineError): void } | null = null;
+  /** stop() was called: a replace() waiting for the old run to end must not start another. */
+  #stopRequested = false;
   readonly #o: Required<Omit<SupervisorOptions, 'log' | 'args' | 'command' | 'commandArgs'>>;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -115,6 +117,8 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     this.#pending?.reject(new PipelineError('replaced by a new run'));
     this.#pending = null;
     await this.#end();
+    // stop() may have come while the old run was finishing EOS: no new run then.
+    if (this.#stopRequested) throw new PipelineError('stopped while it was being replaced');
     this.#attempt = 0;
     return this.#run();
   }
@@ -122,6 +126,7 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
   /** EOS, then the process exits (killed after stopTimeoutMs). */
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
+    this.#stopRequested = true;
     this.#clearRetry();
     this.#state = 'stopping';
     this.#pending?.reject(new PipelineError('stopped before it started'));
@@ -140,7 +145,7 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     const child = spawn(this.options.command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     log.info({ gstPid: child.pid, command: this.options.command }, 'media-out pipeline started');
-    log.debug({ args: args.join(' ') }, 'media-out pipeline arguments');
+    log.debug({ args: redact(args).join(' ') }, 'media-out pipeline arguments');
     const promise = new Promise<void>((resolve, reject) => {
       this.#pending = { resolve, reject };
     });
@@ -292,4 +297,9 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
   }
+}
+
+/** The arguments with RTMP URLs cut to their host: a URL's path may carry a stream key. */
+function redact(args: readonly string[]): string[] {
+  return args.map((arg) => arg.replace(/(rtmps?:\/\/[^/\s"']+)[^\s"']*/g, '$1/…'));
 }

@@ -79,6 +79,8 @@ export class RoomMediaOut {
   #recheck: NodeJS.Timeout | null = null;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  #syncQueued = false;
+  #closing: Promise<void> | null = null;
 
   constructor(
     private readonly room: Room,
@@ -378,10 +380,11 @@ export class RoomMediaOut {
     this.#log.info({ owner: owner.userId, streamId: entry.streamId }, 'relay stopped');
   }
 
-  async #endRelay(entry: RelayEntry): Promise<void> {
+  /** `keepMix`: a mix this relayed goes on to the template's URL (not when its owner leaves). */
+  async #endRelay(entry: RelayEntry, keepMix = true): Promise<void> {
     this.#relays.delete(entry.owner);
     await entry.job?.stop();
-    if (entry.ofMix) {
+    if (entry.ofMix && keepMix) {
       // The mix stays set up; it goes on only where the application's template sends it.
       const mix = this.#mixes.get(entry.owner);
       if (mix?.job) {
@@ -400,14 +403,19 @@ export class RoomMediaOut {
   /** The owner left: its mix and relay end. */
   async #ownerLeft(userId: string): Promise<void> {
     const relay = this.#relays.get(userId);
-    if (relay) await this.#endRelay(relay).catch(() => undefined);
+    if (relay) await this.#endRelay(relay, false).catch(() => undefined);
     const mix = this.#mixes.get(userId);
     if (mix) await this.#endMix(mix).catch(() => undefined);
     this.#updateRecheck();
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    // A second call (the room's close and the service's) waits for the same work.
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     if (this.#scheduled) clearTimeout(this.#scheduled);
     if (this.#recheck) clearInterval(this.#recheck);
@@ -455,7 +463,6 @@ export class RoomMediaOut {
     job.on('failed', (error) => {
       this.#log.error({ err: error, job: id }, 'media-out job failed');
       if (owner === null) return;
-      if (owner === null) return;
       this.room.participants.get(owner)?.sink?.notify('error', {
         code,
         message: `${id.startsWith('mix') ? 'the mix' : 'the relay'} ${id.slice(id.indexOf(':') + 1)} stopped: ${error.message}`,
@@ -497,8 +504,18 @@ export class RoomMediaOut {
     if (this.#closed || this.#scheduled) return;
     this.#scheduled = setTimeout(() => {
       this.#scheduled = null;
-      void this.#sync();
+      this.#queueSync();
     }, 100);
+  }
+
+  /** A look at the jobs, in turn with the operations (a stop never races a restart). */
+  #queueSync(): void {
+    if (this.#syncQueued) return;
+    this.#syncQueued = true;
+    this.#serial(() => {
+      this.#syncQueued = false;
+      return this.#sync();
+    }).catch(() => undefined);
   }
 
   async #sync(): Promise<void> {
@@ -532,7 +549,7 @@ export class RoomMediaOut {
   #updateRecheck(force = false): void {
     const running = force || this.jobs().length > 0;
     if (running && !this.#recheck && !this.#closed) {
-      this.#recheck = setInterval(() => void this.#sync(), RECHECK_MS);
+      this.#recheck = setInterval(() => this.#queueSync(), RECHECK_MS);
       this.#recheck.unref();
     } else if (!running && this.#recheck) {
       clearInterval(this.#recheck);

@@ -215,6 +215,21 @@ describe.each([
     expect(engine.routers.size).toBe(0);
   });
 
+  it('asks for its media router after it closed: refused, and no router is left behind', async () => {
+    const { room, engine, join } = kit();
+    const only = await join('only');
+    await room.ensureMedia();
+    expect(engine.routers.size).toBe(1);
+    await room.leave(only.participant, 'leave');
+    expect(room.closed).toBe(true);
+    await settle();
+    expect(engine.routers.size).toBe(0);
+    // A media-out job rebinding after its consumers closed with the room asks again.
+    await expect(room.ensureMedia()).rejects.toBeInstanceOf(RoomClosedError);
+    await settle();
+    expect(engine.routers.size).toBe(0);
+  });
+
   it('a join that finds the room closed by its last leave is told so (the manager opens a new room)', async () => {
     const { room, join, member, takeEvents } = kit();
     const only = await join('only');

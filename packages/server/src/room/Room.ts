@@ -207,6 +207,8 @@ export class Room extends SafeEmitter<RoomEvents> {
   }
 
   #media_(): Promise<MediaRouter> {
+    // A router made after the close would never be closed (nothing closes the room twice).
+    if (this.#closed) return Promise.reject(new RoomClosedError());
     if (!this.#media) {
       const media = this.engine.createRouter();
       this.#media = media;
