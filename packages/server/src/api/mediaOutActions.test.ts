@@ -60,11 +60,13 @@ async function setup() {
     command: gst.command,
     availability: { available: true, missing: [] },
     portRange: [39000, 39999],
+    allowedHosts: () => ['*'],
   });
   const media = service.forRoom(kit.room);
   const actions = createMediaOutActions({
     tasks: new MediaOutTasks(service, { get: () => kit.room }),
     urlTemplate: () => null,
+    checkUrl: () => Promise.resolve(null),
   });
   const caller: ApiCaller = {
     sdkAppId: APP,

@@ -263,6 +263,11 @@ function cdnLayout(params: Params, output: TaskOutput): LayoutOf {
 
 export function createMediaOutActions(deps: MediaOutActionDeps): Record<string, ActionHandler> {
   const { tasks } = deps;
+  /**
+   * MCU starts under way (their URLs are checked before the task exists): a stop or a second
+   * start for the same room waits for the first, so it sees the task.
+   */
+  const mcuStarts = new Map<string, Promise<unknown>>();
 
   const startPublishCdnStream: ActionHandler = async (params, caller) => {
     const sdkAppId = sdkAppIdOf(params, caller);
@@ -388,29 +393,42 @@ export function createMediaOutActions(deps: MediaOutActionDeps): Record<string, 
           'OutputParams.StreamId must be 1-64 letters, digits, _ or -',
         );
       }
-      const cdn = object(params, 'PublishCdnParams');
-      const urls = cdn
-        ? await cdnUrls(
-            {
-              PublishCdnParams: (Array.isArray(cdn.PublishCdnUrls) ? cdn.PublishCdnUrls : []).map(
-                (u) => ({ PublishCdnUrl: u }),
-              ),
-            },
-            sdkAppId,
-            streamId,
-            deps,
-          )
-        : await cdnUrls({}, sdkAppId, streamId, deps);
-      const id = mcuTaskId(sdkAppId, room);
-      try {
-        if (tasks.has(sdkAppId, id)) {
-          // Again for the same room: the layout changes in place (Tencent's "update").
-          await tasks.update(sdkAppId, id, layoutOf);
-        } else {
-          await tasks.start(sdkAppId, room, layoutOf, urls, id);
+      const startOrUpdate = async (): Promise<void> => {
+        const cdn = object(params, 'PublishCdnParams');
+        const urls = cdn
+          ? await cdnUrls(
+              {
+                PublishCdnParams: (Array.isArray(cdn.PublishCdnUrls) ? cdn.PublishCdnUrls : []).map(
+                  (u) => ({ PublishCdnUrl: u }),
+                ),
+              },
+              sdkAppId,
+              streamId,
+              deps,
+            )
+          : await cdnUrls({}, sdkAppId, streamId, deps);
+        try {
+          if (tasks.has(sdkAppId, id)) {
+            // Again for the same room: the layout changes in place (Tencent's "update").
+            await tasks.update(sdkAppId, id, layoutOf);
+          } else {
+            await tasks.start(sdkAppId, room, layoutOf, urls, id);
+          }
+        } catch (error) {
+          throw apiError(error);
         }
-      } catch (error) {
-        throw apiError(error);
+      };
+      const id = mcuTaskId(sdkAppId, room);
+      const earlier = mcuStarts.get(id);
+      const run = (async () => {
+        await earlier?.catch(() => undefined);
+        await startOrUpdate();
+      })();
+      mcuStarts.set(id, run);
+      try {
+        await run;
+      } finally {
+        if (mcuStarts.get(id) === run) mcuStarts.delete(id);
       }
       caller.log.info({ room, streamId }, 'MCU mix started by api');
       return {};
@@ -425,6 +443,7 @@ export function createMediaOutActions(deps: MediaOutActionDeps): Record<string, 
         kind,
       );
       const id = mcuTaskId(sdkAppId, room);
+      await mcuStarts.get(id)?.catch(() => undefined);
       if (!tasks.has(sdkAppId, id)) {
         throw new ApiError(
           'FailedOperation.MixSessionNotExist',

@@ -69,6 +69,8 @@ function service(kit: RoomKit, eosMs = 0) {
     command: gst.command,
     availability: { available: true, missing: [] },
     portRange: [38200, 38999],
+    // The tests' RTMP server is on loopback, beside the template's host.
+    allowedHosts: () => ['127.0.0.1', 'cdn.example.com'],
   });
   return { gst, out, media: out.forRoom(kit.room) };
 }
