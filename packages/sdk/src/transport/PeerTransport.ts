@@ -40,6 +40,7 @@ export class PeerTransport {
   private remoteCandidateCount = 0;
   private readonly connectWaiters = new Set<(error?: RtcError) => void>();
   private closedFlag = false;
+  private readonly closeWaiters = new Set<(error: RtcError) => void>();
 
   constructor(
     /** 'publisher' or 'subscriber', for logs and error messages. */
@@ -104,9 +105,24 @@ export class PeerTransport {
     });
   }
 
+  /**
+   * `operation` on the peer connection, rejected when the transport closes first: what was
+   * pending on an RTCPeerConnection that closes never settles (a publish cut short by a kick
+   * would hang for good).
+   */
+  protected untilClosed<T>(operation: Promise<T>): Promise<T> {
+    if (this.closedFlag) return Promise.reject(this.transportError('was closed'));
+    return new Promise<T>((resolve, reject) => {
+      const onClose = (error: RtcError): void => reject(error);
+      this.closeWaiters.add(onClose);
+      operation.then(resolve, reject).finally(() => this.closeWaiters.delete(onClose));
+    });
+  }
+
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
+    for (const waiter of [...this.closeWaiters]) waiter(this.transportError('was closed'));
     this.remoteCandidates = [];
     const pc = this.pc;
     if (pc) {

@@ -134,8 +134,10 @@ export class PublisherTransport extends PeerTransport {
   ): Promise<{ sdp: string; tracks: OfferedTrack[] }> {
     const pc = this.ensurePc();
     try {
-      const offer = await pc.createOffer(options.iceRestart ? { iceRestart: true } : undefined);
-      await pc.setLocalDescription(offer);
+      const offer = await this.untilClosed(
+        pc.createOffer(options.iceRestart ? { iceRestart: true } : undefined),
+      );
+      await this.untilClosed(pc.setLocalDescription(offer));
       const sdp = this.localSdp() || offer.sdp || '';
       const tracks = [...this.slots.values()].map(({ transceiver, streamType, kind }) => {
         if (transceiver.mid === null) throw new Error(`the ${kind} transceiver has no mid`);
@@ -155,7 +157,7 @@ export class PublisherTransport extends PeerTransport {
   async setAnswer(sdp: string): Promise<void> {
     const pc = this.ensurePc();
     try {
-      await pc.setRemoteDescription({ type: 'answer', sdp });
+      await this.untilClosed(pc.setRemoteDescription({ type: 'answer', sdp }));
     } catch (error) {
       throw RtcError.wrap(
         error,

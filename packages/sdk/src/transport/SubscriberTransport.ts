@@ -102,15 +102,15 @@ export class SubscriberTransport extends PeerTransport {
       }
     }
     try {
-      await pc.setRemoteDescription({ type: 'offer', sdp });
+      await this.untilClosed(pc.setRemoteDescription({ type: 'offer', sdp }));
       this.flushRemoteCandidates();
       // `track` fires only when a transceiver starts receiving; a mid reused for a new owner
       // may not fire it again, so bind every listed mid that is still unbound.
       for (const transceiver of pc.getTransceivers()) {
         if (transceiver.mid !== null) this.bind(transceiver.mid, transceiver.receiver.track);
       }
-      const answer = await pc.createAnswer();
-      await pc.setLocalDescription(answer);
+      const answer = await this.untilClosed(pc.createAnswer());
+      await this.untilClosed(pc.setLocalDescription(answer));
       return this.localSdp() || answer.sdp || '';
     } catch (error) {
       if (this.closed) throw RtcError.invalidOperation('the subscriber connection was closed');
