@@ -3,6 +3,7 @@
  * profile presets, with the values `trtc-sdk-v5` 5.17.1 has at run time (trtc-v5-api.md §1).
  */
 import { Scene, TRTCStreamType, UserRole, type TRTCStreamType as StreamTypeEnum } from './enums.js';
+import { AUDIO_PROFILES, SCREEN_PROFILES, VIDEO_PROFILES } from '../profiles.js';
 
 /**
  * Event names: `trtc.on(TRTC.EVENT.REMOTE_VIDEO_AVAILABLE, ...)`, the same table as
@@ -90,48 +91,23 @@ export type QosPreference =
   typeof TRTCType.QOS_PREFERENCE_SMOOTH | typeof TRTCType.QOS_PREFERENCE_CLEAR;
 
 /**
- * Audio presets: 48 kHz, bitrate in kbps. `high` is 128 kbps at run time in trtc-sdk-v5
+ * Audio presets (v4's): 48 kHz, bitrate in kbps. `high` is 128 kbps at run time in trtc-sdk-v5
  * (its d.ts says 192; the run time is what a peer measures, so 128 here).
  */
-export const audioProfileMap = {
-  standard: { sampleRate: 48000, channelCount: 1, bitrate: 40 },
-  'standard-stereo': { sampleRate: 48000, channelCount: 2, bitrate: 64 },
-  high: { sampleRate: 48000, channelCount: 1, bitrate: 128 },
-  'high-stereo': { sampleRate: 48000, channelCount: 2, bitrate: 192 },
-} as const;
+export const audioProfileMap = AUDIO_PROFILES;
 
 /**
- * Camera presets (width × height, fps, kbps), as trtc-sdk-v5's run time has them: its d.ts
- * lists the first of each pair; the `_2` ones (lower bitrate) are accepted too.
+ * Camera presets (width × height, fps, kbps): v4's, which trtc-sdk-v5's run time has too (its
+ * d.ts lists the first of each pair; the `_2` ones, lower bitrate, are accepted too).
  */
-export const videoProfileMap = {
-  '120p': { width: 160, height: 120, frameRate: 15, bitrate: 200 },
-  '120p_2': { width: 160, height: 120, frameRate: 15, bitrate: 100 },
-  '180p': { width: 320, height: 180, frameRate: 15, bitrate: 350 },
-  '180p_2': { width: 320, height: 180, frameRate: 15, bitrate: 150 },
-  '240p': { width: 320, height: 240, frameRate: 15, bitrate: 400 },
-  '240p_2': { width: 320, height: 240, frameRate: 15, bitrate: 200 },
-  '360p': { width: 640, height: 360, frameRate: 15, bitrate: 800 },
-  '360p_2': { width: 640, height: 360, frameRate: 15, bitrate: 400 },
-  '480p': { width: 640, height: 480, frameRate: 15, bitrate: 900 },
-  '480p_2': { width: 640, height: 480, frameRate: 15, bitrate: 500 },
-  '720p': { width: 1280, height: 720, frameRate: 15, bitrate: 1500 },
-  '1080p': { width: 1920, height: 1080, frameRate: 15, bitrate: 2000 },
-  '1440p': { width: 2560, height: 1440, frameRate: 30, bitrate: 4860 },
-  '4K': { width: 3840, height: 2160, frameRate: 30, bitrate: 9000 },
-} as const;
+export const videoProfileMap = VIDEO_PROFILES;
 
 /**
  * Screen presets; the `_2` ones trade bitrate for 30 fps. 1440p and 4K exist at run time in
  * trtc-sdk-v5 (not in its d.ts).
  */
 export const screenProfileMap = {
-  '480p': { width: 640, height: 480, frameRate: 5, bitrate: 900 },
-  '480p_2': { width: 640, height: 480, frameRate: 30, bitrate: 1000 },
-  '720p': { width: 1280, height: 720, frameRate: 5, bitrate: 1200 },
-  '720p_2': { width: 1280, height: 720, frameRate: 30, bitrate: 3000 },
-  '1080p': { width: 1920, height: 1080, frameRate: 5, bitrate: 1600 },
-  '1080p_2': { width: 1920, height: 1080, frameRate: 30, bitrate: 4000 },
+  ...SCREEN_PROFILES,
   '1440p': { width: 2560, height: 1440, frameRate: 5, bitrate: 2000 },
   '1440p_2': { width: 2560, height: 1440, frameRate: 30, bitrate: 4860 },
   '4K': { width: 3840, height: 2160, frameRate: 5, bitrate: 4000 },

@@ -1,14 +1,7 @@
-/** v5's camera profiles (trtc-sdk-v5 5.17.1): v4's presets plus 4K; unset is 640×480/15/500. */
-import { VIDEO_PROFILES, type VideoProfile } from '../profiles.js';
+/** v5's camera profiles (trtc-sdk-v5 5.17.1): v4's presets, 4K included; unset is '480p_2'. */
+import type { VideoProfile } from '../profiles.js';
+import { DEFAULT_VIDEO_PROFILE, videoProfileMap } from './constants.js';
 
-export const V5_VIDEO_PROFILES: Record<string, VideoProfile> = {
-  ...VIDEO_PROFILES,
-  '4K': { width: 3840, height: 2160, frameRate: 30, bitrate: 9000 },
-};
+export const V5_VIDEO_PROFILES: Readonly<Record<string, VideoProfile>> = videoProfileMap;
 
-export const DEFAULT_V5_VIDEO_PROFILE: VideoProfile = {
-  width: 640,
-  height: 480,
-  frameRate: 15,
-  bitrate: 500,
-};
+export const DEFAULT_V5_VIDEO_PROFILE: VideoProfile = videoProfileMap[DEFAULT_VIDEO_PROFILE];

@@ -16,10 +16,12 @@ import type {
   RtpCapabilities,
   RtpParameters,
 } from '../media/types.js';
-import { isClosed, SdpError } from './PublishOffer.js';
+import { SdpError } from './PublishOffer.js';
 import {
   codecAttributes,
   fmtpToParameters,
+  idleSection,
+  isClosed,
   remoteDtlsParameters,
   sessionHeader,
   SUPPORTED_FEEDBACK,
@@ -101,27 +103,7 @@ export class PlayerOffer {
     const media: MediaSection[] = this.#description.media.map((offered) => {
       const mid = offered.mid === undefined ? undefined : String(offered.mid);
       const track = mid === undefined ? undefined : sent.get(mid);
-      if (!track) {
-        const first = offered.rtp[0];
-        const declined = {
-          type: offered.type,
-          port: 0,
-          protocol: offered.protocol,
-          payloads: String(first?.payload ?? 0),
-          rtp: first ? [first] : [],
-          fmtp: [],
-          ...(mid !== undefined ? { mid } : {}),
-          direction: 'inactive' as const,
-          connection: { version: 4, ip: '0.0.0.0' },
-        };
-        // Kept in the bundle (idle) when it could be its tag: see PublishOffer.answer.
-        if (isClosed(offered) || mid === undefined) return declined;
-        return {
-          ...declined,
-          port: 7,
-          ...transportAttributes(transport, 'passive'),
-        } as MediaSection;
-      }
+      if (!track) return idleSection(offered, transport);
       const { rtpParameters, streamId, trackId } = track;
       const encoding = rtpParameters.encodings[0];
       const cname = rtpParameters.rtcp.cname ?? 'parley';

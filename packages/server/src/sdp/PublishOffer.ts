@@ -17,6 +17,8 @@ import type {
 import {
   codecAttributes,
   fmtpToParameters,
+  idleSection,
+  isClosed,
   remoteDtlsParameters,
   sessionHeader,
   SUPPORTED_FEEDBACK,
@@ -99,28 +101,7 @@ export class PublishOffer {
       const mid = offered.mid === undefined ? undefined : String(offered.mid);
       const track =
         mid !== undefined && accepted.has(mid) ? this.tracks.find((t) => t.mid === mid) : undefined;
-      if (!track) {
-        const first = offered.rtp[0];
-        const rejected = {
-          type: offered.type,
-          port: 0,
-          protocol: offered.protocol,
-          payloads: String(first?.payload ?? 0),
-          rtp: first ? [first] : [],
-          fmtp: [],
-          ...(mid !== undefined ? { mid } : {}),
-          direction: 'inactive' as const,
-          connection: { version: 4, ip: '0.0.0.0' },
-        };
-        // A section the client keeps open (a parked transceiver) stays in the bundle, idle:
-        // rejecting the bundle's first section would move the whole transport.
-        if (isClosed(offered) || mid === undefined) return rejected;
-        return {
-          ...rejected,
-          port: 7,
-          ...transportAttributes(transport, 'passive'),
-        } as MediaSection;
-      }
+      if (!track) return idleSection(offered, transport);
       // Chrome starts a new video sender near 300 kbit/s and climbs as congestion control
       // allows; starting at 1 Mbit/s gives a full-size first picture on a clear path.
       const codecs = track.rtpParameters.codecs.map((c) =>
@@ -155,14 +136,6 @@ export class PublishOffer {
       media,
     } as sdpTransform.SessionDescription);
   }
-}
-
-/**
- * A section the offerer closed (port 0), not one it put in the bundle with port 0 and
- * a=bundle-only (RFC 8843 §7.3.3; GStreamer's webrtcbin does so with max-bundle).
- */
-export function isClosed(section: MediaSection): boolean {
-  return section.port === 0 && section.bundleOnly === undefined;
 }
 
 /**

@@ -153,3 +153,34 @@ export function supportedExtensions(section: MediaSection): RtpParameters['heade
     .filter((e) => SUPPORTED_HEADER_EXTENSIONS.has(e.uri) && !e['encrypt-uri'])
     .map((e) => ({ uri: e.uri, id: e.value }));
 }
+
+/**
+ * A section the server does not use in its answer (inactive). One the offerer closed, or one
+ * without a mid, is rejected (port 0); one the client keeps open (a parked transceiver) stays in
+ * the bundle, idle: rejecting the bundle's first section would move the whole transport.
+ */
+export function idleSection(offered: MediaSection, transport: MediaTransport): MediaSection {
+  const mid = offered.mid === undefined ? undefined : String(offered.mid);
+  const first = offered.rtp[0];
+  const rejected = {
+    type: offered.type,
+    port: 0,
+    protocol: offered.protocol,
+    payloads: String(first?.payload ?? 0),
+    rtp: first ? [first] : [],
+    fmtp: [],
+    ...(mid !== undefined ? { mid } : {}),
+    direction: 'inactive' as const,
+    connection: { version: 4, ip: '0.0.0.0' },
+  };
+  if (isClosed(offered) || mid === undefined) return rejected as MediaSection;
+  return { ...rejected, port: 7, ...transportAttributes(transport, 'passive') } as MediaSection;
+}
+
+/**
+ * A section the offerer closed (port 0), not one it put in the bundle with port 0 and
+ * a=bundle-only (RFC 8843 §7.3.3; GStreamer's webrtcbin does so with max-bundle).
+ */
+export function isClosed(section: MediaSection): boolean {
+  return section.port === 0 && section.bundleOnly === undefined;
+}

@@ -37,7 +37,8 @@ import {
   type PlayerSlot,
   type SentTrack,
 } from '../sdp/PlayerOffer.js';
-import { isClosed, PublishOffer, SdpError } from '../sdp/PublishOffer.js';
+import { PublishOffer, SdpError } from '../sdp/PublishOffer.js';
+import { isClosed } from '../sdp/sdpCommon.js';
 import { IngestSession, type MediaSession } from './IngestSession.js';
 import { PlaybackSession } from './PlaybackSession.js';
 import { asWhipError, WhipError } from './WhipError.js';
