@@ -19,6 +19,7 @@ import {
 import type { Logger } from 'pino';
 import type { Participant } from '../room/Participant.js';
 import type { Room } from '../room/Room.js';
+import type { TrackRef } from '../room/TrackDemand.js';
 import { ServerError } from '../ServerError.js';
 import { MediaOutJob, type JobLayout, type MediaOutJobOptions } from './MediaOutJob.js';
 import { mixJobLayout, relayJobLayout, type RoomPublisher } from './mixLayout.js';
@@ -92,6 +93,8 @@ export class RoomMediaOut {
     room.on('stream-unpublished', changed);
     room.on('stream-updated', changed);
     room.on('participant-joined', changed);
+    // Cluster: a track of a member on another node arrived for a job (see #updateDemand).
+    room.on('relay-attached', changed);
     room.on('participant-left', (participant) => {
       if (participant.local) void this.ownerLeft(participant.userId);
       changed();
@@ -137,7 +140,7 @@ export class RoomMediaOut {
   #serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(() => {
       if (this.#closed) throw new ServerError(ErrorCode.INVALID_OPERATION, 'the room has ended');
-      return work();
+      return work().finally(() => this.#updateDemand());
     });
     this.#queue = run.catch(() => undefined);
     return run;
@@ -424,6 +427,7 @@ export class RoomMediaOut {
       const owners = new Set([...this.#mixes.keys(), ...this.#relays.keys()]);
       for (const owner of owners) await this.#ownerLeft(owner);
       for (const id of [...this.#tasks.keys()]) await this.#stopTask(id);
+      this.#updateDemand();
     });
     this.#queue = run.catch(() => undefined);
     await run;
@@ -544,6 +548,21 @@ export class RoomMediaOut {
         ?.refresh()
         .catch((error: unknown) => this.#log.warn({ err: error }, 'relay not updated'));
     }
+  }
+
+  /**
+   * Tells the room which members' tracks the jobs read: in a cluster, those of members on other
+   * nodes are then relayed here (as for a viewer), and the next look at the jobs binds them.
+   */
+  #updateDemand(): void {
+    const tracks: TrackRef[] = [];
+    for (const job of this.jobs()) {
+      for (const { userId, streamType, audio, box } of job.layout.users) {
+        if (audio) tracks.push({ userId, streamType, kind: 'audio' });
+        if (box) tracks.push({ userId, streamType, kind: 'video' });
+      }
+    }
+    this.room.setTrackDemand('media-out', tracks);
   }
 
   #updateRecheck(force = false): void {

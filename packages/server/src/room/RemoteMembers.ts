@@ -184,7 +184,7 @@ export class RemoteMembers {
    * node but no relay here yet: a relay is made for the first viewer on this node.
    */
   pendingRelays(): RelayNeed[] {
-    if (!this.hasLocal) return [];
+    if (!this.hasLocal && this.room.demand.empty) return [];
     const needs: RelayNeed[] = [];
     for (const p of this.room.participants.values()) {
       if (p.local || p.left || !p.visible || p.node === null) continue;
@@ -231,8 +231,12 @@ export class RemoteMembers {
     return gone;
   }
 
-  /** Whether a local member subscribes to that kind of a mirror's stream and may receive it. */
+  /**
+   * Whether a local member subscribes to that kind of a mirror's stream and may receive it, or
+   * a media-out job here reads it.
+   */
   #wanted(mirror: Participant, streamType: StreamType, kind: TrackKind): boolean {
+    if (this.room.demand.has(mirror.userId, streamType, kind)) return true;
     const key = subscriptionKey(mirror.userId, streamType);
     for (const viewer of this.room.participants.values()) {
       if (!viewer.local || viewer.left) continue;

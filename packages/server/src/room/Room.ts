@@ -35,6 +35,7 @@ import { Publishing } from './Publishing.js';
 import { RemoteMembers, type MemberState, type RelayNeed } from './RemoteMembers.js';
 import type { RoomContext } from './RoomContext.js';
 import { Subscriptions } from './Subscriptions.js';
+import { TrackDemand, type TrackRef } from './TrackDemand.js';
 
 /** What a cluster keeps of a room: told after every operation, to replicate what changed. */
 export interface RoomLink {
@@ -59,6 +60,8 @@ export interface RoomEvents {
   'custom-message': [sender: Participant, message: ServerNotificationData<'custom-message'>];
   /** Cluster: a local session moved to another node (no leave: the user is still here). */
   'participant-moved': [participant: Participant];
+  /** Cluster: a member's track on another node now has a producer here (a relay is up). */
+  'relay-attached': [userId: string, streamType: StreamType, kind: TrackKind];
   closed: [];
 }
 
@@ -102,6 +105,7 @@ export class Room extends SafeEmitter<RoomEvents> {
   readonly #subscriptions: Subscriptions;
   readonly #publishing: Publishing;
   readonly #remote: RemoteMembers;
+  readonly #demand = new TrackDemand();
   #link: RoomLink | null = null;
 
   constructor(
@@ -120,6 +124,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       participants: this.participants,
       limits,
       log: this.#log,
+      demand: this.#demand,
       media: () => this.#media_(),
       renegotiate: (participant) => this.#dirty.add(participant),
       enqueue: (op) => void this.#run(op),
@@ -155,6 +160,16 @@ export class Room extends SafeEmitter<RoomEvents> {
   /** The room's media router, made now if it has none yet (a relay arrives). */
   ensureMedia(): Promise<MediaRouter> {
     return this.#media_();
+  }
+
+  /**
+   * Replaces the tracks a media-out job (`holder`) reads from members here; in a cluster the
+   * ones of members on other nodes are relayed to this node for it, as for a viewer. Applied
+   * as a room operation (its end pulls or drops relays).
+   */
+  setTrackDemand(holder: string, tracks: readonly TrackRef[]): void {
+    if (this.#closed || !this.#demand.set(holder, tracks)) return;
+    void this.#run(() => undefined).catch(() => undefined);
   }
 
   /** The room's media router, if it has one yet (tests, metrics). */
@@ -488,9 +503,12 @@ export class Room extends SafeEmitter<RoomEvents> {
     kind: TrackKind,
     producer: MediaProducer,
   ): Promise<boolean> {
-    return this.#run(() =>
-      this.#closed ? false : this.#remote.attach(userId, streamType, kind, producer),
-    );
+    return this.#run(async () => {
+      if (this.#closed) return false;
+      const attached = await this.#remote.attach(userId, streamType, kind, producer);
+      if (attached) this.safeEmit('relay-attached', userId, streamType, kind);
+      return attached;
+    });
   }
 
   /** Asks a keyframe of a track for every local viewer that receives it (a relay just started). */

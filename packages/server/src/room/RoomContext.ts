@@ -8,12 +8,15 @@ import type { Logger } from 'pino';
 import type { MediaRouter } from '../media/MediaEngine.js';
 import type { Participant } from './Participant.js';
 import type { RoomEvents, RoomLimits } from './Room.js';
+import type { TrackDemand } from './TrackDemand.js';
 
 export interface RoomContext {
   readonly ref: RoomRef;
   readonly participants: ReadonlyMap<string, Participant>;
   readonly limits: RoomLimits;
   readonly log: Logger;
+  /** Tracks media-out jobs read here (relayed to this node in a cluster as a viewer's are). */
+  readonly demand: TrackDemand;
   /** The room's media router, made on first use. */
   media(): Promise<MediaRouter>;
   /** Renegotiates the participant's subscriber connection once the current operation ends. */

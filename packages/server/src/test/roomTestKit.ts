@@ -102,6 +102,7 @@ const ROOM_EVENTS = Object.keys({
   'stream-updated': true,
   'stream-unpublished': true,
   'participant-moved': true,
+  'relay-attached': true,
   sei: true,
   'custom-message': true,
   closed: true,
