@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { browsers, DEFAULT_BROWSERS, type BrowsersResult } from './browsers.js';
 import { cluster, DEFAULT_CLUSTER } from './cluster.js';
 import { DEFAULT_FORWARDING, forwarding, type ForwardingResult } from './forwarding.js';
 import { join, launchChromium, type JoinResult } from './join.js';
@@ -27,9 +28,12 @@ import {
 import { rooms, type RoomsResult } from './rooms.js';
 import { buildParley, ensureTools, janusVersion } from './lib/tools.js';
 
-const BENCHES = ['forwarding', 'rooms', 'join', 'cluster'] as const;
+const BENCHES = ['forwarding', 'rooms', 'join', 'browsers', 'cluster'] as const;
 type BenchName = (typeof BENCHES)[number];
-/** What `npm run bench` runs with no names: the Parley/Janus comparison (cluster is Parley's own). */
+/**
+ * What `npm run bench` runs with no names: the Parley/Janus comparison (cluster is Parley's own;
+ * browsers, the forwarding figures with Chromium clients, takes ~4 min more: named only).
+ */
 const DEFAULT_BENCHES: BenchName[] = ['forwarding', 'rooms', 'join'];
 const ROOT = new URL('../', import.meta.url).pathname;
 /** The whole run stops itself after this, whatever happens. */
@@ -121,12 +125,13 @@ async function withServer<T>(
  * Narrower runs for investigating one figure (e.g. profiling the server at one N):
  * PARLEY_BENCH_SERVERS=Parley, PARLEY_BENCH_FORWARDING_STEPS=50,
  * PARLEY_BENCH_FORWARDING_WINDOW_MS=20000; PARLEY_BENCH_CLUSTER_STEPS=30,60 for the cluster
- * bench's viewer counts. Unset, the full comparison runs.
+ * bench's viewer counts; PARLEY_BENCH_BROWSERS_STEPS=1,2 and PARLEY_BENCH_BROWSERS_WINDOW_MS. Unset, the full comparison runs.
  */
 function narrowed(): {
   servers: Array<() => Promise<ServerUnderTest>>;
   forwarding: typeof DEFAULT_FORWARDING;
   cluster: typeof DEFAULT_CLUSTER;
+  browsers: typeof DEFAULT_BROWSERS;
 } {
   const env = process.env;
   const all = { Parley: startParley, Janus: startJanus };
@@ -146,8 +151,16 @@ function narrowed(): {
   if (clusterSteps?.some((n) => !Number.isInteger(n) || n < 3 || n > 300)) {
     throw new Error('PARLEY_BENCH_CLUSTER_STEPS: a comma-separated list of integers, 3 to 300');
   }
+  const browserSteps = env.PARLEY_BENCH_BROWSERS_STEPS?.split(',').map(Number);
+  if (browserSteps?.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
+    throw new Error('PARLEY_BENCH_BROWSERS_STEPS: a comma-separated list of integers, 1 to 16');
+  }
   return {
     servers: names.map((n) => all[n as keyof typeof all]),
+    browsers: {
+      steps: browserSteps ?? DEFAULT_BROWSERS.steps,
+      windowMs: Number(env.PARLEY_BENCH_BROWSERS_WINDOW_MS ?? DEFAULT_BROWSERS.windowMs),
+    },
     forwarding: { ...DEFAULT_FORWARDING, steps: steps ?? DEFAULT_FORWARDING.steps, windowMs },
     cluster: { ...DEFAULT_CLUSTER, steps: clusterSteps ?? DEFAULT_CLUSTER.steps },
   };
@@ -160,6 +173,7 @@ async function inside(names: BenchName[]): Promise<void> {
   const fwd: Pair<ForwardingResult> = {};
   const rms: Pair<RoomsResult> = {};
   const jn: Pair<JoinResult> = {};
+  const br: Pair<BrowsersResult> = {};
   for (const name of names) {
     console.log(`\n=== ${name} ===`);
     if (name === 'forwarding') {
@@ -174,6 +188,17 @@ async function inside(names: BenchName[]): Promise<void> {
         if (r) rms[r.server as 'Parley' | 'Janus'] = r;
       }
       writeResult('rooms', rms);
+    } else if (name === 'browsers') {
+      const browser = await launchChromium();
+      try {
+        for (const start of servers) {
+          const r = await withServer(start, (s) => browsers(s, browser, narrow.browsers));
+          if (r) br[r.server as 'Parley' | 'Janus'] = r;
+        }
+      } finally {
+        await browser.close();
+      }
+      writeResult('browsers', br);
     } else if (name === 'cluster') {
       const media = loadMedia();
       try {
@@ -195,7 +220,9 @@ async function inside(names: BenchName[]): Promise<void> {
     }
   }
   // The Parley/Janus summary only when one of its benches ran (a cluster-only run keeps it).
-  if (names.some((n) => n !== 'cluster')) summary(fwd, rms, jn, (Date.now() - started) / 1000);
+  if (names.some((n) => n !== 'cluster')) {
+    summary(fwd, rms, jn, br, (Date.now() - started) / 1000);
+  }
 }
 
 type Row = [string, number | undefined, number | undefined, number];
@@ -204,6 +231,7 @@ function summary(
   fwd: Pair<ForwardingResult>,
   rms: Pair<RoomsResult>,
   jn: Pair<JoinResult>,
+  br: Pair<BrowsersResult>,
   seconds: number,
 ): void {
   const rows: Row[] = [];
@@ -278,6 +306,26 @@ function summary(
       );
       add(`join → first frame ${k} p95, ms`, jn.Parley?.[k].p95Ms, jn.Janus?.[k].p95Ms, 0);
     }
+  }
+  if (br.Parley || br.Janus) {
+    add(
+      'browsers: CPU µs per forwarded packet (slope, N = 1–8 Chromium)',
+      br.Parley?.cpuUsPerPacket,
+      br.Janus?.cpuUsPerPacket,
+    );
+    add(
+      'browsers: memory per subscriber, KB (slope)',
+      br.Parley?.rssKbPerSubscriber,
+      br.Janus?.rssKbPerSubscriber,
+      0,
+    );
+    const last = (r: BrowsersResult | undefined) => r?.steps.at(-1);
+    add(
+      `browsers: loss % at N = ${last(br.Parley)?.subscribers ?? last(br.Janus)?.subscribers}`,
+      last(br.Parley)?.lossPercent,
+      last(br.Janus)?.lossPercent,
+      2,
+    );
   }
   table(
     `summary — Parley vs Janus ${janusVersion()} on this machine (${seconds.toFixed(0)} s)`,
