@@ -263,7 +263,8 @@ function checkStart(options: unknown): StartOptions {
   }
   const track = o.track;
   if (url === undefined) {
-    if (!(track instanceof MediaStreamTrack) || track.kind !== 'audio') {
+    const isTrack = typeof MediaStreamTrack !== 'undefined' && track instanceof MediaStreamTrack;
+    if (!isTrack || track.kind !== 'audio') {
       throw invalidParameter(
         `${fn}('AudioMixer'): options.url (an mp3, ogg, wav or flac file) or options.track (an audio MediaStreamTrack) is required`,
         fn,
