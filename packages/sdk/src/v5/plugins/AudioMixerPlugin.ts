@@ -123,7 +123,11 @@ export class AudioMixerPlugin implements V5Plugin, AudioProcessor {
     const id = checkNonEmptyString(o.id, 'options.id', 'stopPlugin');
     if (id === '*') for (const key of [...this.musics.keys()]) this.remove(key);
     else this.remove(id);
-    if (this.musics.size === 0) await this.host.local.setAudioProcessor(null);
+    if (this.musics.size === 0) {
+      // The microphone is sent as captured again: the mix lets go of its copy.
+      await this.host.local.setAudioProcessor(null);
+      this.release();
+    }
   }
 
   destroy(): void {
