@@ -32,6 +32,17 @@ export type PublishStateReport = (
   error?: unknown,
 ) => void;
 
+/**
+ * Makes the microphone track that is sent from the captured one (the AudioMixer plugin mixes
+ * music into it). The same microphone gives the same output track, so a running publication
+ * swaps tracks (replaceTrack) only when a processor comes or goes.
+ */
+export interface AudioProcessor {
+  process(mic: MediaStreamTrack): MediaStreamTrack;
+  /** The microphone was stopped: let go of it (the output track stays). */
+  release(): void;
+}
+
 interface Captured {
   track: MediaStreamTrack;
   /** Opened by the SDK (stopped on stop*), not an app-given track. */
@@ -47,6 +58,7 @@ export class LocalMedia {
   private videoProfile: VideoProfile = { ...DEFAULT_V5_VIDEO_PROFILE };
   private audioProfile: AudioProfile = { ...AUDIO_PROFILES.standard };
   private queue: Promise<void> = Promise.resolve();
+  private audioProcessor: AudioProcessor | null = null;
 
   constructor(
     private readonly engine: RoomEngine,
@@ -76,6 +88,16 @@ export class LocalMedia {
 
   isMuted(kind: TrackKind): boolean {
     return this.captured[kind]?.mute ?? false;
+  }
+
+  /**
+   * Sends the microphone through `processor` (null: as captured again). Mute applies to the
+   * sent track, so it silences what the processor adds too.
+   */
+  setAudioProcessor(processor: AudioProcessor | null): Promise<void> {
+    if (processor === this.audioProcessor) return Promise.resolve();
+    this.audioProcessor = processor;
+    return this.sync();
   }
 
   /** Captures the microphone (or takes `audioTrack`). */
@@ -164,7 +186,8 @@ export class LocalMedia {
     if (!c) return;
     if (changes.mute !== undefined && changes.mute !== c.mute) {
       c.mute = changes.mute;
-      if (this.stream?.getAudioTrack() === c.track || this.stream?.getVideoTrack() === c.track) {
+      const sent = this.sent(kind);
+      if (this.stream?.getAudioTrack() === sent || this.stream?.getVideoTrack() === sent) {
         if (kind === 'audio') {
           if (c.mute) this.stream.muteAudio();
           else this.stream.unmuteAudio();
@@ -242,6 +265,7 @@ export class LocalMedia {
       this.view = null;
     }
     await this.sync();
+    if (kind === 'audio') this.audioProcessor?.release();
     if (c.own) c.track.stop();
   }
 
@@ -301,7 +325,7 @@ export class LocalMedia {
   private async syncNow(): Promise<void> {
     const wanted = (kind: TrackKind): MediaStreamTrack | null => {
       const c = this.captured[kind];
-      return c && c.publish && this.mayPublish() ? c.track : null;
+      return c && c.publish && this.mayPublish() ? this.sent(kind) : null;
     };
     const audio = wanted('audio');
     const video = wanted('video');
@@ -348,6 +372,13 @@ export class LocalMedia {
         }
       } else if (current) await stream.removeTrack(current);
     }
+  }
+
+  /** The track sent for `kind`: the captured one, or the processed microphone. */
+  private sent(kind: TrackKind): MediaStreamTrack | null {
+    const c = this.captured[kind];
+    if (!c) return null;
+    return kind === 'audio' && this.audioProcessor ? this.audioProcessor.process(c.track) : c.track;
   }
 
   private resolveVideo(profile: unknown): VideoProfile {

@@ -25,10 +25,10 @@ import {
   toV5Error,
   v5Error,
 } from './engineErrors.js';
-import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
 import { DeviceWatcher } from './DeviceWatcher.js';
 import { LocalVolume } from './LocalVolume.js';
+import { PluginRegistry } from './plugins/registry.js';
 import { Statistics } from './Statistics.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
 import {
@@ -63,6 +63,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private readonly statistics: Statistics;
   private readonly devices: DeviceWatcher;
   private readonly remote: RemoteMedia;
+  private readonly plugins: PluginRegistry;
   private screen: LocalStream | null = null;
   private screenView: import('./VideoView.js').VideoView | null = null;
   private readonly createOptions: V5CreateOptions;
@@ -174,6 +175,12 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       firstVideoFrame: (userId, streamType, width, height) =>
         this.emit('first-video-frame', { userId, streamType, width, height }),
     });
+    this.plugins = new PluginRegistry({
+      local: this.local,
+      autoplayFailed: (resume) =>
+        this.emit('autoplay-failed', { userId: '', mediaType: 'audio', resume }),
+      createProbe: () => TrtcInstance.create(this.createOptions, this.deps),
+    });
   }
 
   // ---- room -----------------------------------------------------------------------------------
@@ -280,6 +287,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     this.destroyed = true;
     this.localVolume.stop();
     this.devices.stop();
+    this.plugins.destroy();
     void this.exitRoom().finally(() => {
       void this.local.stop('audio');
       void this.local.stop('video');
@@ -689,19 +697,19 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
 
   // ---- what Parley does not have yet: v5's code and a message naming why ----------------------
 
-  /** Plugins are not in Parley yet: rejects ENV_NOT_SUPPORTED (5200 / 5210) naming the plugin. */
-  async startPlugin(plugin: unknown): Promise<unknown> {
-    throw pluginRefusal('startPlugin', plugin);
+  /** Parley's plugins (plugins/registry.ts); others reject ENV_NOT_SUPPORTED (5200 / 5210). */
+  async startPlugin(plugin: unknown, options?: unknown): Promise<unknown> {
+    return this.plugins.call('start', plugin, options);
   }
-  async updatePlugin(plugin: unknown): Promise<unknown> {
-    throw pluginRefusal('updatePlugin', plugin);
+  async updatePlugin(plugin: unknown, options?: unknown): Promise<unknown> {
+    return this.plugins.call('update', plugin, options);
   }
-  async stopPlugin(plugin: unknown): Promise<unknown> {
-    throw pluginRefusal('stopPlugin', plugin);
+  async stopPlugin(plugin: unknown, options?: unknown): Promise<unknown> {
+    return this.plugins.call('stop', plugin, options);
   }
-  /** Registering a plugin is accepted; starting it is refused (see startPlugin). */
+  /** Parley's plugins are built in: registering one is accepted (startPlugin runs or refuses it). */
   use(_plugin: unknown): void {
-    log.warn('use(): plugins are not in Parley yet; startPlugin() will refuse');
+    log.info("use(): Parley's plugins are built in; startPlugin() runs them by name");
   }
   async callExperimentalAPI(name: string, _options?: unknown): Promise<unknown> {
     throw v5Error(
@@ -850,21 +858,6 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
 }
 
 const PEER_LEAVE_REASONS = { leave: 0, timeout: 1, kick: 2 } as const;
-
-function pluginRefusal(fn: string, plugin: unknown): V5RtcError {
-  const name =
-    typeof plugin === 'string'
-      ? plugin
-      : typeof plugin === 'object' && plugin !== null && 'getName' in plugin
-        ? String((plugin as { getName: () => unknown }).getName())
-        : 'this plugin';
-  return v5Error(
-    V5_ERROR_CODE.ENV_NOT_SUPPORTED,
-    `${fn}(): ${name} is not available on Parley yet (plugins are planned: CDNStreaming with the media relay, AudioMixer, DeviceDetector, Watermark)`,
-    fn,
-    EXTRA_CODE.NOT_SUPPORTED_PLUGIN,
-  );
-}
 
 function checkFillMode(value: unknown, fn: string): FillMode {
   if (value === undefined) return 'cover';
