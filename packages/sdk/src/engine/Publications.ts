@@ -386,10 +386,7 @@ export class Publications {
  * A stream's state for its connection's `pc` state, or null for no change: v4 reports a
  * broken path as DISCONNECTED and the way back (ICE checking again) as RECONNECTING.
  */
-function streamState(
-  current: ConnectionState,
-  pc: RTCPeerConnectionState,
-): ConnectionState | null {
+function streamState(current: ConnectionState, pc: RTCPeerConnectionState): ConnectionState | null {
   switch (pc) {
     case 'connected':
       return 'CONNECTED';

@@ -498,7 +498,8 @@ export class LocalStream extends Stream {
    */
   // eslint-disable-next-line @typescript-eslint/no-wrapper-object-types -- v4's signature
   setAudioCaptureVolume(volume: number | Number = 100): boolean {
-    const value = typeof volume === 'object' && volume instanceof Number ? volume.valueOf() : volume;
+    const value =
+      typeof volume === 'object' && volume instanceof Number ? volume.valueOf() : volume;
     if (typeof value !== 'number' || Number.isNaN(value)) {
       throw RtcError.invalidParameter(
         `setAudioCaptureVolume() volume must be a number (100 = as captured), got ${String(volume)}`,

@@ -63,7 +63,10 @@ export async function recaptureDevice(request: RecaptureRequest): Promise<MediaS
 }
 
 /** `deviceId` when the browser still lists it, else undefined (the default device). */
-async function stillPresent(kind: TrackKind, deviceId: string | undefined): Promise<string | undefined> {
+async function stillPresent(
+  kind: TrackKind,
+  deviceId: string | undefined,
+): Promise<string | undefined> {
   if (!deviceId) return undefined;
   try {
     const devices = await navigator.mediaDevices.enumerateDevices();

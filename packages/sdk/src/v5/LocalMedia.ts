@@ -390,7 +390,10 @@ export class LocalMedia {
     const old = c.track;
     c.track = fresh;
     this.adopt(kind);
-    if (this.stream && (this.stream.getAudioTrack() === old || this.stream.getVideoTrack() === old)) {
+    if (
+      this.stream &&
+      (this.stream.getAudioTrack() === old || this.stream.getVideoTrack() === old)
+    ) {
       await this.stream.replaceTrack(fresh);
     }
     if (kind === 'video') this.view?.setTrack(fresh);
@@ -415,7 +418,8 @@ export class LocalMedia {
       .enumerateDevices()
       .then((devices) => {
         const device = devices.find((d) => d.kind === wanted && d.deviceId === deviceId);
-        if (device && this.deviceInUse[kind] === deviceId) this.reports.deviceActive?.(kind, device);
+        if (device && this.deviceInUse[kind] === deviceId)
+          this.reports.deviceActive?.(kind, device);
       })
       .catch((error: unknown) => log.debug('could not list the devices', error));
   }
