@@ -6,6 +6,7 @@
  * strictly one after another. The connection closes only when nothing is published.
  */
 import type { StreamType, TrackKind } from '@parley/protocol';
+import type { ConnectionState } from '../connectionState.js';
 import { RtcError } from '../errors/RtcError.js';
 import type { SignalChannel } from '../signal/SignalChannel.js';
 import type { LocalStream, LocalStreamPublisher } from '../stream/LocalStream.js';
@@ -83,17 +84,18 @@ export class Publications {
     };
     this.byType.set(streamType, pub);
     const transport = this.current ?? (this.current = this.options.createTransport());
+    stream.setConnectionState('CONNECTING');
     // Hooks at once: a track added or removed meanwhile is queued behind this negotiation.
     stream.setPublisher(this.hooks(pub, transport));
     let accepted = false;
     try {
       await this.serialized(async () => {
         this.assertLive(transport);
-        for (const track of stream.getPublishTracks()) {
-          const kind = track.kind as TrackKind;
+        for (const published of stream.getPublishTracks()) {
+          const kind = published.kind as TrackKind;
           transport.addTrack(
             streamType,
-            track,
+            stream.getSendTrack(kind) ?? published,
             mediaStream,
             !stream.isMuted(kind),
             limits(stream, kind),
@@ -110,10 +112,12 @@ export class Publications {
       await transport.waitConnected(this.options.connectTimeoutMs);
       this.assertLive(transport);
       pub.published = true;
+      stream.setConnectionState('CONNECTED');
       // A mute toggled while publish() was in flight: bring sender and server up to date.
       for (const kind of pub.kinds) this.applyMute(pub, transport, kind);
     } catch (error) {
       this.rollBack(pub, transport, accepted);
+      stream.setConnectionState('DISCONNECTED');
       throw error;
     }
   }
@@ -128,6 +132,7 @@ export class Publications {
     }
     this.byType.delete(streamType);
     stream.setPublisher(null);
+    stream.setConnectionState('DISCONNECTED');
     const transport = this.current;
     if (this.byType.size === 0 || !transport) {
       this.current = null;
@@ -173,9 +178,10 @@ export class Publications {
         const { stream, streamType } = pub;
         const mediaStream = stream.getMediaStream();
         stream.setPublisher(this.hooks(pub, transport));
+        stream.setConnectionState('RECONNECTING');
         if (!mediaStream) continue;
         for (const kind of pub.kinds) {
-          const track = kind === 'audio' ? stream.getAudioTrack() : stream.getVideoTrack();
+          const track = stream.getSendTrack(kind);
           if (!track) continue;
           transport.addTrack(
             streamType,
@@ -218,8 +224,24 @@ export class Publications {
   close(): void {
     this.current?.close();
     this.current = null;
-    for (const pub of this.byType.values()) pub.stream.setPublisher(null);
+    for (const pub of this.byType.values()) {
+      pub.stream.setPublisher(null);
+      pub.stream.setConnectionState('DISCONNECTED');
+    }
     this.byType.clear();
+  }
+
+  /**
+   * The publisher connection's state changed: each stream on it reports v4's stream
+   * `connection-state-changed` (a broken path DISCONNECTED, CONNECTED again once it heals).
+   */
+  peerStateChanged(transport: PublisherTransport, state: RTCPeerConnectionState): void {
+    if (transport !== this.current) return;
+    for (const pub of this.byType.values()) {
+      const next = streamState(pub.stream.getConnectionState(), state);
+      // Before publish() resolves the stream stays CONNECTING (it sets CONNECTED itself).
+      if (next && (pub.published || next !== 'CONNECTED')) pub.stream.setConnectionState(next);
+    }
   }
 
   private hooks(pub: Publication, transport: PublisherTransport): LocalStreamPublisher {
@@ -246,13 +268,14 @@ export class Publications {
         if (!pub.kinds.has(kind) || !live()) return;
         await transport.setSending(streamType, kind, stream.isMuted(kind) ? null : track);
       },
-      addTrack: (track) =>
+      addTrack: (added) =>
         renegotiate(() => {
-          const kind = track.kind as TrackKind;
+          const kind = added.kind as TrackKind;
           const mediaStream = stream.getMediaStream();
           if (pub.kinds.has(kind) || !mediaStream) return false;
           const send = !stream.isMuted(kind);
           const small = this.small(stream, streamType, kind);
+          const track = stream.getSendTrack(kind) ?? added;
           transport.addTrack(streamType, track, mediaStream, send, limits(stream, kind), small);
           pub.kinds.add(kind);
           return true;
@@ -275,7 +298,7 @@ export class Publications {
   private applyMute(pub: Publication, transport: PublisherTransport, kind: TrackKind): void {
     const { stream, streamType } = pub;
     const muted = stream.isMuted(kind);
-    const track = kind === 'audio' ? stream.getAudioTrack() : stream.getVideoTrack();
+    const track = stream.getSendTrack(kind);
     transport
       .setSending(streamType, kind, muted ? null : track)
       .catch((error: unknown) => log.warn(`could not ${muted ? 'mute' : 'unmute'} ${kind}`, error));
@@ -293,6 +316,11 @@ export class Publications {
     return this.serialized(async () => {
       const transport = this.current;
       if (!transport || transport.closed || this.byType.size === 0) return;
+      for (const pub of this.byType.values()) {
+        if (pub.stream.getConnectionState() === 'DISCONNECTED') {
+          pub.stream.setConnectionState('RECONNECTING');
+        }
+      }
       await this.negotiate(transport, true);
     });
   }
@@ -351,6 +379,25 @@ export class Publications {
     const ended = this.options.ended();
     if (ended) throw ended;
     if (transport.closed) throw RtcError.invalidOperation('publish was cancelled');
+  }
+}
+
+/**
+ * A stream's state for its connection's `pc` state, or null for no change: v4 reports a
+ * broken path as DISCONNECTED and the way back (ICE checking again) as RECONNECTING.
+ */
+function streamState(current: ConnectionState, pc: RTCPeerConnectionState): ConnectionState | null {
+  switch (pc) {
+    case 'connected':
+      return 'CONNECTED';
+    case 'disconnected':
+    case 'failed':
+      return 'DISCONNECTED';
+    case 'new':
+    case 'connecting':
+      return current === 'CONNECTING' ? null : current === 'DISCONNECTED' ? 'RECONNECTING' : null;
+    default:
+      return null;
   }
 }
 

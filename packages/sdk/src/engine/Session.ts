@@ -116,7 +116,11 @@ export class Session {
           handler: {
             onLocalCandidate: (candidate) =>
               this.signal.notify('candidate', { pc: 'publisher', candidate }),
-            onConnectionStateChange: (state) => options.onPublisherState(transport, state),
+            onConnectionStateChange: (state) => {
+              // The streams' own states first (v4's stream event), then the session's recovery.
+              this.publications.peerStateChanged(transport, state);
+              options.onPublisherState(transport, state);
+            },
           },
         });
         return transport;

@@ -6,7 +6,8 @@
  */
 let sharedContext: AudioContext | null = null;
 
-function audioContext(): AudioContext | null {
+/** The page's one AudioContext (null where Web Audio is unavailable); CaptureGain shares it. */
+export function audioContext(): AudioContext | null {
   if (sharedContext) return sharedContext;
   const Ctor =
     typeof AudioContext !== 'undefined'

@@ -6,8 +6,9 @@
  * renegotiate (the others get `stream-updated`), mute stops the bytes.
  */
 import type { TrackKind } from '@parley/protocol';
-import { RtcError } from '../errors/RtcError.js';
-import { notSupportedYet } from '../notYet.js';
+import { ErrorCode } from '@parley/protocol';
+import type { ConnectionState } from '../connectionState.js';
+import { RtcError, describe } from '../errors/RtcError.js';
 import {
   AUDIO_PROFILES,
   DEFAULT_AUDIO_PROFILE,
@@ -30,6 +31,8 @@ import {
   videoConstraints,
   type DeviceChoice,
 } from './capture.js';
+import { CaptureGain } from './CaptureGain.js';
+import { deviceIdOf, recaptureDevice } from './recapture.js';
 import { Stream } from './Stream.js';
 import type { StreamConfig, VideoContentHint } from './types.js';
 
@@ -65,6 +68,17 @@ export class LocalStream extends Stream {
   private readonly deviceTracks = new WeakSet<MediaStreamTrack>();
   /** The 'ended' listener of a screen capture's video track. */
   private readonly screenWatch = new Disposer();
+  /** The 'ended' listeners of the camera and microphone tracks (device auto-recovery). */
+  private readonly deviceWatch: Record<TrackKind, Disposer> = {
+    audio: new Disposer(),
+    video: new Disposer(),
+  };
+  /** setAudioCaptureVolume(): 100 sends the microphone as captured. */
+  private captureVolume = 100;
+  /** The gain stage the sent audio goes through, once a capture volume was set. */
+  private gain: CaptureGain | null = null;
+  /** The publishing connection's state, as v4's stream `connection-state-changed` gives it. */
+  private connectionState: ConnectionState = 'DISCONNECTED';
 
   constructor(config: StreamConfig) {
     super(typeof config?.userId === 'string' ? config.userId : '');
@@ -238,7 +252,7 @@ export class LocalStream extends Stream {
     this.deviceTracks.add(track);
     this.setTrack(type, track);
     try {
-      await this.publisher?.replaceTrack(type, track);
+      await this.publisher?.replaceTrack(type, this.getSendTrack(type) ?? track);
     } finally {
       current.stop();
     }
@@ -312,7 +326,7 @@ export class LocalStream extends Stream {
     }
     if (current === track) return;
     this.setTrack(kind, track);
-    await this.publisher?.replaceTrack(kind, track);
+    await this.publisher?.replaceTrack(kind, this.getSendTrack(kind) ?? track);
   }
 
   /** Stops playback and the capture (the camera light goes off). */
@@ -323,6 +337,9 @@ export class LocalStream extends Stream {
     for (const track of [this.audioTrack, this.videoTrack]) track?.stop();
     this.setTrack('audio', null);
     this.setTrack('video', null);
+    this.gain?.close();
+    this.gain = null;
+    this.captureVolume = 100;
     this.initialized = false;
   }
 
@@ -341,6 +358,31 @@ export class LocalStream extends Stream {
     return [this.audioTrack, this.videoTrack].filter((t): t is MediaStreamTrack => t !== null);
   }
 
+  /**
+   * @internal The track the publisher sends for `kind`: the audio through the capture gain
+   * once a capture volume was set, otherwise the stream's own track.
+   */
+  getSendTrack(kind: TrackKind): MediaStreamTrack | null {
+    if (kind === 'video') return this.videoTrack;
+    return this.audioTrack && this.gain ? this.gain.output : this.audioTrack;
+  }
+
+  /**
+   * @internal The publishing connection changed state (the Client's Publications report it):
+   * `connection-state-changed` with v4's prevState/state.
+   */
+  setConnectionState(state: ConnectionState): void {
+    const prevState = this.connectionState;
+    if (prevState === state) return;
+    this.connectionState = state;
+    this.emit('connection-state-changed', { prevState, state });
+  }
+
+  /** @internal The publishing connection's state (DISCONNECTED while unpublished). */
+  getConnectionState(): ConnectionState {
+    return this.connectionState;
+  }
+
   protected override isLocal(): boolean {
     return true;
   }
@@ -354,9 +396,17 @@ export class LocalStream extends Stream {
     this.publisher?.onLocalMuteChanged(kind, muted);
   }
 
-  /** Also applies the content hint and, for a screen, watches the capture's end. */
+  /**
+   * Also feeds the capture gain, watches a camera or microphone for its end (to recapture
+   * it), applies the content hint and, for a screen, watches the capture's end.
+   */
   protected override setTrack(kind: TrackKind, track: MediaStreamTrack | null): void {
     super.setTrack(kind, track);
+    if (kind === 'audio') this.gain?.setSource(track);
+    this.deviceWatch[kind].dispose();
+    if (track && this.deviceTracks.has(track)) {
+      this.deviceWatch[kind].listen(track, 'ended', () => void this.recover(kind, track));
+    }
     if (kind !== 'video') return;
     this.screenWatch.dispose();
     if (!track) return;
@@ -440,10 +490,87 @@ export class LocalStream extends Stream {
     this.initialized = true;
   }
 
-  /** Not in Parley yet (capture volume). Throws NOT_SUPPORTED. */
+  /**
+   * The volume the microphone is sent at: 100 as captured (the default), 0 silent, above 100
+   * louder. The sent audio goes through a Web Audio gain; the stream's own track (and the
+   * local level) stay as captured, as in v4. False without an audio track, for a negative
+   * volume or without Web Audio; INVALID_PARAMETER for a non-number.
+   */
   // eslint-disable-next-line @typescript-eslint/no-wrapper-object-types -- v4's signature
-  setAudioCaptureVolume(_volume: number | Number): boolean {
-    throw notSupportedYet('setAudioCaptureVolume', 'use a custom audioSource with a GainNode');
+  setAudioCaptureVolume(volume: number | Number = 100): boolean {
+    const value =
+      typeof volume === 'object' && volume instanceof Number ? volume.valueOf() : volume;
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw RtcError.invalidParameter(
+        `setAudioCaptureVolume() volume must be a number (100 = as captured), got ${String(volume)}`,
+      );
+    }
+    if (!this.audioTrack || value < 0 || !Number.isFinite(value)) return false;
+    if (value === this.captureVolume) return true;
+    if (!this.gain) {
+      const gain = CaptureGain.create();
+      if (!gain) {
+        log.warn('setAudioCaptureVolume(): this browser has no Web Audio to apply it');
+        return false;
+      }
+      this.gain = gain;
+      gain.setSource(this.audioTrack);
+      gain.setVolume(value);
+      this.captureVolume = value;
+      // From now on the gained track is sent (the sender swaps it without renegotiation).
+      this.publisher
+        ?.replaceTrack('audio', gain.output)
+        .catch((error: unknown) => log.warn('sending the gained audio failed', error));
+      return true;
+    }
+    this.captureVolume = value;
+    this.gain.setVolume(value);
+    return true;
+  }
+
+  /** Reopens a camera or microphone the browser ended, and sends it in its place. */
+  private async recover(kind: TrackKind, ended: MediaStreamTrack): Promise<void> {
+    if (this.trackOf(kind) !== ended) return;
+    const configured = kind === 'audio' ? this.config.microphoneId : this.config.cameraId;
+    log.warn(`the ${kind === 'audio' ? 'microphone' : 'camera'} stopped; capturing it again`);
+    let track: MediaStreamTrack | null;
+    try {
+      track = await recaptureDevice({
+        kind,
+        deviceId: deviceIdOf(ended, configured),
+        constraints: (device) =>
+          kind === 'audio'
+            ? audioConstraints(this.audioProfile, device)
+            : videoConstraints(this.videoProfile, device),
+        cancelled: () => this.trackOf(kind) !== ended,
+      });
+    } catch (error) {
+      if (this.trackOf(kind) !== ended) return;
+      this.emit(
+        'error',
+        new RtcError({
+          code: ErrorCode.DEVICE_AUTO_RECOVER_FAILED,
+          ...(error instanceof Error && error.name !== 'Error' ? { name: error.name } : {}),
+          message: `the ${kind === 'audio' ? 'microphone' : 'camera'} stopped and could not be captured again: ${describe(error)}`,
+          cause: error,
+        }),
+      );
+      return;
+    }
+    if (!track) return;
+    this.deviceTracks.add(track);
+    this.setTrack(kind, track);
+    try {
+      await this.publisher?.replaceTrack(kind, this.getSendTrack(kind) ?? track);
+    } catch (error) {
+      log.warn(`sending the recaptured ${kind} failed`, error);
+    }
+    this.emit('device-auto-recovered', {
+      isCamera: kind === 'video',
+      isMicrophone: kind === 'audio',
+      cameraId: this.videoTrack ? (deviceIdOf(this.videoTrack) ?? '') : '',
+      microphoneId: this.audioTrack ? (deviceIdOf(this.audioTrack) ?? '') : '',
+    });
   }
 }
 

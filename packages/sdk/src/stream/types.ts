@@ -52,13 +52,14 @@ export interface StreamEvents {
   /** E.g. PLAY_NOT_ALLOWED (once) when the browser blocks autoplay: call `resume()` on a gesture. */
   error: RtcError;
   /**
-   * A LocalStream's publishing connection state (v4). Declared for v4 compatibility; Parley
-   * reports connection trouble with the Client's `error` event and does not emit this yet.
+   * A published LocalStream's connection to the server (v4): CONNECTING while publishing,
+   * CONNECTED, DISCONNECTED when the path breaks (and when unpublished), RECONNECTING while
+   * ICE restarts or the stream is published again on a new connection.
    */
   'connection-state-changed': ConnectionStateChangedEvent;
   /**
-   * v4 recaptures a device that stopped (unplugged, taken by another app) and says so here.
-   * Declared for v4 compatibility; Parley does not recapture devices yet.
+   * A camera or microphone the browser ended (unplugged, taken by another app) was captured
+   * again and is sent in its place; when that fails, `error` DEVICE_AUTO_RECOVER_FAILED.
    */
   'device-auto-recovered': DeviceAutoRecoveredEvent;
 }

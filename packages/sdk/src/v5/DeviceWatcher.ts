@@ -10,7 +10,8 @@ export type DeviceType = 'camera' | 'microphone' | 'speaker';
 
 export interface DeviceChange {
   type: DeviceType;
-  action: 'add' | 'remove';
+  /** `active`: the SDK now captures from this device (a start, a switch, a recapture). */
+  action: 'add' | 'remove' | 'active';
   device: MediaDeviceInfo;
 }
 

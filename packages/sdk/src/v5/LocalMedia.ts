@@ -16,6 +16,8 @@ import {
 } from '../profiles.js';
 import { audioConstraints, captureDevices, videoConstraints } from '../stream/capture.js';
 import { LocalStream } from '../stream/LocalStream.js';
+import { deviceIdOf, recaptureDevice } from '../stream/recapture.js';
+import { Disposer } from '../util/Disposer.js';
 import { createLogger } from '../util/Logger.js';
 import { invalidParameter } from './engineErrors.js';
 import { V5_VIDEO_PROFILES, DEFAULT_V5_VIDEO_PROFILE } from './profiles.js';
@@ -43,6 +45,16 @@ export interface AudioProcessor {
   release(): void;
 }
 
+/** What LocalMedia tells the instance besides publish states (v5 events). */
+export interface LocalMediaReports {
+  /** DEVICE_CHANGED `active`: the camera or microphone in use is now `device`. */
+  deviceActive?(kind: TrackKind, device: MediaDeviceInfo): void;
+  /** A camera or microphone the browser ended could not be captured again. */
+  recoverFailed?(kind: TrackKind, error: unknown): void;
+  /** VIDEO_SIZE_CHANGED of the local preview. */
+  videoSizeChanged?(width: number, height: number): void;
+}
+
 interface Captured {
   track: MediaStreamTrack;
   /** Opened by the SDK (stopped on stop*), not an app-given track. */
@@ -59,6 +71,15 @@ export class LocalMedia {
   private audioProfile: AudioProfile = { ...AUDIO_PROFILES.standard };
   private queue: Promise<void> = Promise.resolve();
   private audioProcessor: AudioProcessor | null = null;
+  /** v5's `captureVolume` (100: as captured), applied to the sent audio. */
+  private captureVolume = 100;
+  /** The device each kind was last captured from (DEVICE_CHANGED `active` when it changes). */
+  private readonly deviceInUse: Partial<Record<TrackKind, string>> = {};
+  /** 'ended' listeners of the SDK's own camera and microphone tracks (recapture). */
+  private readonly watches: Record<TrackKind, Disposer> = {
+    audio: new Disposer(),
+    video: new Disposer(),
+  };
 
   constructor(
     private readonly engine: RoomEngine,
@@ -66,6 +87,7 @@ export class LocalMedia {
     private readonly mayPublish: () => boolean,
     /** v5's PUBLISH_STATE_CHANGED for the camera and microphone. */
     private readonly onPublishState: PublishStateReport = () => undefined,
+    private readonly reports: LocalMediaReports = {},
   ) {}
 
   has(kind: TrackKind): boolean {
@@ -105,9 +127,11 @@ export class LocalMedia {
     microphoneId?: string;
     profile?: unknown;
     audioTrack?: MediaStreamTrack;
+    captureVolume?: number;
     publish: boolean;
     mute: boolean;
   }): Promise<void> {
+    if (options.captureVolume !== undefined) this.captureVolume = options.captureVolume;
     if (options.profile !== undefined) {
       const profile = resolveAudioProfile(options.profile);
       if (!profile) {
@@ -133,6 +157,7 @@ export class LocalMedia {
       mute: options.mute,
     };
     track.enabled = !options.mute;
+    this.adopt('audio');
     await this.sync();
   }
 
@@ -169,21 +194,33 @@ export class LocalMedia {
       mute: options.mute,
     };
     track.enabled = !options.mute;
-    this.view = new VideoView(options.views, {
-      fillMode: options.fillMode,
-      mirror: options.mirror,
-    });
+    this.view = new VideoView(
+      options.views,
+      { fillMode: options.fillMode, mirror: options.mirror },
+      { sizeChanged: (width, height) => this.reports.videoSizeChanged?.(width, height) },
+    );
     this.view.setTrack(track);
+    this.adopt('video');
     await this.sync();
   }
 
-  /** updateLocalAudio/Video: publish, mute, profile, device. */
+  /** updateLocalAudio/Video: publish, mute, profile, device, capture volume. */
   async update(
     kind: TrackKind,
-    changes: { publish?: boolean; mute?: boolean; profile?: unknown; deviceId?: string },
+    changes: {
+      publish?: boolean;
+      mute?: boolean;
+      profile?: unknown;
+      deviceId?: string;
+      captureVolume?: number;
+    },
   ): Promise<void> {
     const c = this.captured[kind];
     if (!c) return;
+    if (changes.captureVolume !== undefined && kind === 'audio') {
+      this.captureVolume = changes.captureVolume;
+      this.applyCaptureVolume();
+    }
     if (changes.mute !== undefined && changes.mute !== c.mute) {
       c.mute = changes.mute;
       const sent = this.sent(kind);
@@ -224,19 +261,7 @@ export class LocalMedia {
                 video: videoConstraints(this.videoProfile, { deviceId: changes.deviceId }),
               })
             ).getVideoTracks()[0];
-      if (fresh) {
-        fresh.enabled = !c.mute;
-        const old = c.track;
-        c.track = fresh;
-        if (
-          this.stream &&
-          (this.stream.getAudioTrack() === old || this.stream.getVideoTrack() === old)
-        ) {
-          await this.stream.replaceTrack(fresh);
-        }
-        if (kind === 'video') this.view?.setTrack(fresh);
-        old.stop();
-      }
+      if (fresh) await this.swap(kind, c, fresh);
     }
     if (changes.publish !== undefined) c.publish = changes.publish;
     await this.sync();
@@ -260,6 +285,7 @@ export class LocalMedia {
     const c = this.captured[kind];
     if (!c) return;
     delete this.captured[kind];
+    this.watches[kind].dispose();
     if (kind === 'video') {
       this.view?.stop();
       this.view = null;
@@ -343,6 +369,7 @@ export class LocalMedia {
       stream.setAudioProfile(this.audioProfile);
       await stream.setVideoProfile(this.videoProfile);
       await stream.initialize();
+      if (audio && this.captureVolume !== 100) stream.setAudioCaptureVolume(this.captureVolume);
       if (this.captured.audio?.mute && audio) stream.muteAudio();
       if (this.captured.video?.mute && video) stream.muteVideo();
       await this.engine.publish(stream, 'main', 'startLocal');
@@ -366,6 +393,7 @@ export class LocalMedia {
       if (current && track) await stream.replaceTrack(track);
       else if (track) {
         await stream.addTrack(track);
+        if (kind === 'audio') this.applyCaptureVolume();
         if (this.captured[kind]?.mute) {
           if (kind === 'audio') stream.muteAudio();
           else stream.muteVideo();
@@ -379,6 +407,86 @@ export class LocalMedia {
     const c = this.captured[kind];
     if (!c) return null;
     return kind === 'audio' && this.audioProcessor ? this.audioProcessor.process(c.track) : c.track;
+  }
+
+  /** The published stream sends the audio at `captureVolume`. */
+  private applyCaptureVolume(): void {
+    const stream = this.stream;
+    if (stream?.hasAudio()) stream.setAudioCaptureVolume(this.captureVolume);
+  }
+
+  /** Puts `fresh` in place of the kind's track: sent, shown, the old one stopped. */
+  private async swap(kind: TrackKind, c: Captured, fresh: MediaStreamTrack): Promise<void> {
+    fresh.enabled = !c.mute;
+    const old = c.track;
+    const oldSent = this.sent(kind);
+    c.track = fresh;
+    this.adopt(kind);
+    // Through the AudioMixer the sent track stays (the mix takes the new microphone).
+    const sent = this.sent(kind);
+    if (
+      this.stream &&
+      sent &&
+      sent !== oldSent &&
+      (this.stream.getAudioTrack() === oldSent || this.stream.getVideoTrack() === oldSent)
+    ) {
+      await this.stream.replaceTrack(sent);
+    }
+    if (kind === 'video') this.view?.setTrack(fresh);
+    old.stop();
+  }
+
+  /**
+   * A track of the kind was just captured: watch it for the browser ending it (recapture)
+   * and, when the device differs from before, say so (v5's DEVICE_CHANGED `active`).
+   */
+  private adopt(kind: TrackKind): void {
+    const c = this.captured[kind];
+    this.watches[kind].dispose();
+    if (!c?.own) return;
+    const track = c.track;
+    this.watches[kind].listen(track, 'ended', () => void this.recover(kind, track));
+    const deviceId = deviceIdOf(track);
+    if (!deviceId || deviceId === this.deviceInUse[kind]) return;
+    this.deviceInUse[kind] = deviceId;
+    const wanted: MediaDeviceKind = kind === 'audio' ? 'audioinput' : 'videoinput';
+    void navigator.mediaDevices
+      .enumerateDevices()
+      .then((devices) => {
+        const device = devices.find((d) => d.kind === wanted && d.deviceId === deviceId);
+        if (device && this.deviceInUse[kind] === deviceId)
+          this.reports.deviceActive?.(kind, device);
+      })
+      .catch((error: unknown) => log.debug('could not list the devices', error));
+  }
+
+  /** v5's recapture of a camera or microphone the browser ended (unplugged, taken away). */
+  private async recover(kind: TrackKind, ended: MediaStreamTrack): Promise<void> {
+    const c = this.captured[kind];
+    if (!c || c.track !== ended) return;
+    log.warn(`the ${kind === 'audio' ? 'microphone' : 'camera'} stopped; capturing it again`);
+    const current = (): boolean => this.captured[kind] === c && c.track === ended;
+    let fresh: MediaStreamTrack | null;
+    try {
+      fresh = await recaptureDevice({
+        kind,
+        deviceId: deviceIdOf(ended),
+        constraints: (device) =>
+          kind === 'audio'
+            ? audioConstraints(this.audioProfile, device)
+            : videoConstraints(this.videoProfile, device),
+        cancelled: () => !current(),
+      });
+    } catch (error) {
+      if (current()) this.reports.recoverFailed?.(kind, error);
+      return;
+    }
+    if (!fresh) return;
+    try {
+      await this.swap(kind, c, fresh);
+    } catch (error) {
+      log.warn(`sending the recaptured ${kind} failed`, error);
+    }
   }
 
   private resolveVideo(profile: unknown): VideoProfile {

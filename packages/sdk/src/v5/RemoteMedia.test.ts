@@ -45,6 +45,7 @@ const reports = {
   videoState: () => undefined,
   audioState: () => undefined,
   firstVideoFrame: () => undefined,
+  videoSizeChanged: () => undefined,
 };
 
 /** Lets the per-stream queues run. */

@@ -36,6 +36,7 @@ export interface RemoteMediaReports {
   ): void;
   audioState(userId: string, state: PlayState, reason: 'playing' | 'pause' | 'ended'): void;
   firstVideoFrame(userId: string, streamType: V5StreamType, width: number, height: number): void;
+  videoSizeChanged(userId: string, streamType: V5StreamType, width: number, height: number): void;
 }
 
 interface Received {
@@ -97,6 +98,8 @@ export class RemoteMedia {
       state: (state, reason) => this.reports.videoState(userId, streamType, state, reason),
       firstFrame: (width, height) =>
         this.reports.firstVideoFrame(userId, streamType, width, height),
+      sizeChanged: (width, height) =>
+        this.reports.videoSizeChanged(userId, streamType, width, height),
     });
     this.views.set(k, view);
     view.setTrack(stream.getVideoTrack());

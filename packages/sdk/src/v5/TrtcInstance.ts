@@ -25,6 +25,7 @@ import {
   toV5Error,
   v5Error,
 } from './engineErrors.js';
+import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
 import { DeviceWatcher } from './DeviceWatcher.js';
 import { LocalVolume } from './LocalVolume.js';
@@ -154,6 +155,36 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           ...(reason ? { reason } : {}),
           ...(error === undefined ? {} : { error: toV5Error(error, 'startLocal') }),
         }),
+      {
+        deviceActive: (kind, device) =>
+          this.emit('device-changed', {
+            type: kind === 'audio' ? 'microphone' : 'camera',
+            action: 'active',
+            device,
+          }),
+        // v5: DEVICE_ERROR with CAMERA_/MICROPHONE_RECOVER_FAILED when a recapture fails.
+        recoverFailed: (kind, error) =>
+          this.emit(
+            'error',
+            v5Error(
+              V5_ERROR_CODE.DEVICE_ERROR,
+              `${kind === 'audio' ? 'microphone' : 'camera'} recover capture failed: ${error instanceof Error ? error.message : String(error)}`,
+              kind === 'audio' ? 'startLocalAudio' : 'startLocalVideo',
+              kind === 'audio'
+                ? EXTRA_CODE.MICROPHONE_RECOVER_FAILED
+                : EXTRA_CODE.CAMERA_RECOVER_FAILED,
+              error instanceof Error ? error : undefined,
+            ),
+          ),
+        videoSizeChanged: (newWidth, newHeight) =>
+          this.emit('video-size-changed', {
+            // v5: '' for the local preview before entering a room, the own userId in one.
+            userId: this.engine.joined ? this.userId : '',
+            streamType: 'main',
+            newWidth,
+            newHeight,
+          }),
+      },
     );
     this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
     this.devices = new DeviceWatcher((change) => this.emit('device-changed', change));
@@ -174,6 +205,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         this.emit('audio-play-state-changed', { userId, state, reason }),
       firstVideoFrame: (userId, streamType, width, height) =>
         this.emit('first-video-frame', { userId, streamType, width, height }),
+      videoSizeChanged: (userId, streamType, newWidth, newHeight) =>
+        this.emit('video-size-changed', { userId, streamType, newWidth, newHeight }),
     });
     this.plugins = new PluginRegistry({
       local: this.local,
@@ -303,8 +336,10 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     this.assertAlive(fn);
     if (this.local.has('audio')) throw invalidOperation('the microphone is already started', fn);
     const option = config.option ?? {};
+    const captureVolume = checkCaptureVolume(option.captureVolume, fn);
     try {
       await this.local.startAudio({
+        ...(captureVolume === undefined ? {} : { captureVolume }),
         ...(option.microphoneId ? { microphoneId: option.microphoneId } : {}),
         ...(option.profile !== undefined ? { profile: option.profile } : {}),
         ...(option.audioTrack ? { audioTrack: option.audioTrack } : {}),
@@ -320,8 +355,10 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     const fn = 'updateLocalAudio';
     if (!this.local.has('audio'))
       throw invalidOperation('the microphone is not started: call startLocalAudio() first', fn);
+    const captureVolume = checkCaptureVolume(config.option?.captureVolume, fn);
     try {
       await this.local.update('audio', {
+        ...(captureVolume === undefined ? {} : { captureVolume }),
         ...(config.publish !== undefined ? { publish: config.publish } : {}),
         ...(config.mute !== undefined
           ? { mute: config.mute === true || config.mute === 'microphone' }
@@ -858,6 +895,18 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
 }
 
 const PEER_LEAVE_REASONS = { leave: 0, timeout: 1, kick: 2 } as const;
+
+/** v5's `captureVolume`: 0 and up (100 as captured, more is louder). */
+function checkCaptureVolume(value: unknown, fn: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw invalidParameter(
+      `option.captureVolume must be a number from 0 (100 = as captured), got ${JSON.stringify(value)}`,
+      fn,
+    );
+  }
+  return value;
+}
 
 function checkFillMode(value: unknown, fn: string): FillMode {
   if (value === undefined) return 'cover';

@@ -20,10 +20,15 @@ export interface VideoViewOptions {
 
 export type PlayState = 'PLAYING' | 'PAUSED' | 'STOPPED';
 
-/** What the view tells its owner (v5's VIDEO_PLAY_STATE_CHANGED and FIRST_VIDEO_FRAME). */
+/**
+ * What the view tells its owner (v5's VIDEO_PLAY_STATE_CHANGED, FIRST_VIDEO_FRAME and
+ * VIDEO_SIZE_CHANGED).
+ */
 export interface VideoViewReports {
   state?(state: PlayState, reason: 'playing' | 'pause' | 'ended'): void;
   firstFrame?(width: number, height: number): void;
+  /** The picture's size changed (its first frame too, from 0×0), as v5's player reports. */
+  sizeChanged?(width: number, height: number): void;
 }
 
 export class VideoView {
@@ -33,6 +38,8 @@ export class VideoView {
 
   private firstFrameSeen = false;
   private lastState: PlayState | null = null;
+  /** The size last reported by sizeChanged (kept across moveTo: the picture is the same). */
+  private size = { width: 0, height: 0 };
 
   constructor(
     views: HTMLElement[],
@@ -127,6 +134,12 @@ export class VideoView {
       };
       video.addEventListener('loadeddata', firstFrame);
       video.addEventListener('resize', firstFrame);
+      video.addEventListener('resize', () => {
+        const { videoWidth: width, videoHeight: height } = video;
+        if (width === 0 || (width === this.size.width && height === this.size.height)) return;
+        this.size = { width, height };
+        this.reports.sizeChanged?.(width, height);
+      });
     }
     view.appendChild(video);
     return video;

@@ -137,5 +137,11 @@ export interface V5Events {
     reason: string;
   };
   'first-video-frame': { userId: string; streamType: V5StreamType; width: number; height: number };
+  'video-size-changed': {
+    userId: string;
+    streamType: V5StreamType;
+    newWidth: number;
+    newHeight: number;
+  };
   'custom-message': { userId: string; cmdId: number; seq: number; data: ArrayBuffer };
 }
