@@ -32,6 +32,12 @@ export type PublishStateReport = (
   error?: unknown,
 ) => void;
 
+/** A stage between the camera and what is sent (v5's Watermark plugin). */
+export interface VideoFilter {
+  /** The track to send in place of `camera` (the same one for the same camera track). */
+  apply(camera: MediaStreamTrack): MediaStreamTrack;
+}
+
 interface Captured {
   track: MediaStreamTrack;
   /** Opened by the SDK (stopped on stop*), not an app-given track. */
@@ -47,6 +53,7 @@ export class LocalMedia {
   private videoProfile: VideoProfile = { ...DEFAULT_V5_VIDEO_PROFILE };
   private audioProfile: AudioProfile = { ...AUDIO_PROFILES.standard };
   private queue: Promise<void> = Promise.resolve();
+  private videoFilter: VideoFilter | null = null;
 
   constructor(
     private readonly engine: RoomEngine,
@@ -72,6 +79,20 @@ export class LocalMedia {
   isPublishing(kind: TrackKind): boolean {
     const c = this.captured[kind];
     return c !== undefined && c.publish && this.stream !== null && this.stream.isPublished();
+  }
+
+  /**
+   * Sends the camera through `filter` (null: the camera itself again). The published track is
+   * swapped in place (replaceTrack): no renegotiation, the preview keeps the camera.
+   */
+  async setVideoFilter(filter: VideoFilter | null): Promise<void> {
+    this.videoFilter = filter;
+    await this.sync();
+  }
+
+  /** The track sent for `kind` while `c` is captured (the camera's through the filter). */
+  private sentTrack(kind: TrackKind, c: Captured): MediaStreamTrack {
+    return kind === 'video' && this.videoFilter ? this.videoFilter.apply(c.track) : c.track;
   }
 
   isMuted(kind: TrackKind): boolean {
@@ -164,7 +185,8 @@ export class LocalMedia {
     if (!c) return;
     if (changes.mute !== undefined && changes.mute !== c.mute) {
       c.mute = changes.mute;
-      if (this.stream?.getAudioTrack() === c.track || this.stream?.getVideoTrack() === c.track) {
+      const sent = this.sentTrack(kind, c);
+      if (this.stream?.getAudioTrack() === sent || this.stream?.getVideoTrack() === sent) {
         if (kind === 'audio') {
           if (c.mute) this.stream.muteAudio();
           else this.stream.unmuteAudio();
@@ -301,7 +323,7 @@ export class LocalMedia {
   private async syncNow(): Promise<void> {
     const wanted = (kind: TrackKind): MediaStreamTrack | null => {
       const c = this.captured[kind];
-      return c && c.publish && this.mayPublish() ? c.track : null;
+      return c && c.publish && this.mayPublish() ? this.sentTrack(kind, c) : null;
     };
     const audio = wanted('audio');
     const video = wanted('video');

@@ -27,6 +27,7 @@ import {
 } from './engineErrors.js';
 import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
+import { PluginRegistry } from './plugins/registry.js';
 import { DeviceWatcher } from './DeviceWatcher.js';
 import { LocalVolume } from './LocalVolume.js';
 import { Statistics } from './Statistics.js';
@@ -63,6 +64,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private readonly statistics: Statistics;
   private readonly devices: DeviceWatcher;
   private readonly remote: RemoteMedia;
+  private readonly plugins: PluginRegistry;
   private screen: LocalStream | null = null;
   private screenView: import('./VideoView.js').VideoView | null = null;
   private readonly createOptions: V5CreateOptions;
@@ -154,6 +156,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           ...(error === undefined ? {} : { error: toV5Error(error, 'startLocal') }),
         }),
     );
+    this.plugins = new PluginRegistry({ engine: this.engine, local: this.local });
     this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
     this.devices = new DeviceWatcher((change) => this.emit('device-changed', change));
     this.localVolume = new LocalVolume(
@@ -280,6 +283,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     this.destroyed = true;
     this.localVolume.stop();
     this.devices.stop();
+    this.plugins.destroy();
     void this.exitRoom().finally(() => {
       void this.local.stop('audio');
       void this.local.stop('video');
@@ -689,19 +693,25 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
 
   // ---- what Parley does not have yet: v5's code and a message naming why ----------------------
 
-  /** Plugins are not in Parley yet: rejects ENV_NOT_SUPPORTED (5200 / 5210) naming the plugin. */
-  async startPlugin(plugin: unknown): Promise<unknown> {
-    throw pluginRefusal('startPlugin', plugin);
+  /** Parley's built-in plugins (plugins/registry.ts); others: ENV_NOT_SUPPORTED (5200 / 5210). */
+  async startPlugin(plugin: unknown, options?: unknown): Promise<unknown> {
+    const running = this.plugins.get(plugin);
+    if (!running) throw pluginRefusal('startPlugin', plugin);
+    return running.start(options);
   }
-  async updatePlugin(plugin: unknown): Promise<unknown> {
-    throw pluginRefusal('updatePlugin', plugin);
+  async updatePlugin(plugin: unknown, options?: unknown): Promise<unknown> {
+    const running = this.plugins.get(plugin);
+    if (!running) throw pluginRefusal('updatePlugin', plugin);
+    return running.update(options);
   }
-  async stopPlugin(plugin: unknown): Promise<unknown> {
-    throw pluginRefusal('stopPlugin', plugin);
+  async stopPlugin(plugin: unknown, options?: unknown): Promise<unknown> {
+    const running = this.plugins.get(plugin);
+    if (!running) throw pluginRefusal('stopPlugin', plugin);
+    return running.stop(options);
   }
-  /** Registering a plugin is accepted; starting it is refused (see startPlugin). */
+  /** Registering a plugin is accepted: Parley's are built in (the others refuse at start). */
   use(_plugin: unknown): void {
-    log.warn('use(): plugins are not in Parley yet; startPlugin() will refuse');
+    log.info('use(): Parley builds its plugins in; nothing to register');
   }
   async callExperimentalAPI(name: string, _options?: unknown): Promise<unknown> {
     throw v5Error(
@@ -860,7 +870,7 @@ function pluginRefusal(fn: string, plugin: unknown): V5RtcError {
         : 'this plugin';
   return v5Error(
     V5_ERROR_CODE.ENV_NOT_SUPPORTED,
-    `${fn}(): ${name} is not available on Parley yet (plugins are planned: CDNStreaming with the media relay, AudioMixer, DeviceDetector, Watermark)`,
+    `${fn}(): ${name} is not available on Parley (built in: CDNStreaming, Watermark)`,
     fn,
     EXTRA_CODE.NOT_SUPPORTED_PLUGIN,
   );
