@@ -95,9 +95,9 @@ describe('TRTC v5 errors', () => {
       code: 5100,
     });
     // A plugin Parley does not have: ENV_NOT_SUPPORTED / 5210, naming it.
-    const plugin = await errorOf(bob.page, 'startPlugin', 'CDNStreaming', {});
+    const plugin = await errorOf(bob.page, 'startPlugin', 'VirtualBackground', {});
     expect(plugin).toMatchObject({ name: 'ENV_NOT_SUPPORTED', code: 5200, extraCode: 5210 });
-    expect(plugin!.message).toContain('CDNStreaming');
+    expect(plugin!.message).toContain('VirtualBackground');
     expect(alice.pageErrors).toEqual([]);
     expect(bob.pageErrors).toEqual([]);
   });

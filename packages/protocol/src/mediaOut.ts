@@ -28,6 +28,8 @@ export const MixUserSchema = z.object({
   userId: z.string().min(1).max(64),
   roomId: z.union([z.number().int(), z.string().max(64)]).optional(),
   pureAudio: z.boolean().optional(),
+  /** Its video only, no sound (v5's CDNStreaming: a layout user not in `audioMixUserList`). */
+  pureVideo: z.boolean().optional(),
   width: num.optional(),
   height: num.optional(),
   locationX: num.optional(),
@@ -60,6 +62,8 @@ export interface MixUser {
   userId: string;
   roomId?: number | string;
   pureAudio: boolean;
+  /** Its video only, without its sound (v5); v4 mixes every user's sound. */
+  pureVideo?: boolean;
   streamType: 'main' | 'auxiliary';
   width: number;
   height: number;
@@ -169,6 +173,7 @@ export function checkMixConfig(input: unknown, callerUserId: string): MixCheck {
       userId: u.userId,
       ...(u.roomId !== undefined ? { roomId: u.roomId } : {}),
       pureAudio,
+      ...(u.pureVideo === true && !pureAudio ? { pureVideo: true } : {}),
       streamType: u.streamType ?? 'main',
       width: u.width ?? 0,
       height: u.height ?? 0,
@@ -220,8 +225,16 @@ export function checkMixConfig(input: unknown, callerUserId: string): MixCheck {
   };
 }
 
+/**
+ * Which of a client's relays a call is about. v4 has one relay per client (none given: a new
+ * one replaces it); v5's CDNStreaming runs its main, sub and mix outputs side by side, one each.
+ */
+export const RelaySlotSchema = z.enum(['main', 'sub', 'mix']);
+export type RelaySlot = z.infer<typeof RelaySlotSchema>;
+
 /** `startPublishCDNStream()` as sent: v4 sends `url` only with `appId` and `bizId`. */
 export const PublishCdnSchema = z.object({
+  slot: RelaySlotSchema.optional(),
   streamId: streamId.optional(),
   streamType: z.enum(['main', 'auxiliary']),
   appId: z.number().int().nonnegative().optional(),

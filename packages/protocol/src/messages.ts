@@ -62,7 +62,7 @@
  *     sent, at most 30 per second and 8 KB per second per sender.
  */
 import { z } from 'zod';
-import { MixConfigSchema, PublishCdnSchema } from './mediaOut.js';
+import { MixConfigSchema, PublishCdnSchema, RelaySlotSchema } from './mediaOut.js';
 
 /** Bumped on any incompatible change; the server refuses other versions with a clear error. */
 export const PROTOCOL_VERSION = 1;
@@ -344,7 +344,11 @@ export const clientRequests = {
     data: PublishCdnSchema,
     result: z.object({ streamId: z.string() }),
   },
-  'stop-publish-cdn': { data: empty, result: empty },
+  /** Ends the client's relay (v5: the one of `slot`). */
+  'stop-publish-cdn': {
+    data: z.object({ slot: RelaySlotSchema.optional() }).strict(),
+    result: empty,
+  },
   leave: { data: empty, result: empty },
   ping: { data: empty, result: empty },
 } as const;

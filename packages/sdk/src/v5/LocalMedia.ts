@@ -55,6 +55,12 @@ export interface LocalMediaReports {
   videoSizeChanged?(width: number, height: number): void;
 }
 
+/** A stage between the camera and what is sent (v5's Watermark plugin). */
+export interface VideoFilter {
+  /** The track to send in place of `camera` (the same one for the same camera track). */
+  apply(camera: MediaStreamTrack): MediaStreamTrack;
+}
+
 interface Captured {
   track: MediaStreamTrack;
   /** Opened by the SDK (stopped on stop*), not an app-given track. */
@@ -80,6 +86,7 @@ export class LocalMedia {
     audio: new Disposer(),
     video: new Disposer(),
   };
+  private videoFilter: VideoFilter | null = null;
 
   constructor(
     private readonly engine: RoomEngine,
@@ -107,6 +114,17 @@ export class LocalMedia {
     const c = this.captured[kind];
     return c !== undefined && c.publish && this.stream !== null && this.stream.isPublished();
   }
+
+  /**
+   * Sends the camera through `filter` (null: the camera itself again). The published track is
+   * swapped in place (replaceTrack): no renegotiation, the preview keeps the camera.
+   */
+  async setVideoFilter(filter: VideoFilter | null): Promise<void> {
+    this.videoFilter = filter;
+    await this.sync();
+  }
+
+  /** The track sent for `kind` while `c` is captured (the camera's through the filter). */
 
   isMuted(kind: TrackKind): boolean {
     return this.captured[kind]?.mute ?? false;
@@ -402,11 +420,13 @@ export class LocalMedia {
     }
   }
 
-  /** The track sent for `kind`: the captured one, or the processed microphone. */
+  /** The track sent for `kind`: the captured one, the processed microphone or filtered camera. */
   private sent(kind: TrackKind): MediaStreamTrack | null {
     const c = this.captured[kind];
     if (!c) return null;
-    return kind === 'audio' && this.audioProcessor ? this.audioProcessor.process(c.track) : c.track;
+    if (kind === 'audio')
+      return this.audioProcessor ? this.audioProcessor.process(c.track) : c.track;
+    return this.videoFilter ? this.videoFilter.apply(c.track) : c.track;
   }
 
   /** The published stream sends the audio at `captureVolume`. */

@@ -209,6 +209,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         this.emit('video-size-changed', { userId, streamType, newWidth, newHeight }),
     });
     this.plugins = new PluginRegistry({
+      engine: this.engine,
       local: this.local,
       autoplayFailed: (resume) =>
         this.emit('autoplay-failed', { userId: '', mediaType: 'audio', resume }),

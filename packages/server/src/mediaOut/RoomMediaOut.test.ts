@@ -312,6 +312,62 @@ describe('RoomMediaOut', () => {
     await media.stopMix(alice.participant);
     expect(media.jobs()).toEqual([]);
   });
+
+  it("v5's outputs run side by side by slot: main relay and mix relay; a layout user may be video only", async () => {
+    const kit = roomKit();
+    const { media, gst } = service(kit);
+    const alice = await publishAV(kit, 'alice');
+    await publishAV(kit, 'bob');
+    await media.startRelay(alice.participant, {
+      slot: 'main',
+      streamType: 'main',
+      url: 'rtmp://127.0.0.1:1935/live/own',
+    });
+    const box = { width: 320, height: 240, locationY: 0, zOrder: 1 };
+    const { streamId } = await media.startMix(alice.participant, {
+      streamId: 'mixed',
+      mixUsers: [
+        { userId: 'alice', ...box, locationX: 0 },
+        { userId: 'bob', ...box, locationX: 320, pureVideo: true },
+      ],
+    });
+    await media.startRelay(alice.participant, {
+      slot: 'mix',
+      streamType: 'main',
+      streamId,
+      url: 'rtmp://127.0.0.1:1935/live/mixed',
+    });
+    // The mix relay did not replace the main one: two pipelines, each to its own URL.
+    expect(media.jobs()).toHaveLength(2);
+    const mixRun = gst.runs().find((r) => r.includes('live/mixed'))!;
+    expect(mixRun).toBeDefined();
+    // Alice's sound and both pictures; Bob's sound is left out (video only).
+    expect(
+      plainConsumers(kit)
+        .map((c) => c.kind)
+        .sort(),
+    ).toEqual(['audio', 'audio', 'video', 'video', 'video']);
+    // The same mix relay again: nothing restarts.
+    const runs = gst.runs().length;
+    await media.startRelay(alice.participant, {
+      slot: 'mix',
+      streamType: 'main',
+      streamId,
+      url: 'rtmp://127.0.0.1:1935/live/mixed',
+    });
+    expect(gst.runs()).toHaveLength(runs);
+    // Stopping the main slot leaves the mix; v4's slot (none) has nothing to stop.
+    await media.stopRelay(alice.participant, 'main');
+    expect(media.jobs()).toHaveLength(1);
+    await expect(media.stopRelay(alice.participant)).rejects.toMatchObject({
+      payload: { code: ErrorCode.INVALID_OPERATION },
+    });
+    await media.stopMix(alice.participant);
+    expect(media.jobs()).toEqual([]);
+    await expect(media.stopRelay(alice.participant, 'mix')).rejects.toMatchObject({
+      payload: { code: ErrorCode.INVALID_OPERATION },
+    });
+  });
 });
 
 async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {

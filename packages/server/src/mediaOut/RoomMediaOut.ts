@@ -14,6 +14,7 @@ import {
   type ErrorCodeValue,
   type MixConfig,
   type PublishCdnOptions,
+  type RelaySlot,
   type StreamType,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
@@ -59,6 +60,8 @@ interface TaskEntry {
 
 interface RelayEntry {
   owner: string;
+  /** v5's output (main, sub, mix); none for v4's single relay. */
+  slot: RelaySlot | undefined;
   streamId: string;
   /** Relays the owner's mix (else the owner's own stream of `streamType`). */
   ofMix: boolean;
@@ -71,6 +74,7 @@ const RECHECK_MS = 2000;
 
 export class RoomMediaOut {
   readonly #mixes = new Map<string, MixEntry>();
+  /** By relayKey(owner, slot): v4's one relay per client, v5's one per output. */
   readonly #relays = new Map<string, RelayEntry>();
   readonly #tasks = new Map<string, TaskEntry>();
   /** Jobs made and not yet registered in an entry: they hold their slot of the job limits. */
@@ -129,8 +133,8 @@ export class RoomMediaOut {
   startRelay(owner: Participant, options: PublishCdnOptions): Promise<{ streamId: string }> {
     return this.#serial(() => this.#startRelay(owner, options));
   }
-  stopRelay(owner: Participant): Promise<void> {
-    return this.#serial(() => this.#stopRelay(owner));
+  stopRelay(owner: Participant, slot?: RelaySlot): Promise<void> {
+    return this.#serial(() => this.#stopRelay(owner, slot));
   }
   /** The owner left: its mix and relay end. */
   ownerLeft(userId: string): Promise<void> {
@@ -279,11 +283,8 @@ export class RoomMediaOut {
     }
     if (existing) await this.#endMix(existing);
     const entry: MixEntry = { owner: owner.userId, config, streamId, job: null, url: null };
-    const relay = this.#relays.get(owner.userId);
-    const url =
-      relay?.ofMix && relay.streamId === streamId
-        ? null
-        : this.ctx.urlFor(this.room.sdkAppId, streamId);
+    const relay = this.#mixRelay(owner.userId, streamId);
+    const url = relay ? null : this.ctx.urlFor(this.room.sdkAppId, streamId);
     if (url) await this.#runMix(entry, url, ErrorCode.START_MIX_TRANSCODE_FAILED);
     this.#mixes.set(owner.userId, entry);
     this.#log.info({ owner: owner.userId, streamId, running: entry.job !== null }, 'mix started');
@@ -299,10 +300,18 @@ export class RoomMediaOut {
 
   async #endMix(entry: MixEntry): Promise<void> {
     this.#mixes.delete(entry.owner);
-    const relay = this.#relays.get(entry.owner);
-    if (relay?.ofMix && relay.streamId === entry.streamId) this.#relays.delete(entry.owner);
+    const relay = this.#mixRelay(entry.owner, entry.streamId);
+    if (relay) this.#relays.delete(relayKey(relay.owner, relay.slot));
     await entry.job?.stop();
     entry.job = null;
+  }
+
+  /** The relay that pushes `owner`'s mix `streamId`, if any. */
+  #mixRelay(owner: string, streamId: string): RelayEntry | undefined {
+    for (const relay of this.#relays.values()) {
+      if (relay.owner === owner && relay.ofMix && relay.streamId === streamId) return relay;
+    }
+    return undefined;
   }
 
   #mixLayout(entry: MixEntry): JobLayout {
@@ -348,17 +357,29 @@ export class RoomMediaOut {
         `no RTMP URL for stream ${streamId}: pass url to startPublishCDNStream(), or configure the application's cdnUrlTemplate (PARLEY_CDN_URL_TEMPLATE), e.g. rtmp://cdn.example.com/live/{streamId}`,
       );
     }
-    const previous = this.#relays.get(owner.userId);
+    const key = relayKey(owner.userId, options.slot);
+    const previous = this.#relays.get(key);
+    // v5 again for its mix, to where it already goes: nothing to restart.
+    if (previous?.ofMix && ofMix && previous.streamId === streamId && mix.job && mix.url === url) {
+      return { streamId };
+    }
     if (previous) await this.#endRelay(previous);
+    // Another output of this client pushing the same mix (v5: at most one of them).
+    const other = ofMix ? this.#mixRelay(owner.userId, streamId) : undefined;
+    if (other) await this.#endRelay(other, false);
     const entry: RelayEntry = {
       owner: owner.userId,
+      slot: options.slot,
       streamId,
       ofMix,
       streamType: options.streamType,
       job: null,
     };
     if (ofMix) {
-      await this.#runMix(mix, url, ErrorCode.START_PUBLISH_CDN_FAILED);
+      // Already there (the application's template): keep it running.
+      if (!(mix.job && !mix.job.stopped && mix.url === url)) {
+        await this.#runMix(mix, url, ErrorCode.START_PUBLISH_CDN_FAILED);
+      }
     } else {
       const job = this.#job(
         `relay:${streamId}`,
@@ -370,13 +391,16 @@ export class RoomMediaOut {
       await this.#start(job, ErrorCode.START_PUBLISH_CDN_FAILED);
       entry.job = job;
     }
-    this.#relays.set(owner.userId, entry);
-    this.#log.info({ owner: owner.userId, streamId, ofMix, host: hostOf(url) }, 'relay started');
+    this.#relays.set(key, entry);
+    this.#log.info(
+      { owner: owner.userId, slot: options.slot, streamId, ofMix, host: hostOf(url) },
+      'relay started',
+    );
     return { streamId };
   }
 
-  async #stopRelay(owner: Participant): Promise<void> {
-    const entry = this.#relays.get(owner.userId);
+  async #stopRelay(owner: Participant, slot: RelaySlot | undefined): Promise<void> {
+    const entry = this.#relays.get(relayKey(owner.userId, slot));
     if (!entry)
       throw ServerError.wrongState('no stream is relayed: call startPublishCDNStream() first');
     await this.#endRelay(entry);
@@ -385,7 +409,7 @@ export class RoomMediaOut {
 
   /** `keepMix`: a mix this relayed goes on to the template's URL (not when its owner leaves). */
   async #endRelay(entry: RelayEntry, keepMix = true): Promise<void> {
-    this.#relays.delete(entry.owner);
+    this.#relays.delete(relayKey(entry.owner, entry.slot));
     await entry.job?.stop();
     if (entry.ofMix && keepMix) {
       // The mix stays set up; it goes on only where the application's template sends it.
@@ -405,8 +429,9 @@ export class RoomMediaOut {
 
   /** The owner left: its mix and relay end. */
   async #ownerLeft(userId: string): Promise<void> {
-    const relay = this.#relays.get(userId);
-    if (relay) await this.#endRelay(relay, false).catch(() => undefined);
+    for (const relay of [...this.#relays.values()]) {
+      if (relay.owner === userId) await this.#endRelay(relay, false).catch(() => undefined);
+    }
     const mix = this.#mixes.get(userId);
     if (mix) await this.#endMix(mix).catch(() => undefined);
     this.#updateRecheck();
@@ -424,7 +449,10 @@ export class RoomMediaOut {
     if (this.#recheck) clearInterval(this.#recheck);
     // Not #serial (which refuses once closed): after whatever operation is under way.
     const run = this.#queue.then(async () => {
-      const owners = new Set([...this.#mixes.keys(), ...this.#relays.keys()]);
+      const owners = new Set([
+        ...this.#mixes.keys(),
+        ...[...this.#relays.values()].map((r) => r.owner),
+      ]);
       for (const owner of owners) await this.#ownerLeft(owner);
       for (const id of [...this.#tasks.keys()]) await this.#stopTask(id);
       this.#updateDemand();
@@ -596,6 +624,10 @@ function refuseAudience(owner: Participant, call: string): void {
       `${call} is for anchors: an audience member cannot mix or relay (switchRole('anchor') first)`,
     );
   }
+}
+
+function relayKey(owner: string, slot: RelaySlot | undefined): string {
+  return `${owner}\n${slot ?? ''}`;
 }
 
 /** An RTMP URL's host only: its path may carry a stream key, which logs must not show. */

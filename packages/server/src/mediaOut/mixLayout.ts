@@ -55,7 +55,7 @@ export function mixJobLayout(
     users.push({
       userId,
       streamType,
-      audio: true,
+      audio: u.pureVideo !== true,
       box:
         u.pureAudio || u.width <= 0 || u.height <= 0
           ? null

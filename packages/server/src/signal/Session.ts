@@ -56,8 +56,8 @@ export class Session {
         return {};
       },
       'start-publish-cdn': (d) => mediaOut().startRelay(p, d),
-      'stop-publish-cdn': async () => {
-        await mediaOut().stopRelay(p);
+      'stop-publish-cdn': async (d) => {
+        await mediaOut().stopRelay(p, d.slot);
         return {};
       },
       ping: async () => ({}),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RoomEngine } from '../../engine/RoomEngine.js';
 import type { LocalMedia } from '../LocalMedia.js';
 import { PluginRegistry, type PluginHost } from './registry.js';
 
@@ -8,6 +9,7 @@ function host(): PluginHost {
     throw new Error('a rejected call must change nothing');
   };
   return {
+    engine: {} as RoomEngine,
     local: { setAudioProcessor: untouched } as unknown as LocalMedia,
     autoplayFailed: untouched,
     createProbe: untouched,
@@ -28,10 +30,17 @@ const rejection = (promise: Promise<unknown>) =>
 describe('v5 plugin registry', () => {
   it('refuses a plugin Parley does not run with ENV_NOT_SUPPORTED / 5210, naming it', async () => {
     const plugins = new PluginRegistry(host());
-    for (const plugin of ['VirtualBackground', { Name: 'Beauty' }, { getName: () => 'Chorus' }]) {
+    // 'constructor' and 'toString' name no plugin, though every object has them.
+    for (const plugin of [
+      'VirtualBackground',
+      { Name: 'Beauty' },
+      { getName: () => 'Chorus' },
+      'constructor',
+      'toString',
+    ]) {
       const error = await rejection(plugins.call('start', plugin, {}));
       expect(error).toMatchObject({ code: 5200, extraCode: 5210, name: 'ENV_NOT_SUPPORTED' });
-      expect(error!.message).toMatch(/VirtualBackground|Beauty|Chorus/);
+      expect(error!.message).toMatch(/VirtualBackground|Beauty|Chorus|constructor|toString/);
     }
     expect(await rejection(plugins.call('stop', 42, {}))).toMatchObject({ code: 5200 });
   });

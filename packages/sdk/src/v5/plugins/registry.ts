@@ -3,11 +3,14 @@
  * Parley runs, keyed by v5's plugin name, each made once per TRTC instance on first use. A
  * name not listed is refused with v5's ENV_NOT_SUPPORTED / NOT_SUPPORTED_PLUGIN (5200 / 5210).
  */
+import type { RoomEngine } from '../../engine/RoomEngine.js';
 import type { LocalMedia } from '../LocalMedia.js';
 import { V5_ERROR_CODE, v5Error, type V5RtcError } from '../engineErrors.js';
 import { EXTRA_CODE } from '../errors.js';
 import { AudioMixerPlugin } from './AudioMixerPlugin.js';
+import { CdnStreamingPlugin } from './CdnStreamingPlugin.js';
 import { DeviceDetectorPlugin, type ProbeInstance } from './DeviceDetectorPlugin.js';
+import { WatermarkPlugin } from './WatermarkPlugin.js';
 
 export type PluginAction = 'start' | 'update' | 'stop';
 
@@ -17,12 +20,17 @@ export interface V5Plugin {
   update(options: unknown): Promise<unknown>;
   stop(options: unknown): Promise<unknown>;
   /** The TRTC instance is destroyed: release everything. */
-  destroy(): void;
+  destroy?(): void;
 }
 
 /** What a plugin may use of its TRTC instance. */
 export interface PluginHost {
-  /** The local camera and microphone (the AudioMixer replaces the sent microphone track). */
+  /** The room connection (CDNStreaming asks the server for relays and mixes). */
+  readonly engine: RoomEngine;
+  /**
+   * The local camera and microphone (the AudioMixer replaces the sent microphone track, the
+   * Watermark the sent camera track).
+   */
   readonly local: LocalMedia;
   /** v5's AUTOPLAY_FAILED for local audio the page must resume with a gesture. */
   autoplayFailed(resume: () => Promise<void>): void;
@@ -32,7 +40,9 @@ export interface PluginHost {
 
 const FACTORIES: Partial<Record<string, (host: PluginHost) => V5Plugin>> = {
   AudioMixer: (host) => new AudioMixerPlugin(host),
+  CDNStreaming: (host) => new CdnStreamingPlugin(host),
   DeviceDetector: (host) => new DeviceDetectorPlugin(host),
+  Watermark: (host) => new WatermarkPlugin(host),
 };
 
 export class PluginRegistry {
@@ -43,7 +53,11 @@ export class PluginRegistry {
   async call(action: PluginAction, plugin: unknown, options: unknown): Promise<unknown> {
     const fn = `${action}Plugin`;
     const name = pluginName(plugin);
-    const factory = name === null ? undefined : FACTORIES[name];
+    // Own names only: 'constructor' and the like are not plugins.
+    const factory =
+      name !== null && Object.prototype.hasOwnProperty.call(FACTORIES, name)
+        ? FACTORIES[name]
+        : undefined;
     if (name === null || factory === undefined) throw refusal(fn, name ?? 'this plugin');
     let instance = this.running.get(name);
     if (!instance) {
@@ -54,13 +68,13 @@ export class PluginRegistry {
   }
 
   destroy(): void {
-    for (const plugin of this.running.values()) plugin.destroy();
+    for (const plugin of this.running.values()) plugin.destroy?.();
     this.running.clear();
   }
 }
 
 /** v5 names plugins by string; an imported plugin class (or instance) by its `Name`. */
-function pluginName(plugin: unknown): string | null {
+export function pluginName(plugin: unknown): string | null {
   if (typeof plugin === 'string') return plugin;
   if ((typeof plugin === 'function' || typeof plugin === 'object') && plugin !== null) {
     const p = plugin as { Name?: unknown; getName?: () => unknown };
@@ -73,7 +87,7 @@ function pluginName(plugin: unknown): string | null {
 function refusal(fn: string, name: string): V5RtcError {
   return v5Error(
     V5_ERROR_CODE.ENV_NOT_SUPPORTED,
-    `${fn}(): ${name} is not available on Parley (it runs ${Object.keys(FACTORIES).join(', ')}; CDNStreaming and Watermark are planned)`,
+    `${fn}(): ${name} is not available on Parley (it runs ${Object.keys(FACTORIES).join(', ')})`,
     fn,
     EXTRA_CODE.NOT_SUPPORTED_PLUGIN,
   );
