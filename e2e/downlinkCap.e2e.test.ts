@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { openJoined, randomRoom } from './compat/compatPage.js';
 import { hasSmall, publish720p } from './compat/dualStream.js';
 import { waitFor } from './harness.js';
-import { mbps, videoRate, watchPlayback, type VideoRate } from './mediaStats.js';
+import { describeStall, mbps, videoRate, watchPlayback, type VideoRate } from './mediaStats.js';
 import { skipReason, useNetCall } from './net/netCall.js';
 
 const CAP_KBPS = 1000;
@@ -65,6 +65,7 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
     );
     console.log(`[downlink cap] before the cap, the viewer decodes ${describeRate(big.rate)}`);
 
+    const cappedAt = Date.now();
     viewing.client.impair.cap({ downlinkKbps: CAP_KBPS });
     // The move down, watched from the cap on: how long the picture went without a new frame
     // (the big→small switch is in here), and where it settled.
@@ -73,8 +74,13 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
       `[downlink cap] the 8 s after the cap: longest video stall ${moving.maxVideoStallMs} ms; frames/width per second: ` +
         moving.timeline.map((t) => `${t.frames}@${t.width}`).join(' '),
     );
-    // The issue's aim is 0.5 s; runs on this machine gave 0.3-0.53 s (the engine's own move,
-    // on transport-cc feedback, is what decides it; see docs/media-quality.md).
+    console.log(
+      `[downlink cap] the switch (cap at ${cappedAt}): ${describeStall(moving.samples, cappedAt)}`,
+    );
+    // The issue's aim is 0.5 s; 10 runs on this machine gave 0.11-0.51 s (two at 0.51): the
+    // engine's own move (on transport-cc feedback, switching on the small keyframe it asks
+    // for), the kit's 200 ms queue and the viewer's jitter buffer make it up
+    // (docs/media-quality.md), so 1 s here.
     expect(moving.maxVideoStallMs).toBeLessThan(1000);
     // Adapted: for 3 s in a row what arrives fits the cap and plays (≥ 3 fps: the big
     // picture's base temporal layer is a quarter of its 15 fps) at one size.
@@ -106,6 +112,7 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
     expect(capped.audioConcealedRatio).toBeLessThan(0.05);
     expect(capped.maxAudioStallMs).toBeLessThan(500);
 
+    const liftedAt = Date.now();
     viewing.client.impair.cap({});
     const back = await rateUntil(
       viewer,
@@ -114,7 +121,7 @@ describe.skipIf(skipReason !== null)('1 Mbit/s cap on a viewer downlink', () => 
       30_000,
     );
     console.log(
-      `[downlink cap] ${back.afterMs} ms after the cap was lifted: ${describeRate(back.rate)}`,
+      `[downlink cap] ${back.afterMs} ms after the cap was lifted (at ${liftedAt}): ${describeRate(back.rate)}`,
     );
   });
 });

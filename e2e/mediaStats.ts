@@ -95,6 +95,20 @@ export interface Playback {
   maxAudioStallMs: number;
   /** Per second: frames decoded and the widest frame, to show when and where a stall was. */
   timeline: { frames: number; width: number }[];
+  /** Every sample (~100 ms apart) of the inbound video, to tell what a stall was made of. */
+  samples: PlaybackSample[];
+}
+
+export interface PlaybackSample {
+  /** Wall clock (Date.now()), comparable with the server's log times. */
+  at: number;
+  frames: number;
+  width: number;
+  keyFrames: number;
+  videoPackets: number;
+  /** Sum of the jitter buffer delay of the frames emitted so far (s) and their count. */
+  jitterBufferDelay: number;
+  jitterBufferEmitted: number;
 }
 
 /** Watches what the page plays from its inbound video and audio for `durationMs`. */
@@ -102,7 +116,18 @@ export function watchPlayback(page: Page, durationMs: number): Promise<Playback>
   return page.evaluate(async (durationMs) => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
     const read = async () => {
-      const now = { frames: 0, bytes: 0, width: 0, samples: 0, concealed: 0, packets: 0 };
+      const now = {
+        frames: 0,
+        bytes: 0,
+        width: 0,
+        samples: 0,
+        concealed: 0,
+        packets: 0,
+        keyFrames: 0,
+        videoPackets: 0,
+        jitterBufferDelay: 0,
+        jitterBufferEmitted: 0,
+      };
       for (const pc of pcs) {
         if (pc.connectionState === 'closed') continue;
         (await pc.getStats()).forEach((s: Record<string, unknown>) => {
@@ -111,6 +136,10 @@ export function watchPlayback(page: Page, durationMs: number): Promise<Playback>
             now.frames += Number(s.framesDecoded) || 0;
             now.bytes += Number(s.bytesReceived) || 0;
             now.width = Math.max(now.width, Number(s.frameWidth) || 0);
+            now.keyFrames += Number(s.keyFramesDecoded) || 0;
+            now.videoPackets += Number(s.packetsReceived) || 0;
+            now.jitterBufferDelay += Number(s.jitterBufferDelay) || 0;
+            now.jitterBufferEmitted += Number(s.jitterBufferEmittedCount) || 0;
           } else if (s.kind === 'audio') {
             // totalSamplesReceived counts every sample played out, concealed ones included.
             now.samples += Number(s.totalSamplesReceived) || 0;
@@ -119,8 +148,17 @@ export function watchPlayback(page: Page, durationMs: number): Promise<Playback>
           }
         });
       }
-      return { ...now, at: performance.now() };
+      return { ...now, at: performance.now(), wall: Date.now() };
     };
+    const sample = (r: Awaited<ReturnType<typeof read>>) => ({
+      at: r.wall,
+      frames: r.frames,
+      width: r.width,
+      keyFrames: r.keyFrames,
+      videoPackets: r.videoPackets,
+      jitterBufferDelay: r.jitterBufferDelay,
+      jitterBufferEmitted: r.jitterBufferEmitted,
+    });
     const first = await read();
     let last = first;
     let lastFrameAt = first.at;
@@ -128,10 +166,12 @@ export function watchPlayback(page: Page, durationMs: number): Promise<Playback>
     let maxVideoStallMs = 0;
     let maxAudioStallMs = 0;
     const timeline: { frames: number; width: number }[] = [];
+    const samples = [sample(first)];
     let second = first;
     while (performance.now() - first.at < durationMs) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const now = await read();
+      samples.push(sample(now));
       if (now.at - second.at >= 1000) {
         timeline.push({ frames: now.frames - second.frames, width: now.width });
         second = now;
@@ -152,6 +192,41 @@ export function watchPlayback(page: Page, durationMs: number): Promise<Playback>
       audioConcealedRatio: played > 0 ? (last.concealed - first.concealed) / played : 1,
       maxAudioStallMs: Math.round(maxAudioStallMs),
       timeline,
+      samples,
     };
   }, durationMs);
+}
+
+/**
+ * What the longest stretch without a new frame in `samples` was made of, as a line for the
+ * log: when it began and ended (ms after `since`, wall clock), the widths either side, whether
+ * it ended on a keyframe, the video packets that came meanwhile (none: nothing arrived; many:
+ * they came but made no frame, e.g. waiting for a keyframe), and the jitter buffer's average
+ * delay of the frames emitted in the second before and after.
+ */
+export function describeStall(samples: PlaybackSample[], since: number): string {
+  let worst: { from: number; to: number } | null = null;
+  let lastNew = 0;
+  for (let i = 1; i < samples.length; i++) {
+    if (samples[i]!.frames <= samples[i - 1]!.frames) continue;
+    const gap = samples[i]!.at - samples[lastNew]!.at;
+    if (!worst || gap > samples[worst.to]!.at - samples[worst.from]!.at)
+      worst = { from: lastNew, to: i };
+    lastNew = i;
+  }
+  if (!worst) return 'no frame decoded';
+  const a = samples[worst.from]!;
+  const b = samples[worst.to]!;
+  const jitterMs = (from: number, to: number) => {
+    const x = samples[Math.max(0, from)]!;
+    const y = samples[Math.min(samples.length - 1, to)]!;
+    const n = y.jitterBufferEmitted - x.jitterBufferEmitted;
+    return n > 0 ? Math.round(((y.jitterBufferDelay - x.jitterBufferDelay) / n) * 1000) : NaN;
+  };
+  return (
+    `longest gap ${b.at - a.at} ms, from ${a.at - since} to ${b.at - since} ms after the change; ` +
+    `width ${a.width} -> ${b.width}; keyframes decoded at its end ${b.keyFrames - a.keyFrames}; ` +
+    `video packets in it ${b.videoPackets - a.videoPackets}; jitter buffer delay ` +
+    `${jitterMs(worst.from - 10, worst.from)} ms before, ${jitterMs(worst.to - 1, worst.to + 10)} ms after`
+  );
 }

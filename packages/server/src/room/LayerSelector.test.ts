@@ -195,6 +195,89 @@ describe('LayerSelector', () => {
     expect(selector.held).toBe(0);
   });
 
+  it("a hold made on queueing alone ends once the engine's own estimate covers the stream for two readings (no probe of ours)", async () => {
+    selector = make();
+    await run(10_000);
+    consumer.sends(1);
+    // A loaded machine: late reports and an estimate dip, no loss.
+    path.rttMs = 250;
+    path.estimateBps = 900_000;
+    await run(2_000);
+    expect(selector.held).toBe(0);
+    consumer.sends(0);
+    path.rttMs = 20;
+    // The engine's estimate climbs back on its own; one reading over 1.5 × the stream is not
+    // enough, nor are readings in the settling time after the move down.
+    path.estimateBps = 2_500_000;
+    await run(2_000);
+    expect(selector.held).toBe(0);
+    const asked = consumer.asked.length;
+    await run(2_000);
+    expect(selector.held).toBeNull();
+    expect(consumer.asked.slice(asked)).toEqual([1]);
+    expect(path.probes).toEqual([]);
+    expect(selector.state.reason).toBe('estimate');
+  });
+
+  it('a hold made on queueing alone keeps to its timer while the estimate stays under 1.5 × the stream', async () => {
+    selector = make();
+    await run(10_000);
+    consumer.sends(1);
+    path.rttMs = 250;
+    path.estimateBps = 900_000;
+    await run(2_000);
+    consumer.sends(0);
+    path.rttMs = 20;
+    path.estimateBps = 2_300_000; // 1.44 × the stream
+    await run(7_000);
+    expect(selector.held).toBe(0);
+    expect(path.probes).toEqual([]);
+  });
+
+  it('loss reported after a hold made on queueing keeps it to its timer', async () => {
+    selector = make();
+    await run(10_000);
+    consumer.sends(1);
+    path.rttMs = 250;
+    path.estimateBps = 900_000;
+    await run(2_000);
+    expect(selector.held).toBe(0);
+    consumer.sends(0);
+    path.rttMs = 20;
+    // The receiver reports of the big layer's last second come late, with its loss.
+    path.loss = 0.08;
+    await run(1_000);
+    path.loss = 0;
+    path.estimateBps = 3_000_000;
+    await run(6_000);
+    expect(selector.held).toBe(0);
+    await run(2_000);
+    expect(selector.held).toBeNull();
+  });
+
+  it('an early end of a queueing hold that fails: later holds keep to their timers', async () => {
+    selector = make();
+    await run(10_000);
+    consumer.sends(1);
+    path.rttMs = 250;
+    path.estimateBps = 900_000;
+    await run(2_000);
+    consumer.sends(0);
+    path.rttMs = 20;
+    path.estimateBps = 2_500_000;
+    await run(4_000);
+    expect(selector.held).toBeNull();
+    // The big layer does not fit after all: the engine falls back at once.
+    consumer.sends(1);
+    consumer.sends(0);
+    expect(selector.held).toBe(0);
+    // A doubled hold (16 s) that the estimate, however high, does not end.
+    await run(15_000);
+    expect(selector.held).toBe(0);
+    await run(2_000);
+    expect(selector.held).toBeNull();
+  });
+
   it('the start probe ends once the engine sends the big layer (two readings) and lifts its floor', async () => {
     selector = make();
     await run(0);

@@ -16,10 +16,11 @@
  *   is asked again (the first went out behind the bigger layer's queue).
  * - **Dips end when the path shows room**: after a dip (no hold), a burst of padding is
  *   asked each reading; the estimate covering the stream 1.5 times ends it with a climb (one
- *   so made that fails leaves later dips to the engine). A hold made on loss or queueing ends on
- *   its timer with a floor (`baseHoldMs`, doubled up to `maxHoldMs` when a climb fails within
- *   `probationMs`: no
- *   flapping under a cap that stays).
+ *   so made that fails leaves later dips and holds to the engine and the timer). A hold made on
+ *   queueing alone ends as soon as the engine's own estimate (no probe of ours) covers the
+ *   stream 1.5 times for `holdCoverReadings` readings. A hold made on loss ends on its timer
+ *   with a floor (`baseHoldMs`, doubled up to `maxHoldMs` when a climb fails within
+ *   `probationMs`: no flapping under a cap that stays).
  *
  * `state` says which layer the viewer gets and why (the app's choice, the estimate, a hold).
  */
@@ -80,6 +81,11 @@ export interface LayerSelectorOptions {
   coverFactor: number;
   coverReadings: number;
   /**
+   * A hold made on queueing alone (no loss) ends when the engine's own estimate covers the
+   * stream × `coverFactor` this many readings in a row (a second or more, sustained).
+   */
+  holdCoverReadings: number;
+  /**
    * Estimates within this of a floor's end or a move down are not trusted: the estimator
    * starts from where the floor (or the higher layer) left it and needs a moment to fall.
    */
@@ -111,6 +117,7 @@ export const DEFAULT_LAYER_SELECTOR: LayerSelectorOptions = {
   // which is why a hold made on loss never ends on one.
   coverFactor: 1.5,
   coverReadings: 1,
+  holdCoverReadings: 2,
   settleMs: 3000,
   judge: DEFAULT_PATH_JUDGE,
 };
@@ -126,6 +133,8 @@ export class LayerSelector {
   /** A climb made on a probe failed: later dips are left to the engine (no more probes). */
   #probesMisled = false;
   #climbedOnProbe = false;
+  /** The hold in force was made on loss (a cap's full queue), not on queueing alone. */
+  #holdOnLoss = false;
   /** A move down of the engine waiting for its verdict: readings left, a short one seen. */
   #dip: { left: number; short: boolean } | null = null;
   /** Readings in a row at the ceiling during the start probe. */
@@ -260,10 +269,28 @@ export class LayerSelector {
         this.#setFloor(stream * this.#options.probeHeadroom, this.#options.readEveryMs * 2.5);
       return;
     }
-    // Only after a dip, not in a hold: under a cap, probes through a shaper's burst allowance
-    // read twice the stream as often as not (a climb on that is a 2 s stall), so a hold made
-    // on loss or queueing runs its timer.
-    const dipped = this.#held === null && this.#sent !== null && this.#sent < this.#ceiling;
+    if (this.#held !== null) {
+      // Receiver reports come a second or so late: loss seen after the hold was made counts.
+      if (this.#judge.lossSeen) this.#holdOnLoss = true;
+      // A hold made on queueing alone (a loaded machine's late reports and estimate dips read
+      // as such on loopback and held a clean viewer 20 s) ends once the engine's own estimate
+      // covers the stream for a while: no probe of ours here. After loss (a cap's full queue)
+      // the engine's estimate stays where it fell, cap or no cap (0.45-0.82 Mbit/s, flat for
+      // 20-28 s in the cap test), and probes forced through a shaper's burst allowance read
+      // up to twice the stream: such a hold runs its timer. An early end that fails leaves
+      // later holds to their timers (probesMisled).
+      if (
+        !this.#holdOnLoss &&
+        !this.#probesMisled &&
+        this.#judge.trustsEstimatesAt(now) &&
+        this.#judge.covers(this.#options.coverFactor, this.#options.holdCoverReadings)
+      ) {
+        this.#climb(true);
+      }
+      return;
+    }
+    // A dip (no hold): padding probes until the estimate covers the stream.
+    const dipped = this.#sent !== null && this.#sent < this.#ceiling;
     if (!dipped || this.#dip || this.#probesMisled || !this.#judge.trustsEstimatesAt(now)) return;
     if (this.#judge.covers(this.#options.coverFactor, this.#options.coverReadings)) {
       this.#climb(true);
@@ -304,6 +331,7 @@ export class LayerSelector {
   #hold(spatial: number): void {
     const failedClimb = Date.now() - this.#climbedAt < this.#options.probationMs;
     if (this.#held === null) {
+      this.#holdOnLoss = this.#judge.lossSeen;
       // A climb a probe made failed: the probes misread this path; the timer decides, twice.
       if (failedClimb && this.#climbedOnProbe) this.#probesMisled = true;
       else if (!failedClimb) this.#probesMisled = false;

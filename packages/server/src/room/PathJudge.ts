@@ -44,6 +44,7 @@ export const DEFAULT_PATH_JUDGE: PathJudgeOptions = {
 interface Judged {
   at: number;
   short: boolean;
+  lossy: boolean;
   estimateBps: number | null;
   streamBps: number;
 }
@@ -69,12 +70,14 @@ export class PathJudge {
       this.#minRttMs = Math.min(this.#minRttMs, reading.rttMs);
     }
     let short = false;
+    let lossy = false;
     this.#severe = false;
     if (last) {
       const sent = reading.packetsSent - last.packetsSent;
       const lost = Math.max(0, reading.packetsLost - last.packetsLost);
       const loss = sent > 0 ? lost / (sent + lost) : 0;
-      if (loss >= this.#options.lossFrom) short = true;
+      lossy = loss >= this.#options.lossFrom;
+      if (lossy) short = true;
       this.#severe = loss >= this.#options.severeLossFrom;
     }
     // A grown round trip counts only while the engine's estimate (its delay-based detector)
@@ -91,6 +94,7 @@ export class PathJudge {
     this.#recent.push({
       at,
       short,
+      lossy,
       estimateBps: reading.estimateBps,
       streamBps: reading.streamBps,
     });
@@ -104,6 +108,11 @@ export class PathJudge {
    */
   get shortfall(): boolean {
     return this.#severe || this.#recent.filter((r) => r.short).length >= this.#options.needed;
+  }
+
+  /** Whether any of the last readings lost packets (a shortfall of loss, not only queueing). */
+  get lossSeen(): boolean {
+    return this.#recent.some((r) => r.lossy);
   }
 
   /** The publisher's stream rate at the last reading (0 before any). */
