@@ -48,6 +48,7 @@ import { MediaOutService } from './mediaOut/MediaOutService.js';
 import { MediaOutTasks } from './mediaOut/MediaOutTasks.js';
 import { join } from 'node:path';
 import { CloudRecordings } from './recording/CloudRecordings.js';
+import { S3Uploader } from './recording/S3Uploader.js';
 import { describeMissing } from './mediaOut/availability.js';
 import { createWhipHttp } from './whip/whipHttp.js';
 import { WhipService } from './whip/WhipService.js';
@@ -140,6 +141,8 @@ export class ParleyServer {
       },
       // Recording events go with the room's other callbacks, durably (ops is made below).
       emit: (event) => this.ops.callbacks.enqueue(event),
+      uploader: new S3Uploader(config.recordingStorage, this.log.child({ part: 'recording' })),
+      keepUploaded: config.recordingStorage.keepUploaded,
     });
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
     this.#auth = new Authenticator(config.apps);

@@ -35,6 +35,8 @@ export interface JobLayout {
   video: OutputVideo;
   audio: OutputAudio;
   users: JobUser[];
+  /** One track only in the output (recordings' StreamType 1 / 2); absent: both. */
+  only?: 'audio' | 'video';
 }
 
 /** The producer a user's track has now in the room (null: none). */
@@ -119,6 +121,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
           video: this.#layout.video,
           audio: this.#layout.audio,
           inputs: this.#pipelineInputs(),
+          ...(this.#layout.only ? { only: this.#layout.only } : {}),
           sink: typeof options.sink === 'function' ? options.sink() : options.sink,
         }),
       log: options.log,
