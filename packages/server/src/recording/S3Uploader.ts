@@ -114,7 +114,7 @@ export class S3Uploader {
             abortController: controller,
           });
           await upload.done();
-          this.log.info({ key, bytes: size, attempt }, 'recording uploaded');
+          this.log.info({ object: key, bytes: size, attempt }, 'recording uploaded');
           return;
         } catch (error) {
           const e = error as Failure;
@@ -122,7 +122,7 @@ export class S3Uploader {
           const status = e.$metadata?.httpStatusCode;
           const cause = `${code}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}`;
           const last = attempt >= this.config.attempts || permanent(e) || signal?.aborted;
-          this.log.warn({ key, attempt, cause, last }, 'recording upload failed');
+          this.log.warn({ object: key, attempt, cause, last }, 'recording upload failed');
           if (last) throw new UploadError(cause, code);
           await new Promise((r) => setTimeout(r, BACKOFF_MS[attempt - 1] ?? 15_000));
         } finally {
