@@ -45,6 +45,7 @@ import { Session } from './signal/Session.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
 import { MediaOutService } from './mediaOut/MediaOutService.js';
+import { relayCallback } from './callbacks/relayEvents.js';
 import { MediaOutTasks } from './mediaOut/MediaOutTasks.js';
 import { join } from 'node:path';
 import { CloudRecordings } from './recording/CloudRecordings.js';
@@ -127,6 +128,8 @@ export class ParleyServer {
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
         allowedHosts: (sdkAppId) =>
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnAllowedHosts ?? null,
+        // Relay events go with the room's other callbacks, durably (ops is made below).
+        relayStatus: (status) => this.ops.callbacks.enqueue(relayCallback(status)),
       });
     this.#edge = new NetworkEdge(config, this.log);
     this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);

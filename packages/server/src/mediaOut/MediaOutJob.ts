@@ -51,6 +51,14 @@ export interface MediaOutJobEvents {
   failed: [error: Error];
   /** A run of the pipeline is playing (its output's time 0 is about now). */
   playing: [];
+  /** A run is started and its output moves (an RTMP push: the server took it). */
+  running: [];
+  /** A run ended unexpectedly and the pipeline is restarted after a back-off. */
+  restarting: [cause: string];
+  /** stop() was called (once). */
+  stopped: [];
+  /** start() failed (it rejects with the same error). */
+  startFailed: [error: Error];
   /** The inputs now mixed, after each (re)binding. */
   inputs: [
     users: Array<{ userId: string; streamType: StreamType; hasAudio: boolean; hasVideo: boolean }>,
@@ -131,6 +139,8 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
       this.#askKeyframes();
       this.safeEmit('playing');
     });
+    this.#supervisor.on('running', () => this.safeEmit('running'));
+    this.#supervisor.on('restarting', ({ cause }) => this.safeEmit('restarting', cause));
     this.#supervisor.on('failed', (error) => {
       void this.stop();
       this.safeEmit('failed', error);
@@ -167,6 +177,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
     } catch (error) {
       this.#release();
       this.#stopped = true;
+      this.safeEmit('startFailed', error as Error);
       throw error;
     }
   }
@@ -224,6 +235,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
     this.#timers.clear();
     await this.#supervisor.stop();
     this.#release();
+    this.safeEmit('stopped');
   }
 
   /** Runs one change at a time; a job stopped meanwhile does nothing more. */
