@@ -786,6 +786,7 @@ describe('cloud recording', () => {
     expect(refused).toEqual([]);
     const files = task.files();
     expect(files.length).toBeGreaterThanOrEqual(1);
+    let uploadedSeconds = 0;
     for (const file of files) {
       expect(file.fileName).toMatch(/^hana_main_\d{3}_\d+\.m4a$/);
       expect(file.trackType).toBe('audio');
@@ -799,9 +800,11 @@ describe('cloud recording', () => {
       writeFileSync(copy, object!);
       const uploaded = await probeFile(copy);
       expect(uploaded.streams.map((s) => s.codec_type)).toEqual(['audio']);
-      expect(Number(uploaded.format.duration)).toBeGreaterThan(2);
+      uploadedSeconds += Number(uploaded.format.duration);
       expect(await toneLevel(copy, 440)).toBeGreaterThan((await toneLevel(copy, 1200)) + 10);
     }
+    // ~4 s recorded (a loaded machine may have cut it into segments).
+    expect(uploadedSeconds).toBeGreaterThan(2);
     const types = mine.map((c) => c.body.EventType);
     expect(types.slice(0, 2)).toEqual([301, 303]);
     expect(mine.find((c) => c.body.EventType === 303)!.body.EventInfo.Payload).toEqual({
