@@ -6,6 +6,9 @@
  * size, frame rate, sample rate, channels, pixels where the layout put each user, the
  * background elsewhere, both tones, the layout changing, the stream ending on stop.
  */
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { roomKey } from '@parley/protocol';
 import type { Page } from 'playwright-core';
 import * as tencentcloud from 'tencentcloud-sdk-nodejs';
@@ -24,12 +27,61 @@ import {
 } from './rtmpServer.js';
 
 const API = { secretId: 'AKIDparleyMediaOut01', secretKey: 'media-out-api-secret-key-1' };
-const env = useE2eEnvironment({
+const CALLBACK_KEY = 'relayCallbackKey42';
+const serverEnv: Record<string, string> = {
   PARLEY_API_SECRET_ID: API.secretId,
   PARLEY_API_SECRET_KEY: API.secretKey,
   // The local nginx is on loopback, which media-out refuses unless listed (SSRF guard).
   PARLEY_CDN_ALLOWED_HOSTS: '127.0.0.1',
+  PARLEY_CALLBACK_KEY: CALLBACK_KEY,
+  PARLEY_CALLBACK_MAX_BACKOFF_MS: '1000',
+};
+
+/** Relay callbacks (group 4) as Tencent sends them: Sign = base64(HMAC-SHA256(key, body)). */
+interface RelayCallback {
+  EventGroupId: number;
+  EventType: number;
+  EventInfo: {
+    RoomId: number | string;
+    RoomType: number;
+    UserId: string;
+    TaskId: string;
+    Payload: { Url: string; Status: number; ErrorMsg?: string };
+  };
+}
+const relayCallbacks: RelayCallback[] = [];
+const badSigns: string[] = [];
+let receiver: Server;
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      if (req.headers.sign !== createHmac('sha256', CALLBACK_KEY).update(raw).digest('base64')) {
+        badSigns.push(raw);
+        return void res.writeHead(403).end();
+      }
+      const body = JSON.parse(raw) as RelayCallback;
+      if (body.EventGroupId === 4) relayCallbacks.push(body);
+      res.writeHead(200).end('{"code":0}');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  // Read by useE2eEnvironment's beforeAll, which runs after this one.
+  serverEnv.PARLEY_CALLBACK_URL = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`;
 });
+afterAll(async () => {
+  await new Promise<void>((r) => receiver.close(() => r()));
+});
+
+/** The relay callbacks of one push (its URL), their Status in order. */
+const statusesOf = (url: string) =>
+  relayCallbacks
+    .filter((c) => c.EventInfo.Payload.Url === url)
+    .map((c) => c.EventInfo.Payload.Status);
+
+const env = useE2eEnvironment(serverEnv);
 const TrtcClient = tencentcloud.trtc.v20190722.Client;
 const api = () =>
   new TrtcClient({
@@ -157,6 +209,13 @@ describe('media out over RTMP', () => {
     console.log(
       `[figure] relay: startPublishCDNStream → RTMP publish seen ${Date.now() - started} ms`,
     );
+    // Relay callback 401: pushing (Status 2), signed, with the room, the user and the URL.
+    await waitFor('the 401 pushing callback', async () => statusesOf(url).includes(2), 10_000);
+    expect(relayCallbacks.find((c) => c.EventInfo.Payload.Url === url)).toMatchObject({
+      EventGroupId: 4,
+      EventType: 401,
+      EventInfo: { RoomId: roomId, RoomType: 0, UserId: 'alice', Payload: { Url: url, Status: 2 } },
+    });
     const streams = await probe(url);
     const video = streams.find((s) => s.codec_type === 'video');
     const audio = streams.find((s) => s.codec_type === 'audio');
@@ -192,6 +251,17 @@ describe('media out over RTMP', () => {
     console.log(
       `[figure] relay: pipeline killed → red picture back on RTMP ${Date.now() - killed} ms`,
     );
+    // Recovering (3, with the cause) then pushing again.
+    await waitFor(
+      '401 recovering then pushing',
+      async () => statusesOf(url).join() === '2,3,2',
+      10_000,
+    );
+    expect(
+      relayCallbacks.find(
+        (c) => c.EventInfo.Payload.Url === url && c.EventInfo.Payload.Status === 3,
+      )!.EventInfo.Payload.ErrorMsg,
+    ).toBeTruthy();
 
     expect(await call(alice, 'stopPublishCDNStream')).toEqual({ ok: true });
     await waitFor(
@@ -201,6 +271,13 @@ describe('media out over RTMP', () => {
     );
     // Nothing relayed any more: v4's INVALID_OPERATION.
     expect(await call(alice, 'stopPublishCDNStream')).toMatchObject({ ok: false, code: 0x1001 });
+    // Ended (Status 0).
+    await waitFor(
+      'the 401 ended callback',
+      async () => statusesOf(url).join() === '2,3,2,0',
+      10_000,
+    );
+    expect(badSigns).toEqual([]);
   });
 
   it('mixes two users by the layout, updates it in place, and stop ends the output', async () => {
@@ -376,6 +453,13 @@ describe('media out over RTMP', () => {
     });
     expect(outcome).toMatchObject({ ok: false, code: 0x4045 });
     expect(outcome.message).toMatch(/refused/i);
+    // Relay callback 401 with Status 4 (failed) and the cause.
+    const url = 'rtmp://127.0.0.1:9/live/nowhere';
+    await waitFor('the 401 failed callback', async () => statusesOf(url).includes(4), 10_000);
+    const failed = relayCallbacks.find((c) => c.EventInfo.Payload.Url === url)!;
+    expect(failed.EventInfo).toMatchObject({ RoomId: roomId, UserId: 'alice' });
+    expect(failed.EventInfo.Payload.ErrorMsg).toMatch(/refused/i);
+    expect(statusesOf(url)).toEqual([4]);
   });
 
   it('a URL whose host is not allowed is refused before any connection: the SDK with 0x4045, the API with InvalidParameter', async () => {

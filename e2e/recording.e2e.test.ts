@@ -9,12 +9,15 @@
  */
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import * as tencentcloud from 'tencentcloud-sdk-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3TestServer, type S3TestServer } from '../packages/server/src/test/s3TestServer.js';
 import { cpuMs } from './rtmpServer.js';
 import {
   newPage,
@@ -48,7 +51,24 @@ interface Callback {
 const received: Callback[] = [];
 const refused: string[] = [];
 let receiver: Server;
+/** S3-compatible storage for CloudStorage uploads (PARLEY_S3_ENDPOINT). */
+const BUCKET_OWNER = {
+  AccessKey: 'AKIDbucketOwner',
+  SecretKey: 'bucket-owner-secret-key-7',
+  Region: 'ap-test-1',
+  Bucket: 'recordings-1250000000',
+};
+let s3: S3TestServer;
 beforeAll(async () => {
+  s3 = await startS3TestServer({
+    accessKey: BUCKET_OWNER.AccessKey,
+    secretKey: BUCKET_OWNER.SecretKey,
+    region: BUCKET_OWNER.Region,
+    buckets: [BUCKET_OWNER.Bucket],
+  });
+  serverEnv.PARLEY_S3_ENDPOINT = s3.endpoint;
+  // Kept so the test can compare the object with the file.
+  serverEnv.PARLEY_RECORDING_KEEP_UPLOADED = '1';
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -69,6 +89,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise<void>((r) => receiver.close(() => r()));
+  await s3.close();
 });
 
 const env = useE2eEnvironment(serverEnv);
@@ -730,5 +751,135 @@ describe('cloud recording', () => {
       await app.close();
       if (!closed) await parley.close();
     }
+  });
+
+  it('CloudStorage: StreamType 1 (audio only) files are uploaded to S3-compatible storage as they finish (303, 310 Status 0, 305); the object is the file and plays', async () => {
+    env.parley.recordSecret(BUCKET_OWNER.SecretKey);
+    const roomId = randomRoomId();
+    await publisher('hana', roomId, '#ff0000', 440);
+    const client = api();
+    const { TaskId } = await client.CreateCloudRecording({
+      SdkAppId: env.parley.sdkAppId,
+      RoomId: String(roomId),
+      UserId: 'recorder',
+      UserSig: env.parley.userSig('recorder'),
+      RecordParams: { RecordMode: 1, StreamType: 1 },
+      StorageParams: {
+        CloudStorage: { Vendor: 1, ...BUCKET_OWNER, FileNamePrefix: ['parley', 'e2e'] },
+      },
+    });
+    const taskId = TaskId!;
+    const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
+    await waitFor('hana recorded', async () => task.jobs()[0]?.pid, 20_000);
+    await sleep(4000);
+    await client.DeleteCloudRecording({ SdkAppId: env.parley.sdkAppId, TaskId: taskId });
+    const mine = await waitFor(
+      'the upload callbacks',
+      async () => {
+        const list = received.filter(
+          (c) => c.body.EventGroupId === 3 && c.body.EventInfo.TaskId === taskId,
+        );
+        return list.some((c) => c.body.EventType === 305) ? list : null;
+      },
+      60_000,
+    );
+    expect(refused).toEqual([]);
+    const files = task.files();
+    expect(files.length).toBeGreaterThanOrEqual(1);
+    let uploadedSeconds = 0;
+    for (const file of files) {
+      expect(file.fileName).toMatch(/^hana_main_\d{3}_\d+\.m4a$/);
+      expect(file.trackType).toBe('audio');
+      const probed = await probeFile(file.path);
+      expect(probed.streams.map((s) => `${s.codec_type}:${s.codec_name}`)).toEqual(['audio:aac']);
+      expect(file.uploadedAs).toBe(`parley/e2e/${taskId}/${file.fileName}`);
+      const object = s3.objects.get(`${BUCKET_OWNER.Bucket}/${file.uploadedAs!}`);
+      expect(object?.equals(readFileSync(file.path))).toBe(true);
+      // The object itself plays: the tone is in it.
+      const copy = join(mkdtempSync(join(tmpdir(), 'uploaded-')), file.fileName);
+      writeFileSync(copy, object!);
+      const uploaded = await probeFile(copy);
+      expect(uploaded.streams.map((s) => s.codec_type)).toEqual(['audio']);
+      uploadedSeconds += Number(uploaded.format.duration);
+      expect(await toneLevel(copy, 440)).toBeGreaterThan((await toneLevel(copy, 1200)) + 10);
+    }
+    // ~4 s recorded (a loaded machine may have cut it into segments).
+    expect(uploadedSeconds).toBeGreaterThan(2);
+    const types = mine.map((c) => c.body.EventType);
+    expect(types.slice(0, 2)).toEqual([301, 303]);
+    expect(mine.find((c) => c.body.EventType === 303)!.body.EventInfo.Payload).toEqual({
+      Status: 0,
+    });
+    const done = mine.filter((c) => c.body.EventType === 310);
+    expect(done.map((c) => c.body.EventInfo.Payload!.Status)).toEqual(files.map(() => 0));
+    expect(done.flatMap((c) => c.body.EventInfo.Payload!.FileList as string[]).sort()).toEqual(
+      files.map((f) => f.fileName).sort(),
+    );
+    expect(mine.at(-1)!.body.EventType).toBe(305);
+    expect(mine.at(-1)!.body.EventInfo.Payload).toEqual({
+      Status: 0,
+      FileList: files.map((f) => f.fileName),
+    });
+  });
+
+  it('CloudStorage with a wrong secret: StreamType 2 (video only) mix, 310 Status 1 with the cause, 305 Status 1, the file kept locally', async () => {
+    const wrong = 'not-the-bucket-secret-9';
+    env.parley.recordSecret(wrong);
+    const roomId = randomRoomId();
+    await publisher('ivan', roomId, '#0000ff', 1200);
+    const client = api();
+    const { TaskId } = await client.CreateCloudRecording({
+      SdkAppId: env.parley.sdkAppId,
+      RoomId: String(roomId),
+      UserId: 'recorder',
+      UserSig: env.parley.userSig('recorder'),
+      RecordParams: { RecordMode: 2, StreamType: 2 },
+      StorageParams: { CloudStorage: { Vendor: 1, ...BUCKET_OWNER, SecretKey: wrong } },
+      MixTranscodeParams: {
+        VideoParams: { Width: 320, Height: 240, Fps: 15, BitRate: 500, Gop: 2 },
+      },
+    });
+    const taskId = TaskId!;
+    const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
+    await waitFor('ivan recorded', async () => task.jobs()[0]?.pid, 20_000);
+    await sleep(4000);
+    await client.DeleteCloudRecording({ SdkAppId: env.parley.sdkAppId, TaskId: taskId });
+    const mine = await waitFor(
+      'the upload callbacks',
+      async () => {
+        const list = received.filter(
+          (c) => c.body.EventGroupId === 3 && c.body.EventInfo.TaskId === taskId,
+        );
+        return list.some((c) => c.body.EventType === 305) ? list : null;
+      },
+      60_000,
+    );
+    const files = task.files();
+    expect(files.length).toBeGreaterThanOrEqual(1);
+    for (const file of files) {
+      expect(file.trackType).toBe('video');
+      expect(file.uploadedAs).toBeNull();
+      expect(existsSync(file.path)).toBe(true);
+      const probed = await probeFile(file.path);
+      expect(probed.streams.map((s) => `${s.codec_type}:${s.codec_name}`)).toEqual(['video:h264']);
+      expect(isBlue((await frames(file.path, 32, 24)).at(-5)!(16, 20))).toBe(true);
+    }
+    const done = mine.filter((c) => c.body.EventType === 310);
+    expect(done).toHaveLength(files.length);
+    for (const c of done) {
+      expect(c.body.EventInfo.Payload).toMatchObject({ Status: 1 });
+      expect(String(c.body.EventInfo.Payload!.UploadError)).toMatch(
+        /^SignatureDoesNotMatch \(HTTP 403\)/,
+      );
+    }
+    expect(mine.at(-1)!.body.EventInfo.Payload).toMatchObject({
+      Status: 1,
+      FileList: [],
+      FailedFileList: files.map((f) => ({
+        FileName: f.fileName,
+        Error: expect.stringMatching(/SignatureDoesNotMatch/) as unknown,
+      })),
+    });
+    expect([...s3.objects.keys()].some((k) => k.includes(taskId))).toBe(false);
   });
 });

@@ -45,9 +45,11 @@ import { Session } from './signal/Session.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
 import { MediaOutService } from './mediaOut/MediaOutService.js';
+import { relayCallback } from './callbacks/relayEvents.js';
 import { MediaOutTasks } from './mediaOut/MediaOutTasks.js';
 import { join } from 'node:path';
 import { CloudRecordings } from './recording/CloudRecordings.js';
+import { S3Uploader } from './recording/S3Uploader.js';
 import { describeMissing } from './mediaOut/availability.js';
 import { createWhipHttp } from './whip/whipHttp.js';
 import { WhipService } from './whip/WhipService.js';
@@ -126,6 +128,8 @@ export class ParleyServer {
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
         allowedHosts: (sdkAppId) =>
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnAllowedHosts ?? null,
+        // Relay events go with the room's other callbacks, durably (ops is made below).
+        relayStatus: (status) => this.ops.callbacks.enqueue(relayCallback(status)),
       });
     this.#edge = new NetworkEdge(config, this.log);
     this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);
@@ -140,6 +144,8 @@ export class ParleyServer {
       },
       // Recording events go with the room's other callbacks, durably (ops is made below).
       emit: (event) => this.ops.callbacks.enqueue(event),
+      uploader: new S3Uploader(config.recordingStorage, this.log.child({ part: 'recording' })),
+      keepUploaded: config.recordingStorage.keepUploaded,
     });
     this.rooms.on('room-created', (room) => this.#watchRoom(room));
     this.#auth = new Authenticator(config.apps);

@@ -17,6 +17,7 @@ import { loadTls, type TlsCredentials } from './net/tls.js';
 import { loadIceTcp, loadTurnConfig, type TurnConfig } from './turn/turnConfig.js';
 import { loadClusterConfig, type ClusterConfig } from './cluster/clusterConfig.js';
 import { loadWhipConfig, type WhipConfig } from './whip/whipConfig.js';
+import { loadRecordingStorage, type RecordingStorageConfig } from './recording/storageConfig.js';
 
 export { ConfigError };
 
@@ -52,6 +53,8 @@ export interface ParleyConfig {
   sessionTimeoutMs: number;
   /** WHIP ingest and WHEP playback (whip/whipConfig.ts). */
   whip: WhipConfig;
+  /** Recording uploads to S3-compatible storage (recording/storageConfig.ts). */
+  recordingStorage: RecordingStorageConfig;
   heartbeatMs: number;
   /** Every application served (the first is `sdkAppId`/`secretKey` above). */
   apps: AppConfig[];
@@ -156,6 +159,7 @@ function loadBaseConfig(env: Env): ParleyConfig {
     trustProxy: loadTrustProxy(env),
     limits: loadLimits(env),
     whip: loadWhipConfig(env),
+    recordingStorage: loadRecordingStorage(env),
     ...optional('turn', loadTurnConfig(env)),
     ...optional('cluster', loadClusterConfig(env)),
     iceTcp: loadIceTcp(env),

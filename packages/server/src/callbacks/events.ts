@@ -26,7 +26,7 @@ export interface CallbackEvent {
   room: RoomRef;
   /** Tencent's body: `{EventGroupId, EventType, CallbackTs, EventInfo}`. */
   body: {
-    EventGroupId: 1 | 2 | 3;
+    EventGroupId: 1 | 2 | 3 | 4;
     EventType: number;
     CallbackTs: number;
     EventInfo: Record<string, unknown>;

@@ -35,6 +35,8 @@ export interface JobLayout {
   video: OutputVideo;
   audio: OutputAudio;
   users: JobUser[];
+  /** One track only in the output (recordings' StreamType 1 / 2); absent: both. */
+  only?: 'audio' | 'video';
 }
 
 /** The producer a user's track has now in the room (null: none). */
@@ -49,6 +51,14 @@ export interface MediaOutJobEvents {
   failed: [error: Error];
   /** A run of the pipeline is playing (its output's time 0 is about now). */
   playing: [];
+  /** A run is started and its output moves (an RTMP push: the server took it). */
+  running: [];
+  /** A run ended unexpectedly and the pipeline is restarted after a back-off. */
+  restarting: [cause: string];
+  /** stop() was called (once). */
+  stopped: [];
+  /** start() failed (it rejects with the same error). */
+  startFailed: [error: Error];
   /** The inputs now mixed, after each (re)binding. */
   inputs: [
     users: Array<{ userId: string; streamType: StreamType; hasAudio: boolean; hasVideo: boolean }>,
@@ -119,6 +129,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
           video: this.#layout.video,
           audio: this.#layout.audio,
           inputs: this.#pipelineInputs(),
+          ...(this.#layout.only ? { only: this.#layout.only } : {}),
           sink: typeof options.sink === 'function' ? options.sink() : options.sink,
         }),
       log: options.log,
@@ -128,6 +139,8 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
       this.#askKeyframes();
       this.safeEmit('playing');
     });
+    this.#supervisor.on('running', () => this.safeEmit('running'));
+    this.#supervisor.on('restarting', ({ cause }) => this.safeEmit('restarting', cause));
     this.#supervisor.on('failed', (error) => {
       void this.stop();
       this.safeEmit('failed', error);
@@ -164,6 +177,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
     } catch (error) {
       this.#release();
       this.#stopped = true;
+      this.safeEmit('startFailed', error as Error);
       throw error;
     }
   }
@@ -221,6 +235,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
     this.#timers.clear();
     await this.#supervisor.stop();
     this.#release();
+    this.safeEmit('stopped');
   }
 
   /** Runs one change at a time; a job stopped meanwhile does nothing more. */

@@ -9,7 +9,7 @@ import { checkMediaOut, describeMissing, type Availability } from './availabilit
 import { checkCdnUrl, templateHosts, type Resolve } from './cdnHosts.js';
 import type { MediaOutJobOptions } from './MediaOutJob.js';
 import { PortPool } from './PortPool.js';
-import { RoomMediaOut } from './RoomMediaOut.js';
+import { RoomMediaOut, type RelayStatus } from './RoomMediaOut.js';
 
 export interface MediaOutServiceOptions {
   log: Logger;
@@ -32,6 +32,8 @@ export interface MediaOutServiceOptions {
   command?: string;
   availability?: Availability;
   supervisor?: MediaOutJobOptions['supervisor'];
+  /** RTMP pushes' state changes (relay callbacks, group 4). */
+  relayStatus?: (status: RelayStatus) => void;
 }
 
 export class MediaOutService {
@@ -101,6 +103,7 @@ export class MediaOutService {
         },
         ports: this.#ports,
         log,
+        ...(this.options.relayStatus ? { relayStatus: this.options.relayStatus } : {}),
         ...(command ? { command } : {}),
         ...(supervisor ? { supervisor } : {}),
       });

@@ -13,6 +13,8 @@ import { SafeEmitter } from '../util/TypedEmitter.js';
 export interface SupervisorEvents {
   /** The pipeline is playing: inputs are read from now on (ask keyframes). */
   playing: [];
+  /** A run is started: its output moved and showed no error for a moment. */
+  running: [];
   /** Output moved: the pipeline's position, in seconds since this run started. */
   progress: [seconds: number];
   /** A run ended unexpectedly; the next starts after `delayMs`. */
@@ -180,6 +182,7 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
           this.#state = 'running';
           this.#pending?.resolve();
           this.#pending = null;
+          this.safeEmit('running');
         }, CONFIRM_MS);
       }
       this.safeEmit('progress', seconds);

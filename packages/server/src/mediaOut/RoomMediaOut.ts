@@ -15,6 +15,7 @@ import {
   type MixConfig,
   type PublishCdnOptions,
   type RelaySlot,
+  type RoomRef,
   type StreamType,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
@@ -39,8 +40,26 @@ export interface MediaOutContext {
   urlFor(sdkAppId: number, streamId: string): string | null;
   ports: PortPool;
   log: Logger;
+  /** A push's state changed (Tencent's relay callback 401). */
+  relayStatus?(status: RelayStatus): void;
   command?: string;
   supervisor?: MediaOutJobOptions['supervisor'];
+}
+
+/**
+ * Tencent's 401 `Payload.Status` of an RTMP push: 2 pushing, 3 recovering (restarting after
+ * a failure), 4 failed (given up), 0 ended. `TaskId` is the server API task's, or the
+ * stream id for a v4 client's mix or relay; `UserId` the client's ("" for an API task).
+ */
+export interface RelayStatus {
+  sdkAppId: number;
+  room: RoomRef;
+  taskId: string;
+  userId: string;
+  url: string;
+  status: 0 | 2 | 3 | 4;
+  /** Why it is recovering or failed. */
+  cause?: string;
 }
 
 interface MixEntry {
@@ -492,6 +511,7 @@ export class RoomMediaOut {
       layout,
     );
     this.#pending.add(job);
+    this.#reportRelay(job, id, url, owner);
     job.on('failed', (error) => {
       this.#log.error({ err: error, job: id }, 'media-out job failed');
       if (owner === null) return;
@@ -502,6 +522,32 @@ export class RoomMediaOut {
     });
     this.#updateRecheck(true);
     return job;
+  }
+
+  /** The push's state as relay callbacks: each change once, nothing after a failure. */
+  #reportRelay(job: MediaOutJob, id: string, url: string, owner: string | null): void {
+    const report = this.ctx.relayStatus;
+    if (!report) return;
+    let last: RelayStatus['status'] | null = null;
+    const send = (status: RelayStatus['status'], cause?: string) => {
+      if (last === 4 || (status === 0 && last === null) || (status === last && status !== 3))
+        return;
+      last = status;
+      report({
+        sdkAppId: this.room.sdkAppId,
+        room: this.room.ref,
+        taskId: id.startsWith('task:') ? id.split(':')[1]! : id.slice(id.indexOf(':') + 1),
+        userId: owner ?? '',
+        url,
+        status,
+        ...(cause ? { cause } : {}),
+      });
+    };
+    job.on('running', () => send(2));
+    job.on('restarting', (cause) => send(3, cause));
+    job.on('failed', (error) => send(4, error.message));
+    job.on('startFailed', (error) => send(4, error.message));
+    job.on('stopped', () => send(0));
   }
 
   /**

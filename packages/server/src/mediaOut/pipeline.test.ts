@@ -165,4 +165,54 @@ describe('gstLaunchArgs', () => {
     },
     30_000,
   );
+
+  it('puts the frames on the output grid before x264enc (no frame without PTS for mp4mux)', () => {
+    expect(gstLaunchArgs(spec()).join(' ')).toContain(
+      'video/x-raw,format=I420 ! videorate ! x264enc',
+    );
+  });
+
+  it('with `only`, leaves out the other track: its inputs, its live source and its encoder', () => {
+    const audio = gstLaunchArgs(spec({ only: 'audio' })).join(' ');
+    expect(audio).not.toMatch(/videotestsrc|compositor|x264enc|media=video/);
+    expect(audio).toContain('audiomixer name=amix');
+    expect(audio).toContain('encoding-name=OPUS');
+    const video = gstLaunchArgs(spec({ only: 'video' })).join(' ');
+    expect(video).not.toMatch(/audiotestsrc|audiomixer|avenc_aac|media=audio/);
+    expect(video).toContain('compositor name=comp');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/gst-launch-1.0'))(
+    'an audio-only or video-only pipeline writes a file with that one stream',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-pipeline-'));
+      for (const only of ['audio', 'video'] as const) {
+        const path = join(dir, `${only}.mp4`);
+        const supervisor = new PipelineSupervisor({
+          command: 'gst-launch-1.0',
+          args: () =>
+            gstLaunchArgs(
+              spec({
+                only,
+                sink: { kind: 'file', path },
+                inputs: spec().inputs.map((i, n) => ({ ...i, port: 39100 + n * 2 })),
+              }),
+            ),
+          log: pino({ level: 'silent' }),
+        });
+        await supervisor.start();
+        await new Promise<void>((resolve) => supervisor.on('progress', (s) => s >= 2 && resolve()));
+        await supervisor.stop();
+        const probe = JSON.parse(
+          execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', path], {
+            timeout: 10_000,
+          }).toString(),
+        ) as { streams: Array<{ codec_type: string; codec_name: string }> };
+        expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`)).toEqual([
+          only === 'audio' ? 'audio:aac' : 'video:h264',
+        ]);
+      }
+    },
+    60_000,
+  );
 });

@@ -62,6 +62,11 @@ export interface PipelineSpec {
   sink: PipelineSink;
   /** Jitter buffer per input, ms: the mix's added latency is about this plus encoding. */
   jitterMs?: number;
+  /**
+   * One track only in the output (a recording's StreamType 1 audio / 2 video): the other
+   * kind's inputs, background and encoder are left out, so the file holds that track alone.
+   */
+  only?: 'audio' | 'video';
 }
 
 export class PipelineSpecError extends Error {
@@ -111,30 +116,35 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
   const argb = (0xff000000 | (video.background & 0xffffff)) >>> 0;
   const args: string[] = [];
   const pads: string[] = ['sink_0::zorder=0'];
+  const withVideo = spec.only !== 'audio';
+  const withAudio = spec.only !== 'video';
 
   // Background: a live solid colour, the compositor's clock of output frames.
-  args.push(
-    'videotestsrc',
-    'is-live=true',
-    'pattern=solid-color',
-    `foreground-color=0x${argb.toString(16).padStart(8, '0')}`,
-    '!',
-    `video/x-raw,${size},${rate}`,
-    '!',
-    'comp.sink_0',
-  );
-  args.push(
-    'audiotestsrc',
-    'is-live=true',
-    'wave=silence',
-    '!',
-    'audio/x-raw,rate=48000,channels=2',
-    '!',
-    'amix.',
-  );
+  if (withVideo)
+    args.push(
+      'videotestsrc',
+      'is-live=true',
+      'pattern=solid-color',
+      `foreground-color=0x${argb.toString(16).padStart(8, '0')}`,
+      '!',
+      `video/x-raw,${size},${rate}`,
+      '!',
+      'comp.sink_0',
+    );
+  if (withAudio)
+    args.push(
+      'audiotestsrc',
+      'is-live=true',
+      'wave=silence',
+      '!',
+      'audio/x-raw,rate=48000,channels=2',
+      '!',
+      'amix.',
+    );
 
   let pad = 1;
   for (const input of inputs) {
+    if ((input.kind === 'audio' && !withAudio) || (input.kind === 'video' && !withVideo)) continue;
     const codec = DEPAY[input.codec.mimeType.toLowerCase()];
     if (!codec || input.codec.mimeType.toLowerCase().split('/')[0] !== input.kind) {
       throw new PipelineSpecError(`no depacketizer for ${input.kind} ${input.codec.mimeType}`);
@@ -197,53 +207,61 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
 
   // Video out: keyframe first (x264 starts with one) and every GOP; repeated SPS/PPS so a
   // player that joins late decodes at the next keyframe.
-  args.push(
-    'compositor',
-    'name=comp',
-    'background=black',
-    ...pads,
-    '!',
-    `video/x-raw,${size},${rate}`,
-    '!',
-    'videoconvert',
-    '!',
-    'video/x-raw,format=I420',
-    '!',
-    'x264enc',
-    'tune=zerolatency',
-    'speed-preset=veryfast',
-    `bitrate=${video.bitrateKbps}`,
-    `key-int-max=${video.fps * video.gopSeconds}`,
-    'threads=1',
-    '!',
-    'video/x-h264,profile=main',
-    '!',
-    'h264parse',
-    'config-interval=-1',
-    '!',
-    'queue',
-    '!',
-    'mux.',
-  );
-  args.push(
-    'audiomixer',
-    'name=amix',
-    '!',
-    'audioconvert',
-    '!',
-    'audioresample',
-    '!',
-    `audio/x-raw,rate=${audio.sampleRate},channels=${audio.channels}`,
-    '!',
-    'avenc_aac',
-    `bitrate=${audio.bitrateKbps * 1000}`,
-    '!',
-    'aacparse',
-    '!',
-    'queue',
-    '!',
-    'mux.',
-  );
+  if (withVideo)
+    args.push(
+      'compositor',
+      'name=comp',
+      'background=black',
+      ...pads,
+      '!',
+      `video/x-raw,${size},${rate}`,
+      '!',
+      'videoconvert',
+      '!',
+      'video/x-raw,format=I420',
+      '!',
+      // The live compositor now and then sends its first frame twice with the same PTS (when
+      // the inputs' latency is redistributed as they start); x264enc then gives the second
+      // frame no PTS, and mp4mux fails with "Buffer has no PTS". videorate puts the frames on
+      // the output's grid, strictly increasing.
+      'videorate',
+      '!',
+      'x264enc',
+      'tune=zerolatency',
+      'speed-preset=veryfast',
+      `bitrate=${video.bitrateKbps}`,
+      `key-int-max=${video.fps * video.gopSeconds}`,
+      'threads=1',
+      '!',
+      'video/x-h264,profile=main',
+      '!',
+      'h264parse',
+      'config-interval=-1',
+      '!',
+      'queue',
+      '!',
+      'mux.',
+    );
+  if (withAudio)
+    args.push(
+      'audiomixer',
+      'name=amix',
+      '!',
+      'audioconvert',
+      '!',
+      'audioresample',
+      '!',
+      `audio/x-raw,rate=${audio.sampleRate},channels=${audio.channels}`,
+      '!',
+      'avenc_aac',
+      `bitrate=${audio.bitrateKbps * 1000}`,
+      '!',
+      'aacparse',
+      '!',
+      'queue',
+      '!',
+      'mux.',
+    );
   // progressreport prints the output's position every second: the supervisor's sign of life.
   const progress = ['!', 'progressreport', 'update-freq=1', 'silent=false'];
   if (sink.kind === 'rtmp') {

@@ -31,7 +31,13 @@ import {
 export type RecordingStatus = 'Idle' | 'InProgress' | 'Exited';
 
 /** Tencent's recording events (callback group 3). */
-export const RecordingEvent = { START: 301, STOP: 302, MP4_DONE: 310 } as const;
+export const RecordingEvent = {
+  START: 301,
+  STOP: 302,
+  UPLOAD_START: 303,
+  UPLOAD_STOP: 305,
+  MP4_DONE: 310,
+} as const;
 /** 302's LeaveCode: 0 normal stop, 99 idle. */
 export const LeaveCode = { NORMAL: 0, IDLE: 99 } as const;
 
@@ -45,6 +51,16 @@ export interface RecordedFile {
   /** Wall clock (ms) when its pipeline run started playing, and when it ended (null: still written). */
   beginMs: number;
   endMs: number | null;
+  /** Third-party storage: the object it was uploaded to (null: not, or not yet). */
+  uploadedAs: string | null;
+}
+
+/** StorageParams.CloudStorage: each finished file is uploaded, one after the other. */
+export interface RecordingStorage {
+  /** Uploads the file; rejects with the cause. */
+  upload(file: RecordedFile, signal: AbortSignal): Promise<string>;
+  /** Keep the local file once it is uploaded (a failed upload always keeps it). */
+  keepUploaded: boolean;
 }
 
 export interface CloudRecordingOptions {
@@ -62,8 +78,12 @@ export interface CloudRecordingOptions {
   supervisor?: MediaOutJobOptions['supervisor'];
   /** How often the task looks at the room again (a republish may bring no event). */
   recheckMs?: number;
+  /** Third-party storage (absent: the files stay in the data directory). */
+  storage?: RecordingStorage;
 }
 
+/** Tencent's TrackType of a file by StreamType. */
+const TRACK_TYPE = { both: 'audio_video', audio: 'audio', video: 'video' } as const;
 const FILE_SAFE = /[^A-Za-z0-9_.@-]/g;
 /** Less than this is the MP4 header alone: a second of any picture or sound is more. */
 const MIN_MEDIA_BYTES = 4096;
@@ -92,6 +112,12 @@ export class CloudRecording {
   #ended: Promise<void> | null = null;
   readonly #log: Logger;
   readonly #unfollow: Array<() => void> = [];
+  /** Uploads, one at a time in the order the files were finished. */
+  #uploads: Promise<void> = Promise.resolve();
+  readonly #uploadAbort = new AbortController();
+  readonly #uploaded: string[] = [];
+  readonly #uploadFailed: Array<{ FileName: string; Error: string }> = [];
+  #settled: Promise<void> | null = null;
 
   constructor(private readonly options: CloudRecordingOptions) {
     this.#spec = options.spec;
@@ -144,6 +170,7 @@ export class CloudRecording {
     this.#timer = setInterval(changed, this.options.recheckMs ?? 2000);
     this.#timer.unref();
     this.options.emit(RecordingEvent.START, { Status: 0 });
+    if (this.options.storage) this.options.emit(RecordingEvent.UPLOAD_START, { Status: 0 });
     this.#log.info({ mode: this.#spec.mode, tracks: this.#spec.tracks }, 'recording started');
     this.#sync();
   }
@@ -170,11 +197,37 @@ export class CloudRecording {
       this.options.emit(RecordingEvent.STOP, { LeaveCode: leaveCode });
       this.#log.info({ leaveCode, files: this.#files.length }, 'recording stopped');
     })();
+    if (this.options.storage) {
+      this.#settled ??= this.#ended
+        .then(() => this.#uploads)
+        .then(() => {
+          // Tencent's 305: Status 0 every file uploaded, 1 some stayed on the server.
+          const failed = this.#uploadFailed.length > 0;
+          this.options.emit(RecordingEvent.UPLOAD_STOP, {
+            Status: failed ? 1 : 0,
+            FileList: [...this.#uploaded],
+            ...(failed ? { FailedFileList: [...this.#uploadFailed] } : {}),
+          });
+        });
+    }
     return this.#ended;
   }
 
   get ended(): boolean {
     return this.#ended !== null;
+  }
+
+  /**
+   * Settles once the task has ended and every upload is over (then 305 is sent): Delete
+   * answers before, as Tencent's does ("uploads finish later").
+   */
+  uploadsSettled(): Promise<void> {
+    return this.#settled ?? Promise.resolve();
+  }
+
+  /** Server stop: uploads still running are cancelled (their files stay local). */
+  cancelUploads(): void {
+    this.#uploadAbort.abort();
   }
 
   /** One look at the room at a time. */
@@ -244,6 +297,7 @@ export class CloudRecording {
     const { width, height } = this.#spec.output.video;
     return {
       ...this.#spec.output,
+      ...this.#only(),
       users: [
         {
           userId,
@@ -274,7 +328,13 @@ export class CloudRecording {
         users.push({ userId: p.userId, streamType: 'main', audio: true, box: null });
       }
     }
-    return { ...base, users };
+    return { ...base, ...this.#only(), users };
+  }
+
+  /** StreamType 1 / 2: the file holds that track alone. */
+  #only(): Pick<JobLayout, 'only'> {
+    const { tracks } = this.#spec;
+    return tracks === 'both' ? {} : { only: tracks };
   }
 
   async #startJob(key: string, layout: JobLayout): Promise<void> {
@@ -332,15 +392,18 @@ export class CloudRecording {
     const n = (this.#segments.get(key) ?? 0) + 1;
     this.#segments.set(key, n);
     const base = single ? `${key.replace(FILE_SAFE, '_')}_main` : 'mix';
-    const fileName = `${base}_${String(n).padStart(3, '0')}_${now}.mp4`;
+    // Audio alone is M4A (the same MP4 container, the extension players expect for sound).
+    const extension = this.#spec.tracks === 'audio' ? 'm4a' : 'mp4';
+    const fileName = `${base}_${String(n).padStart(3, '0')}_${now}.${extension}`;
     const file: RecordedFile = {
       fileName,
       path: join(this.options.dir, fileName),
       userId,
       mediaId: single ? 'main' : 'mix',
-      trackType: 'audio_video',
+      trackType: TRACK_TYPE[this.#spec.tracks],
       beginMs: now,
       endMs: null,
+      uploadedAs: null,
     };
     this.#files.push(file);
     this.#open.set(key, file);
@@ -360,17 +423,42 @@ export class CloudRecording {
       this.#log.info({ file: file.fileName }, 'empty recording segment removed');
       return;
     }
-    this.options.emit(RecordingEvent.MP4_DONE, {
-      FileMessage: [
-        {
-          FileName: file.fileName,
-          UserId: file.userId,
-          TrackType: file.trackType,
-          MediaId: file.mediaId,
-          StartTimeStamp: file.beginMs,
-          EndTimeStamp: file.endMs,
-        },
-      ],
+    const message = {
+      FileName: file.fileName,
+      UserId: file.userId,
+      TrackType: file.trackType,
+      MediaId: file.mediaId,
+      StartTimeStamp: file.beginMs,
+      EndTimeStamp: file.endMs,
+    };
+    const { storage } = this.options;
+    if (!storage) {
+      this.options.emit(RecordingEvent.MP4_DONE, { FileMessage: [message] });
+      return;
+    }
+    // 310 once the file is in the storage (Status 0) or its upload failed (Status 1: it
+    // stays on this server, with the cause).
+    this.#uploads = this.#uploads.then(async () => {
+      try {
+        file.uploadedAs = await storage.upload(file, this.#uploadAbort.signal);
+        this.#uploaded.push(file.fileName);
+        if (!storage.keepUploaded) rmSync(file.path, { force: true });
+        this.options.emit(RecordingEvent.MP4_DONE, {
+          Status: 0,
+          FileList: [file.fileName],
+          FileMessage: [message],
+        });
+      } catch (error) {
+        const cause = (error as Error).message;
+        this.#uploadFailed.push({ FileName: file.fileName, Error: cause });
+        this.#log.error({ file: file.fileName, cause }, 'recording upload failed; file kept');
+        this.options.emit(RecordingEvent.MP4_DONE, {
+          Status: 1,
+          FileList: [file.fileName],
+          FileMessage: [message],
+          UploadError: cause,
+        });
+      }
     });
   }
 

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { CallbackEvent } from '../callbacks/events.js';
 import { publishOffer } from '../test/offers.js';
 import { roomKit, type RoomKit } from '../test/roomTestKit.js';
+import { startS3TestServer } from '../test/s3TestServer.js';
 import { CloudRecordings, RecordingError } from './CloudRecordings.js';
+import { S3Uploader } from './S3Uploader.js';
+import { loadRecordingStorage } from './storageConfig.js';
 import { readRecordingSpec, type RecordingSpec } from './recordingParams.js';
 
 const AV = [
@@ -45,7 +48,12 @@ while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 
   };
 }
 
-function setup(kit: RoomKit, available = true, broken: boolean | number = false) {
+function setup(
+  kit: RoomKit,
+  available = true,
+  broken: boolean | number = false,
+  uploader?: S3Uploader,
+) {
   const gst = fakeGst(broken);
   const events: CallbackEvent[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'parley-recordings-'));
@@ -58,6 +66,7 @@ function setup(kit: RoomKit, available = true, broken: boolean | number = false)
     command: gst.command,
     portRange: [37000, 37999],
     recheckMs: 100,
+    ...(uploader ? { uploader } : {}),
   });
   return { recordings, events, gst, dir };
 }
@@ -294,5 +303,58 @@ describe('CloudRecordings', () => {
     await until('ended with the room', () => task2.status === 'Exited');
     expect(task2.files()[0]!.endMs).not.toBeNull();
     expect(types(second.events)).toEqual([301, 310, 302]);
+  });
+
+  it('CloudStorage: each finished file is uploaded (303, then 310 Status 0 per file, 302, 305) and deleted locally', async () => {
+    const owner = { accessKey: 'AKIDowner', secretKey: 'owner-secret', region: 'ap-test-1' };
+    const s3 = await startS3TestServer({ ...owner, buckets: ['records-1'] });
+    try {
+      const kit = roomKit();
+      const uploader = new S3Uploader(
+        loadRecordingStorage({ PARLEY_S3_ENDPOINT: s3.endpoint }),
+        pino({ level: 'silent' }),
+      );
+      const { recordings, events } = setup(kit, true, false, uploader);
+      await publishAV(kit, 'alice');
+      const id = recordings.create(
+        kit.room.sdkAppId,
+        kit.room.ref,
+        'bot',
+        readRecordingSpec({
+          RecordParams: { RecordMode: 1 },
+          StorageParams: {
+            CloudStorage: {
+              Vendor: 1,
+              Region: owner.region,
+              Bucket: 'records-1',
+              AccessKey: owner.accessKey,
+              SecretKey: owner.secretKey,
+              FileNamePrefix: ['p'],
+            },
+          },
+        }),
+      );
+      const task = recordings.get(kit.room.sdkAppId, id);
+      expect(types(events)).toEqual([301, 303]);
+      await until('a pipeline', () => task.jobs().some((j) => j.pid !== null));
+      const [file] = task.files();
+      await recordings.delete(kit.room.sdkAppId, id);
+      await task.uploadsSettled();
+      expect(types(events)).toEqual([301, 303, 302, 310, 305]);
+      expect(events[3]!.body.EventInfo.Payload).toMatchObject({
+        Status: 0,
+        FileList: [file!.fileName],
+      });
+      expect(events[4]!.body.EventInfo.Payload).toEqual({
+        Status: 0,
+        FileList: [file!.fileName],
+      });
+      // The fake pipeline's 8000 bytes, under <prefix>/<TaskId>/<file>; the local copy is gone.
+      expect(s3.objects.get(`records-1/p/${id}/${file!.fileName}`)?.length).toBe(8000);
+      expect(task.files()[0]!.uploadedAs).toBe(`p/${id}/${file!.fileName}`);
+      expect(existsSync(file!.path)).toBe(false);
+    } finally {
+      await s3.close();
+    }
   });
 });

@@ -12,7 +12,8 @@ import type { CallbackEvent } from '../callbacks/events.js';
 import type { MediaOutJobOptions } from '../mediaOut/MediaOutJob.js';
 import { PortPool } from '../mediaOut/PortPool.js';
 import type { RoomManager } from '../room/RoomManager.js';
-import { CloudRecording } from './CloudRecording.js';
+import { CloudRecording, type RecordingStorage } from './CloudRecording.js';
+import { objectKey, type S3Uploader } from './S3Uploader.js';
 import type { MixLayout, RecordingSpec, Subscription } from './recordingParams.js';
 
 export class RecordingError extends Error {
@@ -40,6 +41,12 @@ export interface CloudRecordingsOptions {
   /** How long an ended task stays visible to Describe (ms). */
   keepEndedMs?: number;
   recheckMs?: number;
+  /** Uploads to StorageParams.CloudStorage (absent: files stay local whatever is asked). */
+  uploader?: S3Uploader;
+  /** Keep files in the data directory once uploaded. */
+  keepUploaded?: boolean;
+  /** Server stop: how long running uploads may still take before they are cancelled (ms). */
+  closeUploadWaitMs?: number;
 }
 
 export class CloudRecordings {
@@ -80,6 +87,19 @@ export class CloudRecordings {
       }
     }
     const id = randomUUID().replaceAll('-', '');
+    const target = spec.cloudStorage;
+    const { uploader } = this.options;
+    const storage: RecordingStorage | undefined =
+      target && uploader
+        ? {
+            upload: async (file, signal) => {
+              const key = objectKey(target, id, file.fileName);
+              await uploader.upload(target, key, file.path, signal);
+              return key;
+            },
+            keepUploaded: this.options.keepUploaded ?? false,
+          }
+        : undefined;
     const task = new CloudRecording({
       id,
       room,
@@ -111,6 +131,7 @@ export class CloudRecordings {
       ...(this.options.command ? { command: this.options.command } : {}),
       ...(this.options.supervisor ? { supervisor: this.options.supervisor } : {}),
       ...(this.options.recheckMs ? { recheckMs: this.options.recheckMs } : {}),
+      ...(storage ? { storage } : {}),
     });
     this.#tasks.set(id, { sdkAppId, task });
     task.start();
@@ -147,9 +168,25 @@ export class CloudRecordings {
     return [...this.#tasks.values()].map((e) => e.task).filter((t) => !t.ended);
   }
 
-  /** Server stop: every recording ends with EOS, so its files play. */
+  /**
+   * Server stop: every recording ends with EOS, so its files play; uploads get a while to
+   * finish, then are cancelled (those files stay in the data directory).
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.#tasks.values()].map((e) => e.task.stop()));
+    const tasks = [...this.#tasks.values()].map((e) => e.task);
+    await Promise.all(tasks.map((t) => t.stop()));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      Promise.all(tasks.map((t) => t.uploadsSettled())).then(() => true),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), this.options.closeUploadWaitMs ?? 15_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!waited) {
+      for (const t of tasks) t.cancelUploads();
+      this.options.log.warn('recording uploads cancelled by the server stop; files kept locally');
+    }
   }
 
   #running(sdkAppId: number, id: string): CloudRecording {

@@ -41,9 +41,10 @@ describe('CreateCloudRecording parameters', () => {
         CloudStorage: {
           Vendor: 1,
           Region: 'us-east-1',
-          Bucket: 'b',
+          Bucket: 'records-1250000000',
           AccessKey: 'a',
           SecretKey: 's',
+          FileNamePrefix: ['app_1', 'rooms'],
         },
       },
       MixTranscodeParams: {
@@ -56,7 +57,14 @@ describe('CreateCloudRecording parameters', () => {
       mode: 'single',
       tracks: 'audio',
       maxIdleSeconds: 60,
-      cloudStorage: { vendor: 1, bucket: 'b', region: 'us-east-1' },
+      cloudStorage: {
+        vendor: 1,
+        bucket: 'records-1250000000',
+        region: 'us-east-1',
+        accessKey: 'a',
+        secretKey: 's',
+        prefix: ['app_1', 'rooms'],
+      },
       layout: { mode: 'float', mainUserId: 'u1' },
       output: {
         // Odd sizes are made even (the encoder's 4:2:0 needs it).
@@ -113,6 +121,23 @@ describe('CreateCloudRecording parameters', () => {
         }),
       ),
     ).toBe('MissingParameter.Bucket');
+    // Region, Bucket and FileNamePrefix make a host name and a key: nothing else gets in.
+    const cloud = { Region: 'ap-guangzhou', Bucket: 'bucket-1', AccessKey: 'a', SecretKey: 's' };
+    for (const bad of [
+      { Region: 'evil.example.com/x' },
+      { Bucket: 'Bucket_With/Slash' },
+      { FileNamePrefix: ['../up'] },
+      { FileNamePrefix: 'dir' },
+    ]) {
+      expect(
+        codeOf(() =>
+          readRecordingSpec({
+            RecordParams: { RecordMode: 1 },
+            StorageParams: { CloudStorage: { ...cloud, ...bad } },
+          }),
+        ),
+      ).toBe('InvalidParameter.OutOfRange');
+    }
     expect(
       codeOf(() =>
         readRecordingSpec({

@@ -8,6 +8,7 @@ import type { StreamType } from '@parley/protocol';
 import { ApiError } from '../api/envelope.js';
 import type { Params } from '../api/params.js';
 import type { PlacedUser, TaskOutput } from '../mediaOut/mixLayout.js';
+import type { CloudStorageTarget } from './S3Uploader.js';
 
 export type RecordMode = 'single' | 'mixed';
 /** StreamType 0 audio and video, 1 audio only, 2 video only. */
@@ -34,8 +35,8 @@ export interface RecordingSpec {
   subscription: Subscription;
   output: TaskOutput;
   layout: MixLayout;
-  /** Third-party storage asked for (files stay local: Parley does not upload yet). */
-  cloudStorage: { vendor: number; bucket: string; region: string } | null;
+  /** Third-party storage the finished files are uploaded to (null: CloudVod, files stay local). */
+  cloudStorage: CloudStorageTarget | null;
 }
 
 const outOfRange = (message: string) => new ApiError('InvalidParameter.OutOfRange', message);
@@ -238,15 +239,35 @@ export function readRecordingSpec(params: Params): RecordingSpec {
         );
       }
     }
+    // They make the storage's host name and the object key: nothing that could change either.
+    if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(cloud.Region as string)) {
+      throw outOfRange('CloudStorage.Region must be a region name such as ap-guangzhou');
+    }
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(cloud.Bucket as string)) {
+      throw outOfRange('CloudStorage.Bucket must be a bucket name (a-z, 0-9, ".", "-")');
+    }
+    const prefix = cloud.FileNamePrefix ?? [];
+    if (
+      !Array.isArray(prefix) ||
+      prefix.length > 10 ||
+      prefix.some((p) => typeof p !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(p))
+    ) {
+      throw outOfRange(
+        'CloudStorage.FileNamePrefix must be a list of folder names of letters, digits, "_" and "-"',
+      );
+    }
     cloudStorage = {
       vendor: int(cloud, 'Vendor', 0, 2, 0),
       bucket: cloud.Bucket as string,
       region: cloud.Region as string,
+      accessKey: cloud.AccessKey as string,
+      secretKey: cloud.SecretKey as string,
+      prefix: prefix as string[],
     };
   } else if (!object(storage, 'CloudVod')) {
     throw new ApiError(
       'MissingParameter.CloudStorage',
-      'StorageParams needs CloudStorage or CloudVod (Parley keeps the files locally either way)',
+      'StorageParams needs CloudStorage or CloudVod (with CloudVod Parley keeps the files locally)',
     );
   }
   return {
