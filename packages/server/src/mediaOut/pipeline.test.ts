@@ -66,6 +66,35 @@ describe('gstLaunchArgs', () => {
     );
   });
 
+  it('fit-transparent lets the compositor fit the picture, its bars transparent', () => {
+    const inputs = spec().inputs.map((i) =>
+      i.box ? { ...i, box: { ...i.box, fit: 'fit-transparent' as const } } : i,
+    );
+    const text = gstLaunchArgs(spec({ inputs })).join(' ');
+    expect(text).toContain('sink_1::zorder=2 sink_1::sizing-policy=keep-aspect-ratio');
+    expect(text).toContain('vp8dec max-errors=-1 ! videoconvert ! queue ! comp.sink_1');
+    expect(text).not.toContain('add-borders=true');
+  });
+
+  it('draws a background image (PNG or JPEG) stretched to the canvas instead of the colour', () => {
+    const png = gstLaunchArgs(
+      spec({ video: { ...spec().video, backgroundImage: '/srv/images/stage.png' } }),
+    ).join(' ');
+    expect(png).toMatch(
+      /^filesrc location=\/srv\/images\/stage\.png ! pngdec ! imagefreeze is-live=true ! videoconvert ! videoscale add-borders=false ! video\/x-raw,width=640,height=360,framerate=15\/1,pixel-aspect-ratio=1\/1 ! queue ! comp\.sink_0 /,
+    );
+    expect(png).not.toContain('videotestsrc');
+    const jpeg = gstLaunchArgs(
+      spec({ video: { ...spec().video, backgroundImage: '/srv/images/stage.JPG' } }),
+    ).join(' ');
+    expect(jpeg).toContain('! jpegdec !');
+    for (const bad of ['/srv/a b.png', '/srv/a.gif', '/srv/a"!x.png']) {
+      expect(() =>
+        gstLaunchArgs(spec({ video: { ...spec().video, backgroundImage: bad } })),
+      ).toThrow(PipelineSpecError);
+    }
+  });
+
   it('encodes at the asked size, rate, bitrate and GOP; AAC at the asked rate and channels; FLV to RTMP', () => {
     const text = gstLaunchArgs(spec()).join(' ');
     expect(text).toContain('compositor name=comp');
@@ -162,6 +191,74 @@ describe('gstLaunchArgs', () => {
       expect(pixel[1]).toBeGreaterThan(200);
       expect(pixel[0]).toBeLessThan(60);
       expect(pixel[2]).toBeLessThan(60);
+    },
+    30_000,
+  );
+
+  it.skipIf(!existsSync('/usr/bin/gst-launch-1.0'))(
+    'with a background image, the image fills the picture where no input is drawn',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-pipeline-'));
+      const image = join(dir, 'magenta.png');
+      // A small magenta PNG (stretched to 640×360 by the pipeline).
+      execFileSync(
+        'gst-launch-1.0',
+        [
+          '-q',
+          'videotestsrc',
+          'num-buffers=1',
+          'pattern=solid-color',
+          'foreground-color=0xffff00ff',
+          '!',
+          'video/x-raw,width=32,height=24',
+          '!',
+          'pngenc',
+          '!',
+          'filesink',
+          `location=${image}`,
+        ],
+        { timeout: 10_000 },
+      );
+      const path = join(dir, 'out.mp4');
+      const supervisor = new PipelineSupervisor({
+        command: 'gst-launch-1.0',
+        args: () =>
+          gstLaunchArgs(
+            spec({
+              video: { ...spec().video, backgroundImage: image },
+              sink: { kind: 'file', path },
+              inputs: spec().inputs.map((i, n) => ({ ...i, port: 39100 + n * 2 })),
+            }),
+          ),
+        log: pino({ level: 'silent' }),
+      });
+      await supervisor.start();
+      await new Promise<void>((resolve) => supervisor.on('progress', (s) => s >= 2 && resolve()));
+      await supervisor.stop();
+      const pixel = execFileSync(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-i',
+          path,
+          '-vf',
+          'select=gte(n\\,20),crop=2:2:600:20',
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-',
+        ],
+        { timeout: 10_000 },
+      );
+      // Magenta (255, 0, 255), not the green background colour (frame 20: the first few,
+      // before the image's first frame reaches the compositor, are black).
+      expect(pixel[0], `${pixel[0]},${pixel[1]},${pixel[2]}`).toBeGreaterThan(200);
+      expect(pixel[1]).toBeLessThan(60);
+      expect(pixel[2]).toBeGreaterThan(200);
     },
     30_000,
   );

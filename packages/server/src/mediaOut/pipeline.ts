@@ -16,6 +16,11 @@ export interface OutputVideo {
   gopSeconds: number;
   /** 0xRRGGBB */
   background: number;
+  /**
+   * A PNG or JPEG file drawn stretched over the whole picture instead of the colour (v4's
+   * `backgroundImage`, Tencent's "image wins over colour"); its transparent parts are black.
+   */
+  backgroundImage?: string;
 }
 
 export interface OutputAudio {
@@ -32,8 +37,11 @@ export interface VideoBox {
   height: number;
   /** Higher drawn on top (the background is 0). */
   zOrder: number;
-  /** crop: fill the box, cutting what does not fit; fit: all of the picture, black bars. */
-  fit: 'crop' | 'fit';
+  /**
+   * crop: fill the box, cutting what does not fit; fit: all of the picture, black bars;
+   * fit-transparent: all of the picture, the bars show what is beneath (background, lower users).
+   */
+  fit: 'crop' | 'fit' | 'fit-transparent';
 }
 
 /** The codec of an RTP input as the engine sends it. */
@@ -112,17 +120,48 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
   const args: string[] = [];
   const pads: string[] = ['sink_0::zorder=0'];
 
-  // Background: a live solid colour, the compositor's clock of output frames.
-  args.push(
-    'videotestsrc',
-    'is-live=true',
-    'pattern=solid-color',
-    `foreground-color=0x${argb.toString(16).padStart(8, '0')}`,
-    '!',
-    `video/x-raw,${size},${rate}`,
-    '!',
-    'comp.sink_0',
-  );
+  if (video.backgroundImage === undefined) {
+    // Background: a live solid colour, the compositor's clock of output frames.
+    args.push(
+      'videotestsrc',
+      'is-live=true',
+      'pattern=solid-color',
+      `foreground-color=0x${argb.toString(16).padStart(8, '0')}`,
+      '!',
+      `video/x-raw,${size},${rate}`,
+      '!',
+      'comp.sink_0',
+    );
+  } else {
+    // Background: the image, stretched to the canvas, repeated live (the same clock role).
+    const path = video.backgroundImage;
+    const decoder = /\.png$/i.test(path) ? 'pngdec' : /\.jpe?g$/i.test(path) ? 'jpegdec' : null;
+    if (!decoder) throw new PipelineSpecError('the background image must be a .png or .jpg file');
+    if (UNSAFE.test(path)) {
+      throw new PipelineSpecError('the background image path must not hold spaces or quotes');
+    }
+    args.push(
+      'filesrc',
+      `location=${path}`,
+      '!',
+      decoder,
+      '!',
+      'imagefreeze',
+      'is-live=true',
+      '!',
+      'videoconvert',
+      '!',
+      'videoscale',
+      'add-borders=false',
+      '!',
+      `video/x-raw,${size},${rate},pixel-aspect-ratio=1/1`,
+      // A live imagefreeze allows one frame of latency; the inputs' jitter buffers need more.
+      '!',
+      'queue',
+      '!',
+      'comp.sink_0',
+    );
+  }
   args.push(
     'audiotestsrc',
     'is-live=true',
@@ -161,36 +200,38 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
     const box = input.box;
     if (!box) throw new PipelineSpecError(`video input on port ${input.port} has no box`);
     if (box.width <= 0 || box.height <= 0) continue;
-    const boxCaps = `video/x-raw,width=${box.width},height=${box.height}`;
-    const scale =
-      box.fit === 'crop'
-        ? [
-            'aspectratiocrop',
-            `aspect-ratio=${box.width}/${box.height}`,
-            '!',
-            'videoscale',
-            'add-borders=false',
-          ]
-        : ['videoscale', 'add-borders=true'];
-    args.push(
-      ...head,
-      '!',
-      'videoconvert',
-      '!',
-      ...scale,
-      '!',
-      boxCaps,
-      '!',
-      'queue',
-      '!',
-      `comp.sink_${pad}`,
-    );
+    let scale: string[];
+    if (box.fit === 'crop') {
+      scale = [
+        'aspectratiocrop',
+        `aspect-ratio=${box.width}/${box.height}`,
+        '!',
+        'videoscale',
+        'add-borders=false',
+        '!',
+        `video/x-raw,width=${box.width},height=${box.height}`,
+      ];
+    } else if (box.fit === 'fit') {
+      scale = [
+        'videoscale',
+        'add-borders=true',
+        '!',
+        `video/x-raw,width=${box.width},height=${box.height}`,
+      ];
+    } else {
+      // The compositor scales it into the box keeping its aspect ratio; the rest of the box
+      // stays transparent (videoscale's borders would be opaque black).
+      scale = [];
+    }
+    args.push(...head, '!', 'videoconvert', ...(scale.length > 0 ? ['!', ...scale] : []));
+    args.push('!', 'queue', '!', `comp.sink_${pad}`);
     pads.push(
       `sink_${pad}::xpos=${box.x}`,
       `sink_${pad}::ypos=${box.y}`,
       `sink_${pad}::width=${box.width}`,
       `sink_${pad}::height=${box.height}`,
       `sink_${pad}::zorder=${box.zOrder}`,
+      ...(box.fit === 'fit-transparent' ? [`sink_${pad}::sizing-policy=keep-aspect-ratio`] : []),
     );
     pad++;
   }
