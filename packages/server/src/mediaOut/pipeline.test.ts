@@ -52,9 +52,11 @@ describe('gstLaunchArgs', () => {
     );
     // Crop fills its box; fit keeps the whole picture with bars.
     expect(text).toContain(
-      'aspectratiocrop aspect-ratio=320/180 ! videoscale add-borders=false ! video/x-raw,width=320,height=180',
+      'aspectratiocrop aspect-ratio=320/180 ! videoscale add-borders=false ! video/x-raw,width=320,height=180,pixel-aspect-ratio=1/1',
     );
-    expect(text).toContain('videoscale add-borders=true ! video/x-raw,width=320,height=240');
+    expect(text).toContain(
+      'videoscale add-borders=true ! video/x-raw,width=320,height=240,pixel-aspect-ratio=1/1',
+    );
     expect(text).toContain(
       'udpsrc port=30000 address=127.0.0.1 caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=101"',
     );

@@ -200,6 +200,9 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
     const box = input.box;
     if (!box) throw new PipelineSpecError(`video input on port ${input.port} has no box`);
     if (box.width <= 0 || box.height <= 0) continue;
+    // Square pixels pinned: otherwise videoscale meets the box's shape by changing the pixel
+    // aspect ratio instead of adding borders, and the compositor draws it at another size.
+    const boxCaps = `video/x-raw,width=${box.width},height=${box.height},pixel-aspect-ratio=1/1`;
     let scale: string[];
     if (box.fit === 'crop') {
       scale = [
@@ -209,15 +212,10 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
         'videoscale',
         'add-borders=false',
         '!',
-        `video/x-raw,width=${box.width},height=${box.height}`,
+        boxCaps,
       ];
     } else if (box.fit === 'fit') {
-      scale = [
-        'videoscale',
-        'add-borders=true',
-        '!',
-        `video/x-raw,width=${box.width},height=${box.height}`,
-      ];
+      scale = ['videoscale', 'add-borders=true', '!', boxCaps];
     } else {
       // The compositor scales it into the box keeping its aspect ratio; the rest of the box
       // stays transparent (videoscale's borders would be opaque black).
