@@ -222,21 +222,30 @@ describe('gstLaunchArgs', () => {
         { timeout: 10_000 },
       );
       const path = join(dir, 'out.mp4');
-      const supervisor = new PipelineSupervisor({
-        command: 'gst-launch-1.0',
-        args: () =>
-          gstLaunchArgs(
-            spec({
-              video: { ...spec().video, backgroundImage: image },
-              sink: { kind: 'file', path },
-              inputs: spec().inputs.map((i, n) => ({ ...i, port: 39100 + n * 2 })),
-            }),
-          ),
-        log: pino({ level: 'silent' }),
+      const run = async () => {
+        const supervisor = new PipelineSupervisor({
+          command: 'gst-launch-1.0',
+          args: () =>
+            gstLaunchArgs(
+              spec({
+                video: { ...spec().video, backgroundImage: image },
+                sink: { kind: 'file', path },
+                inputs: spec().inputs.map((i, n) => ({ ...i, port: 39100 + n * 2 })),
+              }),
+            ),
+          log: pino({ level: 'silent' }),
+        });
+        await supervisor.start();
+        await new Promise<void>((resolve) => supervisor.on('progress', (s) => s >= 2 && resolve()));
+        await supervisor.stop();
+      };
+      // mp4mux now and then fails a run at once ("Could not multiplex stream", also seen with
+      // the colour background: docs/media-out.md, Recording); production's supervisor starts
+      // it again, and so does this test, once.
+      await run().catch((error: unknown) => {
+        if (!/multiplex|no PTS/i.test((error as Error).message)) throw error;
+        return run();
       });
-      await supervisor.start();
-      await new Promise<void>((resolve) => supervisor.on('progress', (s) => s >= 2 && resolve()));
-      await supervisor.stop();
       const pixel = execFileSync(
         'ffmpeg',
         [
