@@ -49,7 +49,19 @@ describe('checkMixConfig', () => {
     );
     expect(message({ mixUsers: [{ ...alice, zOrder: 16 }] })).toMatch(/mixUsers\[0\]\.zOrder/);
     expect(message({ mixUsers: [{ ...alice, width: 700 }] })).toMatch(
-      /mixUsers\[0\].*larger than the canvas/,
+      /mixUsers\[0\].*does not fit the canvas/,
+    );
+    // v4 checks where the box reaches, not only its size: 320 wide at x 400 > 640.
+    expect(message({ mixUsers: [{ ...alice, locationX: 400 }] })).toMatch(
+      /^config\.mixUsers\[0\]: its box \(320×240 at 400,0, reaching 720×240\) does not fit/,
+    );
+    expect(message({ mixUsers: [{ ...alice, locationY: 241 }] })).toMatch(/reaching 320×481/);
+    // renderMode: v4's list is 0, 1, 2, 4.
+    expect(message({ mixUsers: [{ ...alice, renderMode: 3 }] })).toMatch(
+      /^config\.mixUsers\.0\.renderMode/,
+    );
+    expect(message({ backgroundImage: 'x'.repeat(65), mixUsers: [alice] })).toMatch(
+      /^config\.backgroundImage/,
     );
     expect(message({ videoFramerate: 0, mixUsers: [alice] })).toMatch(/^config\.videoFramerate/);
     expect(message({ videoFramerate: 31, mixUsers: [alice] })).toMatch(/^config\.videoFramerate/);
@@ -78,6 +90,12 @@ describe('checkMixConfig', () => {
     expect(check.ok).toBe(true);
     const lower = checkMixConfig({ videoGOP: 1, audioBitrate: 32, mixUsers: [alice] }, 'alice');
     expect(lower.ok).toBe(true);
+    // A box touching the canvas's far edges fits; renderMode 4 passes as in v4.
+    const edge = checkMixConfig(
+      { mixUsers: [{ ...alice, locationX: 320, locationY: 240, renderMode: 4 }] },
+      'alice',
+    );
+    expect(edge.ok && edge.config.mixUsers[0]!.renderMode).toBe(4);
   });
 
   it('a preset layout need not name the caller (placeholders stand for users)', () => {

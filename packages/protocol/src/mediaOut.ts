@@ -36,7 +36,8 @@ export const MixUserSchema = z.object({
   locationY: num.optional(),
   zOrder: num.optional(),
   streamType: z.enum(['main', 'auxiliary']).optional(),
-  renderMode: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  // v4 accepts 0, 1, 2 and 4 (its validation list; 4 is not described anywhere).
+  renderMode: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(4)]).optional(),
 });
 export type MixUserInput = z.infer<typeof MixUserSchema>;
 
@@ -52,7 +53,9 @@ export const MixConfigSchema = z.object({
   audioBitrate: num.optional(),
   audioChannels: num.optional(),
   backgroundColor: num.optional(),
-  backgroundImage: z.string().max(2048).optional(),
+  // TRTC: the id of an image uploaded in the console; Parley: an image the operator put in
+  // the server's mix-images directory (the server resolves it).
+  backgroundImage: z.string().max(64).optional(),
   mixUsers: z.array(MixUserSchema).max(MAX_MIX_USERS),
 });
 export type MixConfigInput = z.infer<typeof MixConfigSchema>;
@@ -70,8 +73,11 @@ export interface MixUser {
   locationX: number;
   locationY: number;
   zOrder: number;
-  /** 0 crop to fill the box, 1 fit inside it (v4's 2, fit on black, is drawn as 1). */
-  renderMode: 0 | 1 | 2;
+  /**
+   * Tencent's MCU modes: 0 crop to fill the box; 1 fit inside it, the background showing
+   * around the picture; 2 fit inside it on black. 4 (v4 accepts it, documents nothing) is 0.
+   */
+  renderMode: 0 | 1 | 2 | 4;
 }
 
 /** A mix configuration once defaults are applied and checked. */
@@ -194,9 +200,12 @@ export function checkMixConfig(input: unknown, callerUserId: string): MixCheck {
           return fail(`${at}.${name} must be a non-negative integer, got ${value}`);
         }
       }
-      if (user.width > videoWidth || user.height > videoHeight) {
+      // v4: the canvas must hold each box where it is put (location + size).
+      const right = user.locationX + user.width;
+      const bottom = user.locationY + user.height;
+      if (right > videoWidth || bottom > videoHeight) {
         return fail(
-          `${at}: its box (${user.width}×${user.height}) is larger than the canvas (config.videoWidth × config.videoHeight = ${videoWidth}×${videoHeight})`,
+          `${at}: its box (${user.width}×${user.height} at ${user.locationX},${user.locationY}, reaching ${right}×${bottom}) does not fit the canvas (config.videoWidth × config.videoHeight = ${videoWidth}×${videoHeight})`,
         );
       }
     }

@@ -130,6 +130,9 @@ export class ParleyServer {
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnAllowedHosts ?? null,
         // Relay events go with the room's other callbacks, durably (ops is made below).
         relayStatus: (status) => this.ops.callbacks.enqueue(relayCallback(status)),
+        // A mix may take users of another room of this node (this.rooms is made below).
+        room: (sdkAppId, ref) => this.rooms.get(sdkAppId, ref),
+        mixImagesDir: config.mixImagesDir,
       });
     this.#edge = new NetworkEdge(config, this.log);
     this.rooms = new RoomManager(this.engine, this.log, this.#edge.limits);

@@ -45,6 +45,11 @@ export interface ParleyConfig {
   /** Media-out jobs one room may run at once (PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM). */
   mediaOutMaxJobsPerRoom: number;
   /**
+   * Where a mix's `backgroundImage` ids are looked up as `<id>.png` / `<id>.jpg`
+   * (PARLEY_MIX_IMAGES_DIR; default `<PARLEY_DATA_DIR or .parley>/mix-images`).
+   */
+  mixImagesDir: string;
+  /**
    * PARLEY_DATA_DIR when it is set explicitly: uploaded SDK logs are also appended to files
    * under `<dataDir>/logs/`. (Dev credentials use `.parley` when it is unset.)
    */
@@ -180,6 +185,9 @@ function loadBaseConfig(env: Env): ParleyConfig {
       integer(env, 'PARLEY_MEDIA_OUT_MAX_JOBS', 0, 1000) ?? 2 * availableParallelism(),
     // Two users of one room must not take the whole server's media-out capacity.
     mediaOutMaxJobsPerRoom: integer(env, 'PARLEY_MEDIA_OUT_MAX_JOBS_PER_ROOM', 1, 1000) ?? 4,
+    mixImagesDir: resolve(
+      env.PARLEY_MIX_IMAGES_DIR || join(env.PARLEY_DATA_DIR || '.parley', 'mix-images'),
+    ),
     // In a cluster a client must notice a frozen node quickly to resume on another one.
     heartbeatMs: env.PARLEY_REDIS_URL ? 1000 : 2000,
   };

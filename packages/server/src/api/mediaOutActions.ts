@@ -9,6 +9,7 @@ import { defaultStreamId, type RoomRef, type StreamType } from '@parley/protocol
 import type { OutputVideo } from '../mediaOut/pipeline.js';
 import {
   customJobLayout,
+  fitOf,
   defaultRelayLayout,
   floatJobLayout,
   gridJobLayout,
@@ -220,7 +221,8 @@ function placed(entry: Params, where: string, names: { user: 'stream' | 'flat' }
             width,
             height,
             zOrder,
-            fit: int(entry, 'RenderMode', 0, 2, 0) === 0 ? 'crop' : 'fit',
+            // 0 crop, 1 fit showing the background, 2 fit on black (Tencent's McuLayout).
+            fit: fitOf(int(entry, 'RenderMode', 0, 2, 0)),
           }
         : null,
   };

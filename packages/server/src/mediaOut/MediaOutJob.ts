@@ -26,6 +26,8 @@ import type { PortPool } from './PortPool.js';
 /** One user's stream in a job: its sound, and its picture when it has a box. */
 export interface JobUser {
   userId: string;
+  /** A user of another room of the application (v4's `mixUsers[].roomId`); unset: the job's. */
+  roomId?: string;
   streamType: StreamType;
   audio: boolean;
   box: VideoBox | null;
@@ -44,6 +46,7 @@ export type ProducerLookup = (
   userId: string,
   streamType: StreamType,
   kind: TrackKind,
+  roomId?: string,
 ) => string | null;
 
 export interface MediaOutJobEvents {
@@ -189,9 +192,7 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
       if (this.#boundAsWanted()) {
         // Same tracks: the consumers keep flowing to the same ports; only the boxes change.
         for (const input of this.#inputs) {
-          const user = layout.users.find(
-            (u) => u.userId === input.userId && u.streamType === input.streamType,
-          );
+          const user = layout.users.find((u) => inputKey(u, input.kind) === input.key);
           input.box = input.kind === 'video' ? (user?.box ?? null) : null;
         }
       } else {
@@ -259,9 +260,9 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
     for (const user of this.#layout.users) {
       for (const kind of ['audio', 'video'] as const) {
         if (kind === 'audio' ? !user.audio : !user.box) continue;
-        const producerId = this.options.lookup(user.userId, user.streamType, kind);
+        const producerId = this.options.lookup(user.userId, user.streamType, kind, user.roomId);
         if (producerId) {
-          wanted.push({ key: `${user.userId}/${user.streamType}/${kind}`, user, kind, producerId });
+          wanted.push({ key: inputKey(user, kind), user, kind, producerId });
         }
       }
     }
@@ -438,6 +439,12 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
     }
     this.#inputs = [];
   }
+}
+
+/** One track of a layout's user: `[room:]user/streamType/kind`. */
+function inputKey(user: JobUser, kind: TrackKind): string {
+  const room = user.roomId === undefined ? '' : `${user.roomId}:`;
+  return `${room}${user.userId}/${user.streamType}/${kind}`;
 }
 
 export { PipelineError };

@@ -3,6 +3,9 @@
  * and said in the start-up log, with the packages to install when not), the loopback ports
  * their inputs use, and one RoomMediaOut per room that has asked for media out.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RoomRef } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { Room } from '../room/Room.js';
 import { checkMediaOut, describeMissing, type Availability } from './availability.js';
@@ -20,6 +23,10 @@ export interface MediaOutServiceOptions {
    * sets none, so only its URL template's host.
    */
   allowedHosts?: (sdkAppId: number) => readonly string[] | null;
+  /** Another room of this node (v4's `mixUsers[].roomId`); none: only the caller's room. */
+  room?: (sdkAppId: number, ref: RoomRef) => Room | undefined;
+  /** Where `backgroundImage` ids are files `<id>.png` / `<id>.jpg`; none: no images. */
+  mixImagesDir?: string;
   /** Tests: a resolver instead of DNS. */
   resolve?: Resolve;
   /** Jobs (pipeline processes) at once; more are refused. Default unlimited. */
@@ -74,6 +81,17 @@ export class MediaOutService {
     return checkCdnUrl(url, allowed, this.options.resolve);
   }
 
+  /** The file of a background image id (checked to be one), or null. */
+  mixImage(id: string): string | null {
+    const dir = this.options.mixImagesDir;
+    if (!dir || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return null;
+    for (const ext of ['png', 'jpg', 'jpeg']) {
+      const path = join(dir, `${id}.${ext}`);
+      if (existsSync(path)) return path;
+    }
+    return null;
+  }
+
   #unavailable(): string | null {
     const a = this.#availability;
     if (!a) return 'media-out has not started';
@@ -102,6 +120,8 @@ export class MediaOutService {
           return template ? template.replaceAll('{streamId}', streamId) : null;
         },
         ports: this.#ports,
+        ...(this.options.room ? { room: this.options.room } : {}),
+        mixImage: (id) => this.mixImage(id),
         log,
         ...(this.options.relayStatus ? { relayStatus: this.options.relayStatus } : {}),
         ...(command ? { command } : {}),

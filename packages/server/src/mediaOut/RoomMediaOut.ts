@@ -11,6 +11,8 @@ import {
   checkMixConfig,
   defaultStreamId,
   ErrorCode,
+  roomIdProblem,
+  roomKey,
   type ErrorCodeValue,
   type MixConfig,
   type PublishCdnOptions,
@@ -23,8 +25,9 @@ import type { Participant } from '../room/Participant.js';
 import type { Room } from '../room/Room.js';
 import type { TrackRef } from '../room/TrackDemand.js';
 import { ServerError } from '../ServerError.js';
+import { CrossRoomFeeds } from './CrossRoomFeeds.js';
 import { MediaOutJob, type JobLayout, type MediaOutJobOptions } from './MediaOutJob.js';
-import { mixJobLayout, relayJobLayout, type RoomPublisher } from './mixLayout.js';
+import { mixJobLayout, relayJobLayout, type MixResolved, type RoomPublisher } from './mixLayout.js';
 import type { PortPool } from './PortPool.js';
 
 export interface MediaOutContext {
@@ -38,6 +41,10 @@ export interface MediaOutContext {
   checkUrl(sdkAppId: number, url: string): Promise<string | null>;
   /** The application's RTMP URL for a stream id (its template), or null. */
   urlFor(sdkAppId: number, streamId: string): string | null;
+  /** Another room of this node, for `mixUsers[].roomId` (none: other rooms are refused). */
+  room?(sdkAppId: number, ref: RoomRef): Room | undefined;
+  /** The file of a `backgroundImage` id, or null when the server has no such image. */
+  mixImage?(id: string): string | null;
   ports: PortPool;
   log: Logger;
   /** A push's state changed (Tencent's relay callback 401). */
@@ -65,6 +72,8 @@ export interface RelayStatus {
 interface MixEntry {
   owner: string;
   config: MixConfig;
+  /** Its background image's file and the room its users are in by default. */
+  resolved: MixResolved;
   streamId: string;
   job: MediaOutJob | null;
   url: string | null;
@@ -105,12 +114,18 @@ export class RoomMediaOut {
   #queue: Promise<unknown> = Promise.resolve();
   #syncQueued = false;
   #closing: Promise<void> | null = null;
+  readonly #feeds: CrossRoomFeeds;
 
   constructor(
     private readonly room: Room,
     private readonly ctx: MediaOutContext,
   ) {
     this.#log = ctx.log.child({ room: room.key, part: 'media-out' });
+    this.#feeds = new CrossRoomFeeds(
+      () => room.ensureMedia(),
+      this.#log.child({ part: 'cross-room' }),
+      () => this.#schedule(),
+    );
     const changed = () => this.#schedule();
     room.on('stream-published', changed);
     room.on('stream-unpublished', changed);
@@ -267,11 +282,15 @@ export class RoomMediaOut {
     if (!check.ok) throw new ServerError(ErrorCode.INVALID_PARAMETER, check.message);
     const config = check.config;
     const roomId = String(this.room.ref.id);
-    for (const user of config.mixUsers) {
+    const resolved: MixResolved = { roomId };
+    if (config.backgroundImage !== '') {
+      const path = this.#backgroundImage(config.backgroundImage);
+      resolved.backgroundImage = path;
+    }
+    for (const [i, user] of config.mixUsers.entries()) {
       if (user.roomId !== undefined && String(user.roomId) !== roomId) {
-        throw fail(
-          `mixUsers ${user.userId}: mixing users of another room (${String(user.roomId)}) is not supported; Parley mixes the caller's room ${roomId}`,
-        );
+        this.#otherRoomUser(i, user.userId, user.roomId, fail);
+        continue;
       }
       if (config.mode === 'manual' && !this.room.participants.has(user.userId)) {
         throw fail(`mixUsers ${user.userId} is not in room ${roomId}`);
@@ -291,7 +310,9 @@ export class RoomMediaOut {
     const existing = this.#mixes.get(owner.userId);
     if (existing && existing.streamId === streamId) {
       existing.config = config;
+      existing.resolved = resolved;
       if (existing.job) {
+        await this.#feedOthers(this.#mixLayout(existing));
         await this.#wrap(
           ErrorCode.START_MIX_TRANSCODE_FAILED,
           existing.job.update(this.#mixLayout(existing)),
@@ -301,7 +322,14 @@ export class RoomMediaOut {
       return { streamId };
     }
     if (existing) await this.#endMix(existing);
-    const entry: MixEntry = { owner: owner.userId, config, streamId, job: null, url: null };
+    const entry: MixEntry = {
+      owner: owner.userId,
+      config,
+      resolved,
+      streamId,
+      job: null,
+      url: null,
+    };
     const relay = this.#mixRelay(owner.userId, streamId);
     const url = relay ? null : this.ctx.urlFor(this.room.sdkAppId, streamId);
     if (url) await this.#runMix(entry, url, ErrorCode.START_MIX_TRANSCODE_FAILED);
@@ -334,12 +362,100 @@ export class RoomMediaOut {
   }
 
   #mixLayout(entry: MixEntry): JobLayout {
-    return mixJobLayout(entry.config, entry.owner, this.#publishers());
+    return mixJobLayout(entry.config, entry.owner, this.#publishers(), entry.resolved);
+  }
+
+  /**
+   * `backgroundImage`: TRTC's is the id of an image uploaded in its console; Parley's names a
+   * file the operator put in the mix-images directory. An unknown id is the caller's mistake.
+   */
+  #backgroundImage(id: string): string {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+      throw new ServerError(
+        ErrorCode.INVALID_PARAMETER,
+        `config.backgroundImage must be an image id (letters, digits, _ and -), got ${JSON.stringify(id)}`,
+      );
+    }
+    const path = this.ctx.mixImage?.(id) ?? null;
+    if (!path) {
+      throw new ServerError(
+        ErrorCode.INVALID_PARAMETER,
+        `config.backgroundImage: this server has no image ${JSON.stringify(id)} (the operator puts ${id}.png or ${id}.jpg in the mix-images directory: PARLEY_MIX_IMAGES_DIR, by default <PARLEY_DATA_DIR>/mix-images)`,
+      );
+    }
+    return path;
+  }
+
+  /** The room of a `mixUsers` entry of another room: of this application, on this node. */
+  #otherRoomUser(
+    i: number,
+    userId: string,
+    roomId: number | string,
+    fail: (message: string) => ServerError,
+  ): void {
+    const ref = this.#otherRef(roomId);
+    if (!ref) {
+      throw new ServerError(
+        ErrorCode.INVALID_PARAMETER,
+        `config.mixUsers[${i}].roomId must be a ${this.room.ref.kind === 'number' ? 'numeric room id (this client joined with a number)' : 'string room id (this client joined with a string)'}, got ${JSON.stringify(roomId)}`,
+      );
+    }
+    const other = this.ctx.room?.(this.room.sdkAppId, ref);
+    const member = other?.participants.get(userId);
+    if (!other || !member || member.left || !member.visible) {
+      throw fail(
+        `mixUsers[${i}] ${userId} is not in room ${String(roomId)}${other ? '' : ' (nobody is in that room on this server)'}`,
+      );
+    }
+  }
+
+  /** A `mixUsers[].roomId` as a room of this application (same kind as this room's id). */
+  #otherRef(roomId: number | string): RoomRef | null {
+    const ref: RoomRef | null =
+      this.room.ref.kind === 'number'
+        ? typeof roomId === 'number'
+          ? { kind: 'number', id: roomId }
+          : null
+        : typeof roomId === 'string'
+          ? { kind: 'string', id: roomId }
+          : null;
+    return ref && roomIdProblem(ref) === null ? ref : null;
+  }
+
+  /** The other room a layout user's `roomId` (a string, as layouts keep it) names, if any. */
+  #otherRoom(roomId: string): Room | undefined {
+    const ref = this.#otherRef(this.room.ref.kind === 'number' ? Number(roomId) : roomId);
+    return ref ? this.ctx.room?.(this.room.sdkAppId, ref) : undefined;
+  }
+
+  /** The tracks of other rooms a layout names, fed into this room's router (awaited). */
+  async #feedOthers(layout: JobLayout): Promise<Set<string>> {
+    const sources = new Set<string>();
+    const feeding: Array<Promise<void>> = [];
+    for (const user of layout.users) {
+      if (user.roomId === undefined) continue;
+      const other = this.#otherRoom(user.roomId);
+      const participant = other?.participants.get(user.userId);
+      if (!other || !participant || participant.left) continue;
+      for (const kind of ['audio', 'video'] as const) {
+        if (kind === 'video' && !user.box) continue;
+        const track = participant.streams.get(user.streamType)?.tracks.get(kind);
+        const producer = track && !track.withheld ? track.producer : null;
+        if (!producer || producer.closed) continue;
+        sources.add(producer.id);
+        feeding.push(
+          this.#feeds.feed(roomKey(other.sdkAppId, other.ref), () => other.ensureMedia(), producer),
+        );
+      }
+    }
+    await Promise.all(feeding);
+    return sources;
   }
 
   async #runMix(entry: MixEntry, url: string, code: ErrorCodeValue): Promise<void> {
     await entry.job?.stop();
     entry.job = null;
+    await this.#feedOthers(this.#mixLayout(entry));
     const job = this.#job(`mix:${entry.streamId}`, url, this.#mixLayout(entry), entry.owner, code);
     await this.#start(job, code);
     entry.job = job;
@@ -475,6 +591,7 @@ export class RoomMediaOut {
       for (const owner of owners) await this.#ownerLeft(owner);
       for (const id of [...this.#tasks.keys()]) await this.#stopTask(id);
       this.#updateDemand();
+      this.#feeds.close();
     });
     this.#queue = run.catch(() => undefined);
     await run;
@@ -502,7 +619,10 @@ export class RoomMediaOut {
         id,
         router: () => this.room.ensureMedia(),
         sink: { kind: 'rtmp', url },
-        lookup: (userId, streamType, kind) => this.#producerOf(userId, streamType, kind, owner),
+        lookup: (userId, streamType, kind, roomId) =>
+          roomId === undefined
+            ? this.#producerOf(userId, streamType, kind, owner)
+            : this.#fedProducerOf(userId, streamType, kind, roomId),
         ports: this.ctx.ports,
         log: this.#log.child({ job: id }),
         ...(this.ctx.command ? { command: this.ctx.command } : {}),
@@ -571,6 +691,20 @@ export class RoomMediaOut {
     return track.producer.id;
   }
 
+  /** A track of another room as this room's router has it (null until it is fed in). */
+  #fedProducerOf(
+    userId: string,
+    streamType: StreamType,
+    kind: 'audio' | 'video',
+    roomId: string,
+  ): string | null {
+    const participant = this.#otherRoom(roomId)?.participants.get(userId);
+    if (!participant || participant.left) return null;
+    const track = participant.streams.get(streamType)?.tracks.get(kind);
+    if (!track || track.withheld || !track.producer || track.producer.closed) return null;
+    return this.#feeds.localId(track.producer.id);
+  }
+
   #publishers(): RoomPublisher[] {
     return [...this.room.participants.values()]
       .filter((p) => p.visible && !p.left && p.streams.size > 0)
@@ -597,15 +731,19 @@ export class RoomMediaOut {
   }
 
   async #sync(): Promise<void> {
+    const fed = new Set<string>();
     for (const mix of [...this.#mixes.values()]) {
       if (!mix.job || mix.job.stopped) continue;
       const layout = this.#mixLayout(mix);
+      for (const id of await this.#feedOthers(layout)) fed.add(id);
       const change =
         JSON.stringify(layout) === JSON.stringify(mix.job.layout)
           ? mix.job.refresh()
           : mix.job.update(layout);
       await change.catch((error: unknown) => this.#log.warn({ err: error }, 'mix not updated'));
     }
+    // Tracks of other rooms no running mix names any more stop coming in.
+    this.#feeds.retain(fed);
     for (const task of [...this.#tasks.values()]) {
       const layout = task.layoutOf(this.#publishers());
       for (const job of task.jobs) {
@@ -631,7 +769,9 @@ export class RoomMediaOut {
   #updateDemand(): void {
     const tracks: TrackRef[] = [];
     for (const job of this.jobs()) {
-      for (const { userId, streamType, audio, box } of job.layout.users) {
+      for (const { userId, streamType, audio, box, roomId } of job.layout.users) {
+        // Another room's users come by local pipes (CrossRoomFeeds), not this room's relays.
+        if (roomId !== undefined) continue;
         if (audio) tracks.push({ userId, streamType, kind: 'audio' });
         if (box) tracks.push({ userId, streamType, kind: 'video' });
       }

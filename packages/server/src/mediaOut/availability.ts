@@ -29,6 +29,10 @@ export const REQUIRED_ELEMENTS: Record<string, string[]> = {
     'mp4mux',
     'aspectratiocrop',
     'progressreport',
+    // A mix's backgroundImage.
+    'imagefreeze',
+    'pngdec',
+    'jpegdec',
   ],
   'gstreamer1.0-plugins-bad': ['h264parse', 'rtmp2sink'],
   'gstreamer1.0-plugins-ugly': ['x264enc'],

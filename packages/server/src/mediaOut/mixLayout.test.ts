@@ -1,6 +1,6 @@
 import { checkMixConfig, type MixConfig } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
-import { mixJobLayout, relayJobLayout } from './mixLayout.js';
+import { fitOf, mixJobLayout, relayJobLayout } from './mixLayout.js';
 
 function config(input: Record<string, unknown>, caller = 'alice'): MixConfig {
   const check = checkMixConfig(input, caller);
@@ -59,10 +59,51 @@ describe('mixJobLayout', () => {
         userId: 'bob',
         streamType: 'main',
         audio: true,
-        box: { x: 200, y: 100, width: 320, height: 180, zOrder: 2, fit: 'fit' },
+        // renderMode 1: fit, the background showing around the picture.
+        box: { x: 200, y: 100, width: 320, height: 180, zOrder: 2, fit: 'fit-transparent' },
       },
       { userId: 'carol', streamType: 'main', audio: true, box: null },
     ]);
+  });
+
+  it("draws Tencent's render modes: 0 crop, 1 fit over the background, 2 fit on black, 4 crop", () => {
+    const layout = mixJobLayout(
+      config({
+        mixUsers: [0, 1, 2, 4].map((renderMode, i) => ({
+          userId: i === 0 ? 'alice' : `u${i}`,
+          ...box(0, 0, i + 1),
+          renderMode,
+        })),
+      }),
+      'alice',
+      [],
+    );
+    expect(layout.users.map((u) => u.box?.fit)).toEqual(['crop', 'fit-transparent', 'fit', 'crop']);
+    expect(fitOf(0)).toBe('crop');
+  });
+
+  it('keeps the background image file and marks users of another room', () => {
+    const layout = mixJobLayout(
+      config({
+        backgroundImage: 'stage',
+        mixUsers: [
+          { userId: 'alice', roomId: 100, ...box(0, 0, 1) },
+          { userId: 'bob', roomId: 200, ...box(320, 0, 2) },
+          { userId: 'carol', roomId: '200', pureAudio: true },
+        ],
+      }),
+      'alice',
+      [],
+      { roomId: '100', backgroundImage: '/srv/mix-images/stage.png' },
+    );
+    expect(layout.video.backgroundImage).toBe('/srv/mix-images/stage.png');
+    // alice is in the caller's room (100): no roomId; bob and carol are in room 200.
+    expect(layout.users.map((u) => [u.userId, u.roomId])).toEqual([
+      ['alice', undefined],
+      ['bob', '200'],
+      ['carol', '200'],
+    ]);
+    expect('roomId' in layout.users[0]!).toBe(false);
   });
 
   it('fills $PLACE_HOLDER_REMOTE$ with the other publishers in join order, skipping named ones', () => {

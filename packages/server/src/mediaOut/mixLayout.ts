@@ -11,6 +11,7 @@ import {
   type StreamType,
 } from '@parley/protocol';
 import type { JobLayout, JobUser } from './MediaOutJob.js';
+import type { VideoBox } from './pipeline.js';
 
 /** A publisher of the room as a layout sees it, in join order. */
 export interface RoomPublisher {
@@ -18,11 +19,30 @@ export interface RoomPublisher {
   streams: StreamType[];
 }
 
+/**
+ * How a box is drawn for Tencent's MCU render modes (v4's `renderMode`, the server API's
+ * `RenderMode`): 0 crop to fill; 1 fit, what is beneath showing around the picture ("scale
+ * and show the background"); 2 fit on black ("scale and show a black base"). v4 also accepts
+ * 4, described nowhere: drawn as the default, 0.
+ */
+export function fitOf(renderMode: number): VideoBox['fit'] {
+  return renderMode === 1 ? 'fit-transparent' : renderMode === 2 ? 'fit' : 'crop';
+}
+
+/** What the server resolved of a mix's configuration. */
+export interface MixResolved {
+  /** The file of `backgroundImage`, when it names one. */
+  backgroundImage?: string;
+  /** The caller's room id (as a string): a `mixUsers[].roomId` equal to it is this room. */
+  roomId?: string;
+}
+
 /** The layout of a mix now: placeholders take the room's streams that no entry names. */
 export function mixJobLayout(
   config: MixConfig,
   callerUserId: string,
   publishers: readonly RoomPublisher[],
+  resolved: MixResolved = {},
 ): JobLayout {
   const named = new Set(
     config.mixUsers
@@ -52,8 +72,13 @@ export function mixJobLayout(
         streamType = 'auxiliary';
       }
     }
+    const otherRoom =
+      u.roomId !== undefined && String(u.roomId) !== resolved.roomId && userId === u.userId
+        ? String(u.roomId)
+        : undefined;
     users.push({
       userId,
+      ...(otherRoom !== undefined ? { roomId: otherRoom } : {}),
       streamType,
       audio: u.pureVideo !== true,
       box:
@@ -65,7 +90,7 @@ export function mixJobLayout(
               width: u.width,
               height: u.height,
               zOrder: u.zOrder,
-              fit: u.renderMode === 0 ? 'crop' : 'fit',
+              fit: fitOf(u.renderMode),
             },
     });
   }
@@ -77,6 +102,9 @@ export function mixJobLayout(
       bitrateKbps: config.videoBitrate,
       gopSeconds: config.videoGOP,
       background: config.backgroundColor,
+      ...(resolved.backgroundImage !== undefined
+        ? { backgroundImage: resolved.backgroundImage }
+        : {}),
     },
     audio: {
       sampleRate: config.audioSampleRate,
@@ -141,14 +169,7 @@ export interface TaskOutput {
 export interface PlacedUser {
   userId: string;
   streamType: StreamType;
-  box: {
-    x: number;
-    y: number;
-    width: number;
-    height: number;
-    zOrder: number;
-    fit: 'crop' | 'fit';
-  } | null;
+  box: VideoBox | null;
 }
 
 /** Tencent's custom layout: named users where they are put, empty places filled in join order. */

@@ -52,9 +52,11 @@ describe('gstLaunchArgs', () => {
     );
     // Crop fills its box; fit keeps the whole picture with bars.
     expect(text).toContain(
-      'aspectratiocrop aspect-ratio=320/180 ! videoscale add-borders=false ! video/x-raw,width=320,height=180',
+      'aspectratiocrop aspect-ratio=320/180 ! videoscale add-borders=false ! video/x-raw,width=320,height=180,pixel-aspect-ratio=1/1',
     );
-    expect(text).toContain('videoscale add-borders=true ! video/x-raw,width=320,height=240');
+    expect(text).toContain(
+      'videoscale add-borders=true ! video/x-raw,width=320,height=240,pixel-aspect-ratio=1/1',
+    );
     expect(text).toContain(
       'udpsrc port=30000 address=127.0.0.1 caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=101"',
     );
@@ -64,6 +66,35 @@ describe('gstLaunchArgs', () => {
     expect(text).toContain(
       'encoding-name=OPUS,payload=100" ! rtpjitterbuffer latency=100 ! rtpopusdepay',
     );
+  });
+
+  it('fit-transparent lets the compositor fit the picture, its bars transparent', () => {
+    const inputs = spec().inputs.map((i) =>
+      i.box ? { ...i, box: { ...i.box, fit: 'fit-transparent' as const } } : i,
+    );
+    const text = gstLaunchArgs(spec({ inputs })).join(' ');
+    expect(text).toContain('sink_1::zorder=2 sink_1::sizing-policy=keep-aspect-ratio');
+    expect(text).toContain('vp8dec max-errors=-1 ! videoconvert ! queue ! comp.sink_1');
+    expect(text).not.toContain('add-borders=true');
+  });
+
+  it('draws a background image (PNG or JPEG) stretched to the canvas instead of the colour', () => {
+    const png = gstLaunchArgs(
+      spec({ video: { ...spec().video, backgroundImage: '/srv/images/stage.png' } }),
+    ).join(' ');
+    expect(png).toMatch(
+      /^filesrc location=\/srv\/images\/stage\.png ! pngdec ! imagefreeze is-live=true ! videoconvert ! videoscale add-borders=false ! video\/x-raw,width=640,height=360,framerate=15\/1,pixel-aspect-ratio=1\/1 ! queue ! comp\.sink_0 /,
+    );
+    expect(png).not.toContain('videotestsrc');
+    const jpeg = gstLaunchArgs(
+      spec({ video: { ...spec().video, backgroundImage: '/srv/images/stage.JPG' } }),
+    ).join(' ');
+    expect(jpeg).toContain('! jpegdec !');
+    for (const bad of ['/srv/a b.png', '/srv/a.gif', '/srv/a"!x.png']) {
+      expect(() =>
+        gstLaunchArgs(spec({ video: { ...spec().video, backgroundImage: bad } })),
+      ).toThrow(PipelineSpecError);
+    }
   });
 
   it('encodes at the asked size, rate, bitrate and GOP; AAC at the asked rate and channels; FLV to RTMP', () => {
@@ -214,5 +245,82 @@ describe('gstLaunchArgs', () => {
       }
     },
     60_000,
+  );
+
+  it.skipIf(!existsSync('/usr/bin/gst-launch-1.0'))(
+    'with a background image, the image fills the picture where no input is drawn',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-pipeline-'));
+      const image = join(dir, 'magenta.png');
+      // A small magenta PNG (stretched to 640×360 by the pipeline).
+      execFileSync(
+        'gst-launch-1.0',
+        [
+          '-q',
+          'videotestsrc',
+          'num-buffers=1',
+          'pattern=solid-color',
+          'foreground-color=0xffff00ff',
+          '!',
+          'video/x-raw,width=32,height=24',
+          '!',
+          'pngenc',
+          '!',
+          'filesink',
+          `location=${image}`,
+        ],
+        { timeout: 10_000 },
+      );
+      const path = join(dir, 'out.mp4');
+      const run = async () => {
+        const supervisor = new PipelineSupervisor({
+          command: 'gst-launch-1.0',
+          args: () =>
+            gstLaunchArgs(
+              spec({
+                video: { ...spec().video, backgroundImage: image },
+                sink: { kind: 'file', path },
+                inputs: spec().inputs.map((i, n) => ({ ...i, port: 39100 + n * 2 })),
+              }),
+            ),
+          log: pino({ level: 'silent' }),
+        });
+        await supervisor.start();
+        await new Promise<void>((resolve) => supervisor.on('progress', (s) => s >= 2 && resolve()));
+        await supervisor.stop();
+      };
+      // mp4mux now and then fails a run at once ("Could not multiplex stream", also seen with
+      // the colour background: docs/media-out.md, Recording); production's supervisor starts
+      // it again, and so does this test, once.
+      await run().catch((error: unknown) => {
+        if (!/multiplex|no PTS/i.test((error as Error).message)) throw error;
+        return run();
+      });
+      const pixel = execFileSync(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-i',
+          path,
+          '-vf',
+          'select=gte(n\\,20),crop=2:2:600:20',
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-',
+        ],
+        { timeout: 10_000 },
+      );
+      // Magenta (255, 0, 255), not the green background colour (frame 20: the first few,
+      // before the image's first frame reaches the compositor, are black).
+      expect(pixel[0], `${pixel[0]},${pixel[1]},${pixel[2]}`).toBeGreaterThan(200);
+      expect(pixel[1]).toBeLessThan(60);
+      expect(pixel[2]).toBeGreaterThan(200);
+    },
+    30_000,
   );
 });

@@ -16,6 +16,11 @@ export interface OutputVideo {
   gopSeconds: number;
   /** 0xRRGGBB */
   background: number;
+  /**
+   * A PNG or JPEG file drawn stretched over the whole picture instead of the colour (v4's
+   * `backgroundImage`, Tencent's "image wins over colour"); its transparent parts are black.
+   */
+  backgroundImage?: string;
 }
 
 export interface OutputAudio {
@@ -32,8 +37,11 @@ export interface VideoBox {
   height: number;
   /** Higher drawn on top (the background is 0). */
   zOrder: number;
-  /** crop: fill the box, cutting what does not fit; fit: all of the picture, black bars. */
-  fit: 'crop' | 'fit';
+  /**
+   * crop: fill the box, cutting what does not fit; fit: all of the picture, black bars;
+   * fit-transparent: all of the picture, the bars show what is beneath (background, lower users).
+   */
+  fit: 'crop' | 'fit' | 'fit-transparent';
 }
 
 /** The codec of an RTP input as the engine sends it. */
@@ -119,8 +127,8 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
   const withVideo = spec.only !== 'audio';
   const withAudio = spec.only !== 'video';
 
-  // Background: a live solid colour, the compositor's clock of output frames.
-  if (withVideo)
+  if (withVideo && video.backgroundImage === undefined) {
+    // Background: a live solid colour, the compositor's clock of output frames.
     args.push(
       'videotestsrc',
       'is-live=true',
@@ -131,6 +139,36 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
       '!',
       'comp.sink_0',
     );
+  } else if (withVideo && video.backgroundImage !== undefined) {
+    // Background: the image, stretched to the canvas, repeated live (the same clock role).
+    const path = video.backgroundImage;
+    const decoder = /\.png$/i.test(path) ? 'pngdec' : /\.jpe?g$/i.test(path) ? 'jpegdec' : null;
+    if (!decoder) throw new PipelineSpecError('the background image must be a .png or .jpg file');
+    if (UNSAFE.test(path)) {
+      throw new PipelineSpecError('the background image path must not hold spaces or quotes');
+    }
+    args.push(
+      'filesrc',
+      `location=${path}`,
+      '!',
+      decoder,
+      '!',
+      'imagefreeze',
+      'is-live=true',
+      '!',
+      'videoconvert',
+      '!',
+      'videoscale',
+      'add-borders=false',
+      '!',
+      `video/x-raw,${size},${rate},pixel-aspect-ratio=1/1`,
+      // A live imagefreeze allows one frame of latency; the inputs' jitter buffers need more.
+      '!',
+      'queue',
+      '!',
+      'comp.sink_0',
+    );
+  }
   if (withAudio)
     args.push(
       'audiotestsrc',
@@ -171,36 +209,36 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
     const box = input.box;
     if (!box) throw new PipelineSpecError(`video input on port ${input.port} has no box`);
     if (box.width <= 0 || box.height <= 0) continue;
-    const boxCaps = `video/x-raw,width=${box.width},height=${box.height}`;
-    const scale =
-      box.fit === 'crop'
-        ? [
-            'aspectratiocrop',
-            `aspect-ratio=${box.width}/${box.height}`,
-            '!',
-            'videoscale',
-            'add-borders=false',
-          ]
-        : ['videoscale', 'add-borders=true'];
-    args.push(
-      ...head,
-      '!',
-      'videoconvert',
-      '!',
-      ...scale,
-      '!',
-      boxCaps,
-      '!',
-      'queue',
-      '!',
-      `comp.sink_${pad}`,
-    );
+    // Square pixels pinned: otherwise videoscale meets the box's shape by changing the pixel
+    // aspect ratio instead of adding borders, and the compositor draws it at another size.
+    const boxCaps = `video/x-raw,width=${box.width},height=${box.height},pixel-aspect-ratio=1/1`;
+    let scale: string[];
+    if (box.fit === 'crop') {
+      scale = [
+        'aspectratiocrop',
+        `aspect-ratio=${box.width}/${box.height}`,
+        '!',
+        'videoscale',
+        'add-borders=false',
+        '!',
+        boxCaps,
+      ];
+    } else if (box.fit === 'fit') {
+      scale = ['videoscale', 'add-borders=true', '!', boxCaps];
+    } else {
+      // The compositor scales it into the box keeping its aspect ratio; the rest of the box
+      // stays transparent (videoscale's borders would be opaque black).
+      scale = [];
+    }
+    args.push(...head, '!', 'videoconvert', ...(scale.length > 0 ? ['!', ...scale] : []));
+    args.push('!', 'queue', '!', `comp.sink_${pad}`);
     pads.push(
       `sink_${pad}::xpos=${box.x}`,
       `sink_${pad}::ypos=${box.y}`,
       `sink_${pad}::width=${box.width}`,
       `sink_${pad}::height=${box.height}`,
       `sink_${pad}::zorder=${box.zOrder}`,
+      ...(box.fit === 'fit-transparent' ? [`sink_${pad}::sizing-policy=keep-aspect-ratio`] : []),
     );
     pad++;
   }

@@ -1,0 +1,176 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode } from '@parley/protocol';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { publishOffer } from '../test/offers.js';
+import { roomKit, type RoomKit } from '../test/roomTestKit.js';
+import type { ServerError } from '../ServerError.js';
+import { MediaOutService } from './MediaOutService.js';
+
+const AV = [
+  { mid: '0', kind: 'audio', streamType: 'main', muted: false },
+  { mid: '1', kind: 'video', streamType: 'main', muted: false },
+] as const;
+
+/** A pipeline program that plays at once and notes its arguments per run. */
+function fakeGst(): { command: string; runs(): string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-mixfields-'));
+  const command = join(dir, 'fake-gst');
+  writeFileSync(
+    command,
+    `#!/bin/sh
+echo "$@" >> ${dir}/runs
+echo "Setting pipeline to PLAYING ..."
+trap 'exit 0' INT
+i=0
+while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
+`,
+  );
+  chmodSync(command, 0o755);
+  const file = join(dir, 'runs');
+  return {
+    command,
+    runs: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []),
+  };
+}
+
+async function publishAV(kit: RoomKit, userId: string) {
+  const member = await kit.join(userId);
+  await kit.room.publish(member.participant, {
+    sdp: await publishOffer(['audio', 'video']),
+    tracks: [...AV],
+  });
+  return member;
+}
+
+const codeOf = (error: unknown) => (error as ServerError).payload.code;
+
+async function until(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const box = (x: number, y: number) => ({
+  pureAudio: false,
+  width: 320,
+  height: 240,
+  locationX: x,
+  locationY: y,
+  zOrder: 1,
+});
+
+describe('RoomMediaOut: backgroundImage and users of another room', () => {
+  it('resolves backgroundImage in the mix-images directory, refusing an unknown id', async () => {
+    const images = mkdtempSync(join(tmpdir(), 'parley-mix-images-'));
+    writeFileSync(join(images, 'stage.png'), 'not read by the fake pipeline');
+    writeFileSync(join(images, 'logo.jpg'), 'not read by the fake pipeline');
+    const kit = roomKit();
+    const gst = fakeGst();
+    const out = new MediaOutService({
+      log: pino({ level: 'silent' }),
+      urlTemplate: () => 'rtmp://127.0.0.1/live/{streamId}',
+      command: gst.command,
+      availability: { available: true, missing: [] },
+      portRange: [36100, 36199],
+      mixImagesDir: images,
+    });
+    const media = out.forRoom(kit.room);
+    const alice = await publishAV(kit, 'alice');
+    const mix = (backgroundImage: string) => ({
+      streamId: 'bg',
+      backgroundImage,
+      mixUsers: [{ userId: 'alice', ...box(0, 0) }],
+    });
+    for (const id of ['nope', '../stage', 'stage.png', '/etc/passwd']) {
+      const refused = await media.startMix(alice.participant, mix(id)).catch((e: unknown) => e);
+      expect(codeOf(refused), id).toBe(ErrorCode.INVALID_PARAMETER);
+      expect((refused as Error).message).toMatch(/^config\.backgroundImage/);
+    }
+    expect(gst.runs()).toEqual([]);
+    await media.startMix(alice.participant, mix('stage'));
+    expect(gst.runs()[0]).toContain(`filesrc location=${join(images, 'stage.png')} ! pngdec`);
+    // The same streamId again: the new image (a JPEG) is in the next run.
+    await media.startMix(alice.participant, mix('logo'));
+    expect(gst.runs()[1]).toContain(`filesrc location=${join(images, 'logo.jpg')} ! jpegdec`);
+    // No image: the colour again.
+    await media.startMix(alice.participant, mix(''));
+    expect(gst.runs()[2]).toContain('videotestsrc is-live=true pattern=solid-color');
+    await out.close();
+  });
+
+  it("feeds another room's user into the mix; refuses a user not there and a room id of the other kind", async () => {
+    const roomA = roomKit({ roomId: 1 });
+    const roomB = roomKit({ roomId: 2 });
+    const gst = fakeGst();
+    const out = new MediaOutService({
+      log: pino({ level: 'silent' }),
+      urlTemplate: () => 'rtmp://127.0.0.1/live/{streamId}',
+      command: gst.command,
+      availability: { available: true, missing: [] },
+      portRange: [36200, 36299],
+      room: (_sdkAppId, ref) =>
+        ref.kind === 'number' && ref.id === 2
+          ? roomB.room
+          : ref.kind === 'number' && ref.id === 1
+            ? roomA.room
+            : undefined,
+    });
+    const media = out.forRoom(roomA.room);
+    const alice = await publishAV(roomA, 'alice');
+    const bob = await publishAV(roomB, 'bob');
+    const mix = (other: { userId: string; roomId: number | string }) => ({
+      streamId: 'rooms',
+      mixUsers: [
+        { userId: 'alice', ...box(0, 0) },
+        { ...other, ...box(320, 240) },
+      ],
+    });
+    const absent = await media
+      .startMix(alice.participant, mix({ userId: 'nobody', roomId: 2 }))
+      .catch((e: unknown) => e);
+    expect(codeOf(absent)).toBe(ErrorCode.START_MIX_TRANSCODE_FAILED);
+    expect((absent as Error).message).toBe('mixUsers[1] nobody is not in room 2');
+    const noRoom = await media
+      .startMix(alice.participant, mix({ userId: 'bob', roomId: 3 }))
+      .catch((e: unknown) => e);
+    expect(codeOf(noRoom)).toBe(ErrorCode.START_MIX_TRANSCODE_FAILED);
+    expect((noRoom as Error).message).toMatch(/bob is not in room 3 \(nobody is in that room/);
+    const kind = await media
+      .startMix(alice.participant, mix({ userId: 'bob', roomId: '2' }))
+      .catch((e: unknown) => e);
+    expect(codeOf(kind)).toBe(ErrorCode.INVALID_PARAMETER);
+    expect((kind as Error).message).toMatch(/^config\.mixUsers\[1\]\.roomId must be a numeric/);
+    expect(gst.runs()).toEqual([]);
+
+    await media.startMix(alice.participant, mix({ userId: 'bob', roomId: 2 }));
+    // Four inputs: alice's two tracks and bob's two, fed in from room 2.
+    const job = media.jobs()[0]!;
+    const inputs = (gst.runs()[0]!.match(/udpsrc port=/g) ?? []).length;
+    expect(inputs).toBe(4);
+    const bobsTracks = [...bob.participant.streams.get('main')!.tracks.values()].map(
+      (t) => t.producer!.id,
+    );
+    const roomAConsumers = [...roomA.engine.routers].flatMap((r) =>
+      [...r.transports].flatMap((t) => [...t.producers].flatMap((p) => [...p.plainConsumers])),
+    );
+    expect(roomAConsumers.map((c) => c.producerId).sort()).toEqual(
+      expect.arrayContaining(bobsTracks.sort()),
+    );
+
+    // Bob leaves room 2: the tracks fed from there end, and so do the mix's consumers of them.
+    const fedToMix = roomAConsumers.filter((c) => bobsTracks.includes(c.producerId));
+    expect(fedToMix).toHaveLength(2);
+    expect(fedToMix.every((c) => !c.closed)).toBe(true);
+    await roomB.room.leave(bob.participant, 'leave');
+    await until("the mix's consumers of bob's tracks closed", () =>
+      fedToMix.every((c) => c.closed),
+    );
+    expect(job.stopped).toBe(false);
+    await out.close();
+  });
+});
