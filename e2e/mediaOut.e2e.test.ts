@@ -349,7 +349,7 @@ describe('media out over RTMP', () => {
       const resolved = Date.now();
       const seenAt = await swapped;
       console.log(
-        `[figure] mix: layout update (live): call resolved in ${resolved - updated} ms; new layout read by a player connected throughout ${seenAt - resolved} ms after it resolved (changes ${JSON.stringify(job.changes)}, pid ${job.pid === pid ? "same" : "new"})`,
+        `[figure] mix: layout update (live): call resolved in ${resolved - updated} ms; new layout read by a player connected throughout ${seenAt - resolved} ms after it resolved (changes ${JSON.stringify(job.changes)}, pid ${job.pid === pid ? 'same' : 'new'})`,
       );
       expect(seenAt - resolved).toBeLessThanOrEqual(2000);
       expect(job.pid).toBe(pid);
