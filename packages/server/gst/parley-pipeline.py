@@ -251,8 +251,15 @@ def main(argv: list) -> int:
         GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR,
         runner.on_stdin,
     )
-    out("Setting pipeline to PLAYING ...")
-    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
+    # As gst-launch: PAUSED first (sockets bound, a live pipeline needs no preroll), then
+    # PLAYING; the server resumes its RTP senders when it reads the PLAYING line.
+    result = pipeline.set_state(Gst.State.PAUSED)
+    if result == Gst.StateChangeReturn.ASYNC:
+        result, _state, _pending = pipeline.get_state(10 * Gst.SECOND)
+    if result != Gst.StateChangeReturn.FAILURE:
+        out("Setting pipeline to PLAYING ...")
+        result = pipeline.set_state(Gst.State.PLAYING)
+    if result == Gst.StateChangeReturn.FAILURE:
         # The bus holds the element's error: report it before leaving.
         message = bus.pop_filtered(Gst.MessageType.ERROR)
         if message is not None:

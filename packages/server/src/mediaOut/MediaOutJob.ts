@@ -198,6 +198,11 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
     return this.#supervisor.restarts;
   }
 
+  /** Its pipeline is running (started, output moving), not starting, restarting or ended. */
+  get running(): boolean {
+    return this.#supervisor.state === 'running';
+  }
+
   /** Binds the inputs and starts the pipeline; rejects with the cause when it cannot run. */
   async start(): Promise<void> {
     try {
