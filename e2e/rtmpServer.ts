@@ -242,6 +242,8 @@ export class FrameWatcher {
   #closed = false;
   #waiters: Array<{ test: (frame: Frame) => boolean; resolve: (at: number) => void }> = [];
   last: Frame | null = null;
+  /** Connections made so far (1 + reconnections: the stream stalled or restarted). */
+  connections = 0;
 
   constructor(
     private readonly url: string,
@@ -261,6 +263,7 @@ export class FrameWatcher {
 
   #spawn(): void {
     if (this.#closed) return;
+    this.connections++;
     const child = spawn(
       'ffmpeg',
       [

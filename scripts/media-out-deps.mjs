@@ -15,6 +15,9 @@ export const MEDIA_OUT_PACKAGES = [
   'gstreamer1.0-plugins-bad',
   'gstreamer1.0-plugins-ugly',
   'gstreamer1.0-libav',
+  // The pipeline program (packages/server/gst/parley-pipeline.py): Python's GStreamer bindings.
+  'python3-gi',
+  'gir1.2-gstreamer-1.0',
 ];
 
 const log = (message) => process.stdout.write(`parley: ${message}\n`);

@@ -54,6 +54,13 @@ const TOOLS = [
     ],
     required: true,
   },
+  // The media-out pipeline program: Python's GStreamer bindings.
+  {
+    command: '/usr/lib/x86_64-linux-gnu/girepository-1.0/Gst-1.0.typelib',
+    check: "/usr/bin/python3 -c \"import gi; gi.require_version('Gst', '1.0')\"",
+    packages: ['python3-gi', 'gir1.2-gstreamer-1.0'],
+    required: true,
+  },
   {
     command: '/usr/lib/nginx/modules/ngx_rtmp_module.so',
     packages: ['nginx', 'libnginx-mod-rtmp'],

@@ -11,6 +11,10 @@ not supported").
 Publishes test video and audio (or the given source pipelines, ending in RTP caps), POSTs the
 offer with all candidates (no trickle), applies the answer, prints "WHIP 201 <Location>"
 and, on SIGINT/SIGTERM, DELETEs the session and exits 0. HTTP calls time out after 10 s.
+
+A/V sync source: a `videotestsrc pattern=solid-color` named `flash` turns white and an
+`audiotestsrc` named `beep` sounds, both for FLASH_S from each whole second of their
+(shared) timestamps and black/silent otherwise, so flashes and beeps coincide at the source.
 """
 import signal
 import sys
@@ -35,6 +39,25 @@ AUDIO = (
     "opusenc ! rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111"
 )
 HTTP_TIMEOUT_S = 10
+FLASH_S = 0.1
+
+
+def add_flash_beep(pipeline: Gst.Pipeline) -> None:
+    """Flashes on `flash`, beeps on `beep`: the same stream times, by control sources."""
+    gi.require_version("GstController", "1.0")
+    from gi.repository import GstController  # noqa: PLC0415
+
+    for name, prop, on in (("flash", "foreground-color", 1.0), ("beep", "volume", 0.8)):
+        element = pipeline.get_by_name(name)
+        if element is None:
+            continue
+        source = GstController.InterpolationControlSource()
+        source.set_property("mode", GstController.InterpolationMode.NONE)
+        source.set(0, 0.0)
+        for second in range(1, 3600):
+            source.set(second * Gst.SECOND, on)
+            source.set(second * Gst.SECOND + int(FLASH_S * Gst.SECOND), 0.0)
+        element.add_control_binding(GstController.DirectControlBinding.new(element, prop, source))
 
 
 def main() -> int:
@@ -49,6 +72,7 @@ def main() -> int:
     pipeline = Gst.parse_launch(
         f"webrtcbin name=webrtc bundle-policy=max-bundle {video} ! webrtc. {audio} ! webrtc."
     )
+    add_flash_beep(pipeline)
     webrtc = pipeline.get_by_name("webrtc")
     loop = GLib.MainLoop()
     state = {"location": None, "offer": None, "failed": False}

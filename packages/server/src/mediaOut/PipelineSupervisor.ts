@@ -1,9 +1,11 @@
 /**
- * Runs one media-out pipeline process (gst-launch-1.0 -e …) and keeps it running: started
+ * Runs one media-out pipeline process (Parley's pipeline program, or gst-launch-1.0 -e …;
+ * both print the same lines) and keeps it running: started
  * once its output moves (the first progress line), watched for progress (a process that
  * stops moving is stuck), restarted with back-off when it dies or stalls, stopped with EOS
  * (SIGINT: gst-launch -e sends EOS so the FLV/MP4 is finalised; killed if it takes too long).
- * Its output lines go to the log. Node never touches the media.
+ * Its output lines go to the log. Node never touches the media. The pipeline program also
+ * takes JSON commands on stdin (live changes: `send`), each answered on stdout or timed out.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -49,6 +51,18 @@ export interface SupervisorOptions {
   healthyAfterMs?: number;
 }
 
+/** A live change for the pipeline program (see packages/server/gst/parley-pipeline.py). */
+export type PipelineCommand =
+  | {
+      op: 'set';
+      name: string;
+      props?: Record<string, string>;
+      pad?: Record<string, string>;
+    }
+  | { op: 'add'; description: string; mixer: string; pad?: Record<string, string> }
+  | { op: 'remove'; name: string }
+  | { op: 'ping' };
+
 type State = 'idle' | 'starting' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'failed';
 
 /** GStreamer's error line: `ERROR: from element /GstPipeline:…/GstRtmp2Sink:…: <message>`. */
@@ -56,6 +70,8 @@ const ERROR_LINE = /^ERROR: from element \S+: (.+)$/;
 /** How long a run must go on without an error after its first progress to count as started. */
 const CONFIRM_MS = 400;
 const PROGRESS_LINE = /^progressreport\d+ \((\d+):(\d+):(\d+)\)/;
+/** The program's answer to a command: `{"id": 3, "ok": true}` or with `"error"`. */
+const REPLY_LINE = /^\{"id": ?\d+/;
 
 export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
   #state: State = 'idle';
@@ -72,6 +88,12 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
   #pending: { resolve(): void; reject(error: PipelineError): void } | null = null;
   /** stop() was called: a replace() waiting for the old run to end must not start another. */
   #stopRequested = false;
+  #nextCommandId = 1;
+  /** Commands sent to the current run and not answered yet, by id. */
+  readonly #commands = new Map<
+    number,
+    { resolve(): void; reject(error: PipelineError): void; timer: NodeJS.Timeout }
+  >();
   readonly #o: Required<Omit<SupervisorOptions, 'log' | 'args' | 'command' | 'commandArgs'>>;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -125,6 +147,42 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     return this.#run();
   }
 
+  /**
+   * Sends a live change to the running pipeline program; resolves when it answers that it
+   * applied it, rejects with its error, after `timeoutMs`, or when the run ends first.
+   */
+  send(command: PipelineCommand, timeoutMs = 2000): Promise<void> {
+    const child = this.#child;
+    if (this.#state !== 'running' || !child?.stdin?.writable) {
+      return Promise.reject(new PipelineError(`the pipeline is ${this.#state}`));
+    }
+    const id = this.#nextCommandId++;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#commands.delete(id);
+        reject(new PipelineError(`no answer to ${command.op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#commands.set(id, { resolve, reject, timer });
+      child.stdin!.write(`${JSON.stringify({ id, ...command })}\n`, (error) => {
+        if (!error) return;
+        this.#settleCommand(id, new PipelineError(`cannot send ${command.op}: ${error.message}`));
+      });
+    });
+  }
+
+  #settleCommand(id: number, error?: PipelineError): void {
+    const pending = this.#commands.get(id);
+    if (!pending) return;
+    this.#commands.delete(id);
+    clearTimeout(pending.timer);
+    if (error) pending.reject(error);
+    else pending.resolve();
+  }
+
+  #rejectCommands(cause: string): void {
+    for (const id of [...this.#commands.keys()]) this.#settleCommand(id, new PipelineError(cause));
+  }
+
   /** EOS, then the process exits (killed after stopTimeoutMs). */
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
@@ -144,7 +202,9 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     this.#lastProgressAt = Date.now();
     const args = [...(this.options.commandArgs ?? []), '-e', ...this.options.args()];
     const { log } = this.options;
-    const child = spawn(this.options.command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin: the program's commands (gst-launch ignores it); it ending also means EOS there.
+    const child = spawn(this.options.command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin!.on('error', () => undefined);
     this.#child = child;
     log.info({ gstPid: child.pid, command: this.options.command }, 'media-out pipeline started');
     log.debug({ args: redact(args).join(' ') }, 'media-out pipeline arguments');
@@ -189,6 +249,18 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
       return;
     }
     if (progress) return;
+    if (REPLY_LINE.test(line)) {
+      try {
+        const reply = JSON.parse(line) as { id: number; ok: boolean; error?: string };
+        this.#settleCommand(
+          reply.id,
+          reply.ok ? undefined : new PipelineError(reply.error ?? 'refused'),
+        );
+      } catch {
+        log.debug({ gstPid: child.pid, line }, 'media-out pipeline');
+      }
+      return;
+    }
     if (line.startsWith('Setting pipeline to PLAYING')) this.safeEmit('playing');
     const error = ERROR_LINE.exec(line);
     if (error) {
@@ -224,6 +296,7 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     if (child !== this.#child) return;
     this.#child = null;
     this.#clearWatchdog();
+    this.#rejectCommands(`the pipeline ended: ${cause}`);
     const { log } = this.options;
     const state = this.#state;
     if (state === 'stopping') return;
@@ -267,6 +340,7 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
     this.#clearWatchdog();
     if (!child || child.exitCode !== null || child.signalCode !== null) {
       this.#child = null;
+      this.#rejectCommands('the pipeline was stopped');
       return;
     }
     const previous = this.#state;
@@ -286,6 +360,7 @@ export class PipelineSupervisor extends SafeEmitter<SupervisorEvents> {
       child.kill('SIGINT');
     });
     this.#child = null;
+    this.#rejectCommands('the pipeline was stopped');
     if (this.#state === 'stopping') this.#state = previous;
   }
 

@@ -99,7 +99,7 @@ describe('RoomMediaOut: backgroundImage and users of another room', () => {
     expect(gst.runs()[1]).toContain(`filesrc location=${join(images, 'logo.jpg')} ! jpegdec`);
     // No image: the colour again.
     await media.startMix(alice.participant, mix(''));
-    expect(gst.runs()[2]).toContain('videotestsrc is-live=true pattern=solid-color');
+    expect(gst.runs()[2]).toContain('videotestsrc name=bg is-live=true pattern=solid-color');
     await out.close();
   });
 

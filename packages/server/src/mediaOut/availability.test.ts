@@ -10,6 +10,7 @@ describe('media-out availability', () => {
     const availability = await checkMediaOut(
       '/nonexistent/gst-inspect-1.0',
       '/nonexistent/gst-launch-1.0',
+      '/nonexistent/python3',
     );
     expect(availability.available).toBe(false);
     expect(availability.missing.map((m) => m.pkg).sort()).toEqual([...MEDIA_OUT_PACKAGES].sort());

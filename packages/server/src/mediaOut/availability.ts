@@ -1,9 +1,11 @@
 /**
- * Whether this machine can run media-out pipelines: gst-launch-1.0 and every GStreamer element
- * the pipelines use, each looked up with gst-inspect-1.0 (time-limited). What is missing is
- * named with the Debian package that brings it.
+ * Whether this machine can run media-out pipelines: GStreamer's tools, every element the
+ * pipelines use, each looked up with gst-inspect-1.0 (time-limited), and Python's GStreamer
+ * bindings the pipeline program (packages/server/gst/parley-pipeline.py) runs on. What is
+ * missing is named with the Debian package that brings it.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** GStreamer elements the pipelines use, by the Debian 12 package that has them. */
 export const REQUIRED_ELEMENTS: Record<string, string[]> = {
@@ -39,8 +41,21 @@ export const REQUIRED_ELEMENTS: Record<string, string[]> = {
   'gstreamer1.0-libav': ['avdec_h264', 'avenc_aac'],
 };
 
+/** The pipeline program's Python modules, by the Debian 12 package that has them. */
+export const PYTHON_MODULES: Record<string, { what: string; check: string }> = {
+  'python3-gi': { what: 'python3 gi', check: 'import gi' },
+  'gir1.2-gstreamer-1.0': {
+    what: 'Gst-1.0 typelib',
+    check: "import gi; gi.require_version('Gst', '1.0'); from gi.repository import Gst",
+  },
+};
+
 /** Every Debian package media-out needs (scripts/test.mjs and the install step name these). */
-export const MEDIA_OUT_PACKAGES = ['gstreamer1.0-tools', ...Object.keys(REQUIRED_ELEMENTS)];
+export const MEDIA_OUT_PACKAGES = [
+  'gstreamer1.0-tools',
+  ...Object.keys(REQUIRED_ELEMENTS),
+  ...Object.keys(PYTHON_MODULES),
+];
 
 export interface Availability {
   available: boolean;
@@ -58,10 +73,14 @@ function run(command: string, args: string[], timeoutMs: number): Promise<boolea
 export async function checkMediaOut(
   inspect = 'gst-inspect-1.0',
   launch = 'gst-launch-1.0',
+  python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3',
 ): Promise<Availability> {
   const missing: Availability['missing'] = [];
   if (!(await run(launch, ['--version'], 5000))) {
     missing.push({ pkg: 'gstreamer1.0-tools', elements: [launch] });
+  }
+  for (const [pkg, { what, check }] of Object.entries(PYTHON_MODULES)) {
+    if (!(await run(python, ['-c', check], 10_000))) missing.push({ pkg, elements: [what] });
   }
   const checks = await Promise.all(
     Object.entries(REQUIRED_ELEMENTS).map(async ([pkg, elements]) => {

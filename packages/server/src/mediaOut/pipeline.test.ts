@@ -4,8 +4,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { PIPELINE_PROGRAM } from './MediaOutJob.js';
 import { gstLaunchArgs, PipelineSpecError, type PipelineSpec } from './pipeline.js';
-import { PipelineSupervisor } from './PipelineSupervisor.js';
+import { PipelineError, PipelineSupervisor } from './PipelineSupervisor.js';
+
+/** Every frame of a video file, scaled to 64×36, as pixel readers. */
+function allFrames(path: string): Array<(x: number, y: number) => number[]> {
+  const raw = execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-vf', 'scale=64:36', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { timeout: 30_000, maxBuffer: 1 << 28 },
+  );
+  const size = 64 * 36 * 3;
+  const frames: Array<(x: number, y: number) => number[]> = [];
+  for (let o = 0; o + size <= raw.length; o += size) {
+    const f = raw.subarray(o, o + size);
+    frames.push((x, y) => [
+      f[(y * 64 + x) * 3]!,
+      f[(y * 64 + x) * 3 + 1]!,
+      f[(y * 64 + x) * 3 + 2]!,
+    ]);
+  }
+  return frames;
+}
+const red = ([r, g, b]: number[]) => r! > 180 && g! < 70 && b! < 70;
+const green = ([r, g, b]: number[]) => g! > 180 && r! < 70 && b! < 70;
+const blue = ([r, g, b]: number[]) => b! > 180 && r! < 70 && g! < 70;
 
 const spec = (overrides: Partial<PipelineSpec> = {}): PipelineSpec => ({
   video: {
@@ -51,12 +75,14 @@ describe('gstLaunchArgs', () => {
       'sink_2::xpos=300 sink_2::ypos=100 sink_2::width=320 sink_2::height=240 sink_2::zorder=1',
     );
     // Crop fills its box; fit keeps the whole picture with bars.
+    // Named, so the pipeline program can change them live.
     expect(text).toContain(
-      'aspectratiocrop aspect-ratio=320/180 ! videoscale add-borders=false ! video/x-raw,width=320,height=180,pixel-aspect-ratio=1/1',
+      'aspectratiocrop name=crop30000 aspect-ratio=320/180 ! videoscale add-borders=false ! capsfilter name=box30000 caps="video/x-raw,width=320,height=180,pixel-aspect-ratio=1/1" ! queue name=q30000 ! comp.sink_1',
     );
     expect(text).toContain(
-      'videoscale add-borders=true ! video/x-raw,width=320,height=240,pixel-aspect-ratio=1/1',
+      'videoscale add-borders=true ! capsfilter name=box30002 caps="video/x-raw,width=320,height=240,pixel-aspect-ratio=1/1" ! queue name=q30002 ! comp.sink_2',
     );
+    expect(text).toContain('videotestsrc name=bg is-live=true');
     expect(text).toContain(
       'udpsrc port=30000 address=127.0.0.1 caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=101"',
     );
@@ -74,7 +100,7 @@ describe('gstLaunchArgs', () => {
     );
     const text = gstLaunchArgs(spec({ inputs })).join(' ');
     expect(text).toContain('sink_1::zorder=2 sink_1::sizing-policy=keep-aspect-ratio');
-    expect(text).toContain('vp8dec max-errors=-1 ! videoconvert ! queue ! comp.sink_1');
+    expect(text).toContain('vp8dec max-errors=-1 ! videoconvert ! queue name=q30000 ! comp.sink_1');
     expect(text).not.toContain('add-borders=true');
   });
 
@@ -322,5 +348,77 @@ describe('gstLaunchArgs', () => {
       expect(pixel[2]).toBeGreaterThan(200);
     },
     30_000,
+  );
+
+  it.skipIf(!existsSync('/usr/bin/gst-launch-1.0'))(
+    'the pipeline program runs the same pipeline and changes it live: background, a branch added, its pad moved, removed',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-pipeline-'));
+      const path = join(dir, 'live.mp4');
+      const supervisor = new PipelineSupervisor({
+        command: '/usr/bin/python3',
+        commandArgs: [PIPELINE_PROGRAM],
+        args: () =>
+          gstLaunchArgs(
+            spec({
+              sink: { kind: 'file', path },
+              inputs: spec().inputs.map((i, n) => ({ ...i, port: 39100 + n * 2 })),
+            }),
+          ),
+        log: pino({ level: 'silent' }),
+      });
+      await supervisor.start();
+      const at = (seconds: number) =>
+        new Promise<void>((resolve) => {
+          const on = (s: number) => {
+            if (s < seconds) return;
+            supervisor.off('progress', on);
+            resolve();
+          };
+          supervisor.on('progress', on);
+        });
+      await at(1);
+      // A blue 100×100 branch at (0,0), then moved to (500,200); the background turns red.
+      await supervisor.send({
+        op: 'add',
+        mixer: 'comp',
+        description:
+          'videotestsrc is-live=true pattern=solid-color foreground-color=0xff0000ff ! video/x-raw,width=100,height=100,framerate=15/1 ! queue name=qtest',
+        pad: { xpos: '0', ypos: '0', zorder: '5' },
+      });
+      await at(2);
+      await supervisor.send({ op: 'set', name: 'qtest', pad: { xpos: '500', ypos: '200' } });
+      await supervisor.send({ op: 'set', name: 'bg', props: { 'foreground-color': '0xffff0000' } });
+      // Inputs from the launch line and added ones are removed alike; the output goes on.
+      await supervisor.send({ op: 'remove', name: 'q39100' });
+      await at(3);
+      await supervisor.send({ op: 'remove', name: 'qtest' });
+      // A bad command is refused with the reason and changes nothing.
+      await expect(supervisor.send({ op: 'set', name: 'nothing', props: {} })).rejects.toThrow(
+        'no element nothing',
+      );
+      await expect(
+        supervisor.send({ op: 'set', name: 'bg', props: { 'no-such-property': '1' } }),
+      ).rejects.toThrow('bg has no property no-such-property');
+      await at(4);
+      expect(supervisor.restarts).toBe(0);
+      await supervisor.stop();
+      await expect(supervisor.send({ op: 'ping' })).rejects.toBeInstanceOf(PipelineError);
+
+      // In the file, in this order: green; the blue box top left; moved (to 55,25 at this
+      // scale) on red; then red without it.
+      const frames = allFrames(path);
+      const first = (from: number, test: (f: (x: number, y: number) => number[]) => boolean) =>
+        frames.findIndex((f, i) => i >= from && test(f));
+      const greenAt = first(0, (f) => green(f(5, 5)));
+      const blueAt = first(greenAt, (f) => blue(f(5, 5)));
+      const movedAt = first(blueAt, (f) => blue(f(55, 25)) && red(f(5, 5)));
+      const goneAt = first(movedAt, (f) => red(f(55, 25)));
+      expect(greenAt).toBeGreaterThanOrEqual(0);
+      expect(blueAt).toBeGreaterThan(greenAt);
+      expect(movedAt).toBeGreaterThan(blueAt);
+      expect(goneAt).toBeGreaterThan(movedAt);
+    },
+    90_000,
   );
 });

@@ -108,6 +108,111 @@ function positiveInt(name: string, value: number, max: number): void {
   }
 }
 
+/** The background source's name (its colour changes live). */
+export const BACKGROUND = 'bg';
+/** The mixers' names: an input added live is linked to one of them. */
+export const MIXERS = { video: 'comp', audio: 'amix' } as const;
+
+/** Names of an input's elements (the pipeline program changes them live). */
+export const branchNames = (port: number) => ({
+  /** the branch's last element, linked to its mixer pad */
+  last: `q${port}`,
+  /** video: the caps filter holding the box size */
+  size: `box${port}`,
+  /** video, crop mode: the crop to the box's aspect ratio */
+  crop: `crop${port}`,
+});
+
+/** videotestsrc's foreground-color for a 0xRRGGBB background (opaque ARGB). */
+export function backgroundArgb(rgb: number): string {
+  const argb = (0xff000000 | (rgb & 0xffffff)) >>> 0;
+  return `0x${argb.toString(16).padStart(8, '0')}`;
+}
+
+/** A video input's compositor pad properties: where its box is drawn. */
+export function boxPadProps(box: VideoBox): Record<string, string> {
+  return {
+    xpos: String(box.x),
+    ypos: String(box.y),
+    width: String(box.width),
+    height: String(box.height),
+    zorder: String(box.zOrder),
+    // fit-transparent: the compositor scales the picture into the box keeping its aspect
+    // ratio; the rest of the box stays transparent (videoscale's borders would be black).
+    ...(box.fit === 'fit-transparent' ? { 'sizing-policy': 'keep-aspect-ratio' } : {}),
+  };
+}
+
+/**
+ * A video box's caps (the size the branch scales to), e.g. for a live resize. Square pixels
+ * pinned: otherwise videoscale meets the box's shape by changing the pixel aspect ratio
+ * instead of adding borders, and the compositor draws it at another size.
+ */
+export function boxCaps(box: VideoBox): string {
+  return `video/x-raw,width=${box.width},height=${box.height},pixel-aspect-ratio=1/1`;
+}
+
+/**
+ * One input's branch, from its UDP port to the queue (`q<port>`) that feeds its mixer pad:
+ * the same text goes on the launch line and, for an input added live, to the program.
+ */
+export function inputBranchArgs(input: PipelineInput, jitterMs = 100): string[] {
+  const codec = DEPAY[input.codec.mimeType.toLowerCase()];
+  if (!codec || input.codec.mimeType.toLowerCase().split('/')[0] !== input.kind) {
+    throw new PipelineSpecError(`no depacketizer for ${input.kind} ${input.codec.mimeType}`);
+  }
+  positiveInt('input port', input.port, 65535);
+  const names = branchNames(input.port);
+  const caps =
+    `application/x-rtp,media=${input.kind},clock-rate=${input.codec.clockRate},` +
+    `encoding-name=${codec.encoding},payload=${input.codec.payloadType}`;
+  const head = [
+    'udpsrc',
+    `port=${input.port}`,
+    'address=127.0.0.1',
+    `caps="${caps}"`,
+    '!',
+    'rtpjitterbuffer',
+    `latency=${jitterMs}`,
+    '!',
+    ...codec.chain,
+  ];
+  if (input.kind === 'audio') {
+    return [...head, '!', 'audioconvert', '!', 'audioresample', '!', 'queue', `name=${names.last}`];
+  }
+  const box = input.box;
+  if (!box) throw new PipelineSpecError(`video input on port ${input.port} has no box`);
+  if (box.fit === 'fit-transparent') {
+    // No scaling here: the compositor's pad does it (boxPadProps).
+    return [...head, '!', 'videoconvert', '!', 'queue', `name=${names.last}`];
+  }
+  const scale =
+    box.fit === 'crop'
+      ? [
+          'aspectratiocrop',
+          `name=${names.crop}`,
+          `aspect-ratio=${box.width}/${box.height}`,
+          '!',
+          'videoscale',
+          'add-borders=false',
+        ]
+      : ['videoscale', 'add-borders=true'];
+  return [
+    ...head,
+    '!',
+    'videoconvert',
+    '!',
+    ...scale,
+    '!',
+    'capsfilter',
+    `name=${names.size}`,
+    `caps="${boxCaps(box)}"`,
+    '!',
+    'queue',
+    `name=${names.last}`,
+  ];
+}
+
 /** The gst-launch-1.0 arguments (after `-e`) of a job. */
 export function gstLaunchArgs(spec: PipelineSpec): string[] {
   const { video, audio, inputs, sink } = spec;
@@ -121,7 +226,6 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
   const jitter = spec.jitterMs ?? 100;
   const size = `width=${video.width},height=${video.height}`;
   const rate = `framerate=${video.fps}/1`;
-  const argb = (0xff000000 | (video.background & 0xffffff)) >>> 0;
   const args: string[] = [];
   const pads: string[] = ['sink_0::zorder=0'];
   const withVideo = spec.only !== 'audio';
@@ -131,9 +235,10 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
     // Background: a live solid colour, the compositor's clock of output frames.
     args.push(
       'videotestsrc',
+      `name=${BACKGROUND}`,
       'is-live=true',
       'pattern=solid-color',
-      `foreground-color=0x${argb.toString(16).padStart(8, '0')}`,
+      `foreground-color=${backgroundArgb(video.background)}`,
       '!',
       `video/x-raw,${size},${rate}`,
       '!',
@@ -183,63 +288,18 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
   let pad = 1;
   for (const input of inputs) {
     if ((input.kind === 'audio' && !withAudio) || (input.kind === 'video' && !withVideo)) continue;
-    const codec = DEPAY[input.codec.mimeType.toLowerCase()];
-    if (!codec || input.codec.mimeType.toLowerCase().split('/')[0] !== input.kind) {
-      throw new PipelineSpecError(`no depacketizer for ${input.kind} ${input.codec.mimeType}`);
-    }
-    positiveInt('input port', input.port, 65535);
-    const caps =
-      `application/x-rtp,media=${input.kind},clock-rate=${input.codec.clockRate},` +
-      `encoding-name=${codec.encoding},payload=${input.codec.payloadType}`;
-    const head = [
-      'udpsrc',
-      `port=${input.port}`,
-      'address=127.0.0.1',
-      `caps="${caps}"`,
-      '!',
-      'rtpjitterbuffer',
-      `latency=${jitter}`,
-      '!',
-      ...codec.chain,
-    ];
-    if (input.kind === 'audio') {
-      args.push(...head, '!', 'audioconvert', '!', 'audioresample', '!', 'queue', '!', 'amix.');
+    if (input.kind === 'video' && input.box && (input.box.width <= 0 || input.box.height <= 0)) {
       continue;
     }
-    const box = input.box;
-    if (!box) throw new PipelineSpecError(`video input on port ${input.port} has no box`);
-    if (box.width <= 0 || box.height <= 0) continue;
-    // Square pixels pinned: otherwise videoscale meets the box's shape by changing the pixel
-    // aspect ratio instead of adding borders, and the compositor draws it at another size.
-    const boxCaps = `video/x-raw,width=${box.width},height=${box.height},pixel-aspect-ratio=1/1`;
-    let scale: string[];
-    if (box.fit === 'crop') {
-      scale = [
-        'aspectratiocrop',
-        `aspect-ratio=${box.width}/${box.height}`,
-        '!',
-        'videoscale',
-        'add-borders=false',
-        '!',
-        boxCaps,
-      ];
-    } else if (box.fit === 'fit') {
-      scale = ['videoscale', 'add-borders=true', '!', boxCaps];
-    } else {
-      // The compositor scales it into the box keeping its aspect ratio; the rest of the box
-      // stays transparent (videoscale's borders would be opaque black).
-      scale = [];
+    args.push(...inputBranchArgs(input, jitter), '!');
+    if (input.kind === 'audio') {
+      args.push('amix.');
+      continue;
     }
-    args.push(...head, '!', 'videoconvert', ...(scale.length > 0 ? ['!', ...scale] : []));
-    args.push('!', 'queue', '!', `comp.sink_${pad}`);
-    pads.push(
-      `sink_${pad}::xpos=${box.x}`,
-      `sink_${pad}::ypos=${box.y}`,
-      `sink_${pad}::width=${box.width}`,
-      `sink_${pad}::height=${box.height}`,
-      `sink_${pad}::zorder=${box.zOrder}`,
-      ...(box.fit === 'fit-transparent' ? [`sink_${pad}::sizing-policy=keep-aspect-ratio`] : []),
-    );
+    args.push(`comp.sink_${pad}`);
+    for (const [key, value] of Object.entries(boxPadProps(input.box!))) {
+      pads.push(`sink_${pad}::${key}=${value}`);
+    }
     pad++;
   }
 
