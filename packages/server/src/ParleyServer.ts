@@ -132,6 +132,10 @@ export class ParleyServer {
         relayStatus: (status) => this.ops.callbacks.enqueue(relayCallback(status)),
         // A mix may take users of another room of this node (this.rooms is made below).
         room: (sdkAppId, ref) => this.rooms.get(sdkAppId, ref),
+        crossRoomRefusal: (sdkAppId) =>
+          config.apps.find((a) => a.sdkAppId === sdkAppId)?.requireRoomPermission
+            ? 'mixing users of another room is off for this application: it enforces room permission (privateMapKey), which such a mix would get around'
+            : null,
         mixImagesDir: config.mixImagesDir,
       });
     this.#edge = new NetworkEdge(config, this.log);

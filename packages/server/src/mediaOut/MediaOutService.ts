@@ -25,6 +25,12 @@ export interface MediaOutServiceOptions {
   allowedHosts?: (sdkAppId: number) => readonly string[] | null;
   /** Another room of this node (v4's `mixUsers[].roomId`); none: only the caller's room. */
   room?: (sdkAppId: number, ref: RoomRef) => Room | undefined;
+  /**
+   * Why an application may not mix users of another room (null: it may). An application
+   * that enforces room permission (privateMapKey) may not: a mix would take a room's media
+   * out to someone the room never let in.
+   */
+  crossRoomRefusal?: (sdkAppId: number) => string | null;
   /** Where `backgroundImage` ids are files `<id>.png` / `<id>.jpg`; none: no images. */
   mixImagesDir?: string;
   /** Tests: a resolver instead of DNS. */
@@ -121,6 +127,9 @@ export class MediaOutService {
         },
         ports: this.#ports,
         ...(this.options.room ? { room: this.options.room } : {}),
+        ...(this.options.crossRoomRefusal
+          ? { crossRoomRefusal: this.options.crossRoomRefusal }
+          : {}),
         mixImage: (id) => this.mixImage(id),
         log,
         ...(this.options.relayStatus ? { relayStatus: this.options.relayStatus } : {}),

@@ -103,6 +103,44 @@ describe('RoomMediaOut: backgroundImage and users of another room', () => {
     await out.close();
   });
 
+  it('refuses users of another room where the application enforces room permission', async () => {
+    const roomA = roomKit({ roomId: 1 });
+    const roomB = roomKit({ roomId: 2 });
+    const gst = fakeGst();
+    const out = new MediaOutService({
+      log: pino({ level: 'silent' }),
+      urlTemplate: () => 'rtmp://127.0.0.1/live/{streamId}',
+      command: gst.command,
+      availability: { available: true, missing: [] },
+      portRange: [36300, 36399],
+      room: (_sdkAppId, ref) => (ref.kind === 'number' && ref.id === 2 ? roomB.room : undefined),
+      crossRoomRefusal: () => 'room permission is enforced',
+    });
+    const alice = await publishAV(roomA, 'alice');
+    await publishAV(roomB, 'bob');
+    const refused = await out
+      .forRoom(roomA.room)
+      .startMix(alice.participant, {
+        streamId: 'rooms',
+        mixUsers: [
+          { userId: 'alice', ...box(0, 0) },
+          { userId: 'bob', roomId: 2, ...box(320, 240) },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(codeOf(refused)).toBe(ErrorCode.START_MIX_TRANSCODE_FAILED);
+    expect((refused as Error).message).toBe(
+      'mixUsers[1] is in room 2: room permission is enforced',
+    );
+    // Nothing ran and nothing of room 2 was consumed.
+    expect(gst.runs()).toEqual([]);
+    const consumers = [...roomB.engine.routers].flatMap((r) =>
+      [...r.transports].flatMap((t) => [...t.producers].flatMap((p) => [...p.plainConsumers])),
+    );
+    expect(consumers).toEqual([]);
+    await out.close();
+  });
+
   it("feeds another room's user into the mix; refuses a user not there and a room id of the other kind", async () => {
     const roomA = roomKit({ roomId: 1 });
     const roomB = roomKit({ roomId: 2 });

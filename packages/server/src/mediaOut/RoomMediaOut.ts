@@ -43,6 +43,8 @@ export interface MediaOutContext {
   urlFor(sdkAppId: number, streamId: string): string | null;
   /** Another room of this node, for `mixUsers[].roomId` (none: other rooms are refused). */
   room?(sdkAppId: number, ref: RoomRef): Room | undefined;
+  /** Why this application may not mix users of another room (null: it may). */
+  crossRoomRefusal?(sdkAppId: number): string | null;
   /** The file of a `backgroundImage` id, or null when the server has no such image. */
   mixImage?(id: string): string | null;
   ports: PortPool;
@@ -393,6 +395,8 @@ export class RoomMediaOut {
     roomId: number | string,
     fail: (message: string) => ServerError,
   ): void {
+    const refused = this.ctx.crossRoomRefusal?.(this.room.sdkAppId) ?? null;
+    if (refused) throw fail(`mixUsers[${i}] is in room ${String(roomId)}: ${refused}`);
     const ref = this.#otherRef(roomId);
     if (!ref) {
       throw new ServerError(
