@@ -120,6 +120,8 @@ describe('CloudRecordings', () => {
       expect(f.fileName).toMatch(new RegExp(`^${f.userId}_main_001_\\d+\\.mp4$`));
       expect(f.endMs).toBeNull();
     }
+    // A run notes its file as it starts, a moment after its process exists: wait for both.
+    await until('both runs noted their files', () => gst.files().length === 2);
     expect(gst.files().sort()).toEqual(files.map((f) => f.path).sort());
     await recordings.delete(kit.room.sdkAppId, id);
     expect(task.status).toBe('Exited');
