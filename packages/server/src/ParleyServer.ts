@@ -18,6 +18,7 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Operations } from './Operations.js';
 import { Cluster } from './cluster/Cluster.js';
+import { WhipCluster } from './whip/whipCluster.js';
 import { hashToken } from './cluster/ClusterRoom.js';
 import { registerClusterMetrics } from './cluster/clusterMetrics.js';
 import { sharedDevCredentials } from './cluster/devCredentials.js';
@@ -102,6 +103,8 @@ export class ParleyServer {
   #ready = false;
   /** Cluster mode (PARLEY_REDIS_URL): made once the port is known. */
   #cluster: Cluster | null = null;
+  /** Cluster mode: WHIP/WHEP sessions across the nodes (made with the cluster). */
+  #whipCluster: WhipCluster | null = null;
 
   constructor(options: ParleyServerOptions) {
     const { config } = options;
@@ -206,13 +209,12 @@ export class ParleyServer {
       },
       noteJoin: (participant, ip) => this.#directory.noteJoin(participant, 'whip', ip),
       ...(config.turn ? { iceServers: (userId) => iceServersFor(config.turn!, userId) } : {}),
+      // Cluster: a WHIP member is admitted and replicated like a v4 join (whipCluster.ts).
+      cluster: () => this.#whipCluster,
     });
-    // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
     const whipHttp = createWhipHttp(this.whip, this.log, {
-      ...(config.cluster
-        ? { unavailable: 'WHIP and WHEP are not available in cluster mode yet' }
-        : {}),
       trustProxy: config.trustProxy ?? false,
+      cluster: () => this.#whipCluster,
     });
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
@@ -306,6 +308,7 @@ export class ParleyServer {
           : this.#directory.removeUsers(sdkAppId, ref, userIds, reason, message, false),
     });
     this.#cluster = cluster;
+    this.#whipCluster = new WhipCluster(cluster, this.whip, this.rooms, this.log);
     cluster.on('stepped-down', () => void this.#letClientsGo());
     cluster.on('nodes-changed', (urls) => {
       for (const session of this.#sessionsByToken.values()) {
