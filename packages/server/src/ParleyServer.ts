@@ -19,6 +19,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Operations } from './Operations.js';
 import { Cluster } from './cluster/Cluster.js';
 import { WhipCluster } from './whip/whipCluster.js';
+import { TaskRouter } from './api/taskRouting.js';
+import { clusterTasks } from './cluster/clusterTasks.js';
 import { hashToken } from './cluster/ClusterRoom.js';
 import { registerClusterMetrics } from './cluster/clusterMetrics.js';
 import { sharedDevCredentials } from './cluster/devCredentials.js';
@@ -105,6 +107,8 @@ export class ParleyServer {
   #cluster: Cluster | null = null;
   /** Cluster mode: WHIP/WHEP sessions across the nodes (made with the cluster). */
   #whipCluster: WhipCluster | null = null;
+  /** Cluster mode: server API tasks run on a node of their room (api/taskRouting.ts). */
+  #taskRouter: TaskRouter | null = null;
 
   constructor(options: ParleyServerOptions) {
     const { config } = options;
@@ -189,6 +193,7 @@ export class ParleyServer {
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
       },
       recordings: this.recordings,
+      taskRouter: () => this.#taskRouter,
     });
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),
@@ -309,6 +314,11 @@ export class ParleyServer {
     });
     this.#cluster = cluster;
     this.#whipCluster = new WhipCluster(cluster, this.whip, this.rooms, this.log);
+    this.#taskRouter = new TaskRouter(
+      clusterTasks(cluster, this.rooms),
+      this.ops.taskActions,
+      this.log.child({ part: 'api' }),
+    );
     cluster.on('stepped-down', () => void this.#letClientsGo());
     cluster.on('nodes-changed', (urls) => {
       for (const session of this.#sessionsByToken.values()) {

@@ -50,7 +50,10 @@ const SessionParams = z.object({
   token: z.string().max(4096).optional(),
   ifMatch: z.string().max(1024).optional(),
   contentType: z.string().max(256).optional(),
-  fragment: z.string().max(16 * 1024).optional(),
+  fragment: z
+    .string()
+    .max(16 * 1024)
+    .optional(),
 });
 
 const PlayParams = z.object({
