@@ -14,13 +14,96 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import * as tencentcloud from 'tencentcloud-sdk-nodejs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { events, newPage, randomRoomId, receivingFrom, waitFor } from '../harness.js';
+import { FrameWatcher, rtmpAvailable, startRtmpServer, type RtmpServer } from '../rtmpServer.js';
 import { CLUSTER_API, CLUSTER_SDK_APP_ID, type NodeUnderTest } from './clusterKit.js';
 import { appOriginFor, openNodePage, useCluster } from './clusterTest.js';
 
-// A member of a dead node nobody resumes is removed after this (the WHIP member of the kill).
-const env = useCluster({ nodes: 2, env: { PARLEY_SESSION_TIMEOUT_MS: '4000' } });
+// A member of a dead node nobody resumes is removed after this (the WHIP member of the kill);
+// the local nginx is on loopback, which media-out refuses unless listed (SSRF guard).
+const env = useCluster({
+  nodes: 2,
+  env: { PARLEY_SESSION_TIMEOUT_MS: '4000', PARLEY_CDN_ALLOWED_HOSTS: '127.0.0.1' },
+});
+let rtmp: RtmpServer | undefined;
+afterAll(async () => {
+  await rtmp?.close();
+});
+
+/**
+ * Joins `roomId` at `node`, publishes a canvas of one colour and a tone, subscribes to nobody
+ * (so no viewer brings its tracks anywhere); the client is window.__client.
+ */
+async function colourPublisher(
+  node: NodeUnderTest,
+  userId: string,
+  roomId: number,
+  color: string,
+): Promise<Page> {
+  const { page } = await newPage(env.browser);
+  await page.goto(`${await appOriginFor(node)}/sdk.html`);
+  await page.evaluate(
+    async ({ sdkAppId, userId, userSig, roomId, color }) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 240;
+      const g = canvas.getContext('2d')!;
+      const draw = () => {
+        g.fillStyle = color;
+        g.fillRect(0, 0, canvas.width, canvas.height);
+      };
+      draw();
+      setInterval(draw, 50);
+      const video = canvas.captureStream(20).getVideoTracks()[0]!;
+      const audioContext = new AudioContext();
+      const oscillator = audioContext.createOscillator();
+      const destination = audioContext.createMediaStreamDestination();
+      oscillator.connect(destination);
+      oscillator.start();
+      const audio = destination.stream.getAudioTracks()[0]!;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const TRTC = (window as any).TRTC;
+      const client = TRTC.createClient({
+        mode: 'rtc',
+        sdkAppId,
+        userId,
+        userSig,
+        autoSubscribe: false,
+      });
+      await client.join({ roomId });
+      const stream = TRTC.createStream({ userId, audioSource: audio, videoSource: video });
+      await stream.initialize();
+      await client.publish(stream);
+      (window as unknown as { __client: unknown }).__client = client;
+    },
+    { sdkAppId: node.sdkAppId, userId, userSig: node.userSig(userId), roomId, color },
+  );
+  return page;
+}
+
+function call(
+  page: Page,
+  method: string,
+  arg?: unknown,
+): Promise<{ ok: boolean; message?: string }> {
+  return page.evaluate(
+    async ({ method, arg }) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const client = (window as any).__client;
+      try {
+        await client[method](arg);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, message: (error as Error).message };
+      }
+    },
+    { method, arg },
+  );
+}
+
+const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
+const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
 
 interface SessionInfo {
   location: string;
@@ -259,6 +342,61 @@ describe('WHIP, WHEP and recording across nodes', () => {
         (error: { code?: string }) => error.code,
       );
     expect(code).toBe('ResourceNotFound');
+  });
+
+  it('a mix on node 0 takes a user of another room who is only on node 1 (mixUsers[].roomId)', async () => {
+    if (!rtmpAvailable()) {
+      throw new Error(
+        'nginx with libnginx-mod-rtmp is needed: apt-get install nginx libnginx-mod-rtmp',
+      );
+    }
+    rtmp ??= await startRtmpServer();
+    const [n0, n1] = env.nodes as [NodeUnderTest, NodeUnderTest];
+    const roomA = randomRoomId();
+    const roomB = randomRoomId();
+    const alice = await colourPublisher(n0, 'alice', roomA, '#ff0000');
+    // Bob is in another room, which has nobody on node 0.
+    await colourPublisher(n1, 'bob', roomB, '#0000ff');
+    const streamId = `xmix${roomA}`;
+    const url = rtmp.url(streamId);
+    const box = (x: number, zOrder: number) => ({
+      pureAudio: false,
+      width: 320,
+      height: 240,
+      locationX: x,
+      locationY: 0,
+      zOrder,
+    });
+    // A user who is in that room nowhere is refused, naming the room.
+    const refused = await call(alice, 'startMixTranscode', {
+      streamId: `${streamId}b`,
+      mixUsers: [
+        { userId: 'alice', ...box(0, 1) },
+        { userId: 'nobody', roomId: roomB + 1, ...box(320, 2) },
+      ],
+    });
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toMatch(/nobody is not in room/);
+    const watcher = new FrameWatcher(url, 640, 240);
+    const bothSeen = watcher.next((f) => isRed(f.at(160, 120)) && isBlue(f.at(480, 120)), 40_000);
+    const started = Date.now();
+    expect(
+      await call(alice, 'startMixTranscode', {
+        streamId,
+        videoWidth: 640,
+        videoHeight: 240,
+        mixUsers: [
+          { userId: 'alice', ...box(0, 1) },
+          { userId: 'bob', roomId: roomB, ...box(320, 2) },
+        ],
+      }),
+    ).toEqual({ ok: true });
+    expect(await call(alice, 'startPublishCDNStream', { streamId, url })).toEqual({ ok: true });
+    const at = await bothSeen.finally(() => watcher.close());
+    console.log(
+      `[figure] cluster cross-room mix: both pictures in the output ${at - started} ms after the call`,
+    );
+    expect(await call(alice, 'stopMixTranscode')).toEqual({ ok: true });
   });
 
   it('node 1 killed with a WHIP session: the v4 user on node 0 sees the WHIP user leave; the session URL is gone', async () => {

@@ -139,6 +139,9 @@ export class ParleyServer {
         relayStatus: (status) => this.ops.callbacks.enqueue(relayCallback(status)),
         // A mix may take users of another room of this node (this.rooms is made below).
         room: (sdkAppId, ref) => this.rooms.get(sdkAppId, ref),
+        // Cluster: the other room may have nobody on this node; its members are relayed in.
+        openRoom: async (sdkAppId, ref, holder) =>
+          this.#cluster ? this.rooms.open(sdkAppId, ref, holder) : this.rooms.get(sdkAppId, ref),
         crossRoomRefusal: (sdkAppId) =>
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.requireRoomPermission
             ? 'mixing users of another room is off for this application: it enforces room permission (privateMapKey), which such a mix would get around'
