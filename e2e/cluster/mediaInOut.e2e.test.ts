@@ -102,6 +102,14 @@ function call(
   );
 }
 
+/** Relay pipes into `node` from `peer` (its /metrics). */
+async function relaysIn(node: NodeUnderTest, peer: NodeUnderTest): Promise<number> {
+  const text = await (await fetch(`${node.origin}/metrics`)).text();
+  const labels = `peer="${peer.id}",direction="in"`;
+  const line = text.split('\n').find((l) => l.startsWith('parley_relays{') && l.includes(labels));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
 const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
 const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
 
@@ -396,7 +404,11 @@ describe('WHIP, WHEP and recording across nodes', () => {
     console.log(
       `[figure] cluster cross-room mix: both pictures in the output ${at - started} ms after the call`,
     );
+    // Bob's room was opened on node 0 for the mix alone, with a relay in from node 1.
+    expect(await relaysIn(n0, n1)).toBe(1);
     expect(await call(alice, 'stopMixTranscode')).toEqual({ ok: true });
+    // No mix names it any more: the room closes on node 0, and its relay with it.
+    await waitFor('the relay from node 1 closed', async () => (await relaysIn(n0, n1)) === 0);
   });
 
   it('node 1 killed with a WHIP session: the v4 user on node 0 sees the WHIP user leave; the session URL is gone', async () => {

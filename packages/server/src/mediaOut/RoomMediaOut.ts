@@ -424,7 +424,13 @@ export class RoomMediaOut {
             `mixUsers[${i}]: room ${String(roomId)} cannot be opened on this node: ${(error as Error).message}`,
           );
         });
-      if (other) this.#held.set(other.key, other);
+      if (other) {
+        this.#held.set(other.key, other);
+        this.#log.info(
+          { other: other.key, members: other.participants.size },
+          'room of a mixed user opened on this node',
+        );
+      }
     }
     const member = other?.participants.get(userId);
     if (!other || !member || member.left || !member.visible) {
@@ -453,8 +459,30 @@ export class RoomMediaOut {
     return ref ? this.ctx.room?.(this.room.sdkAppId, ref) : undefined;
   }
 
+  /**
+   * Cluster: the rooms a layout names that are not open on this node (their members all
+   * elsewhere, the room closed here meanwhile) are opened again for this room's mixes.
+   */
+  async #openOthers(layout: JobLayout): Promise<void> {
+    if (!this.ctx.openRoom) return;
+    for (const user of layout.users) {
+      if (user.roomId === undefined) continue;
+      const open = this.#otherRoom(user.roomId);
+      if (open && !open.closed) continue;
+      const ref = this.#otherRef(
+        this.room.ref.kind === 'number' ? Number(user.roomId) : user.roomId,
+      );
+      if (!ref) continue;
+      const other = await this.ctx
+        .openRoom(this.room.sdkAppId, ref, this.#holder)
+        .catch(() => undefined);
+      if (other) this.#held.set(other.key, other);
+    }
+  }
+
   /** The tracks of other rooms a layout names, fed into this room's router (awaited). */
   async #feedOthers(layout: JobLayout): Promise<Set<string>> {
+    await this.#openOthers(layout);
     const sources = new Set<string>();
     const feeding: Array<Promise<void>> = [];
     for (const user of layout.users) {
@@ -805,8 +833,13 @@ export class RoomMediaOut {
     // Users of other rooms: their tracks on other nodes are relayed into their room here
     // (then piped into this one); rooms held open here that no job names any more let go.
     const others = new Map<string, { room: Room; tracks: TrackRef[] }>();
-    for (const job of this.jobs()) {
-      for (const { userId, streamType, audio, box, roomId } of job.layout.users) {
+    // A mix waiting for its URL keeps the rooms it names (their users are read once it runs).
+    const layouts = [
+      ...this.jobs().map((job) => job.layout),
+      ...[...this.#mixes.values()].filter((m) => !m.job).map((m) => this.#mixLayout(m)),
+    ];
+    for (const layout of layouts) {
+      for (const { userId, streamType, audio, box, roomId } of layout.users) {
         if (roomId === undefined) continue;
         const other = this.#otherRoom(roomId);
         if (!other || other.closed) continue;
@@ -816,7 +849,10 @@ export class RoomMediaOut {
         others.set(other.key, entry);
       }
     }
-    for (const { room, tracks } of others.values()) room.setTrackDemand(this.#holder, tracks);
+    for (const { room, tracks } of others.values()) {
+      this.#log.debug({ other: room.key, tracks: tracks.length }, 'tracks of another room read');
+      room.setTrackDemand(this.#holder, tracks);
+    }
     for (const [key, room] of [...this.#held]) {
       if (others.has(key) && !room.closed) continue;
       this.#held.delete(key);
