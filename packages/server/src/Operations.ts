@@ -18,10 +18,11 @@ import { BanList } from './api/BanList.js';
 import { History } from './api/History.js';
 import { JoinPolicy } from './api/JoinPolicy.js';
 import type { JoinRefusal, RoomDirectory } from './room/RoomDirectory.js';
-import { createTencentApi, isApiRequest } from './api/TencentApi.js';
+import { createTencentApi, isApiRequest, type ActionHandler } from './api/TencentApi.js';
 import { createMediaOutActions, type MediaOutActionDeps } from './api/mediaOutActions.js';
 import type { AdminNode } from './admin/AdminApi.js';
 import { createRecordingActions } from './api/recordingActions.js';
+import { routedTaskActions, type TaskRouter } from './api/taskRouting.js';
 import type { CloudRecordings } from './recording/CloudRecordings.js';
 
 export interface OperationsOptions {
@@ -36,6 +37,8 @@ export interface OperationsOptions {
   mediaOut?: MediaOutActionDeps;
   /** Cloud recording's server API actions (CreateCloudRecording, …). */
   recordings?: CloudRecordings;
+  /** Cluster: where media-out and recording task calls run (null on a single node). */
+  taskRouter?: () => TaskRouter | null;
 }
 
 export class Operations {
@@ -43,6 +46,8 @@ export class Operations {
   readonly history: History;
   readonly callbacks: CallbackQueue;
   readonly metrics: Metrics;
+  /** The media-out and recording actions as they run on this node (a cluster forwards to them). */
+  readonly taskActions: Record<string, ActionHandler>;
   readonly #policy: JoinPolicy;
   readonly #api: ReturnType<typeof createTencentApi>;
   readonly #admin: ReturnType<typeof createAdminApi>;
@@ -75,12 +80,15 @@ export class Operations {
       }
     });
     this.#policy = new JoinPolicy(config.apps, this.bans, directory);
+    this.taskActions = {
+      ...(options.mediaOut ? createMediaOutActions(options.mediaOut) : {}),
+      ...(options.recordings ? createRecordingActions(options.recordings) : {}),
+    };
     this.#api = createTencentApi({
       apps: config.apps,
       actions: {
         ...createActions({ directory, bans: this.bans, history: this.history }),
-        ...(options.mediaOut ? createMediaOutActions(options.mediaOut) : {}),
-        ...(options.recordings ? createRecordingActions(options.recordings) : {}),
+        ...routedTaskActions(this.taskActions, options.taskRouter ?? (() => null)),
       },
       log: log.child({ part: 'api' }),
       onResult: ({ action, code, message }) => {

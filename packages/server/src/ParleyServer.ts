@@ -18,6 +18,9 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Operations } from './Operations.js';
 import { Cluster } from './cluster/Cluster.js';
+import { WhipCluster } from './whip/whipCluster.js';
+import { TaskRouter } from './api/taskRouting.js';
+import { clusterTasks } from './cluster/clusterTasks.js';
 import { hashToken } from './cluster/ClusterRoom.js';
 import { registerClusterMetrics } from './cluster/clusterMetrics.js';
 import { sharedDevCredentials } from './cluster/devCredentials.js';
@@ -102,6 +105,10 @@ export class ParleyServer {
   #ready = false;
   /** Cluster mode (PARLEY_REDIS_URL): made once the port is known. */
   #cluster: Cluster | null = null;
+  /** Cluster mode: WHIP/WHEP sessions across the nodes (made with the cluster). */
+  #whipCluster: WhipCluster | null = null;
+  /** Cluster mode: server API tasks run on a node of their room (api/taskRouting.ts). */
+  #taskRouter: TaskRouter | null = null;
 
   constructor(options: ParleyServerOptions) {
     const { config } = options;
@@ -132,6 +139,9 @@ export class ParleyServer {
         relayStatus: (status) => this.ops.callbacks.enqueue(relayCallback(status)),
         // A mix may take users of another room of this node (this.rooms is made below).
         room: (sdkAppId, ref) => this.rooms.get(sdkAppId, ref),
+        // Cluster: the other room may have nobody on this node; its members are relayed in.
+        openRoom: async (sdkAppId, ref, holder) =>
+          this.#cluster ? this.rooms.open(sdkAppId, ref, holder) : this.rooms.get(sdkAppId, ref),
         crossRoomRefusal: (sdkAppId) =>
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.requireRoomPermission
             ? 'mixing users of another room is off for this application: it enforces room permission (privateMapKey), which such a mix would get around'
@@ -186,6 +196,7 @@ export class ParleyServer {
           config.apps.find((a) => a.sdkAppId === sdkAppId)?.cdnUrlTemplate ?? null,
       },
       recordings: this.recordings,
+      taskRouter: () => this.#taskRouter,
     });
     this.logs = new LogStore({
       ...(config.dataDir ? { dir: config.dataDir } : {}),
@@ -206,13 +217,12 @@ export class ParleyServer {
       },
       noteJoin: (participant, ip) => this.#directory.noteJoin(participant, 'whip', ip),
       ...(config.turn ? { iceServers: (userId) => iceServersFor(config.turn!, userId) } : {}),
+      // Cluster: a WHIP member is admitted and replicated like a v4 join (whipCluster.ts).
+      cluster: () => this.#whipCluster,
     });
-    // A cluster's rooms span nodes; WHIP/WHEP members are not replicated yet (docs/media-out.md).
     const whipHttp = createWhipHttp(this.whip, this.log, {
-      ...(config.cluster
-        ? { unavailable: 'WHIP and WHEP are not available in cluster mode yet' }
-        : {}),
       trustProxy: config.trustProxy ?? false,
+      cluster: () => this.#whipCluster,
     });
     const app = createHttpApp({
       sdkDir: options.sdkDir ?? here('../../sdk/dist/'),
@@ -306,6 +316,12 @@ export class ParleyServer {
           : this.#directory.removeUsers(sdkAppId, ref, userIds, reason, message, false),
     });
     this.#cluster = cluster;
+    this.#whipCluster = new WhipCluster(cluster, this.whip, this.rooms, this.log);
+    this.#taskRouter = new TaskRouter(
+      clusterTasks(cluster, this.rooms),
+      this.ops.taskActions,
+      this.log.child({ part: 'api' }),
+    );
     cluster.on('stepped-down', () => void this.#letClientsGo());
     cluster.on('nodes-changed', (urls) => {
       for (const session of this.#sessionsByToken.values()) {

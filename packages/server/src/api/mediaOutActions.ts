@@ -97,7 +97,7 @@ function apiError(error: unknown): ApiError {
 }
 
 /** StartPublishCdnStream's RoomId + RoomIdType (0 = integer room, 1 = string room). */
-function cdnRoom(params: Params): RoomRef {
+export function cdnRoom(params: Params): RoomRef {
   const type = optionalInt(params, 'RoomIdType', 0, 1) ?? 0;
   return roomParam(
     {
@@ -263,6 +263,17 @@ function cdnLayout(params: Params, output: TaskOutput): LayoutOf {
   return (publishers) => floatJobLayout(output, publishers);
 }
 
+/** The MCU mix of a room: its task id is fixed by the room (one mix per room). */
+export const mcuTaskId = (sdkAppId: number, room: RoomRef): string =>
+  `mcu-${sdkAppId}-${room.kind === 'number' ? 'n' : 's'}-${String(room.id)}`;
+
+/** StartMCUMixTranscode[ByStrRoomId]'s and StopMCUMixTranscode[ByStrRoomId]'s room. */
+export const mcuRoom = (params: Params, kind: 'number' | 'string'): RoomRef =>
+  roomParam(
+    kind === 'string' ? { ...params, RoomId: params.StrRoomId ?? params.RoomId } : params,
+    kind,
+  );
+
 export function createMediaOutActions(deps: MediaOutActionDeps): Record<string, ActionHandler> {
   const { tasks } = deps;
   /**
@@ -317,10 +328,6 @@ export function createMediaOutActions(deps: MediaOutActionDeps): Record<string, 
     }
     return { TaskId: taskId };
   };
-
-  /** The MCU mix of a room: its task id is fixed by the room (one mix per room). */
-  const mcuTaskId = (sdkAppId: number, room: RoomRef) =>
-    `mcu-${sdkAppId}-${room.kind === 'number' ? 'n' : 's'}-${String(room.id)}`;
 
   const startMcu =
     (kind: 'number' | 'string'): ActionHandler =>

@@ -37,7 +37,7 @@ function taskIdOf(params: Params): string {
 }
 
 /** CreateCloudRecording's RoomIdType: 0 string room, 1 integer room (the default). */
-function recordingRoom(params: Params): RoomRef {
+export function recordingRoom(params: Params): RoomRef {
   const type = params.RoomIdType;
   const kind =
     type === undefined || type === null || type === 1 || type === '1'

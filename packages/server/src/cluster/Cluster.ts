@@ -314,6 +314,27 @@ export class Cluster extends SafeEmitter<ClusterEvents> {
     await this.redis.close();
   }
 
+  /**
+   * Serves `method` to the other nodes (WHIP/WHEP sessions, server API tasks held here);
+   * `params` come unvalidated: the handler parses them.
+   */
+  serve(method: string, handler: (params: unknown, from: string) => Promise<unknown>): void {
+    this.#rpc.handle(method, handler);
+  }
+
+  /** Asks node `node` to run `method` (RpcError: unreachable, timeout or refused). */
+  ask(node: string, method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.#steppedDown !== null) {
+      return Promise.reject(new RpcError('unreachable', this.#steppedDown));
+    }
+    return this.#rpc.call(node, method, params, timeoutMs);
+  }
+
+  /** Whether `node` is a live node of the cluster (this one included). */
+  isAlive(node: string): boolean {
+    return node === this.nodeId ? this.#steppedDown === null : this.registry.isAlive(node);
+  }
+
   /** The live nodes' signaling URLs, this node first. */
   signalUrls(): string[] {
     return this.registry.signalUrls();

@@ -127,6 +127,10 @@ export const keys = {
   epoch: 'parley:epoch',
   reap: (node: string, startedAt: number) => `parley:reap:${node}:${startedAt}`,
   devCredentials: 'parley:dev-credentials',
+  /** The node holding a WHIP or WHEP session (PATCH/DELETE elsewhere are forwarded to it). */
+  mediaSession: (id: string) => `parley:media-session:${id}`,
+  /** The node a server API media-out or recording task runs on (its other calls go there). */
+  task: (sdkAppId: number, id: string) => `parley:task:${sdkAppId}:${id}`,
 };
 
 /** JSON from Redis or another node: null when it is not JSON (the schemas then refuse it). */

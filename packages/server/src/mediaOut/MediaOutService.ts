@@ -25,6 +25,8 @@ export interface MediaOutServiceOptions {
   allowedHosts?: (sdkAppId: number) => readonly string[] | null;
   /** Another room of this node (v4's `mixUsers[].roomId`); none: only the caller's room. */
   room?: (sdkAppId: number, ref: RoomRef) => Room | undefined;
+  /** Cluster: another room opened on this node for a mix (RoomManager.open). */
+  openRoom?: (sdkAppId: number, ref: RoomRef, holder: string) => Promise<Room | undefined>;
   /**
    * Why an application may not mix users of another room (null: it may). An application
    * that enforces room permission (privateMapKey) may not: a mix would take a room's media
@@ -127,6 +129,7 @@ export class MediaOutService {
         },
         ports: this.#ports,
         ...(this.options.room ? { room: this.options.room } : {}),
+        ...(this.options.openRoom ? { openRoom: this.options.openRoom } : {}),
         ...(this.options.crossRoomRefusal
           ? { crossRoomRefusal: this.options.crossRoomRefusal }
           : {}),

@@ -43,6 +43,12 @@ export interface MediaOutContext {
   urlFor(sdkAppId: number, streamId: string): string | null;
   /** Another room of this node, for `mixUsers[].roomId` (none: other rooms are refused). */
   room?(sdkAppId: number, ref: RoomRef): Room | undefined;
+  /**
+   * Cluster: another room opened on this node for `holder` even with no member here (its
+   * members elsewhere read in, their tracks relayed on demand; Room.hold); undefined when
+   * nobody is in it anywhere.
+   */
+  openRoom?(sdkAppId: number, ref: RoomRef, holder: string): Promise<Room | undefined>;
   /** Why this application may not mix users of another room (null: it may). */
   crossRoomRefusal?(sdkAppId: number): string | null;
   /** The file of a `backgroundImage` id, or null when the server has no such image. */
@@ -117,6 +123,10 @@ export class RoomMediaOut {
   #syncQueued = false;
   #closing: Promise<void> | null = null;
   readonly #feeds: CrossRoomFeeds;
+  /** Other rooms opened here for this room's mixes (openRoom), by key. */
+  readonly #held = new Map<string, Room>();
+  /** Other rooms this room's jobs read tracks of (their TrackDemand), by key. */
+  #demanded = new Map<string, Room>();
 
   constructor(
     private readonly room: Room,
@@ -291,7 +301,7 @@ export class RoomMediaOut {
     }
     for (const [i, user] of config.mixUsers.entries()) {
       if (user.roomId !== undefined && String(user.roomId) !== roomId) {
-        this.#otherRoomUser(i, user.userId, user.roomId, fail);
+        await this.#otherRoomUser(i, user.userId, user.roomId, fail);
         continue;
       }
       if (config.mode === 'manual' && !this.room.participants.has(user.userId)) {
@@ -389,12 +399,12 @@ export class RoomMediaOut {
   }
 
   /** The room of a `mixUsers` entry of another room: of this application, on this node. */
-  #otherRoomUser(
+  async #otherRoomUser(
     i: number,
     userId: string,
     roomId: number | string,
     fail: (message: string) => ServerError,
-  ): void {
+  ): Promise<void> {
     const refused = this.ctx.crossRoomRefusal?.(this.room.sdkAppId) ?? null;
     if (refused) throw fail(`mixUsers[${i}] is in room ${String(roomId)}: ${refused}`);
     const ref = this.#otherRef(roomId);
@@ -404,7 +414,24 @@ export class RoomMediaOut {
         `config.mixUsers[${i}].roomId must be a ${this.room.ref.kind === 'number' ? 'numeric room id (this client joined with a number)' : 'string room id (this client joined with a string)'}, got ${JSON.stringify(roomId)}`,
       );
     }
-    const other = this.ctx.room?.(this.room.sdkAppId, ref);
+    let other = this.ctx.room?.(this.room.sdkAppId, ref);
+    if ((!other || other.closed) && this.ctx.openRoom) {
+      // Cluster: the room has nobody on this node; its members elsewhere are relayed here.
+      other = await this.ctx
+        .openRoom(this.room.sdkAppId, ref, this.#holder)
+        .catch((error: unknown) => {
+          throw fail(
+            `mixUsers[${i}]: room ${String(roomId)} cannot be opened on this node: ${(error as Error).message}`,
+          );
+        });
+      if (other) {
+        this.#held.set(other.key, other);
+        this.#log.info(
+          { other: other.key, members: other.participants.size },
+          'room of a mixed user opened on this node',
+        );
+      }
+    }
     const member = other?.participants.get(userId);
     if (!other || !member || member.left || !member.visible) {
       throw fail(
@@ -432,8 +459,30 @@ export class RoomMediaOut {
     return ref ? this.ctx.room?.(this.room.sdkAppId, ref) : undefined;
   }
 
+  /**
+   * Cluster: the rooms a layout names that are not open on this node (their members all
+   * elsewhere, the room closed here meanwhile) are opened again for this room's mixes.
+   */
+  async #openOthers(layout: JobLayout): Promise<void> {
+    if (!this.ctx.openRoom) return;
+    for (const user of layout.users) {
+      if (user.roomId === undefined) continue;
+      const open = this.#otherRoom(user.roomId);
+      if (open && !open.closed) continue;
+      const ref = this.#otherRef(
+        this.room.ref.kind === 'number' ? Number(user.roomId) : user.roomId,
+      );
+      if (!ref) continue;
+      const other = await this.ctx
+        .openRoom(this.room.sdkAppId, ref, this.#holder)
+        .catch(() => undefined);
+      if (other) this.#held.set(other.key, other);
+    }
+  }
+
   /** The tracks of other rooms a layout names, fed into this room's router (awaited). */
   async #feedOthers(layout: JobLayout): Promise<Set<string>> {
+    await this.#openOthers(layout);
     const sources = new Set<string>();
     const feeding: Array<Promise<void>> = [];
     for (const user of layout.users) {
@@ -781,6 +830,43 @@ export class RoomMediaOut {
       }
     }
     this.room.setTrackDemand('media-out', tracks);
+    // Users of other rooms: their tracks on other nodes are relayed into their room here
+    // (then piped into this one); rooms held open here that no job names any more let go.
+    const others = new Map<string, { room: Room; tracks: TrackRef[] }>();
+    // A mix waiting for its URL keeps the rooms it names (their users are read once it runs).
+    const layouts = [
+      ...this.jobs().map((job) => job.layout),
+      ...[...this.#mixes.values()].filter((m) => !m.job).map((m) => this.#mixLayout(m)),
+    ];
+    for (const layout of layouts) {
+      for (const { userId, streamType, audio, box, roomId } of layout.users) {
+        if (roomId === undefined) continue;
+        const other = this.#otherRoom(roomId);
+        if (!other || other.closed) continue;
+        const entry = others.get(other.key) ?? { room: other, tracks: [] };
+        if (audio) entry.tracks.push({ userId, streamType, kind: 'audio' });
+        if (box) entry.tracks.push({ userId, streamType, kind: 'video' });
+        others.set(other.key, entry);
+      }
+    }
+    for (const { room, tracks } of others.values()) {
+      this.#log.debug({ other: room.key, tracks: tracks.length }, 'tracks of another room read');
+      room.setTrackDemand(this.#holder, tracks);
+    }
+    for (const [key, room] of [...this.#held]) {
+      if (others.has(key) && !room.closed) continue;
+      this.#held.delete(key);
+      room.unhold(this.#holder);
+    }
+    for (const [key, room] of this.#demanded) {
+      if (!others.has(key)) room.setTrackDemand(this.#holder, []);
+    }
+    this.#demanded = new Map([...others].map(([key, { room }]) => [key, room]));
+  }
+
+  /** This room's name among what other rooms' media-out readers and holders are. */
+  get #holder(): string {
+    return `media-out:${this.room.key}`;
   }
 
   #updateRecheck(force = false): void {

@@ -150,6 +150,11 @@ export class CloudRecording {
     return [...this.#jobs.values()];
   }
 
+  /** Its name among what the room's media-out reads (TrackDemand). */
+  get #holder(): string {
+    return `recording:${this.id}`;
+  }
+
   start(): void {
     mkdirSync(this.options.dir, { recursive: true });
     const { room } = this.options;
@@ -160,6 +165,8 @@ export class CloudRecording {
       'stream-updated',
       'participant-joined',
       'participant-left',
+      // Cluster: a member's track relayed from another node for this task.
+      'relay-attached',
     ] as const) {
       room.on(event, changed);
       this.#unfollow.push(() => room.off(event, changed));
@@ -190,6 +197,7 @@ export class CloudRecording {
     this.#ended ??= (async () => {
       if (this.#timer) clearInterval(this.#timer);
       for (const off of this.#unfollow) off();
+      this.options.room.setTrackDemand(this.#holder, []);
       // Waits for a look at the room in progress, then stops what it started.
       await this.#chain;
       await Promise.all([...this.#jobs.keys()].map((key) => this.#endJob(key)));
@@ -262,6 +270,20 @@ export class CloudRecording {
       void this.stop(LeaveCode.IDLE);
       return;
     }
+    // Cluster: the tracks of members on other nodes are relayed here for the task.
+    this.options.room.setTrackDemand(
+      this.#holder,
+      [...wanted.values()].flatMap((layout) =>
+        layout.users.flatMap((u) => [
+          ...(u.audio
+            ? [{ userId: u.userId, streamType: u.streamType, kind: 'audio' as const }]
+            : []),
+          ...(u.box
+            ? [{ userId: u.userId, streamType: u.streamType, kind: 'video' as const }]
+            : []),
+        ]),
+      ),
+    );
     for (const key of [...this.#jobs.keys()]) {
       if (!wanted.has(key)) await this.#endJob(key);
     }

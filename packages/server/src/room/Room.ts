@@ -106,6 +106,8 @@ export class Room extends SafeEmitter<RoomEvents> {
   readonly #publishing: Publishing;
   readonly #remote: RemoteMembers;
   readonly #demand = new TrackDemand();
+  /** What keeps the room open here without a local member (see hold()). */
+  readonly #holders = new Set<string>();
   #link: RoomLink | null = null;
 
   constructor(
@@ -170,6 +172,31 @@ export class Room extends SafeEmitter<RoomEvents> {
   setTrackDemand(holder: string, tracks: readonly TrackRef[]): void {
     if (this.#closed || !this.#demand.set(holder, tracks)) return;
     void this.#run(() => undefined).catch(() => undefined);
+  }
+
+  /**
+   * Cluster: keeps the room open on this node without a local member while `holder` (a
+   * media-out job of another room mixing its users) reads its members' tracks, relayed here
+   * by the holder's TrackDemand. False when the room has closed already.
+   */
+  hold(holder: string): boolean {
+    if (this.#closed) return false;
+    this.#holders.add(holder);
+    return true;
+  }
+
+  /** Lets the room go (and drops the holder's demand): it closes if nothing else keeps it. */
+  unhold(holder: string): void {
+    if (!this.#holders.delete(holder)) return;
+    this.#demand.set(holder, []);
+    void this.#run(() => {
+      if (!this.#keepsOpen()) this.#close();
+    }).catch(() => undefined);
+  }
+
+  /** A local member, or a holder while the room has members elsewhere. */
+  #keepsOpen(): boolean {
+    return this.#remote.hasLocal || (this.#holders.size > 0 && this.participants.size > 0);
   }
 
   /** The room's media router, if it has one yet (tests, metrics). */
@@ -330,7 +357,7 @@ export class Room extends SafeEmitter<RoomEvents> {
     if (sink && reason !== 'leave') sink.close(reason === 'kick' ? 4040 : 4041, reason);
     // After a leave the socket has nothing left to do; give the answer time to go out first.
     if (sink && reason === 'leave') setTimeout(() => sink.close(1000, 'left'), 500).unref();
-    if (!this.#remote.hasLocal && !keepOpen) this.#close();
+    if (!this.#keepsOpen() && !keepOpen) this.#close();
   }
 
   /** A local participant whose session moved to another node: gone here without a word. */
@@ -493,7 +520,12 @@ export class Room extends SafeEmitter<RoomEvents> {
 
   /** A member of another node left: the clients here see peer-leave. */
   removeRemote(userId: string, epoch: number, reason: LeaveReason): Promise<boolean> {
-    return this.#run(() => this.#remote.remove(userId, epoch, reason));
+    return this.#run(() => {
+      const removed = this.#remote.remove(userId, epoch, reason);
+      // A room only held open here (no local member) closes with its last member elsewhere.
+      if (this.#holders.size > 0 && !this.#keepsOpen()) this.#close();
+      return removed;
+    });
   }
 
   /** A relay of a mirror's track is up (false: no longer wanted; the caller closes it). */
@@ -580,7 +612,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       const participant = this.participants.get(userId);
       if (!participant?.local || participant.epoch > epoch) return false;
       this.#detach(participant);
-      if (!this.#remote.hasLocal) this.#close();
+      if (!this.#keepsOpen()) this.#close();
       return true;
     });
   }

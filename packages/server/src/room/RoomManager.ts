@@ -95,6 +95,29 @@ export class RoomManager extends SafeEmitter<RoomManagerEvents> {
     return this.#enter(sdkAppId, ref, (room) => room.adopt(participant, state));
   }
 
+  /**
+   * Cluster: the room opened on this node for `holder` (Room.hold) with its members on other
+   * nodes read in, without a local member; undefined when nobody is in it anywhere.
+   */
+  async open(sdkAppId: number, ref: RoomRef, holder: string): Promise<Room | undefined> {
+    for (;;) {
+      const room = this.#getOrCreate(sdkAppId, ref);
+      if (!room.hold(holder)) continue;
+      try {
+        await this.#prepare(room);
+      } catch (error) {
+        room.unhold(holder);
+        throw error;
+      }
+      if (room.closed) continue;
+      if (room.participants.size === 0) {
+        room.unhold(holder);
+        return undefined;
+      }
+      return room;
+    }
+  }
+
   /** Runs `enter` on the room (prepared), on a fresh one when the one found just closed. */
   async #enter(
     sdkAppId: number,

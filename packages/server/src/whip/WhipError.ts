@@ -30,6 +30,8 @@ export function statusOf(error: ServerError): number {
   const { code, extraCode } = error.payload;
   if (extraCode === ROOM_LIMIT_REACHED || extraCode === ProtocolErrorCode.RATE_LIMITED) return 429;
   if (extraCode === ROOM_PERMISSION_DENIED) return 403;
+  // The cluster's Redis is out of reach (or this node left the cluster): try again / elsewhere.
+  if (extraCode === ProtocolErrorCode.CLUSTER_UNAVAILABLE) return 503;
   if (code === ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED) return 401;
   if (code === ErrorCode.JOIN_ROOM_FAILED) return 403;
   if (code === ErrorCode.INVALID_PARAMETER) return 400;

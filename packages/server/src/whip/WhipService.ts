@@ -28,6 +28,7 @@ import type {
 } from '../media/MediaEngine.js';
 import { Participant } from '../room/Participant.js';
 import { has, receiveBit } from '../room/privileges.js';
+import type { Room } from '../room/Room.js';
 import type { RoomManager } from '../room/RoomManager.js';
 import type { IceServerInfo } from '../turn/turnConfig.js';
 import {
@@ -73,6 +74,24 @@ export interface WhipServiceOptions {
   noteJoin?: (participant: Participant, clientIp: string) => void;
   /** The TURN servers (PARLEY_TURN_URLS) a client of `userId` may use, as v4 clients get them. */
   iceServers?: (userId: string) => IceServerInfo[];
+  /** Cluster mode: how a WHIP member is admitted and replicated (null: a single node). */
+  cluster?: () => WhipClusterHooks | null;
+}
+
+/**
+ * What a cluster adds to a WHIP join (the admission and member record of a v4 join, so the
+ * other nodes see the member) and to every session (its node is recorded, so a PATCH or
+ * DELETE reaching another node is forwarded here).
+ */
+export interface WhipClusterHooks {
+  /** Cluster-wide room limits and the session's epoch; throws a ServerError. */
+  admit(sdkAppId: number, ref: RoomRef, userId: string): Promise<number>;
+  /** What the member's record carries besides its state. */
+  noteJoin(participant: Participant, clientIp: string): void;
+  /** An admitted join that failed gives its seat back. */
+  abandon(sdkAppId: number, ref: RoomRef, userId: string, epoch: number): Promise<void>;
+  /** The session is held here until it ends. */
+  held(session: MediaSession): void;
 }
 
 /** Where a WHIP client publishes or a WHEP player plays. */
@@ -183,13 +202,28 @@ export class WhipService {
       this.#log,
     );
     session.remoteUfrag = offered.ufrag;
+    const cluster = this.options.cluster?.() ?? null;
+    if (cluster) {
+      try {
+        participant.epoch = await cluster.admit(sdkAppId, ref, userId);
+      } catch (error) {
+        throw asWhipError(error);
+      }
+      cluster.noteJoin(participant, address.remoteAddress);
+    }
     this.options.noteJoin?.(participant, address.remoteAddress);
-    const { room } = await this.options.rooms.join(
-      sdkAppId,
-      ref,
-      participant,
-      `user ${userId} joined room ${String(ref.id)} from another connection (WHIP)`,
-    );
+    let room: Room;
+    try {
+      ({ room } = await this.options.rooms.join(
+        sdkAppId,
+        ref,
+        participant,
+        `user ${userId} joined room ${String(ref.id)} from another connection (WHIP)`,
+      ));
+    } catch (error) {
+      await cluster?.abandon(sdkAppId, ref, userId, participant.epoch);
+      throw error;
+    }
     session.room = room;
     let answer: string;
     try {
@@ -424,6 +458,32 @@ export class WhipService {
     return consumer;
   }
 
+  /** Whether this server holds the live session `id` of `kind`. */
+  holds(kind: 'whip' | 'whep', id: string): boolean {
+    const session = this.#sessions.get(id);
+    return !!session && session.kind === kind && !session.ended;
+  }
+
+  /**
+   * The checks a WHEP POST passes before its offer is read and sent to the node the played
+   * user publishes on (which checks it all again): the ids and the viewer's UserSig.
+   */
+  checkViewer(address: StreamAddress, viewerId?: string): void {
+    const viewer = viewerId ?? userSigIdentifier(address.token);
+    if (viewer === null) {
+      throw new WhipError(401, 'the Bearer token is not a UserSig (TLSSigAPIv2)');
+    }
+    this.#checkIds(address.ref, address.userId);
+    const viewerProblem = userIdProblem(viewer);
+    if (viewerProblem) throw new WhipError(400, `viewerId: ${viewerProblem}`);
+    this.#checkRate(address.remoteAddress);
+    try {
+      this.options.auth.verifyUser(address.sdkAppId, viewer, address.token);
+    } catch (error) {
+      throw asWhipError(error);
+    }
+  }
+
   /** The session `id` of `kind`, for a request that presents `token`. */
   get(kind: 'whip' | 'whep', id: string, token: string | undefined): MediaSession {
     const session = this.#sessions.get(id);
@@ -621,6 +681,7 @@ export class WhipService {
   }
 
   #track(session: MediaSession, owner: Owner): void {
+    this.options.cluster?.()?.held(session);
     this.#sessions.set(session.id, session);
     this.#owners.set(session.id, owner);
     this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });

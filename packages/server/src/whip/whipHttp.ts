@@ -23,7 +23,7 @@ import { clientAddress } from '../net/clientAddress.js';
 import type { IceServerInfo } from '../turn/turnConfig.js';
 import type { MediaSession } from './IngestSession.js';
 import { WhipError, asWhipError } from './WhipError.js';
-import { WhipService } from './WhipService.js';
+import { WhipService, type StreamAddress } from './WhipService.js';
 
 /** An SDP offer larger than this is refused (413); real offers are a few kB. */
 export const MAX_OFFER_BYTES = 64 * 1024;
@@ -158,13 +158,171 @@ export function iceServerLinks(servers: readonly IceServerInfo[]): string[] {
   );
 }
 
+/** An answer to a WHIP/WHEP request, as one node gives it to another to send. */
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+}
+
+/** A PATCH or DELETE on a session, as forwarded to the node that holds it. */
+export interface SessionCall {
+  method: string;
+  token?: string;
+  ifMatch?: string;
+  contentType?: string;
+  /** The PATCH body (read once the session is found here, or before forwarding). */
+  body: () => Promise<string>;
+}
+
+/** A WHEP POST, as forwarded to the node the played user publishes on. */
+export interface PlayCall {
+  address: StreamAddress;
+  sdp: string;
+  streamType: StreamType;
+  viewerId?: string;
+}
+
+/**
+ * Cluster mode: what reaches another node. A session held elsewhere answers from there;
+ * a WHEP player of a user published on another node plays from that node (its answer
+ * carries that node's media addresses).
+ */
+export interface WhipClusterHttp {
+  /** The answer of the node that holds session `id`; null when no node does. */
+  forwardSession(
+    kind: 'whip' | 'whep',
+    id: string,
+    call: Omit<SessionCall, 'body'> & { fragment?: string },
+  ): Promise<HttpReply | null>;
+  /** The node `userId` publishes on when it is another one (null: this one, or none). */
+  publisherNode(sdkAppId: number, ref: RoomRef, userId: string): Promise<string | null>;
+  forwardPlay(node: string, call: PlayCall): Promise<HttpReply>;
+}
+
+export function errorReply(error: WhipError): HttpReply {
+  return {
+    status: error.status,
+    headers: {
+      ...error.headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+    },
+    body: JSON.stringify({ error: error.message }),
+  };
+}
+
+function send(res: ServerResponse, reply: HttpReply): void {
+  res.writeHead(reply.status, reply.headers);
+  res.end(reply.body);
+}
+
 function sendError(res: ServerResponse, error: WhipError): void {
-  res.writeHead(error.status, {
-    ...error.headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-  });
-  res.end(JSON.stringify({ error: error.message }));
+  send(res, errorReply(error));
+}
+
+function logRefusal(log: Logger, kind: string, error: unknown, refusal: WhipError): void {
+  if (refusal.status >= 500) log.error({ err: error }, `${kind} request failed`);
+  else log.info({ status: refusal.status, why: refusal.message }, `${kind} request refused`);
+}
+
+/** The 201 of a session made here (RFC 9725 §4.2). */
+function createdReply(
+  kind: 'whip' | 'whep',
+  session: MediaSession,
+  answer: string,
+  iceServers: readonly IceServerInfo[],
+): HttpReply {
+  return {
+    status: 201,
+    headers: {
+      'Content-Type': SDP,
+      Location: `/${kind}/sessions/${session.id}`,
+      ETag: WhipService.etag(session),
+      'Accept-Patch': SDPFRAG,
+      'Cache-Control': 'no-store',
+      ...(iceServers.length > 0 ? { Link: iceServerLinks(iceServers) } : {}),
+    },
+    body: answer,
+  };
+}
+
+/** A WHEP POST forwarded from another node, played here; refusals as replies. */
+export async function playReply(
+  service: WhipService,
+  log: Logger,
+  call: PlayCall,
+): Promise<HttpReply> {
+  try {
+    const { session, answer, iceServers } = await service.play(
+      call.address,
+      () => Promise.resolve(call.sdp),
+      call.streamType,
+      call.viewerId,
+    );
+    return createdReply('whep', session, answer, iceServers);
+  } catch (error) {
+    const refusal = asWhipError(error);
+    logRefusal(log, 'whep', error, refusal);
+    return errorReply(refusal);
+  }
+}
+
+/** A PATCH or DELETE on a session of this server; refusals as replies. */
+export async function sessionReply(
+  service: WhipService,
+  log: Logger,
+  kind: 'whip' | 'whep',
+  id: string,
+  call: SessionCall,
+): Promise<HttpReply> {
+  try {
+    if (call.method !== 'PATCH' && call.method !== 'DELETE') {
+      throw new WhipError(405, `${call.method} is not allowed on a session`, {
+        Allow: 'PATCH, DELETE, OPTIONS',
+      });
+    }
+    const session = service.get(kind, id, call.token);
+    if (call.method === 'DELETE') {
+      await service.remove(session);
+      return { status: 200, headers: { 'Cache-Control': 'no-store' }, body: '' };
+    }
+    return await patch(service, session, call);
+  } catch (error) {
+    const refusal = asWhipError(error);
+    logRefusal(log, kind, error, refusal);
+    return errorReply(refusal);
+  }
+}
+
+async function patch(
+  service: WhipService,
+  session: MediaSession,
+  call: SessionCall,
+): Promise<HttpReply> {
+  if ((call.contentType ?? '').split(';')[0]!.trim().toLowerCase() !== SDPFRAG) {
+    throw new WhipError(415, `PATCH takes ${SDPFRAG}`, { 'Accept-Patch': SDPFRAG });
+  }
+  const fragment = await call.body();
+  // Checked once the body is in: the session may have ended or restarted meanwhile.
+  if (session.ended) throw new WhipError(404, 'the session ended');
+  const { ifMatch } = call;
+  if (ifMatch !== undefined && !ifMatchAllows(ifMatch, WhipService.etag(session))) {
+    throw new WhipError(412, 'If-Match does not match the session ETag (ICE was restarted)');
+  }
+  const restarted = await service.patch(session, fragment, ifMatch !== undefined);
+  if (!restarted) {
+    return { status: 204, headers: { ETag: WhipService.etag(session) }, body: '' };
+  }
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': SDPFRAG,
+      ETag: WhipService.etag(session),
+      'Cache-Control': 'no-store',
+    },
+    body: restarted.fragment,
+  };
 }
 
 /**
@@ -178,6 +336,8 @@ export function createWhipHttp(
     unavailable?: string;
     /** PARLEY_TRUST_PROXY: the client's address from X-Forwarded-For (net/clientAddress.ts). */
     trustProxy?: boolean;
+    /** Cluster mode: sessions and publishers of other nodes (null until the cluster is up). */
+    cluster?: () => WhipClusterHttp | null;
   } = {},
 ) {
   const { unavailable, trustProxy = false } = options;
@@ -217,31 +377,51 @@ export function createWhipHttp(
         if (req.method !== 'PATCH' && req.method !== 'DELETE') {
           throw new WhipError(405, `${req.method} is not allowed on a session`, { Allow: allow });
         }
-        const session = service.get(
-          route.kind,
-          route.sessionId,
-          bearerToken(req.headers.authorization),
-        );
-        if (req.method === 'DELETE') {
-          await service.remove(session);
-          res.writeHead(200, { 'Cache-Control': 'no-store' });
-          res.end();
-        } else {
-          await patch(session, req, res);
-        }
+        send(res, await onSession(route.kind, route.sessionId, req));
       }
     } catch (error) {
       const refusal = asWhipError(error);
-      if (refusal.status >= 500) {
-        log.error({ err: error, path: url.pathname }, `${route.kind} request failed`);
-      } else {
-        log.info({ status: refusal.status, why: refusal.message }, `${route.kind} request refused`);
-      }
+      logRefusal(log.child({ path: url.pathname }), route.kind, error, refusal);
       if (!res.headersSent) sendError(res, refusal);
       else res.destroy();
     }
     return true;
   };
+
+  /** A PATCH or DELETE: here when the session is, else at the node that holds it. */
+  async function onSession(
+    kind: 'whip' | 'whep',
+    id: string,
+    req: IncomingMessage,
+  ): Promise<HttpReply> {
+    const token = bearerToken(req.headers.authorization);
+    const ifMatch = req.headers['if-match'];
+    const contentType = req.headers['content-type'];
+    const call = {
+      method: req.method ?? '',
+      ...(token !== undefined ? { token } : {}),
+      ...(ifMatch !== undefined ? { ifMatch } : {}),
+      ...(contentType !== undefined ? { contentType } : {}),
+    };
+    const cluster = options.cluster?.() ?? null;
+    if (!cluster || service.holds(kind, id)) {
+      return sessionReply(service, log, kind, id, {
+        ...call,
+        body: () => readBody(req, MAX_FRAGMENT_BYTES),
+      });
+    }
+    if (token === undefined) {
+      throw new WhipError(401, 'the session needs the Bearer token it was created with', {
+        'WWW-Authenticate': 'Bearer',
+      });
+    }
+    const fragment = req.method === 'PATCH' ? await readBody(req, MAX_FRAGMENT_BYTES) : undefined;
+    const forwarded = await cluster.forwardSession(kind, id, {
+      ...call,
+      ...(fragment !== undefined ? { fragment } : {}),
+    });
+    return forwarded ?? sessionReply(service, log, kind, id, { ...call, body: async () => '' });
+  }
 
   async function create(
     kind: 'whip' | 'whep',
@@ -275,47 +455,29 @@ export function createWhipHttp(
     // Read only once the service let the request in (rate, UserSig, limits): an
     // unauthenticated client cannot hold 64 KiB reads open.
     const body = () => readBody(req, MAX_OFFER_BYTES);
+    const cluster = kind === 'whep' ? (options.cluster?.() ?? null) : null;
+    if (cluster) {
+      // Cluster: a user published on another node is played from there.
+      service.checkViewer(address, viewerId);
+      const node = await cluster.publisherNode(address.sdkAppId, ref, address.userId);
+      if (node !== null) {
+        const sdp = await body();
+        send(
+          res,
+          await cluster.forwardPlay(node, {
+            address,
+            sdp,
+            streamType,
+            ...(viewerId !== undefined ? { viewerId } : {}),
+          }),
+        );
+        return;
+      }
+    }
     const { session, answer, iceServers } =
       kind === 'whip'
         ? await service.ingest(address, body)
         : await service.play(address, body, streamType, viewerId);
-    res.writeHead(201, {
-      'Content-Type': SDP,
-      Location: `/${kind}/sessions/${session.id}`,
-      ETag: WhipService.etag(session),
-      'Accept-Patch': SDPFRAG,
-      'Cache-Control': 'no-store',
-      ...(iceServers.length > 0 ? { Link: iceServerLinks(iceServers) } : {}),
-    });
-    res.end(answer);
-  }
-
-  async function patch(
-    session: MediaSession,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
-    if (!contentTypeIs(req, SDPFRAG)) {
-      throw new WhipError(415, `PATCH takes ${SDPFRAG}`, { 'Accept-Patch': SDPFRAG });
-    }
-    const fragment = await readBody(req, MAX_FRAGMENT_BYTES);
-    // Checked once the body is in: the session may have ended or restarted meanwhile.
-    if (session.ended) throw new WhipError(404, 'the session ended');
-    const ifMatch = req.headers['if-match'];
-    if (ifMatch !== undefined && !ifMatchAllows(ifMatch, WhipService.etag(session))) {
-      throw new WhipError(412, 'If-Match does not match the session ETag (ICE was restarted)');
-    }
-    const restarted = await service.patch(session, fragment, ifMatch !== undefined);
-    if (!restarted) {
-      res.writeHead(204, { ETag: WhipService.etag(session) });
-      res.end();
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': SDPFRAG,
-      ETag: WhipService.etag(session),
-      'Cache-Control': 'no-store',
-    });
-    res.end(restarted.fragment);
+    send(res, createdReply(kind, session, answer, iceServers));
   }
 }
