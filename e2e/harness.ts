@@ -359,11 +359,33 @@ export async function receivingFrom(page: Page, users: string[]): Promise<Remote
   }
 }
 
-/** Asserts video frames keep being decoded and audio energy keeps arriving from each user. */
+/**
+ * Asserts video frames keep being decoded and audio energy keeps arriving from each user: more
+ * than 10 new frames, rising audio samples and energy within 1.5 s. Sampled every 100 ms and
+ * done as soon as that holds (a steady call passes in well under the 1.5 s); the assertions
+ * run on the first sample taken 1.5 s or more after the first one otherwise.
+ */
 export async function expectFlowing(page: Page, users: string[]): Promise<void> {
   const before = await receivingFrom(page, users);
-  await sleep(1500);
-  const after = await remoteMedia(page);
+  const deadline = Date.now() + 1500;
+  const flowing = (after: RemoteMedia[]) =>
+    users.every((user) => {
+      const b = before.find((m) => m.userId === user)!;
+      const a = after.find((m) => m.userId === user);
+      return (
+        a !== undefined &&
+        a.framesDecoded > b.framesDecoded + 10 &&
+        a.frameWidth >= 160 &&
+        a.frameHeight >= 120 &&
+        a.audioSamples > b.audioSamples &&
+        a.audioEnergy > b.audioEnergy
+      );
+    });
+  let after = await remoteMedia(page);
+  while (!flowing(after) && Date.now() < deadline) {
+    await sleep(100);
+    after = await remoteMedia(page);
+  }
   for (const user of users) {
     const b = before.find((m) => m.userId === user)!;
     const a = after.find((m) => m.userId === user);
