@@ -214,6 +214,21 @@ async function probeFile(path: string): Promise<Probed> {
   return JSON.parse(out.toString()) as Probed;
 }
 
+/**
+ * Waits until a segment being written plays `seconds` or more in ffprobe (its fragments so
+ * far: the recording writes a fragmented MP4, a fragment a second).
+ */
+async function recordedAtLeast(path: string, seconds: number): Promise<void> {
+  await waitFor(
+    `${seconds} s recorded in ${path}`,
+    async () => {
+      const probed = await probeFile(path).catch(() => null);
+      return probed !== null && Number(probed.format?.duration) >= seconds;
+    },
+    20_000,
+  );
+}
+
 /** Every frame of a file scaled to w×h, RGB24. */
 async function frames(
   path: string,
@@ -698,7 +713,8 @@ describe('cloud recording', () => {
     const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
     // Recording (its output moving) before the time it records.
     await waitFor('finn recorded', async () => task.jobs()[0]?.running, 20_000);
-    await sleep(2000);
+    // Fragments of the first segment on disk (the kill keeps those) before the kill.
+    await recordedAtLeast(task.files().at(-1)!.path, 1);
     const before = task.files().length;
     const pid = task.jobs()[0]!.pid!;
     process.kill(pid, 'SIGKILL');
@@ -711,7 +727,7 @@ describe('cloud recording', () => {
       },
       20_000,
     );
-    await sleep(2000);
+    await recordedAtLeast(task.files().at(-1)!.path, 1);
     const d = await client.DescribeCloudRecording({
       SdkAppId: env.parley.sdkAppId,
       TaskId: taskId,
@@ -755,7 +771,7 @@ describe('cloud recording', () => {
       });
       const task = parley.server.recordings.get(parley.sdkAppId, TaskId!);
       await waitFor('gina recorded', async () => task.jobs()[0]?.running, 20_000);
-      await sleep(2500);
+      await recordedAtLeast(task.files().at(-1)!.path, 2);
       // The files end at the EOS the close sends as it begins (the sessions leave first).
       const stoppedAt = Date.now();
       await parley.close();
@@ -871,7 +887,7 @@ describe('cloud recording', () => {
     const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
     // Recording (its output moving) before the time it records.
     await waitFor('ivan recorded', async () => task.jobs()[0]?.running, 20_000);
-    await sleep(2500);
+    await recordedAtLeast(task.files().at(-1)!.path, 2);
     await client.DeleteCloudRecording({ SdkAppId: env.parley.sdkAppId, TaskId: taskId });
     const mine = await waitFor(
       'the upload callbacks',
