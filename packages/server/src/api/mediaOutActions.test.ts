@@ -2,8 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MediaOutService } from '../mediaOut/MediaOutService.js';
 import { MediaOutTasks } from '../mediaOut/MediaOutTasks.js';
-import { publishOffer } from '../test/offers.js';
-import { fakeGst, isAlive } from '../test/mediaOutTestKit.js';
+import { fakeGst, isAlive, publishAV } from '../test/mediaOutTestKit.js';
 import { roomKit } from '../test/roomTestKit.js';
 import { createMediaOutActions } from './mediaOutActions.js';
 import type { ApiCaller } from './TencentApi.js';
@@ -12,14 +11,7 @@ const APP = 1400000000;
 
 async function setup() {
   const kit = roomKit();
-  const alice = await kit.join('alice');
-  await kit.room.publish(alice.participant, {
-    sdp: await publishOffer(['audio', 'video']),
-    tracks: [
-      { mid: '0', kind: 'audio', streamType: 'main', muted: false },
-      { mid: '1', kind: 'video', streamType: 'main', muted: false },
-    ],
-  });
+  await publishAV(kit, 'alice');
   const gst = fakeGst();
   const service = new MediaOutService({
     log: pino({ level: 'silent' }),

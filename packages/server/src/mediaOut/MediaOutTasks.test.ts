@@ -1,7 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { publishOffer } from '../test/offers.js';
-import { fakeGst, isAlive } from '../test/mediaOutTestKit.js';
+import { fakeGst, isAlive, publishAV } from '../test/mediaOutTestKit.js';
 import { roomKit, type RoomKit } from '../test/roomTestKit.js';
 import { MediaOutService } from './MediaOutService.js';
 import { MediaOutTasks, TaskError, type LayoutOf } from './MediaOutTasks.js';
@@ -12,14 +11,7 @@ const URL = 'rtmp://127.0.0.1:1935/live/task';
 
 async function setup() {
   const kit: RoomKit = roomKit();
-  const alice = await kit.join('alice');
-  await kit.room.publish(alice.participant, {
-    sdp: await publishOffer(['audio', 'video']),
-    tracks: [
-      { mid: '0', kind: 'audio', streamType: 'main', muted: false },
-      { mid: '1', kind: 'video', streamType: 'main', muted: false },
-    ],
-  });
+  await publishAV(kit, 'alice');
   const gst = fakeGst();
   const service = new MediaOutService({
     log: pino({ level: 'silent' }),
