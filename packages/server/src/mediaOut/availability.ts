@@ -97,6 +97,18 @@ export async function checkMediaOut(
   return { available: missing.length === 0, missing };
 }
 
+let thisMachine: Promise<Availability> | null = null;
+
+/**
+ * checkMediaOut() of this machine's tools, made once per process: the packages do not change
+ * under a running process, and each check runs some twenty programs (~1.5 s of CPU), which a
+ * process starting many servers (the tests) would otherwise pay at every start.
+ */
+export function checkMediaOutOnce(): Promise<Availability> {
+  thisMachine ??= checkMediaOut();
+  return thisMachine;
+}
+
 /** One line for the start-up log and refusals: what to install. */
 export function describeMissing(availability: Availability): string {
   return availability.missing.map((m) => `${m.pkg} (${m.elements.join(', ')})`).join('; ');
