@@ -359,14 +359,48 @@ export async function receivingFrom(page: Page, users: string[]): Promise<Remote
   }
 }
 
-/** Asserts video frames keep being decoded and audio energy keeps arriving from each user. */
+/**
+ * Asserts video frames keep being decoded and audio energy keeps arriving from each user: more
+ * than 10 new frames, rising audio samples and energy within 1.5 s. Sampled every 100 ms and
+ * done as soon as that holds (a steady call passes in well under the 1.5 s); the assertions
+ * run on the first sample taken 1.5 s or more after the first one otherwise. A user whose
+ * frame count went down has new tracks (subscribed again, e.g. through a new relay): the
+ * 1.5 s start again from them, at most three times.
+ */
 export async function expectFlowing(page: Page, users: string[]): Promise<void> {
-  const before = await receivingFrom(page, users);
-  await sleep(1500);
-  const after = await remoteMedia(page);
+  let before = await receivingFrom(page, users);
+  let deadline = Date.now() + 1500;
+  let restarts = 0;
+  const of = (media: RemoteMedia[], user: string) => media.find((m) => m.userId === user);
+  const flowing = (after: RemoteMedia[]) =>
+    users.every((user) => {
+      const b = of(before, user)!;
+      const a = of(after, user);
+      return (
+        a !== undefined &&
+        a.framesDecoded > b.framesDecoded + 10 &&
+        a.frameWidth >= 160 &&
+        a.frameHeight >= 120 &&
+        a.audioSamples > b.audioSamples &&
+        a.audioEnergy > b.audioEnergy
+      );
+    });
+  let after = await remoteMedia(page);
+  while (!flowing(after) && Date.now() < deadline) {
+    const renewed = users.some(
+      (user) => (of(after, user)?.framesDecoded ?? 0) < of(before, user)!.framesDecoded,
+    );
+    if (renewed && restarts < 3) {
+      restarts++;
+      before = await receivingFrom(page, users);
+      deadline = Date.now() + 1500;
+    }
+    await sleep(100);
+    after = await remoteMedia(page);
+  }
   for (const user of users) {
-    const b = before.find((m) => m.userId === user)!;
-    const a = after.find((m) => m.userId === user);
+    const b = of(before, user)!;
+    const a = of(after, user);
     expect(a, `still receiving ${user}`).toBeDefined();
     expect(a!.framesDecoded, `video frames from ${user} rising`).toBeGreaterThan(
       b.framesDecoded + 10,

@@ -11,20 +11,21 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { roomKey } from '@parley/protocol';
 import type { Page } from 'playwright-core';
-import * as tencentcloud from 'tencentcloud-sdk-nodejs';
+// Tencent's TRTC client alone (the whole SDK takes seconds to load).
+import { trtc } from 'tencentcloud-sdk-nodejs/tencentcloud/services/trtc/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { median, newPage, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
+import { median, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
 import {
-  cpuMs,
-  FrameWatcher,
-  grabFrame,
-  meanVolume,
-  probe,
-  rtmpAvailable,
-  startRtmpServer,
-  type Frame,
-  type RtmpServer,
-} from './rtmpServer.js';
+  call,
+  colourPublisher,
+  isBlue,
+  isGreen,
+  isRed,
+  isYellow,
+  rgb,
+  useRtmpServer,
+} from './mediaOutKit.js';
+import { cpuMs, FrameWatcher, grabFrame, meanVolume, probe, type Frame } from './rtmpServer.js';
 
 const API = { secretId: 'AKIDparleyMediaOut01', secretKey: 'media-out-api-secret-key-1' };
 const CALLBACK_KEY = 'relayCallbackKey42';
@@ -82,7 +83,7 @@ const statusesOf = (url: string) =>
     .map((c) => c.EventInfo.Payload.Status);
 
 const env = useE2eEnvironment(serverEnv);
-const TrtcClient = tencentcloud.trtc.v20190722.Client;
+const TrtcClient = trtc.v20190722.Client;
 const api = () =>
   new TrtcClient({
     credential: API,
@@ -91,106 +92,19 @@ const api = () =>
       httpProfile: { endpoint: env.parley.origin.replace('http://', ''), protocol: 'http://' },
     },
   });
-let rtmp: RtmpServer;
-
-beforeAll(async () => {
-  if (!rtmpAvailable()) {
-    throw new Error(
-      'nginx with libnginx-mod-rtmp is needed: apt-get install nginx libnginx-mod-rtmp',
-    );
-  }
-  rtmp = await startRtmpServer();
-});
-afterAll(async () => {
-  await rtmp?.close();
-});
-
-interface Outcome {
-  ok: boolean;
-  code?: number;
-  message?: string;
-}
+const rtmp = useRtmpServer();
 
 /** Joins `roomId` and publishes a canvas of one colour and a tone; the client is window.__client. */
-async function publisher(
-  userId: string,
-  roomId: number,
-  color: string,
-  toneHz: number,
-): Promise<Page> {
-  const { page } = await newPage(env.browser);
-  await page.goto(`${env.app.origin}/sdk.html`);
-  await page.evaluate(
-    async ({ sdkAppId, userId, userSig, roomId, color, toneHz }) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 320;
-      canvas.height = 240;
-      const g = canvas.getContext('2d')!;
-      let current = color;
-      const draw = () => {
-        g.fillStyle = current;
-        g.fillRect(0, 0, canvas.width, canvas.height);
-      };
-      // The test changes the colour to time it through the mix (same clock as the test).
-      (window as unknown as { __setColor(c: string): number }).__setColor = (c: string) => {
-        current = c;
-        draw();
-        return Date.now();
-      };
-      draw();
-      setInterval(draw, 50);
-      const video = canvas.captureStream(20).getVideoTracks()[0]!;
-      const audioContext = new AudioContext();
-      const oscillator = audioContext.createOscillator();
-      oscillator.frequency.value = toneHz;
-      const destination = audioContext.createMediaStreamDestination();
-      oscillator.connect(destination);
-      oscillator.start();
-      const audio = destination.stream.getAudioTracks()[0]!;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const TRTC = (window as any).TRTC;
-      const client = TRTC.createClient({ mode: 'rtc', sdkAppId, userId, userSig });
-      await client.join({ roomId });
-      const stream = TRTC.createStream({ userId, audioSource: audio, videoSource: video });
-      await stream.initialize();
-      await client.publish(stream);
-      (window as unknown as { __client: unknown }).__client = client;
-    },
+const publisher = (userId: string, roomId: number, color: string, toneHz: number): Promise<Page> =>
+  colourPublisher(
+    { browser: env.browser, appOrigin: env.app.origin, parley: env.parley },
+    userId,
+    roomId,
     {
-      sdkAppId: env.parley.sdkAppId,
-      userId,
-      userSig: env.parley.userSig(userId),
-      roomId,
       color,
       toneHz,
     },
   );
-  return page;
-}
-
-/** Calls `client[method](arg)` in the page and says how it ended. */
-function call(page: Page, method: string, arg?: unknown): Promise<Outcome> {
-  return page.evaluate(
-    async ({ method, arg }) => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const client = (window as any).__client;
-      try {
-        await client[method](arg);
-        return { ok: true };
-      } catch (error) {
-        const e = error as { getCode?: () => number; message: string };
-        return { ok: false, code: e.getCode?.(), message: e.message };
-      }
-    },
-    { method, arg },
-  );
-}
-
-const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
-const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
-const isYellow = ([r, g, b]: [number, number, number]) => r > 170 && g > 170 && b < 90;
-const isGreen = ([r, g, b]: [number, number, number]) => g > 170 && r < 90 && b < 90;
-const rgb = (frame: Frame, x: number, y: number) => JSON.stringify(frame.at(x, y));
 
 describe('media out over RTMP', () => {
   it("relays one user's own stream, and stop ends it", async () => {
@@ -216,21 +130,29 @@ describe('media out over RTMP', () => {
       EventType: 401,
       EventInfo: { RoomId: roomId, RoomType: 0, UserId: 'alice', Payload: { Url: url, Status: 2 } },
     });
-    const streams = await probe(url);
-    const video = streams.find((s) => s.codec_type === 'video');
-    const audio = streams.find((s) => s.codec_type === 'audio');
+    // Read back side by side (each reader waits for a keyframe): the codecs, then the picture
+    // at the size ffprobe found, and the tone.
+    const [{ video, audio, frame }, volume] = await Promise.all([
+      probe(url).then(async (streams) => {
+        const video = streams.find((s) => s.codec_type === 'video');
+        const audio = streams.find((s) => s.codec_type === 'audio');
+        expect(video?.codec_name).toBe('h264');
+        const frame = await waitFor(
+          'alice red in the relayed picture',
+          async () => {
+            const f = await grabFrame(url, video!.width!, video!.height!);
+            return isRed(f.at(f.width >> 1, f.height >> 1)) ? f : null;
+          },
+          20_000,
+        );
+        return { video, audio, frame };
+      }),
+      meanVolume(url, 2, 440),
+    ]);
     expect(video?.codec_name).toBe('h264');
     expect(audio?.codec_name).toBe('aac');
-    const frame = await waitFor(
-      'alice red in the relayed picture',
-      async () => {
-        const f = await grabFrame(url, video!.width!, video!.height!);
-        return isRed(f.at(f.width >> 1, f.height >> 1)) ? f : null;
-      },
-      20_000,
-    );
     expect(isRed(frame.at(frame.width >> 1, frame.height >> 1))).toBe(true);
-    expect(await meanVolume(url, 2, 440)).toBeGreaterThan(-45);
+    expect(volume).toBeGreaterThan(-45);
 
     // The pipeline process dies: the supervisor restarts it and the stream comes back.
     const media = env.parley.server.mediaOut.existing(
@@ -328,61 +250,67 @@ describe('media out over RTMP', () => {
     expect(await call(alice, 'startMixTranscode', layout([0, 0], [200, 100]))).toEqual({
       ok: true,
     });
-    // A continuous reader from before the push (nginx holds it until the stream is published).
-    const early = new FrameWatcher(url, 640, 360);
-    const bothSeen = early.next((f) => isRed(f.at(100, 50)) && isBlue(f.at(450, 250)), 20_000);
-    const started = Date.now();
-    expect(await call(alice, 'startPublishCDNStream', { streamId, url })).toEqual({ ok: true });
-    const resolvedIn = Date.now() - started;
-    const firstBoth = await bothSeen.finally(() => early.close());
-    console.log(
-      `[figure] mix: startPublishCDNStream resolved in ${resolvedIn} ms; both users in a frame read from RTMP ${firstBoth - started} ms after the call`,
-    );
-    await waitFor(
-      'the mix published on the RTMP server',
-      async () => (await rtmp.publishing()).includes(streamId),
-      10_000,
-    );
-    const streams = await probe(url);
-    const video = streams.find((s) => s.codec_type === 'video');
-    const audio = streams.find((s) => s.codec_type === 'audio');
-    expect(video, JSON.stringify(streams)).toMatchObject({
-      codec_name: 'h264',
-      width: 640,
-      height: 360,
-      avg_frame_rate: '15/1',
-    });
-    expect(audio, JSON.stringify(streams)).toMatchObject({
-      codec_name: 'aac',
-      sample_rate: '44100',
-      channels: 2,
-    });
-
-    // Alice (red) at (0,0) 320×180, Bob (blue) at (200,100) 320×180 above her, green elsewhere.
-    const frame = await waitFor(
-      'both users in the mixed picture',
-      async () => {
-        const f = await grabFrame(url, 640, 360);
-        return isRed(f.at(100, 50)) && isBlue(f.at(450, 250)) ? f : null;
-      },
-      20_000,
-    );
-    expect(isRed(frame.at(100, 50)), `alice's box ${rgb(frame, 100, 50)}`).toBe(true);
-    expect(isBlue(frame.at(450, 250)), `bob's box ${rgb(frame, 450, 250)}`).toBe(true);
-    expect(
-      isBlue(frame.at(260, 140)),
-      `overlap: bob (zOrder 2) on top ${rgb(frame, 260, 140)}`,
-    ).toBe(true);
-    expect(isGreen(frame.at(600, 20)), `background ${rgb(frame, 600, 20)}`).toBe(true);
-    expect(isGreen(frame.at(60, 320)), `background ${rgb(frame, 60, 320)}`).toBe(true);
-    // Both tones are in the mixed sound.
-    expect(await meanVolume(url, 2, 440), "alice's 440 Hz").toBeGreaterThan(-45);
-    expect(await meanVolume(url, 2, 1200), "bob's 1200 Hz").toBeGreaterThan(-45);
-
-    // Mix latency: Alice's picture changes colour; the first output frame that shows it.
+    // A continuous reader from before the push (nginx holds it until the stream is published),
+    // kept for the whole test: it reads every frame, so nothing waits for a new keyframe.
     const watcher = new FrameWatcher(url, 640, 360);
     try {
+      const bothSeen = watcher.nextFrame(
+        (f) => isRed(f.at(100, 50)) && isBlue(f.at(450, 250)),
+        20_000,
+      );
+      const started = Date.now();
+      expect(await call(alice, 'startPublishCDNStream', { streamId, url })).toEqual({ ok: true });
+      const resolvedIn = Date.now() - started;
+      const { at: firstBoth, frame } = await bothSeen;
+      console.log(
+        `[figure] mix: startPublishCDNStream resolved in ${resolvedIn} ms; both users in a frame read from RTMP ${firstBoth - started} ms after the call`,
+      );
+      await waitFor(
+        'the mix published on the RTMP server',
+        async () => (await rtmp.publishing()).includes(streamId),
+        10_000,
+      );
+      // Alice (red) at (0,0) 320×180, Bob (blue) at (200,100) 320×180 above her, green elsewhere.
+      expect(isRed(frame.at(100, 50)), `alice's box ${rgb(frame, 100, 50)}`).toBe(true);
+      expect(isBlue(frame.at(450, 250)), `bob's box ${rgb(frame, 450, 250)}`).toBe(true);
+      expect(
+        isBlue(frame.at(260, 140)),
+        `overlap: bob (zOrder 2) on top ${rgb(frame, 260, 140)}`,
+      ).toBe(true);
+      expect(isGreen(frame.at(600, 20)), `background ${rgb(frame, 600, 20)}`).toBe(true);
+      expect(isGreen(frame.at(60, 320)), `background ${rgb(frame, 60, 320)}`).toBe(true);
+
+      // The codecs, size and rates, and both tones in the mixed sound (read side by side).
+      const [streams, aliceTone, bobTone] = await Promise.all([
+        probe(url),
+        meanVolume(url, 2, 440),
+        meanVolume(url, 2, 1200),
+      ]);
+      const video = streams.find((s) => s.codec_type === 'video');
+      const audio = streams.find((s) => s.codec_type === 'audio');
+      expect(video, JSON.stringify(streams)).toMatchObject({
+        codec_name: 'h264',
+        width: 640,
+        height: 360,
+        avg_frame_rate: '15/1',
+      });
+      expect(audio, JSON.stringify(streams)).toMatchObject({
+        codec_name: 'aac',
+        sample_rate: '44100',
+        channels: 2,
+      });
+      expect(aliceTone, "alice's 440 Hz").toBeGreaterThan(-45);
+      expect(bobTone, "bob's 1200 Hz").toBeGreaterThan(-45);
+
+      // Mix latency: Alice's picture changes colour; the first output frame that shows it.
       await watcher.next((f) => isRed(f.at(100, 50)));
+      // CPU of the mixing process (2 inputs decoded, composed, x264 + AAC encoded), over the
+      // latency runs (the mix works the same whatever colour it is given).
+      const job = env.parley.server.mediaOut
+        .existing(roomKey(env.parley.sdkAppId, { kind: 'number', id: roomId }))!
+        .jobs()[0]!;
+      const cpu0 = cpuMs(job.pid!);
+      const t0 = Date.now();
       const latencies: number[] = [];
       for (const [color, test] of [
         ['#ffff00', isYellow],
@@ -397,19 +325,12 @@ describe('media out over RTMP', () => {
         );
         latencies.push((await seen) - changed);
       }
+      const cores = (cpuMs(job.pid!) - cpu0) / (Date.now() - t0);
       console.log(
         `[figure] mix latency (canvas colour change → RTMP frame read back, 640×360@15): ${latencies.join(', ')} ms; median ${median(latencies)} ms`,
       );
-      // CPU of the mixing process (2 inputs decoded, composed, x264 + AAC encoded).
-      const job = env.parley.server.mediaOut
-        .existing(roomKey(env.parley.sdkAppId, { kind: 'number', id: roomId }))!
-        .jobs()[0]!;
-      const cpu0 = cpuMs(job.pid!);
-      const t0 = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      const cores = (cpuMs(job.pid!) - cpu0) / (Date.now() - t0);
       console.log(
-        `[figure] mix CPU (2 users → 640×360@15 H.264 600 kbit/s + AAC): ${cores.toFixed(2)} cores`,
+        `[figure] mix CPU (2 users → 640×360@15 H.264 600 kbit/s + AAC): ${cores.toFixed(2)} cores over ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       );
 
       // The same streamId again: the new layout (swapped) shows in the output, changed live in
@@ -529,17 +450,17 @@ describe('media out over RTMP', () => {
       LayoutParams: { Template: 1 },
       PublishCdnParams: { BizId: 0, PublishCdnUrls: [mixUrl] },
     });
-    // Grid of two: alice (joined first) left, bob right, each 320×240.
-    const frame = await waitFor(
-      'the grid on the RTMP server',
-      async () => {
-        const f = await grabFrame(mixUrl, 640, 240).catch(() => null);
-        return f && isRed(f.at(160, 120)) && isBlue(f.at(480, 120)) ? f : null;
-      },
-      25_000,
-    );
+    // Grid of two: alice (joined first) left, bob right, each 320×240; read by a continuous
+    // reader while ffprobe reads the format beside it.
+    const grid = new FrameWatcher(mixUrl, 640, 240);
+    const [{ frame }, mixStreams] = await Promise.all([
+      grid
+        .nextFrame((f) => isRed(f.at(160, 120)) && isBlue(f.at(480, 120)), 25_000)
+        .finally(() => grid.close()),
+      // Once more if a slow start outlasts its read timeout.
+      waitFor('ffprobe of the mix', () => probe(mixUrl).catch(() => null), 25_000),
+    ]);
     expect(isRed(frame.at(160, 120))).toBe(true);
-    const mixStreams = await probe(mixUrl);
     expect(mixStreams.find((s) => s.codec_type === 'video')).toMatchObject({
       width: 640,
       height: 240,
@@ -578,14 +499,10 @@ describe('media out over RTMP', () => {
       PublishCdnParams: [{ PublishCdnUrl: relayUrl, IsTencentCdn: 0 }],
     });
     expect(TaskId).toMatch(/\S/);
-    const relayed = await waitFor(
-      'bob relayed',
-      async () => {
-        const f = await grabFrame(relayUrl, 640, 480).catch(() => null);
-        return f && isBlue(f.at(320, 240)) ? f : null;
-      },
-      25_000,
-    );
+    const relay = new FrameWatcher(relayUrl, 640, 480);
+    const { frame: relayed } = await relay
+      .nextFrame((f) => isBlue(f.at(320, 240)), 25_000)
+      .finally(() => relay.close());
     expect(isBlue(relayed.at(320, 240))).toBe(true);
     await client.StopPublishCdnStream({ SdkAppId: env.parley.sdkAppId, TaskId: TaskId! });
     await waitFor(

@@ -10,15 +10,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPage, randomRoomId, useE2eEnvironment, waitFor } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { randomRoomId, useE2eEnvironment } from './harness.js';
 import {
-  grabFrame,
-  rtmpAvailable,
-  startRtmpServer,
-  type Frame,
-  type RtmpServer,
-} from './rtmpServer.js';
+  call,
+  colourPublisher,
+  isBlack,
+  isBlue,
+  isGreen,
+  isMagenta,
+  isRed,
+  isYellow,
+  rgb,
+  useRtmpServer,
+} from './mediaOutKit.js';
+import { FrameWatcher } from './rtmpServer.js';
 
 // The operator's mix images: a magenta PNG named "stage" (made before the server starts).
 const images = mkdtempSync(join(tmpdir(), 'parley-mix-images-'));
@@ -46,89 +52,16 @@ const env = useE2eEnvironment({
   // The local nginx is on loopback, which media-out refuses unless listed (SSRF guard).
   PARLEY_CDN_ALLOWED_HOSTS: '127.0.0.1',
 });
-let rtmp: RtmpServer;
-
-beforeAll(async () => {
-  if (!rtmpAvailable()) {
-    throw new Error(
-      'nginx with libnginx-mod-rtmp is needed: apt-get install nginx libnginx-mod-rtmp',
-    );
-  }
-  rtmp = await startRtmpServer();
-});
-afterAll(async () => {
-  await rtmp?.close();
-});
-
-interface Outcome {
-  ok: boolean;
-  code?: number;
-  message?: string;
-}
+const rtmp = useRtmpServer();
 
 /** Joins `roomId` and publishes a 320×240 (4:3) canvas of one colour and a tone. */
-async function publisher(userId: string, roomId: number, color: string): Promise<Page> {
-  const { page } = await newPage(env.browser);
-  await page.goto(`${env.app.origin}/sdk.html`);
-  await page.evaluate(
-    async ({ sdkAppId, userId, userSig, roomId, color }) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 320;
-      canvas.height = 240;
-      const g = canvas.getContext('2d')!;
-      const draw = () => {
-        g.fillStyle = color;
-        g.fillRect(0, 0, canvas.width, canvas.height);
-      };
-      draw();
-      setInterval(draw, 50);
-      const video = canvas.captureStream(20).getVideoTracks()[0]!;
-      const audioContext = new AudioContext();
-      const oscillator = audioContext.createOscillator();
-      const destination = audioContext.createMediaStreamDestination();
-      oscillator.connect(destination);
-      oscillator.start();
-      const audio = destination.stream.getAudioTracks()[0]!;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const TRTC = (window as any).TRTC;
-      const client = TRTC.createClient({ mode: 'rtc', sdkAppId, userId, userSig });
-      await client.join({ roomId });
-      const stream = TRTC.createStream({ userId, audioSource: audio, videoSource: video });
-      await stream.initialize();
-      await client.publish(stream);
-      (window as unknown as { __client: unknown }).__client = client;
-    },
-    { sdkAppId: env.parley.sdkAppId, userId, userSig: env.parley.userSig(userId), roomId, color },
+const publisher = (userId: string, roomId: number, color: string): Promise<Page> =>
+  colourPublisher(
+    { browser: env.browser, appOrigin: env.app.origin, parley: env.parley },
+    userId,
+    roomId,
+    { color },
   );
-  return page;
-}
-
-/** Calls `client[method](arg)` in the page and says how it ended. */
-function call(page: Page, method: string, arg?: unknown): Promise<Outcome> {
-  return page.evaluate(
-    async ({ method, arg }) => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const client = (window as any).__client;
-      try {
-        await client[method](arg);
-        return { ok: true };
-      } catch (error) {
-        const e = error as { getCode?: () => number; message: string };
-        return { ok: false, code: e.getCode?.(), message: e.message };
-      }
-    },
-    { method, arg },
-  );
-}
-
-type Rgb = [number, number, number];
-const isRed = ([r, g, b]: Rgb) => r > 170 && g < 90 && b < 90;
-const isBlue = ([r, g, b]: Rgb) => b > 170 && r < 90 && g < 90;
-const isYellow = ([r, g, b]: Rgb) => r > 170 && g > 170 && b < 90;
-const isMagenta = ([r, g, b]: Rgb) => r > 170 && b > 170 && g < 90;
-const isBlack = ([r, g, b]: Rgb) => r < 50 && g < 50 && b < 50;
-const isGreen = ([r, g, b]: Rgb) => g > 170 && r < 90 && b < 90;
-const rgb = (frame: Frame, x: number, y: number) => JSON.stringify(frame.at(x, y));
 
 const INVALID_PARAMETER = 0x1000;
 const START_MIX_TRANSCODE_FAILED = 0x4047;
@@ -193,26 +126,26 @@ describe('startMixTranscode fields', () => {
 
     expect(await call(alice, 'startMixTranscode', config('stage'))).toEqual({ ok: true });
     expect(await call(alice, 'startPublishCDNStream', { streamId, url })).toEqual({ ok: true });
-    // The last frame read is checked below when none shows everything (the messages say why).
-    let last: Frame | null = null;
-    const frame = await waitFor(
-      'the three users and the image in the mixed picture',
-      async () => {
-        const f = await grabFrame(url, 640, 360).catch(() => null);
-        last = f ?? last;
-        return f &&
+    // A continuous reader; the last frame read is checked below when none shows everything
+    // (the messages say why).
+    const watcher = new FrameWatcher(url, 640, 360);
+    const frame = await watcher
+      .nextFrame(
+        (f) =>
           isRed(f.at(160, 60)) &&
           isBlue(f.at(160, 260)) &&
           isYellow(f.at(480, 60)) &&
-          isMagenta(f.at(500, 300))
-          ? f
-          : null;
-      },
-      30_000,
-    ).catch((error: unknown) => {
-      if (last) return last;
-      throw error;
-    });
+          isMagenta(f.at(500, 300)),
+        30_000,
+      )
+      .then(
+        ({ frame }) => frame,
+        (error: unknown) => {
+          if (watcher.last) return watcher.last;
+          throw error;
+        },
+      )
+      .finally(() => watcher.close());
     // The image (magenta), not the colour (green), where nobody is drawn.
     for (const [x, y] of [
       [500, 300],
@@ -291,14 +224,10 @@ describe('startMixTranscode fields', () => {
       await call(alice, 'startMixTranscode', config({ userId: 'bob', roomId: roomB })),
     ).toEqual({ ok: true });
     expect(await call(alice, 'startPublishCDNStream', { streamId, url })).toEqual({ ok: true });
-    const frame = await waitFor(
-      "both rooms' users in the mixed picture",
-      async () => {
-        const f = await grabFrame(url, 640, 360).catch(() => null);
-        return f && isRed(f.at(160, 90)) && isBlue(f.at(480, 270)) ? f : null;
-      },
-      30_000,
-    );
+    const watcher = new FrameWatcher(url, 640, 360);
+    const { frame } = await watcher
+      .nextFrame((f) => isRed(f.at(160, 90)) && isBlue(f.at(480, 270)), 30_000)
+      .finally(() => watcher.close());
     expect(isRed(frame.at(160, 90)), `alice (room A) ${rgb(frame, 160, 90)}`).toBe(true);
     expect(isBlue(frame.at(480, 270)), `bob (room B) ${rgb(frame, 480, 270)}`).toBe(true);
     expect(isGreen(frame.at(480, 90)), `background ${rgb(frame, 480, 90)}`).toBe(true);

@@ -15,9 +15,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import * as tencentcloud from 'tencentcloud-sdk-nodejs';
+// Tencent's TRTC client alone (the whole SDK takes seconds to load).
+import { trtc } from 'tencentcloud-sdk-nodejs/tencentcloud/services/trtc/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3TestServer, type S3TestServer } from '../packages/server/src/test/s3TestServer.js';
+import { isBlue, isRed } from './mediaOutKit.js';
 import { cpuMs } from './rtmpServer.js';
 import {
   newPage,
@@ -94,7 +96,7 @@ afterAll(async () => {
 
 const env = useE2eEnvironment(serverEnv);
 const api = (parley: ParleyUnderTest = env.parley) =>
-  new tencentcloud.trtc.v20190722.Client({
+  new trtc.v20190722.Client({
     credential: API,
     region: 'ap-guangzhou',
     profile: {
@@ -212,6 +214,21 @@ async function probeFile(path: string): Promise<Probed> {
   return JSON.parse(out.toString()) as Probed;
 }
 
+/**
+ * Waits until a segment being written plays `seconds` or more in ffprobe (its fragments so
+ * far: the recording writes a fragmented MP4, a fragment a second).
+ */
+async function recordedAtLeast(path: string, seconds: number): Promise<void> {
+  await waitFor(
+    `${seconds} s recorded in ${path}`,
+    async () => {
+      const probed = await probeFile(path).catch(() => null);
+      return probed !== null && Number(probed.format?.duration) >= seconds;
+    },
+    20_000,
+  );
+}
+
 /** Every frame of a file scaled to w×h, RGB24. */
 async function frames(
   path: string,
@@ -290,9 +307,6 @@ async function toneLevel(path: string, hz: number): Promise<number> {
   if (!match) throw new Error(`no volume of ${path}`);
   return Number(match[1]);
 }
-
-const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
-const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
 
 const STORAGE = { CloudVod: { TencentVod: {} } };
 
@@ -419,10 +433,16 @@ describe('cloud recording', () => {
     );
     expect(described.StorageFileList!.map((f) => f.UserId).sort()).toEqual(['alice', 'bob']);
     const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
+    await waitFor(
+      'both pipelines recording',
+      async () => task.jobs().every((j) => j.running),
+      20_000,
+    );
     const pids = task.jobs().map((j) => j.pid!);
     const cpuBefore = pids.map(cpuMs);
     const cpuFrom = Date.now();
-    await sleep(6000);
+    // 3 s recorded: enough frames and sound to tell each user's colour and tone apart.
+    await sleep(3000);
     const cpu = pids.map((pid, i) => cpuMs(pid) - cpuBefore[i]!);
     const cpuPct = cpu.map((ms) => (ms / (Date.now() - cpuFrom)) * 100);
     console.log(
@@ -432,32 +452,37 @@ describe('cloud recording', () => {
     const stoppedAt = Date.now();
     const files = task.files();
     expect(files).toHaveLength(2);
-    for (const file of files) {
-      expect(file.path.startsWith(recordingDir(roomId, taskId))).toBe(true);
-      const probed = await probeFile(file.path);
-      expect(probed.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual([
-        'audio:aac',
-        'video:h264',
-      ]);
-      expect(probed.streams.find((s) => s.codec_type === 'video')).toMatchObject({
-        width: 320,
-        height: 240,
-      });
-      const recordedSeconds = (stoppedAt - file.beginMs) / 1000;
-      const duration = Number(probed.format.duration);
-      console.log(
-        `[figure] ${file.userId}: file ${duration.toFixed(2)} s for ${recordedSeconds.toFixed(2)} s of recording`,
-      );
-      expect(Math.abs(duration - recordedSeconds)).toBeLessThanOrEqual(1);
-      const list = await frames(file.path, 32, 24);
-      // Near the end (the last frames after EOS may be the background alone).
-      const last = list.at(-5)!;
-      // The bottom of each user's picture is their colour; the tone is theirs.
-      expect(file.userId === 'alice' ? isRed(last(16, 20)) : isBlue(last(16, 20))).toBe(true);
-      const own = await toneLevel(file.path, file.userId === 'alice' ? 440 : 1200);
-      const other = await toneLevel(file.path, file.userId === 'alice' ? 1200 : 440);
-      expect(own).toBeGreaterThan(other + 10);
-    }
+    // Both files read back side by side.
+    await Promise.all(
+      files.map(async (file) => {
+        expect(file.path.startsWith(recordingDir(roomId, taskId))).toBe(true);
+        const [probed, list, own, other] = await Promise.all([
+          probeFile(file.path),
+          frames(file.path, 32, 24),
+          toneLevel(file.path, file.userId === 'alice' ? 440 : 1200),
+          toneLevel(file.path, file.userId === 'alice' ? 1200 : 440),
+        ]);
+        expect(probed.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual([
+          'audio:aac',
+          'video:h264',
+        ]);
+        expect(probed.streams.find((s) => s.codec_type === 'video')).toMatchObject({
+          width: 320,
+          height: 240,
+        });
+        const recordedSeconds = (stoppedAt - file.beginMs) / 1000;
+        const duration = Number(probed.format.duration);
+        console.log(
+          `[figure] ${file.userId}: file ${duration.toFixed(2)} s for ${recordedSeconds.toFixed(2)} s of recording`,
+        );
+        expect(Math.abs(duration - recordedSeconds)).toBeLessThanOrEqual(1);
+        // Near the end (the last frames after EOS may be the background alone).
+        const last = list.at(-5)!;
+        // The bottom of each user's picture is their colour; the tone is theirs.
+        expect(file.userId === 'alice' ? isRed(last(16, 20)) : isBlue(last(16, 20))).toBe(true);
+        expect(own).toBeGreaterThan(other + 10);
+      }),
+    );
     const done = await client.DescribeCloudRecording({
       SdkAppId: env.parley.sdkAppId,
       TaskId: taskId,
@@ -523,7 +548,10 @@ describe('cloud recording', () => {
       },
       20_000,
     );
-    await sleep(5000);
+    // The pipeline running (a run that failed at start is made again: wait for it), then 2 s
+    // of the grid recorded before the layout changes.
+    await waitFor('the mix pipeline running', async () => task.jobs()[0]?.running, 20_000);
+    await sleep(2000);
     const d = await client.DescribeCloudRecording({
       SdkAppId: env.parley.sdkAppId,
       TaskId: taskId,
@@ -531,8 +559,6 @@ describe('cloud recording', () => {
     expect(d.Status).toBe('InProgress');
     expect(d.StorageFileList!.length).toBeGreaterThanOrEqual(1);
     expect(d.StorageFileList![0]!.UserId).toBe('');
-    // The pipeline running (a run that failed at start is made again: wait for it).
-    await waitFor('the mix pipeline running', async () => task.jobs()[0]?.running, 20_000);
     const segments = task.files().length;
     const first = task.files().at(-1)!;
     const pid = task.jobs()[0]!.pid;
@@ -549,7 +575,8 @@ describe('cloud recording', () => {
         ],
       },
     });
-    await sleep(4000);
+    // 3 s of the new layout recorded (it shows within 2 s of the change, see media out).
+    await sleep(3000);
     // Changed live: no restart made for it, so the same pipeline and file go on (unless the
     // pipeline crashed meanwhile, which the supervisor restarts in a new segment).
     expect(task.jobs()[0]!.changes.restarts).toBe(0);
@@ -605,8 +632,9 @@ describe('cloud recording', () => {
     });
     const taskId = TaskId!;
     const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
-    await waitFor('erin recorded', async () => task.jobs()[0]?.pid, 20_000);
-    await sleep(3000);
+    // Recording (its output moving) before the time it records.
+    await waitFor('erin recorded', async () => task.jobs()[0]?.running, 20_000);
+    await sleep(2500);
     // A signaling blip: the SDK reconnects and resumes.
     await page.evaluate(() => {
       for (const ws of (window as unknown as { __sockets: WebSocket[] }).__sockets)
@@ -621,7 +649,7 @@ describe('cloud recording', () => {
         }),
       15_000,
     );
-    await sleep(2000);
+    await sleep(1500);
     // A republish: a new producer for the same user.
     const republishedAt = Date.now();
     await page.evaluate(async () => {
@@ -631,7 +659,7 @@ describe('cloud recording', () => {
       await w.__client.publish(w.__stream);
     });
     console.log(`[figure] republish took ${Date.now() - republishedAt} ms in the page`);
-    await sleep(4000);
+    await sleep(3000);
     await client.DeleteCloudRecording({ SdkAppId: env.parley.sdkAppId, TaskId: taskId });
     const files = task.files().filter((f) => f.userId === 'erin');
     console.log(
@@ -683,8 +711,10 @@ describe('cloud recording', () => {
     });
     const taskId = TaskId!;
     const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
-    await waitFor('finn recorded', async () => task.jobs()[0]?.pid, 20_000);
-    await sleep(3000);
+    // Recording (its output moving) before the time it records.
+    await waitFor('finn recorded', async () => task.jobs()[0]?.running, 20_000);
+    // Fragments of the first segment on disk (the kill keeps those) before the kill.
+    await recordedAtLeast(task.files().at(-1)!.path, 1);
     const before = task.files().length;
     const pid = task.jobs()[0]!.pid!;
     process.kill(pid, 'SIGKILL');
@@ -697,7 +727,7 @@ describe('cloud recording', () => {
       },
       20_000,
     );
-    await sleep(3000);
+    await recordedAtLeast(task.files().at(-1)!.path, 1);
     const d = await client.DescribeCloudRecording({
       SdkAppId: env.parley.sdkAppId,
       TaskId: taskId,
@@ -740,8 +770,8 @@ describe('cloud recording', () => {
         },
       });
       const task = parley.server.recordings.get(parley.sdkAppId, TaskId!);
-      await waitFor('gina recorded', async () => task.jobs()[0]?.pid, 20_000);
-      await sleep(4000);
+      await waitFor('gina recorded', async () => task.jobs()[0]?.running, 20_000);
+      await recordedAtLeast(task.files().at(-1)!.path, 2);
       // The files end at the EOS the close sends as it begins (the sessions leave first).
       const stoppedAt = Date.now();
       await parley.close();
@@ -783,7 +813,8 @@ describe('cloud recording', () => {
     });
     const taskId = TaskId!;
     const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
-    await waitFor('hana recorded', async () => task.jobs()[0]?.pid, 20_000);
+    // Recording (its output moving) before the time it records.
+    await waitFor('hana recorded', async () => task.jobs()[0]?.running, 20_000);
     await sleep(4000);
     await client.DeleteCloudRecording({ SdkAppId: env.parley.sdkAppId, TaskId: taskId });
     const mine = await waitFor(
@@ -854,8 +885,9 @@ describe('cloud recording', () => {
     });
     const taskId = TaskId!;
     const task = env.parley.server.recordings.get(env.parley.sdkAppId, taskId);
-    await waitFor('ivan recorded', async () => task.jobs()[0]?.pid, 20_000);
-    await sleep(4000);
+    // Recording (its output moving) before the time it records.
+    await waitFor('ivan recorded', async () => task.jobs()[0]?.running, 20_000);
+    await recordedAtLeast(task.files().at(-1)!.path, 2);
     await client.DeleteCloudRecording({ SdkAppId: env.parley.sdkAppId, TaskId: taskId });
     const mine = await waitFor(
       'the upload callbacks',

@@ -240,7 +240,10 @@ export class FrameWatcher {
   #framesThisRun = 0;
   readonly #stallTimer: NodeJS.Timeout;
   #closed = false;
-  #waiters: Array<{ test: (frame: Frame) => boolean; resolve: (at: number) => void }> = [];
+  #waiters: Array<{
+    test: (frame: Frame) => boolean;
+    resolve: (at: number, frame: Frame) => void;
+  }> = [];
   last: Frame | null = null;
   /** Connections made so far (1 + reconnections: the stream stalled or restarted). */
   connections = 0;
@@ -314,7 +317,7 @@ export class FrameWatcher {
         this.last = frame;
         this.#waiters = this.#waiters.filter((w) => {
           if (!w.test(frame)) return true;
-          w.resolve(at);
+          w.resolve(at, frame);
           return false;
         });
       }
@@ -326,15 +329,23 @@ export class FrameWatcher {
   }
 
   /** Resolves with the arrival time (Date.now()) of the first frame from now on that passes. */
-  next(test: (frame: Frame) => boolean, timeoutMs = 20_000): Promise<number> {
+  async next(test: (frame: Frame) => boolean, timeoutMs = 20_000): Promise<number> {
+    return (await this.nextFrame(test, timeoutMs)).at;
+  }
+
+  /** The first frame from now on that passes `test`, and when it arrived (Date.now()). */
+  nextFrame(
+    test: (frame: Frame) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<{ at: number; frame: Frame }> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
         reject(new Error(`no such frame within ${timeoutMs} ms`));
       }, timeoutMs);
-      const done = (at: number) => {
+      const done = (at: number, frame: Frame) => {
         clearTimeout(timer);
-        resolve(at);
+        resolve({ at, frame });
       };
       this.#waiters.push({ test, resolve: done });
     });

@@ -13,7 +13,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Page } from 'playwright-core';
-import * as tencentcloud from 'tencentcloud-sdk-nodejs';
+// Tencent's TRTC client alone (the whole SDK takes seconds to load).
+import { trtc } from 'tencentcloud-sdk-nodejs/tencentcloud/services/trtc/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   events,
@@ -294,7 +295,7 @@ describe('operations across nodes', () => {
       };
       w.client.on('client-banned', (e) => (w.__banned = e.reason));
     });
-    const api = new tencentcloud.trtc.v20190722.Client({
+    const api = new trtc.v20190722.Client({
       credential: CLUSTER_API,
       region: 'ap-guangzhou',
       profile: {

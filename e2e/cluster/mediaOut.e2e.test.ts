@@ -7,15 +7,10 @@
  * the relayed tracks again.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPage, randomRoomId, waitFor } from '../harness.js';
-import {
-  FrameWatcher,
-  meanVolume,
-  rtmpAvailable,
-  startRtmpServer,
-  type RtmpServer,
-} from '../rtmpServer.js';
+import { describe, expect, it } from 'vitest';
+import { randomRoomId, waitFor } from '../harness.js';
+import { call, colourPublisher, isBlue, isRed, useRtmpServer } from '../mediaOutKit.js';
+import { FrameWatcher, meanVolume } from '../rtmpServer.js';
 import type { NodeUnderTest } from './clusterKit.js';
 import { appOriginFor, useCluster } from './clusterTest.js';
 
@@ -24,19 +19,7 @@ const env = useCluster({
   // The local nginx is on loopback, which media-out refuses unless listed (SSRF guard).
   env: { PARLEY_CDN_ALLOWED_HOSTS: '127.0.0.1' },
 });
-let rtmp: RtmpServer;
-
-beforeAll(async () => {
-  if (!rtmpAvailable()) {
-    throw new Error(
-      'nginx with libnginx-mod-rtmp is needed: apt-get install nginx libnginx-mod-rtmp',
-    );
-  }
-  rtmp = await startRtmpServer();
-});
-afterAll(async () => {
-  await rtmp?.close();
-});
+const rtmp = useRtmpServer();
 
 /** A relay metric of `node` for what comes in from `peer`. */
 const inFrom = async (node: NodeUnderTest, name: string, peer: NodeUnderTest): Promise<number> => {
@@ -53,78 +36,19 @@ const relayedIn = (node: NodeUnderTest, peer: NodeUnderTest) =>
  * Joins `roomId` at `node` (the page loads the SDK from it and signals there), publishes a
  * canvas of one colour and a tone, subscribes to nobody; the client is window.__client.
  */
-async function publisher(
+const publisher = async (
   node: NodeUnderTest,
   userId: string,
   roomId: number,
   color: string,
   toneHz: number,
-): Promise<Page> {
-  const { page } = await newPage(env.browser);
-  await page.goto(`${await appOriginFor(node)}/sdk.html`);
-  await page.evaluate(
-    async ({ sdkAppId, userId, userSig, roomId, color, toneHz }) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 320;
-      canvas.height = 240;
-      const g = canvas.getContext('2d')!;
-      const draw = () => {
-        g.fillStyle = color;
-        g.fillRect(0, 0, canvas.width, canvas.height);
-      };
-      draw();
-      setInterval(draw, 50);
-      const video = canvas.captureStream(20).getVideoTracks()[0]!;
-      const audioContext = new AudioContext();
-      const oscillator = audioContext.createOscillator();
-      oscillator.frequency.value = toneHz;
-      const destination = audioContext.createMediaStreamDestination();
-      oscillator.connect(destination);
-      oscillator.start();
-      const audio = destination.stream.getAudioTracks()[0]!;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const TRTC = (window as any).TRTC;
-      const client = TRTC.createClient({
-        mode: 'rtc',
-        sdkAppId,
-        userId,
-        userSig,
-        autoSubscribe: false,
-      });
-      await client.join({ roomId });
-      const stream = TRTC.createStream({ userId, audioSource: audio, videoSource: video });
-      await stream.initialize();
-      await client.publish(stream);
-      (window as unknown as { __client: unknown }).__client = client;
-    },
-    { sdkAppId: node.sdkAppId, userId, userSig: node.userSig(userId), roomId, color, toneHz },
+): Promise<Page> =>
+  colourPublisher(
+    { browser: env.browser, appOrigin: await appOriginFor(node), parley: node },
+    userId,
+    roomId,
+    { color, toneHz, autoSubscribe: false },
   );
-  return page;
-}
-
-function call(
-  page: Page,
-  method: string,
-  arg?: unknown,
-): Promise<{ ok: boolean; code?: number; message?: string }> {
-  return page.evaluate(
-    async ({ method, arg }) => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const client = (window as any).__client;
-      try {
-        await client[method](arg);
-        return { ok: true };
-      } catch (error) {
-        const e = error as { getCode?: () => number; message: string };
-        return { ok: false, code: e.getCode?.(), message: e.message };
-      }
-    },
-    { method, arg },
-  );
-}
-
-const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
-const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
 
 describe('media out in a cluster', () => {
   it("a mix on alice's node takes bob's tracks from his node through a relay made for it", async () => {
@@ -166,9 +90,13 @@ describe('media out in a cluster', () => {
     expect(await relaysIn(n0, n1)).toBe(1);
     // A solid colour encodes small: the tone (~40 kbit/s) and the picture, well above RTCP alone.
     expect(await relayedIn(n0, n1)).toBeGreaterThan(30_000);
-    // Both tones in the mix's sound (bob's came through the relay too).
-    expect(await meanVolume(url, 3, 1200)).toBeGreaterThan(-45);
-    expect(await meanVolume(url, 3, 440)).toBeGreaterThan(-45);
+    // Both tones in the mix's sound (bob's came through the relay too), read side by side.
+    const [bobTone, aliceTone] = await Promise.all([
+      meanVolume(url, 3, 1200),
+      meanVolume(url, 3, 440),
+    ]);
+    expect(bobTone, "bob's 1200 Hz").toBeGreaterThan(-45);
+    expect(aliceTone, "alice's 440 Hz").toBeGreaterThan(-45);
 
     expect(await call(alice, 'stopMixTranscode')).toEqual({ ok: true });
     // Nothing on node 0 wants bob's tracks any more: his node stops sending them (the pipe

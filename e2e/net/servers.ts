@@ -105,7 +105,9 @@ export async function startParleyIn(
     },
     'parley-netlab',
   );
-  await waitForLog(proc, 'parley listening', 'Parley');
+  // Its start checks GStreamer's elements for media-out (gst-inspect runs): seconds, and more
+  // than 20 s on a loaded two-core machine.
+  await waitForLog(proc, 'parley listening', 'Parley', 60_000);
   return {
     origin: `http://${SERVER_IP}:${PARLEY_HTTP_PORT}`,
     sdkAppId: SDK_APP_ID,

@@ -6,35 +6,17 @@
  * refused with v5's code and a message naming the field.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomRoomId, useE2eEnvironment, waitFor } from '../harness.js';
-import {
-  grabFrame,
-  probe,
-  rtmpAvailable,
-  startRtmpServer,
-  type Frame,
-  type RtmpServer,
-} from '../rtmpServer.js';
+import { isBlue, isGreen, isRed, rgb, useRtmpServer } from '../mediaOutKit.js';
+import { grabFrame, probe } from '../rtmpServer.js';
 import { enterRoom, openV5Page, type V5ErrorData } from './v5Page.js';
 
 const env = useE2eEnvironment({
   // The local nginx is on loopback, which media-out refuses unless listed (SSRF guard).
   PARLEY_CDN_ALLOWED_HOSTS: '127.0.0.1',
 });
-let rtmp: RtmpServer;
-
-beforeAll(async () => {
-  if (!rtmpAvailable()) {
-    throw new Error(
-      'nginx with libnginx-mod-rtmp is needed: apt-get install nginx libnginx-mod-rtmp',
-    );
-  }
-  rtmp = await startRtmpServer();
-});
-afterAll(async () => {
-  await rtmp?.close();
-});
+const rtmp = useRtmpServer();
 
 /** A v5 user in `roomId` publishing a canvas of one colour and a tone as its main stream. */
 async function publisher(userId: string, roomId: number, color: string, hz: number): Promise<Page> {
@@ -93,11 +75,6 @@ const plugin = (
     },
     { method, options },
   );
-
-const isRed = ([r, g, b]: [number, number, number]) => r > 170 && g < 90 && b < 90;
-const isBlue = ([r, g, b]: [number, number, number]) => b > 170 && r < 90 && g < 90;
-const isGreen = ([r, g, b]: [number, number, number]) => g > 170 && r < 90 && b < 90;
-const rgb = (frame: Frame, x: number, y: number) => JSON.stringify(frame.at(x, y));
 
 /** ffprobe until it reads the stream (a loaded machine can make one read time out). */
 const probed = (url: string) =>

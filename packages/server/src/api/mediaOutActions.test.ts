@@ -1,58 +1,17 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MediaOutService } from '../mediaOut/MediaOutService.js';
 import { MediaOutTasks } from '../mediaOut/MediaOutTasks.js';
-import { publishOffer } from '../test/offers.js';
+import { fakeGst, isAlive, publishAV } from '../test/mediaOutTestKit.js';
 import { roomKit } from '../test/roomTestKit.js';
 import { createMediaOutActions } from './mediaOutActions.js';
 import type { ApiCaller } from './TencentApi.js';
 
 const APP = 1400000000;
 
-/** A pipeline program that plays at once, notes its pid per run and ends on SIGINT. */
-function fakeGst(): { command: string; pids(): number[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-mcu-api-'));
-  const command = join(dir, 'fake-gst');
-  writeFileSync(
-    command,
-    `#!/bin/sh
-echo "$$" >> ${dir}/runs
-echo "Setting pipeline to PLAYING ..."
-trap 'exit 0' INT
-i=0
-while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
-`,
-  );
-  chmodSync(command, 0o755);
-  const file = join(dir, 'runs');
-  return {
-    command,
-    pids: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map(Number) : []),
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function setup() {
   const kit = roomKit();
-  const alice = await kit.join('alice');
-  await kit.room.publish(alice.participant, {
-    sdp: await publishOffer(['audio', 'video']),
-    tracks: [
-      { mid: '0', kind: 'audio', streamType: 'main', muted: false },
-      { mid: '1', kind: 'video', streamType: 'main', muted: false },
-    ],
-  });
+  await publishAV(kit, 'alice');
   const gst = fakeGst();
   const service = new MediaOutService({
     log: pino({ level: 'silent' }),

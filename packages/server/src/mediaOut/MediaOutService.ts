@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { RoomRef } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { Room } from '../room/Room.js';
-import { checkMediaOut, describeMissing, type Availability } from './availability.js';
+import { checkMediaOutOnce, describeMissing, type Availability } from './availability.js';
 import { checkCdnUrl, templateHosts, type Resolve } from './cdnHosts.js';
 import type { MediaOutJobOptions } from './MediaOutJob.js';
 import { PortPool } from './PortPool.js';
@@ -70,7 +70,7 @@ export class MediaOutService {
 
   /** Checks the machine once; logs whether media out is available and what is missing. */
   async start(): Promise<void> {
-    this.#availability ??= await checkMediaOut();
+    this.#availability ??= await checkMediaOutOnce();
     const { log } = this.options;
     if (this.#availability.available) {
       log.info('media-out available (GStreamer): mixing and CDN relay enabled');

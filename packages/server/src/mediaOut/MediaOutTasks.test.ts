@@ -1,9 +1,6 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { publishOffer } from '../test/offers.js';
+import { fakeGst, isAlive, publishAV } from '../test/mediaOutTestKit.js';
 import { roomKit, type RoomKit } from '../test/roomTestKit.js';
 import { MediaOutService } from './MediaOutService.js';
 import { MediaOutTasks, TaskError, type LayoutOf } from './MediaOutTasks.js';
@@ -12,38 +9,9 @@ import { relayJobLayout } from './mixLayout.js';
 const APP = 1400000000;
 const URL = 'rtmp://127.0.0.1:1935/live/task';
 
-/** A pipeline program that plays at once, notes its pid per run and ends on SIGINT. */
-function fakeGst(): { command: string; runs(): string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-tasks-'));
-  const command = join(dir, 'fake-gst');
-  writeFileSync(
-    command,
-    `#!/bin/sh
-echo "$$ $@" >> ${dir}/runs
-echo "Setting pipeline to PLAYING ..."
-trap 'exit 0' INT
-i=0
-while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
-`,
-  );
-  chmodSync(command, 0o755);
-  const file = join(dir, 'runs');
-  return {
-    command,
-    runs: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []),
-  };
-}
-
 async function setup() {
   const kit: RoomKit = roomKit();
-  const alice = await kit.join('alice');
-  await kit.room.publish(alice.participant, {
-    sdp: await publishOffer(['audio', 'video']),
-    tracks: [
-      { mid: '0', kind: 'audio', streamType: 'main', muted: false },
-      { mid: '1', kind: 'video', streamType: 'main', muted: false },
-    ],
-  });
+  await publishAV(kit, 'alice');
   const gst = fakeGst();
   const service = new MediaOutService({
     log: pino({ level: 'silent' }),
@@ -55,15 +23,6 @@ async function setup() {
   const tasks = new MediaOutTasks(service, { get: () => kit.room });
   const media = service.forRoom(kit.room);
   return { kit, gst, tasks, media };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const relay: LayoutOf = () => relayJobLayout('alice', 'main');
@@ -85,10 +44,7 @@ describe('MediaOutTasks', () => {
     expect(media.jobs()).toEqual([]);
     expect(tasks.has(APP, 'mcu')).toBe(false);
     // Every pipeline that ran has ended: none was left pushing out of the task's reach.
-    const alive = gst
-      .runs()
-      .map((run) => Number(run.split(' ')[0]))
-      .filter(isAlive);
+    const alive = gst.pids().filter(isAlive);
     expect(alive).toEqual([]);
     await kit.room.leave(kit.room.participants.get('alice')!, 'leave');
   });

@@ -1,49 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@parley/protocol';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { publishOffer } from '../test/offers.js';
-import { roomKit, type RoomKit } from '../test/roomTestKit.js';
+import { fakeGst, publishAV } from '../test/mediaOutTestKit.js';
+import { roomKit } from '../test/roomTestKit.js';
 import type { ServerError } from '../ServerError.js';
 import { MediaOutService } from './MediaOutService.js';
-
-const AV = [
-  { mid: '0', kind: 'audio', streamType: 'main', muted: false },
-  { mid: '1', kind: 'video', streamType: 'main', muted: false },
-] as const;
-
-/** A pipeline program that plays at once and notes its arguments per run. */
-function fakeGst(): { command: string; runs(): string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-mixfields-'));
-  const command = join(dir, 'fake-gst');
-  writeFileSync(
-    command,
-    `#!/bin/sh
-echo "$@" >> ${dir}/runs
-echo "Setting pipeline to PLAYING ..."
-trap 'exit 0' INT
-i=0
-while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
-`,
-  );
-  chmodSync(command, 0o755);
-  const file = join(dir, 'runs');
-  return {
-    command,
-    runs: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []),
-  };
-}
-
-async function publishAV(kit: RoomKit, userId: string) {
-  const member = await kit.join(userId);
-  await kit.room.publish(member.participant, {
-    sdp: await publishOffer(['audio', 'video']),
-    tracks: [...AV],
-  });
-  return member;
-}
 
 const codeOf = (error: unknown) => (error as ServerError).payload.code;
 

@@ -1,68 +1,11 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { publishOffer } from '../test/offers.js';
+import { fakeGst, isAlive, publishAV } from '../test/mediaOutTestKit.js';
 import { roomKit, type RoomKit } from '../test/roomTestKit.js';
 import { MediaOutService } from './MediaOutService.js';
 
-/**
- * A pipeline program that plays at once, notes its pid and arguments per run, and ends
- * `eosMs` after SIGINT (a real EOS takes a while).
- */
-function fakeGst(eosMs: number): {
-  command: string;
-  runs(): string[];
-  pids(): number[];
-  eosSent(): boolean;
-} {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-mediaout-life-'));
-  const command = join(dir, 'fake-gst');
-  writeFileSync(
-    command,
-    `#!/bin/sh
-echo "$$ $@" >> ${dir}/runs
-echo "Setting pipeline to PLAYING ..."
-trap 'echo "$$" >> ${dir}/eos; sleep ${eosMs / 1000}; exit 0' INT
-i=0
-while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
-`,
-  );
-  chmodSync(command, 0o755);
-  const file = join(dir, 'runs');
-  const runs = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
-  return {
-    command,
-    runs,
-    pids: () => runs().map((r) => Number(r.split(' ')[0])),
-    eosSent: () => existsSync(join(dir, 'eos')),
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function publishAV(kit: RoomKit, userId: string) {
-  const member = await kit.join(userId);
-  await kit.room.publish(member.participant, {
-    sdp: await publishOffer(['audio', 'video']),
-    tracks: [
-      { mid: '0', kind: 'audio', streamType: 'main', muted: false },
-      { mid: '1', kind: 'video', streamType: 'main', muted: false },
-    ],
-  });
-  return member;
-}
-
 function service(kit: RoomKit, eosMs = 0) {
-  const gst = fakeGst(eosMs);
+  const gst = fakeGst({ eosMs });
   const out = new MediaOutService({
     log: pino({ level: 'silent' }),
     urlTemplate: () => 'rtmp://cdn.example.com/live/{streamId}',

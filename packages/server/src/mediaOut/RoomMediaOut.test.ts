@@ -1,44 +1,14 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ErrorCode } from '@parley/protocol';
 import { Privilege } from '@parley/usersig';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { FakePlainConsumer } from '../media/fake/FakeEngine.js';
+import { AV_TRACKS, fakeGst, publishAV } from '../test/mediaOutTestKit.js';
 import { publishOffer } from '../test/offers.js';
 import { roomKit, settle, type RoomKit } from '../test/roomTestKit.js';
 import { ServerError } from '../ServerError.js';
 import { MediaOutService } from './MediaOutService.js';
 import { relayJobLayout } from './mixLayout.js';
-
-const AV = [
-  { mid: '0', kind: 'audio', streamType: 'main', muted: false },
-  { mid: '1', kind: 'video', streamType: 'main', muted: false },
-] as const;
-
-/** A pipeline program that plays at once, notes its arguments per run and ends on SIGINT. */
-function fakeGst(crashAfterMs?: number): { command: string; runs(): string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-roommediaout-'));
-  const command = join(dir, 'fake-gst');
-  writeFileSync(
-    command,
-    `#!/bin/sh
-echo "$@" >> ${dir}/runs
-echo "Setting pipeline to PLAYING ..."
-trap 'exit 0' INT
-${crashAfterMs ? `(sleep ${crashAfterMs / 1000}; echo 'ERROR: from element /GstPipeline:pipeline0/GstRtmp2Sink:rtmp2sink0: Could not write to resource.' >&2; kill $$) &` : ''}
-i=0
-while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
-`,
-  );
-  chmodSync(command, 0o755);
-  const file = join(dir, 'runs');
-  return {
-    command,
-    runs: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []),
-  };
-}
 
 function service(
   kit: RoomKit,
@@ -56,7 +26,7 @@ function service(
   // No DNS in unit tests: names under example.com are public, *.internal is a private address.
   const resolve = (host: string) =>
     Promise.resolve(host.endsWith('.internal') ? ['10.1.2.3'] : ['93.184.216.34']);
-  const gst = fakeGst(options.crashAfterMs);
+  const gst = fakeGst({ crashAfterMs: options.crashAfterMs });
   const out = new MediaOutService({
     log: pino({ level: 'silent' }),
     urlTemplate: () => options.template ?? null,
@@ -76,15 +46,6 @@ function service(
     resolve,
   });
   return { out, gst, media: out.forRoom(kit.room) };
-}
-
-async function publishAV(kit: RoomKit, userId: string) {
-  const member = await kit.join(userId);
-  await kit.room.publish(member.participant, {
-    sdp: await publishOffer(['audio', 'video']),
-    tracks: [...AV],
-  });
-  return member;
 }
 
 function plainConsumers(kit: RoomKit): FakePlainConsumer[] {
@@ -107,7 +68,7 @@ describe('RoomMediaOut', () => {
     expect((nothing as Error).message).toMatch(/no main stream is published/);
     await kit.room.publish(alice.participant, {
       sdp: await publishOffer(['audio', 'video']),
-      tracks: [...AV],
+      tracks: [...AV_TRACKS],
     });
     const nowhere = await media
       .startRelay(alice.participant, { streamType: 'main' })
@@ -485,7 +446,7 @@ describe('RoomMediaOut limits and rights', () => {
     const bob = await kit.join('bob', { privilege: deafBits });
     await kit.room.publish(bob.participant, {
       sdp: await publishOffer(['audio', 'video']),
-      tracks: [...AV],
+      tracks: [...AV_TRACKS],
     });
     const user = (userId: string, x: number) => ({
       userId,

@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CallbackEvent } from '../callbacks/events.js';
+import { AV_TRACKS, fakeGst, publishAV, until } from '../test/mediaOutTestKit.js';
 import { publishOffer } from '../test/offers.js';
 import { roomKit, type RoomKit } from '../test/roomTestKit.js';
 import { startS3TestServer } from '../test/s3TestServer.js';
@@ -12,49 +13,13 @@ import { S3Uploader } from './S3Uploader.js';
 import { loadRecordingStorage } from './storageConfig.js';
 import { readRecordingSpec, type RecordingSpec } from './recordingParams.js';
 
-const AV = [
-  { mid: '0', kind: 'audio', streamType: 'main', muted: false },
-  { mid: '1', kind: 'video', streamType: 'main', muted: false },
-] as const;
-
-/**
- * A pipeline program that plays at once, writes some bytes to its file, notes each run's file
- * and ends on SIGINT (`broken`: every run, or run number n, exits at once having written
- * nothing).
- */
-function fakeGst(broken: boolean | number = false): { command: string; files(): string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-recording-'));
-  const command = join(dir, 'fake-gst');
-  // Which runs fail at once (all, or the n-th).
-  const failWhen = broken === false ? null : broken === true ? '-ge 1' : `-eq ${broken}`;
-  writeFileSync(
-    command,
-    `#!/bin/sh
-for a in "$@"; do case "$a" in location=*) f="\${a#location=}"; echo "$f" >> ${dir}/files;; esac; done
-n=$(wc -l < ${dir}/files)
-${failWhen ? `if [ "$n" ${failWhen} ]; then echo "ERROR: from element /GstPipeline:pipeline0/GstMP4Mux:mux: Could not multiplex stream."; exit 1; fi` : ''}
-head -c 8000 /dev/zero > "$f"
-echo "Setting pipeline to PLAYING ..."
-trap 'exit 0' INT
-i=0
-while true; do i=$((i+1)); echo "progressreport0 (00:00:01): $i seconds"; sleep 0.05; done
-`,
-  );
-  chmodSync(command, 0o755);
-  const file = join(dir, 'files');
-  return {
-    command,
-    files: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []),
-  };
-}
-
 function setup(
   kit: RoomKit,
   available = true,
   broken: boolean | number = false,
   uploader?: S3Uploader,
 ) {
-  const gst = fakeGst(broken);
+  const gst = fakeGst({ writesFile: true, broken });
   const events: CallbackEvent[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'parley-recordings-'));
   const recordings = new CloudRecordings({
@@ -71,30 +36,11 @@ function setup(
   return { recordings, events, gst, dir };
 }
 
-async function publishAV(kit: RoomKit, userId: string) {
-  const member = await kit.join(userId);
-  await kit.room.publish(member.participant, {
-    sdp: await publishOffer(['audio', 'video']),
-    tracks: [...AV],
-  });
-  return member;
-}
-
 const spec = (mode: 1 | 2, extra: Record<string, unknown> = {}): RecordingSpec =>
   readRecordingSpec({
     RecordParams: { RecordMode: mode, ...extra },
     StorageParams: { CloudVod: {} },
   });
-
-async function until<T>(what: string, check: () => T | null | undefined | false): Promise<T> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const types = (events: CallbackEvent[]) => events.map((e) => e.body.EventType);
 
@@ -219,7 +165,7 @@ describe('CloudRecordings', () => {
     await kit.room.unpublish(alice.participant, 'main');
     await kit.room.publish(alice.participant, {
       sdp: await publishOffer(['audio', 'video']),
-      tracks: [...AV],
+      tracks: [...AV_TRACKS],
     });
     await until('the new producers sent to the old ports', () => ports().length === 2 && ports());
     await new Promise((r) => setTimeout(r, 300));
