@@ -31,11 +31,14 @@ output frame.
 Lip sync: each input's rtpjitterbuffer (mode=synced: timestamps from the RTP clock, not from
 when packets happen to arrive) takes its sender's RTCP sender reports on sink_rtcp. The
 sender is mediasoup on this machine: its reports map each stream's RTP time to the instant the
-media was captured, on its NTP clock (this machine's wall clock), the same for every stream of
-the room. On each report the jitterbuffer's ts-offset is set so that its buffers' PTS is the
-capture instant on this pipeline's running time, plus the input's own bias (the ts-offset
-given on the launch line; see pipeline.ts). Audio and video captured together are then mixed
-together, whatever their encoders, the network or this machine's load did to their arrival. Keep this file dependency-free apart from python3-gi and GStreamer's typelib
+media was captured, on its NTP clock (this machine's wall clock). On each report LipSync sets
+the jitterbuffers' ts-offset so that the streams of one sender (one CNAME: a client's audio
+and video) play at their capture instants plus one delay, plus each input's own bias (the
+ts-offset given on the launch line; see pipeline.ts): audio and video captured together are
+mixed together, whatever their encoders, the network or this machine's load did to their
+arrival.
+
+Keep this file dependency-free apart from python3-gi and GStreamer's typelib
 (Debian: python3-gi, gir1.2-gstreamer-1.0).
 """
 import json
