@@ -209,16 +209,42 @@ describe('media out: audio/video sync', () => {
           VideoParams: { Width: 320, Height: 240, Fps: 15, BitRate: 400, Gop: 2 },
         },
       });
+      // And the user's own stream relayed alone (the same input branches, no mix).
+      const relayUrl = rtmp.url(`avsyncrelay${roomId}`);
+      const relay = await api.StartPublishCdnStream({
+        SdkAppId: env.parley.sdkAppId,
+        RoomId: String(roomId),
+        RoomIdType: 0,
+        AgentParams: { UserId: 'relay-bot' },
+        WithTranscoding: 0,
+        SingleSubscribeParams: {
+          UserMediaStream: {
+            UserInfo: { RoomId: String(roomId), RoomIdType: 0, UserId: 'avsync' },
+            StreamType: 0,
+          },
+        },
+        PublishCdnParams: [{ PublishCdnUrl: relayUrl, IsTencentCdn: 0 }],
+      });
       // The flashes and the beeps both arrive in what is read back (the inputs are bound).
-      const { luma, level, flashes, beeps } = await waitFor(
-        'flashes and beeps read back from the mix',
-        async () => flashesAndBeeps(await readBack(url, 10)),
-        60_000,
+      const [mixed, relayed] = await Promise.all(
+        [url, relayUrl].map((from) =>
+          waitFor(
+            `flashes and beeps read back from ${from}`,
+            async () => flashesAndBeeps(await readBack(from, 10)),
+            60_000,
+          ),
+        ),
       );
+      const { luma, level, flashes, beeps } = mixed!;
       const offsets = offsetsOf(flashes, beeps);
       console.log(
         `[figure] A/V sync of the mix over RTMP (beep PTS − flash PTS, ms; + = sound late): ${offsets.join(', ')}; median ${median(offsets)} ms, median |offset| ${median(offsets.map(Math.abs))} ms (${luma.length} frames, ${level.length} audio blocks read)`,
       );
+      const relayOffsets = offsetsOf(relayed!.flashes, relayed!.beeps);
+      console.log(
+        `[figure] A/V sync of the user's relay (StartPublishCdnStream, one user): ${relayOffsets.join(', ')}; median ${median(relayOffsets)} ms, median |offset| ${median(relayOffsets.map(Math.abs))} ms`,
+      );
+      await api.StopPublishCdnStream({ SdkAppId: env.parley.sdkAppId, TaskId: relay.TaskId! });
       await api.DeleteCloudRecording({ SdkAppId: env.parley.sdkAppId, TaskId: TaskId! });
       const files = env.parley.server.recordings.get(env.parley.sdkAppId, TaskId!).files();
       expect(files).toHaveLength(1);
@@ -230,6 +256,8 @@ describe('media out: audio/video sync', () => {
       );
       expect(offsets.length).toBeGreaterThanOrEqual(5);
       expect(median(offsets.map(Math.abs))).toBeLessThanOrEqual(100);
+      expect(relayOffsets.length).toBeGreaterThanOrEqual(5);
+      expect(median(relayOffsets.map(Math.abs))).toBeLessThanOrEqual(100);
       expect(fileOffsets.length).toBeGreaterThanOrEqual(5);
       expect(median(fileOffsets.map(Math.abs))).toBeLessThanOrEqual(100);
       await api.StopMCUMixTranscode({ SdkAppId: env.parley.sdkAppId, RoomId: roomId });

@@ -74,6 +74,10 @@ SYNC_WINDOW = 5
 # A ts-offset change smaller than this is left out: each change marks a discontinuity (the
 # audio mixer realigns).
 SYNC_MIN_CHANGE_NS = 15_000_000
+# The most a sender's streams are held after their capture (D below). More is not believed:
+# a pipeline that read its first packets late (they waited in the socket while it started on
+# a busy machine) stamps everything that much late, for good; this takes it back.
+SYNC_MAX_DELAY_NS = 250_000_000
 # A stream this much later than the others of its sender is not believed (clocks or
 # estimates gone wrong): it is left as it is.
 SYNC_MAX_SHIFT_NS = 3_000_000_000
@@ -85,18 +89,17 @@ class LipSync:
     Streams are grouped by sender (the CNAME of their reports: a client's audio and video
     share it). For each stream, transit = its jitterbuffer's timestamp for a report's RTP
     time minus that report's capture instant on this pipeline's clock (a median of its
-    last reports). A group plays at capture + D, D the largest transit of its streams (the
-    stream that comes latest after its capture keeps its own timing, the others wait for it):
-    ts-offset = D - transit + bias. D only grows, so a sender whose RTP clock drifts from
-    this machine's keeps its place (its transit moves, D does not); an estimate that moves
-    later adds that much latency to the sender's streams, which stay in sync. Senders are
-    not aligned with one another (their clocks need not agree with ours).
+    last reports). A group plays at capture + D: D the largest transit of its streams (the
+    stream that comes latest after its capture keeps its own timing, the others wait for it),
+    at most SYNC_MAX_DELAY_NS: ts-offset = D - transit + bias. So a sender's streams stay
+    together, and no stream is held more than that after its capture (a late first packet,
+    or an RTP clock that runs fast against this machine's, is taken back).
     """
 
     def __init__(self, pipeline: Gst.Pipeline) -> None:
         self.pipeline = pipeline
         self.lock = threading.Lock()
-        # cname -> {"d": ns, "streams": {jitterbuffer: stream state}}
+        # cname -> {"streams": {jitterbuffer: stream state}}
         self.groups = {}
 
     def watch(self, container: Gst.Bin) -> None:
@@ -146,15 +149,15 @@ class LipSync:
         state["transit"] = sorted(transits)[len(transits) // 2]
         cname = s.get_string("cname") or jb.get_name()
         with self.lock:
-            group = self.groups.setdefault(cname, {"d": None, "streams": {}})
+            group = self.groups.setdefault(cname, {"streams": {}})
             group["streams"][jb] = state
             # Streams gone from the pipeline (a removed branch) leave the group.
             for other in [j for j in group["streams"] if not j.has_as_ancestor(self.pipeline)]:
                 del group["streams"][other]
             latest = max(st["transit"] for st in group["streams"].values())
-            group["d"] = latest if group["d"] is None else max(group["d"], latest)
+            delay = min(latest, SYNC_MAX_DELAY_NS)
             for member, st in group["streams"].items():
-                self.apply(member, st, group["d"] - st["transit"])
+                self.apply(member, st, delay - st["transit"])
 
     @staticmethod
     def apply(jb: Gst.Element, state: dict, shift: int) -> None:
