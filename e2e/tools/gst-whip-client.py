@@ -13,8 +13,9 @@ offer with all candidates (no trickle), applies the answer, prints "WHIP 201 <Lo
 and, on SIGINT/SIGTERM, DELETEs the session and exits 0. HTTP calls time out after 10 s.
 
 A/V sync source: a `videotestsrc pattern=solid-color` named `flash` turns white and an
-`audiotestsrc` named `beep` sounds, both for FLASH_S from each whole second of their
-(shared) timestamps and black/silent otherwise, so flashes and beeps coincide at the source.
+`audiotestsrc` named `beep` sounds, both for FLASH_S from the first video frame at or after
+each whole second of their (shared) timestamps, black/silent otherwise, so flashes and beeps
+start at the same timestamp at the source (within the audio buffer's length).
 """
 import signal
 import sys
@@ -43,21 +44,72 @@ FLASH_S = 0.1
 
 
 def add_flash_beep(pipeline: Gst.Pipeline) -> None:
-    """Flashes on `flash`, beeps on `beep`: the same stream times, by control sources."""
+    """Flashes on `flash`, beeps on `beep`, starting at the same timestamps (PTS).
+
+    GStreamer 1.22's live test sources stamp buffers with the pipeline's running time (their
+    first buffer: whenever they started, e.g. 0.004 s for the audio, 0.072 s for the video),
+    but look their controlled properties up by their own count of output time, which starts
+    at 0 with their first buffer. Control points at whole seconds would therefore put the
+    flash and the beep apart by the two sources' start difference plus up to a video frame
+    (67 ms at 15 fps): the first sync test runs measured that, not the mix. So the times are
+    set once both first buffers are seen: at each whole second of PTS, the first video frame
+    at or after it flashes, and the beep starts at that frame's PTS, to within half an audio
+    buffer (samplesperbuffer=240: ±2.5 ms at 48 kHz).
+    """
+    import threading  # noqa: PLC0415
+
     gi.require_version("GstController", "1.0")
     from gi.repository import GstController  # noqa: PLC0415
 
-    for name, prop, on in (("flash", "foreground-color", 1.0), ("beep", "volume", 0.8)):
-        element = pipeline.get_by_name(name)
-        if element is None:
-            continue
+    flash, beep = pipeline.get_by_name("flash"), pipeline.get_by_name("beep")
+    if flash is None or beep is None:
+        return
+    controls = {}
+    for element, prop in ((flash, "foreground-color"), (beep, "volume")):
         source = GstController.InterpolationControlSource()
         source.set_property("mode", GstController.InterpolationMode.NONE)
         source.set(0, 0.0)
-        for second in range(1, 3600):
-            source.set(second * Gst.SECOND, on)
-            source.set(second * Gst.SECOND + int(FLASH_S * Gst.SECOND), 0.0)
         element.add_control_binding(GstController.DirectControlBinding.new(element, prop, source))
+        controls[element.get_name()] = source
+    first = {}
+    lock = threading.Lock()
+
+    def schedule() -> None:
+        (v0, fps_n, fps_d), (a0, rate) = first["flash"], first["beep"]
+        half_buffer = beep.get_property("samplesperbuffer") * Gst.SECOND // rate // 2
+        for second in range(1, 3600):
+            # The first frame at or after this second, by its count n (the source's own time).
+            n = -(-(second * Gst.SECOND - v0) * fps_n // (Gst.SECOND * fps_d))
+            frame_t = Gst.util_uint64_scale(n, Gst.SECOND * fps_d, fps_n)
+            for name, at, on in (
+                ("flash", frame_t - Gst.USECOND, 1.0),
+                ("beep", max(0, v0 + frame_t - a0 - half_buffer), 0.8),
+            ):
+                controls[name].set(at, on)
+                controls[name].set(at + int(FLASH_S * Gst.SECOND), 0.0)
+        print(
+            f"flash/beep: video from {v0 / Gst.SECOND:.3f} s, audio from {a0 / Gst.SECOND:.3f} s",
+            flush=True,
+        )
+
+    def first_buffer(pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+        buffer = info.get_buffer()
+        caps = pad.get_current_caps()
+        if buffer is None or buffer.pts == Gst.CLOCK_TIME_NONE or caps is None:
+            return Gst.PadProbeReturn.OK
+        structure = caps.get_structure(0)
+        with lock:
+            if pad.get_parent_element() is flash:
+                _ok, fps_n, fps_d = structure.get_fraction("framerate")
+                first["flash"] = (buffer.pts, fps_n, fps_d)
+            else:
+                first["beep"] = (buffer.pts, structure.get_int("rate")[1])
+            if len(first) == 2:
+                schedule()
+        return Gst.PadProbeReturn.REMOVE
+
+    for element in (flash, beep):
+        element.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, first_buffer)
 
 
 def main() -> int:

@@ -26,18 +26,31 @@ one JSON line on stdout, {"id": N, "ok": true} or {"id": N, "ok": false, "error"
   {"id": 4, "op": "ping"}
 
 Commands run on the main loop, between buffers: a pad's new position applies from the next
-output frame. Keep this file dependency-free apart from python3-gi and GStreamer's typelib
+output frame.
+
+Lip sync: each input's rtpjitterbuffer (mode=synced: timestamps from the RTP clock, not from
+when packets happen to arrive) takes its sender's RTCP sender reports on sink_rtcp. The
+sender is mediasoup on this machine: its reports map each stream's RTP time to the instant the
+media was captured, on its NTP clock (this machine's wall clock). On each report LipSync sets
+the jitterbuffers' ts-offset so that the streams of one sender (one CNAME: a client's audio
+and video) play at their capture instants plus one delay, plus each input's own bias (the
+ts-offset given on the launch line; see pipeline.ts): audio and video captured together are
+mixed together, whatever their encoders, the network or this machine's load did to their
+arrival.
+
+Keep this file dependency-free apart from python3-gi and GStreamer's typelib
 (Debian: python3-gi, gir1.2-gstreamer-1.0).
 """
 import json
 import os
 import signal
 import sys
+import threading
 
 import gi
 
 gi.require_version("Gst", "1.0")
-from gi.repository import GLib, Gst  # noqa: E402
+from gi.repository import GLib, GObject, Gst  # noqa: E402
 
 
 def out(line: str) -> None:
@@ -53,6 +66,118 @@ def err(line: str) -> None:
     sys.stderr.flush()
 
 
+# NTP time (1900) of the Unix epoch, ns.
+NTP_UNIX_OFFSET_NS = 2208988800 * 1_000_000_000
+# Reports one stream's sync follows: the median of its last few, as mediasoup's capture
+# estimates move by tens of ms from one report to the next (more on a loaded machine).
+SYNC_WINDOW = 5
+# A ts-offset change smaller than this is left out: each change marks a discontinuity (the
+# audio mixer realigns).
+SYNC_MIN_CHANGE_NS = 15_000_000
+# The most a sender's streams are held after their capture (D below). More is not believed:
+# a pipeline that read its first packets late (they waited in the socket while it started on
+# a busy machine) stamps everything that much late, for good; this takes it back.
+SYNC_MAX_DELAY_NS = 250_000_000
+# A stream this much later than the others of its sender is not believed (clocks or
+# estimates gone wrong): it is left as it is.
+SYNC_MAX_SHIFT_NS = 3_000_000_000
+
+
+class LipSync:
+    """Keeps every input's jitterbuffer timestamps on its capture instants (see the top).
+
+    Streams are grouped by sender (the CNAME of their reports: a client's audio and video
+    share it). For each stream, transit = its jitterbuffer's timestamp for a report's RTP
+    time minus that report's capture instant on this pipeline's clock (a median of its
+    last reports). A group plays at capture + D: D the largest transit of its streams (the
+    stream that comes latest after its capture keeps its own timing, the others wait for it),
+    at most SYNC_MAX_DELAY_NS: ts-offset = D - transit + bias. So a sender's streams stay
+    together, and no stream is held more than that after its capture (a late first packet,
+    or an RTP clock that runs fast against this machine's, is taken back).
+    """
+
+    def __init__(self, pipeline: Gst.Pipeline) -> None:
+        self.pipeline = pipeline
+        self.lock = threading.Lock()
+        # cname -> {"streams": {jitterbuffer: stream state}}
+        self.groups = {}
+
+    def watch(self, container: Gst.Bin) -> None:
+        for element in container.children:
+            if isinstance(element, Gst.Bin):
+                self.watch(element)
+                continue
+            factory = element.get_factory()
+            if factory is None or factory.get_name() != "rtpjitterbuffer":
+                continue
+            signal = GObject.signal_lookup("handle-sync", element)
+            if GObject.signal_has_handler_pending(element, signal, 0, True):
+                continue
+            state = {"bias": element.get_property("ts-offset"), "transits": [], "note": None}
+            element.connect("handle-sync", self.on_sync, state)
+
+    def on_sync(self, jb: Gst.Element, s: Gst.Structure, state: dict) -> None:
+        values = {}
+        for key, getter in (
+            ("base-rtptime", s.get_uint64),
+            ("base-time", s.get_uint64),
+            ("sr-ext-rtptime", s.get_uint64),
+            ("sr-ntpnstime", s.get_uint64),
+            ("clock-rate", s.get_uint),
+        ):
+            ok, value = getter(key)
+            if not ok or value in (Gst.CLOCK_TIME_NONE, 0xFFFFFFFF):
+                return  # not known yet, or a report the jitterbuffer found invalid
+            values[key] = value
+        if not values["clock-rate"] or values["sr-ext-rtptime"] < values["base-rtptime"]:
+            return
+        clock = self.pipeline.get_clock()
+        if clock is None:
+            return
+        # The report's RTP time as the jitterbuffer stamps it (before its ts-offset) ...
+        stamped = values["base-time"] + Gst.util_uint64_scale_int(
+            values["sr-ext-rtptime"] - values["base-rtptime"], Gst.SECOND, values["clock-rate"]
+        )
+        # ... and its capture instant on this pipeline's running time (mediasoup's NTP clock
+        # is this machine's wall clock).
+        running = clock.get_time() - self.pipeline.get_base_time()
+        ntp_now = GLib.get_real_time() * 1000 + NTP_UNIX_OFFSET_NS
+        captured = values["sr-ntpnstime"] - (ntp_now - running)
+        transits = state["transits"]
+        transits.append(stamped - captured)
+        del transits[:-SYNC_WINDOW]
+        state["transit"] = sorted(transits)[len(transits) // 2]
+        cname = s.get_string("cname") or jb.get_name()
+        with self.lock:
+            group = self.groups.setdefault(cname, {"streams": {}})
+            group["streams"][jb] = state
+            # Streams gone from the pipeline (a removed branch) leave the group.
+            for other in [j for j in group["streams"] if not j.has_as_ancestor(self.pipeline)]:
+                del group["streams"][other]
+            latest = max(st["transit"] for st in group["streams"].values())
+            delay = min(latest, SYNC_MAX_DELAY_NS)
+            for member, st in group["streams"].items():
+                self.apply(member, st, delay - st["transit"])
+
+    @staticmethod
+    def apply(jb: Gst.Element, state: dict, shift: int) -> None:
+        name = jb.get_name()
+        if shift > SYNC_MAX_SHIFT_NS:
+            if state["note"] != "skipped":
+                err(f"sync: {name}: {shift / 1e6:.0f} ms behind its sender's other streams; not synced")
+                state["note"] = "skipped"
+            return
+        offset = state["bias"] + shift
+        if abs(offset - jb.get_property("ts-offset")) < SYNC_MIN_CHANGE_NS:
+            return
+        err(
+            f"sync: {name}: {state['transit'] / 1e6:.0f} ms from capture to its stamps; "
+            f"ts-offset {offset / 1e6:.0f} ms"
+        )
+        state["note"] = "synced"
+        jb.set_property("ts-offset", offset)
+
+
 class Runner:
     def __init__(self, pipeline: Gst.Pipeline, loop: GLib.MainLoop) -> None:
         self.pipeline = pipeline
@@ -60,6 +185,8 @@ class Runner:
         self.code = 0
         self.eos_sent = False
         self.buffer = b""
+        self.sync = LipSync(pipeline)
+        self.sync.watch(pipeline)
 
     # ---- the bus ----
 
@@ -205,6 +332,7 @@ class Runner:
                 self.pipeline.remove(branch)
             mixer.release_request_pad(sink)
             raise
+        self.sync.watch(branch)
         branch.sync_state_with_parent()
         self.pipeline.recalculate_latency()
 

@@ -23,6 +23,7 @@ import {
   branchNames,
   gstLaunchArgs,
   inputBranchArgs,
+  inputTiming,
   MIXERS,
   SUPPORTED_CODECS,
   type OutputAudio,
@@ -327,7 +328,9 @@ export class MediaOutJob extends SafeEmitter<MediaOutJobEvents> {
         added.push(input);
         await send({
           op: 'add',
-          description: inputBranchArgs(this.#pipelineInput(input)).join(' '),
+          description: inputBranchArgs(this.#pipelineInput(input), inputTiming(this.#layout)).join(
+            ' ',
+          ),
           mixer: MIXERS[input.kind],
           ...(input.box ? { pad: boxPadProps(input.box) } : {}),
         });

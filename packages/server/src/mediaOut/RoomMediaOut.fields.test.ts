@@ -152,7 +152,7 @@ describe('RoomMediaOut: backgroundImage and users of another room', () => {
     await media.startMix(alice.participant, mix({ userId: 'bob', roomId: 2 }));
     // Four inputs: alice's two tracks and bob's two, fed in from room 2.
     const job = media.jobs()[0]!;
-    const inputs = (gst.runs()[0]!.match(/udpsrc port=/g) ?? []).length;
+    const inputs = (gst.runs()[0]!.match(/caps="application\/x-rtp,/g) ?? []).length;
     expect(inputs).toBe(4);
     const bobsTracks = [...bob.participant.streams.get('main')!.tracks.values()].map(
       (t) => t.producer!.id,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PIPELINE_PROGRAM } from './MediaOutJob.js';
-import { gstLaunchArgs, PipelineSpecError, type PipelineSpec } from './pipeline.js';
+import { gstLaunchArgs, inputTiming, PipelineSpecError, type PipelineSpec } from './pipeline.js';
 import { PipelineError, PipelineSupervisor } from './PipelineSupervisor.js';
 
 /** Every frame of a video file, scaled to 64×36, as pixel readers. */
@@ -86,12 +86,33 @@ describe('gstLaunchArgs', () => {
     expect(text).toContain(
       'udpsrc port=30000 address=127.0.0.1 caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=101"',
     );
+    // Timestamps from the RTP clock, set to capture instants from the sender reports on
+    // port + 1; video half an output frame plus AAC's 1024 samples later (inputTiming).
     expect(text).toContain(
-      'encoding-name=H264,payload=103" ! rtpjitterbuffer latency=100 ! rtph264depay ! h264parse ! avdec_h264',
+      'udpsrc port=30003 address=127.0.0.1 caps="application/x-rtcp" ! jb30002.sink_rtcp',
     );
     expect(text).toContain(
-      'encoding-name=OPUS,payload=100" ! rtpjitterbuffer latency=100 ! rtpopusdepay',
+      'encoding-name=H264,payload=103" ! rtpjitterbuffer name=jb30002 latency=100 mode=synced ts-offset=57000000 ! rtph264depay ! h264parse ! avdec_h264',
     );
+    expect(text).toContain(
+      'encoding-name=OPUS,payload=100" ! rtpjitterbuffer name=jb30004 latency=100 mode=synced ts-offset=0 ! rtpopusdepay',
+    );
+  });
+
+  it("delays video by half an output frame and AAC's encoder delay (none without audio)", () => {
+    expect(inputTiming(spec())).toEqual({
+      jitterMs: 100,
+      videoDelayMs: Math.round(500 / 15 + 1024_000 / 44100),
+    });
+    expect(
+      inputTiming({
+        ...spec(),
+        video: { ...spec().video, fps: 30 },
+        audio: { ...spec().audio, sampleRate: 48000 },
+      }).videoDelayMs,
+    ).toBe(Math.round(500 / 30 + 1024_000 / 48000));
+    expect(inputTiming({ ...spec(), only: 'video' }).videoDelayMs).toBe(33);
+    expect(inputTiming({ ...spec(), jitterMs: 250 }).jitterMs).toBe(250);
   });
 
   it('fit-transparent lets the compositor fit the picture, its bars transparent', () => {

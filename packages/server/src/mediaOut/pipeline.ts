@@ -54,7 +54,7 @@ export interface InputCodec {
 
 export interface PipelineInput {
   kind: 'audio' | 'video';
-  /** UDP port it arrives on (its RTCP goes to port + 1, which the pipeline does not read). */
+  /** UDP port its RTP arrives on; its RTCP (the sender reports) on port + 1. */
   port: number;
   codec: InputCodec;
   /** Video only: where it is drawn. */
@@ -68,7 +68,10 @@ export interface PipelineSpec {
   audio: OutputAudio;
   inputs: PipelineInput[];
   sink: PipelineSink;
-  /** Jitter buffer per input, ms: the mix's added latency is about this plus encoding. */
+  /**
+   * Jitter buffer per input, ms: how long after its capture an input may reach the mixer;
+   * the mix's latency is about this plus encoding.
+   */
   jitterMs?: number;
   /**
    * One track only in the output (a recording's StreamType 1 audio / 2 video): the other
@@ -121,6 +124,8 @@ export const branchNames = (port: number) => ({
   size: `box${port}`,
   /** video, crop mode: the crop to the box's aspect ratio */
   crop: `crop${port}`,
+  /** the jitter buffer (its RTCP comes on port + 1) */
+  jitter: `jb${port}`,
 });
 
 /** videotestsrc's foreground-color for a 0xRRGGBB background (opaque ARGB). */
@@ -152,28 +157,78 @@ export function boxCaps(box: VideoBox): string {
   return `video/x-raw,width=${box.width},height=${box.height},pixel-aspect-ratio=1/1`;
 }
 
+/** How an input's branch is timed (see inputTiming). */
+export interface InputTiming {
+  /**
+   * The jitter buffer, ms: how long after its capture an input's media may reach the mixer
+   * (the pipeline plays each input at its capture instant plus this; see parley-pipeline.py).
+   */
+  jitterMs?: number;
+  /** Added to every video input's timestamps, ms (see inputTiming). */
+  videoDelayMs?: number;
+}
+
+/** The jitter buffer of an input by default, ms (see InputTiming). */
+export const DEFAULT_JITTER_MS = 100;
+
+/**
+ * The timing of a job's inputs, from its output.
+ *
+ * `videoDelayMs` corrects the two ways the output would put a picture before its sound:
+ * - the compositor draws an input frame in the output frame its timestamp falls in, so a
+ *   picture is shown up to one output frame early (0 to 67 ms at 15 fps); half a frame later
+ *   it lands in the nearest output frame (±half a frame);
+ * - AAC starts with 1024 samples of encoder delay that players do not trim from an FLV (nor
+ *   from mp4mux's MP4, which has no edit list for it): every sound plays 1024 samples late.
+ */
+export function inputTiming(
+  spec: Pick<PipelineSpec, 'video' | 'audio' | 'only' | 'jitterMs'>,
+): InputTiming {
+  const halfFrameMs = 500 / spec.video.fps;
+  const aacDelayMs = spec.only === 'video' ? 0 : (1024 * 1000) / spec.audio.sampleRate;
+  return {
+    jitterMs: spec.jitterMs ?? DEFAULT_JITTER_MS,
+    videoDelayMs: Math.round(halfFrameMs + aacDelayMs),
+  };
+}
+
 /**
  * One input's branch, from its UDP port to the queue (`q<port>`) that feeds its mixer pad:
  * the same text goes on the launch line and, for an input added live, to the program.
+ *
+ * Its RTCP (mediasoup's sender reports, on port + 1) goes to the jitter buffer, which takes
+ * its timestamps from the RTP clock (`mode=synced`) rather than from when packets arrive;
+ * the pipeline program sets each jitter buffer's ts-offset from the reports so that the
+ * input plays at its capture instant (lip sync; `ts-offset` here is the input's bias).
  */
-export function inputBranchArgs(input: PipelineInput, jitterMs = 100): string[] {
+export function inputBranchArgs(input: PipelineInput, timing: InputTiming = {}): string[] {
   const codec = DEPAY[input.codec.mimeType.toLowerCase()];
   if (!codec || input.codec.mimeType.toLowerCase().split('/')[0] !== input.kind) {
     throw new PipelineSpecError(`no depacketizer for ${input.kind} ${input.codec.mimeType}`);
   }
-  positiveInt('input port', input.port, 65535);
+  positiveInt('input port', input.port, 65534);
   const names = branchNames(input.port);
   const caps =
     `application/x-rtp,media=${input.kind},clock-rate=${input.codec.clockRate},` +
     `encoding-name=${codec.encoding},payload=${input.codec.payloadType}`;
+  const biasNs = input.kind === 'video' ? Math.round((timing.videoDelayMs ?? 0) * 1e6) : 0;
   const head = [
+    'udpsrc',
+    `port=${input.port + 1}`,
+    'address=127.0.0.1',
+    'caps="application/x-rtcp"',
+    '!',
+    `${names.jitter}.sink_rtcp`,
     'udpsrc',
     `port=${input.port}`,
     'address=127.0.0.1',
     `caps="${caps}"`,
     '!',
     'rtpjitterbuffer',
-    `latency=${jitterMs}`,
+    `name=${names.jitter}`,
+    `latency=${timing.jitterMs ?? DEFAULT_JITTER_MS}`,
+    'mode=synced',
+    `ts-offset=${biasNs}`,
     '!',
     ...codec.chain,
   ];
@@ -223,7 +278,7 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
   positiveInt('GOP', video.gopSeconds, 60);
   positiveInt('audio sample rate', audio.sampleRate, 96_000);
   positiveInt('audio bitrate', audio.bitrateKbps, 512);
-  const jitter = spec.jitterMs ?? 100;
+  const timing = inputTiming(spec);
   const size = `width=${video.width},height=${video.height}`;
   const rate = `framerate=${video.fps}/1`;
   const args: string[] = [];
@@ -291,7 +346,7 @@ export function gstLaunchArgs(spec: PipelineSpec): string[] {
     if (input.kind === 'video' && input.box && (input.box.width <= 0 || input.box.height <= 0)) {
       continue;
     }
-    args.push(...inputBranchArgs(input, jitter), '!');
+    args.push(...inputBranchArgs(input, timing), '!');
     if (input.kind === 'audio') {
       args.push('amix.');
       continue;
