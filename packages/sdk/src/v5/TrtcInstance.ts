@@ -40,6 +40,7 @@ import {
   checkRemoteVideoTarget,
   checkSEIMessage,
   checkStopRemoteVideoConfig,
+  checkSwitchRoomConfig,
   resolveView,
 } from './validate.js';
 import type { FillMode, ViewTarget } from './VideoView.js';
@@ -288,7 +289,14 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     } else await this.publishLocal(fn);
   }
 
-  /** Leaves the room (if any) and then enters another, keeping local media. */
+  /**
+   * Moves to another room of the same kind. A fast switch on the same signaling connection
+   * where the server can (protocol 13: one request; the same local tracks published again
+   * there, nothing captured again); where it refuses (a cluster node, a bad UserSig, a full
+   * room) this falls back to exitRoom() + enterRoom() as trtc-sdk-v5 does on a failed
+   * switch, so enterRoom's error (5400 with the account extraCode) is what rejects, out of
+   * the old room.
+   */
   async switchRoom(options: {
     roomId?: number;
     strRoomId?: string;
@@ -296,23 +304,46 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     privateMapKey?: string;
   }): Promise<void> {
     const fn = 'switchRoom';
+    this.assertAlive(fn);
     const joinData = this.engine.joinData;
     if (!joinData || !this.engine.joined) {
-      throw invalidOperation('switchRoom() needs a room: call enterRoom() first', fn);
+      throw invalidOperation(
+        'switchRoom() needs a room: call enterRoom() first',
+        fn,
+        V5_EXTRA.NOT_IN_ROOM,
+      );
     }
+    const target = checkSwitchRoomConfig(options, joinData.room, fn);
     const previous = { ...joinData };
+    try {
+      await this.engine.switchRoom(
+        {
+          room: target.room,
+          userSig: target.userSig,
+          ...(target.privateMapKey ? { privateMapKey: target.privateMapKey } : {}),
+        },
+        fn,
+      );
+      return;
+    } catch (error) {
+      // Out of the room meanwhile (kicked, connection lost): that is the answer.
+      if (!this.engine.joined) throw toV5Error(error, fn);
+      log.warn(
+        `switchRoom: the fast switch was refused (${error instanceof Error ? error.message : String(error)}); exiting and entering instead`,
+      );
+    }
     await this.exitRoom();
     await this.enterRoom({
       sdkAppId: previous.sdkAppId,
       userId: previous.userId,
-      userSig: options.userSig ?? previous.userSig,
-      ...(options.strRoomId !== undefined
-        ? { strRoomId: options.strRoomId }
-        : { roomId: options.roomId }),
+      userSig: target.userSig,
+      ...(target.room.kind === 'string'
+        ? { strRoomId: target.room.id }
+        : { roomId: target.room.id }),
       scene: previous.mode,
       role: previous.role,
       autoReceiveAudio: this.remote.autoReceiveAudio,
-      ...(options.privateMapKey ? { privateMapKey: options.privateMapKey } : {}),
+      ...(target.privateMapKey ? { privateMapKey: target.privateMapKey } : {}),
     });
   }
 
