@@ -79,6 +79,7 @@ export class LocalMedia {
   private audioProcessor: AudioProcessor | null = null;
   /** v5's `captureVolume` (100: as captured), applied to the sent audio. */
   private captureVolume = 100;
+  private qosPreference: 'smooth' | 'clear' = 'smooth';
   /** The device each kind was last captured from (DEVICE_CHANGED `active` when it changes). */
   private readonly deviceInUse: Partial<Record<TrackKind, string>> = {};
   /** 'ended' listeners of the SDK's own camera and microphone tracks (recapture). */
@@ -190,8 +191,11 @@ export class LocalMedia {
     views: HTMLElement[];
     fillMode: FillMode;
     mirror: boolean;
+    /** v5's 'smooth' (camera default) keeps the frame rate, 'clear' the resolution. */
+    qosPreference?: 'smooth' | 'clear';
   }): Promise<void> {
     if (options.profile !== undefined) this.videoProfile = this.resolveVideo(options.profile);
+    this.qosPreference = options.qosPreference ?? 'smooth';
     const track =
       options.videoTrack ??
       (
@@ -386,6 +390,10 @@ export class LocalMedia {
       });
       stream.setAudioProfile(this.audioProfile);
       await stream.setVideoProfile(this.videoProfile);
+      // v5 qosPreference: the encoder's hint and what its sender gives up first.
+      const clear = this.qosPreference === 'clear';
+      stream.setVideoContentHint(clear ? 'detail' : 'motion');
+      stream.setDegradationPreference(clear ? 'maintain-resolution' : 'maintain-framerate');
       await stream.initialize();
       if (audio && this.captureVolume !== 100) stream.setAudioCaptureVolume(this.captureVolume);
       if (this.captured.audio?.mute && audio) stream.muteAudio();

@@ -433,6 +433,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           option.mirror === true ||
           option.mirror === 'view' ||
           option.mirror === 'both',
+        qosPreference: checkQosPreference(option.qosPreference, fn),
       });
       if (option.small !== undefined && option.small !== false)
         log.warn('option.small: enable a small stream before publishing the camera');
@@ -499,6 +500,15 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       ...(option.videoTrack ? { videoSource: option.videoTrack } : {}),
       ...(option.audioTrack ? { audioSource: option.audioTrack } : {}),
     });
+    // v5's screen default is 'clear': keep the resolution (text stays readable).
+    const screenQos = checkQosPreference(
+      (option as { qosPreference?: unknown }).qosPreference ?? 'clear',
+      fn,
+    );
+    stream.setVideoContentHint(screenQos === 'clear' ? 'detail' : 'motion');
+    stream.setDegradationPreference(
+      screenQos === 'clear' ? 'maintain-resolution' : 'maintain-framerate',
+    );
     try {
       if (option.profile !== undefined) stream.setScreenProfile(option.profile as string);
       await stream.initialize();
@@ -938,6 +948,16 @@ function checkCaptureVolume(value: unknown, fn: string): number | undefined {
     );
   }
   return value;
+}
+
+/** v5 `qosPreference`: 'smooth' (keep the frame rate) or 'clear' (keep the resolution). */
+function checkQosPreference(value: unknown, fn: string): 'smooth' | 'clear' {
+  if (value === undefined) return 'smooth';
+  if (value === 'smooth' || value === 'clear') return value;
+  throw invalidParameter(
+    `option.qosPreference must be 'smooth' or 'clear', got ${JSON.stringify(value)}`,
+    fn,
+  );
 }
 
 function checkFillMode(value: unknown, fn: string): FillMode {
