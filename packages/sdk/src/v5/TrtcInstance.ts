@@ -28,6 +28,8 @@ import {
 import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
 import { DeviceWatcher } from './DeviceWatcher.js';
+import { permissionWatcher } from './PermissionWatcher.js';
+import { AUDIO_FRAME_SAMPLE_RATES, AudioFrames } from './AudioFrames.js';
 import { LocalVolume } from './LocalVolume.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { Statistics } from './Statistics.js';
@@ -75,6 +77,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   /** Remote availability already reported, by `userId|streamType|kind`. */
   private readonly available = new Set<string>();
   private userId = '';
+  private readonly stopPermissionWatch: () => void;
+  private readonly frames: AudioFrames;
 
   /** `TRTC.create()`. */
   static create(options: V5CreateOptions = {}, deps: ClientDependencies = {}): TrtcInstance {
@@ -99,6 +103,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         onStreamRemoved: (stream) => this.onStreamRemoved(stream),
         onRemoteTrackChanged: (stream, kind) => {
           this.remote.trackChanged(stream, kind);
+          if (kind === 'audio') this.frames.refresh();
           const track = kind === 'audio' ? stream.getAudioTrack() : stream.getVideoTrack();
           if (track) {
             this.emit('track', {
@@ -157,12 +162,15 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           ...(error === undefined ? {} : { error: toV5Error(error, 'startLocal') }),
         }),
       {
-        deviceActive: (kind, device) =>
+        deviceActive: (kind, device) => {
+          // A new microphone track: AUDIO_FRAME reads that one now.
+          if (kind === 'audio') this.frames.refresh();
           this.emit('device-changed', {
             type: kind === 'audio' ? 'microphone' : 'camera',
             action: 'active',
             device,
-          }),
+          });
+        },
         // v5: DEVICE_ERROR with CAMERA_/MICROPHONE_RECOVER_FAILED when a recapture fails.
         recoverFailed: (kind, error) =>
           this.emit(
@@ -189,6 +197,17 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     );
     this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
     this.devices = new DeviceWatcher((change) => this.emit('device-changed', change));
+    this.frames = new AudioFrames(
+      (userId) =>
+        userId === ''
+          ? this.local.track('audio')
+          : (this.engine.remoteStream(userId, 'main')?.getAudioTrack() ?? null),
+      () => (this.engine.joined ? this.engine.remoteUsers() : []),
+      (frame) => this.emit('audio-frame', frame),
+    );
+    this.stopPermissionWatch = permissionWatcher.watch((states) =>
+      this.emit('permission-state-change', states),
+    );
     this.localVolume = new LocalVolume(
       () => this.local.track('audio'),
       () => !this.engine.joined,
@@ -352,6 +371,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     this.destroyed = true;
     this.localVolume.stop();
     this.devices.stop();
+    this.stopPermissionWatch();
+    this.frames.stop();
     this.plugins.destroy();
     void this.exitRoom().finally(() => {
       void this.local.stop('audio');
@@ -380,6 +401,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       });
     } catch (error) {
       throw toV5Error(error, fn);
+    } finally {
+      this.frames.refresh();
     }
   }
 
@@ -400,6 +423,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       });
     } catch (error) {
       throw toV5Error(error, fn);
+    } finally {
+      this.frames.refresh();
     }
   }
 
@@ -408,6 +433,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       await this.local.stop('audio');
     } catch (error) {
       throw toV5Error(error, 'stopLocalAudio');
+    } finally {
+      this.frames.refresh();
     }
   }
 
@@ -790,7 +817,12 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   use(_plugin: unknown): void {
     log.info("use(): Parley's plugins are built in; startPlugin() runs them by name");
   }
-  async callExperimentalAPI(name: string, _options?: unknown): Promise<unknown> {
+  async callExperimentalAPI(name: string, options?: unknown): Promise<unknown> {
+    if (name === 'enableAudioFrameEvent') {
+      const { userId, config } = checkAudioFrameOptions(options, 'callExperimentalAPI');
+      this.frames.configure(userId, config);
+      return undefined;
+    }
     throw v5Error(
       V5_ERROR_CODE.ENV_NOT_SUPPORTED,
       `callExperimentalAPI(${JSON.stringify(name)}): experimental APIs are not in Parley yet`,
@@ -824,6 +856,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     const streamType = toV5Type(info.streamType);
     const { userId } = info;
     this.remote.streamRemoved(stream);
+    this.frames.refresh();
     this.setAvailable(`${userId}|${streamType}|video`, false, () =>
       this.emit('remote-video-unavailable', { userId, streamType }),
     );
@@ -864,6 +897,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private afterExit(): void {
     this.statistics.stop();
     this.remote.clear();
+    this.frames.refresh();
     this.available.clear();
     this.local.forgetPublication();
     this.screen?.setPublisher(null);
@@ -958,6 +992,53 @@ function checkQosPreference(value: unknown, fn: string): 'smooth' | 'clear' {
     `option.qosPreference must be 'smooth' or 'clear', got ${JSON.stringify(value)}`,
     fn,
   );
+}
+
+/** `enableAudioFrameEvent`'s options, as trtc-sdk-v5 checks them (5000 naming the field). */
+function checkAudioFrameOptions(
+  value: unknown,
+  fn: string,
+): { userId: string; config: import('./AudioFrames.js').AudioFrameConfig | null } {
+  const o = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof o.enable !== 'boolean') {
+    throw invalidParameter('enableAudioFrameEvent: enable must be true or false', fn);
+  }
+  if (typeof o.userId !== 'string') {
+    throw invalidParameter(
+      "enableAudioFrameEvent: userId must be a string ('' the microphone, '*' every remote user)",
+      fn,
+    );
+  }
+  const sampleRate = o.sampleRate ?? 48000;
+  if (!(AUDIO_FRAME_SAMPLE_RATES as readonly unknown[]).includes(sampleRate)) {
+    throw invalidParameter(
+      `enableAudioFrameEvent: sampleRate must be one of ${AUDIO_FRAME_SAMPLE_RATES.join(', ')}, got ${JSON.stringify(sampleRate)}`,
+      fn,
+    );
+  }
+  const channelCount = o.channelCount ?? 1;
+  if (channelCount !== 1 && channelCount !== 2) {
+    throw invalidParameter(
+      `enableAudioFrameEvent: channelCount must be 1 or 2, got ${JSON.stringify(channelCount)}`,
+      fn,
+    );
+  }
+  if (
+    o.port !== undefined &&
+    !(typeof MessagePort !== 'undefined' && o.port instanceof MessagePort)
+  ) {
+    throw invalidParameter('enableAudioFrameEvent: port must be a MessagePort', fn);
+  }
+  return {
+    userId: o.userId,
+    config: o.enable
+      ? {
+          sampleRate: sampleRate as number,
+          channelCount,
+          ...(o.port ? { port: o.port as MessagePort } : {}),
+        }
+      : null,
+  };
 }
 
 function checkFillMode(value: unknown, fn: string): FillMode {
