@@ -702,7 +702,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     }
   }
 
-  /** 0..100 (v5 allows more to amplify; Parley's element volume stops at 100). */
+  /** 0..100 is the element's volume; above 100 amplifies through a Web Audio gain (as v5). */
   setRemoteAudioVolume(userId: string, volume: number): void {
     checkRemoteAudioVolume(userId, volume);
     this.remote.setVolume(userId, volume);
@@ -773,7 +773,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
 
   /** '' (or nothing): the local track; a userId: that user's received track. */
   getAudioTrack(
-    config?: string | { userId?: string; streamType?: V5StreamType },
+    config?: string | { userId?: string; streamType?: V5StreamType; processed?: boolean },
   ): MediaStreamTrack | null {
     const { userId, streamType } = trackTarget(config);
     if (userId === '' || userId === this.userId) {
@@ -781,7 +781,12 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         ? (this.screen?.getAudioTrack() ?? null)
         : this.local.track('audio');
     }
-    return this.engine.remoteStream(userId, toEngineType(streamType))?.getAudioTrack() ?? null;
+    const stream = this.engine.remoteStream(userId, toEngineType(streamType));
+    if (!stream) return null;
+    // `processed`: what is played, after setRemoteAudioVolume's gain above 100.
+    const processed =
+      typeof config === 'object' && (config as { processed?: unknown }).processed === true;
+    return processed ? this.remote.processedAudio(stream) : stream.getAudioTrack();
   }
 
   getVideoTrack(config?: { userId?: string; streamType?: V5StreamType }): MediaStreamTrack | null {
