@@ -32,6 +32,12 @@ import { permissionWatcher } from './PermissionWatcher.js';
 import { AUDIO_FRAME_SAMPLE_RATES, AudioFrames } from './AudioFrames.js';
 import { LocalVolume } from './LocalVolume.js';
 import { PluginRegistry } from './plugins/registry.js';
+import { V5_VIDEO_PROFILES } from './profiles.js';
+import {
+  DEFAULT_SMALL_STREAM_PROFILE,
+  checkSmallStreamProfile,
+  type SmallStreamProfile,
+} from '../engine/smallStream.js';
 import { Statistics } from './Statistics.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
 import {
@@ -444,6 +450,10 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     if (this.local.has('video')) throw invalidOperation('the camera is already started', fn);
     const option = config.option ?? {};
     const views = this.views(config.view, fn);
+    // v5 option.small: the camera is sent with a small stream (simulcast) from its publish on.
+    const small = checkSmallOption(option.small, fn);
+    this.engine.smallStream.enabled = small !== null;
+    if (small) this.engine.smallStream.profile = small;
     try {
       await this.local.startVideo({
         ...(option.cameraId ? { cameraId: option.cameraId } : {}),
@@ -462,8 +472,6 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           option.mirror === 'both',
         qosPreference: checkQosPreference(option.qosPreference, fn),
       });
-      if (option.small !== undefined && option.small !== false)
-        log.warn('option.small: enable a small stream before publishing the camera');
     } catch (error) {
       throw toV5Error(error, fn);
     }
@@ -987,6 +995,34 @@ function checkCaptureVolume(value: unknown, fn: string): number | undefined {
     );
   }
   return value;
+}
+
+/**
+ * v5 `option.small`: true (160×120, 15 fps, 100 kbps), a profile name ('120p', '180p', …) or
+ * `{width, height, frameRate, bitrate}`; false or nothing: no small stream.
+ */
+function checkSmallOption(value: unknown, fn: string): SmallStreamProfile | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return { ...DEFAULT_SMALL_STREAM_PROFILE };
+  if (typeof value === 'string') {
+    const profile = (V5_VIDEO_PROFILES as Record<string, SmallStreamProfile | undefined>)[value];
+    if (!profile) {
+      throw invalidParameter(
+        `option.small: unknown profile ${JSON.stringify(value)}; use true, one of ${Object.keys(V5_VIDEO_PROFILES).join(', ')} or {width, height, frameRate, bitrate}`,
+        fn,
+      );
+    }
+    const { width, height, frameRate, bitrate } = profile;
+    return { width, height, frameRate, bitrate };
+  }
+  try {
+    return checkSmallStreamProfile(value);
+  } catch (error) {
+    throw invalidParameter(
+      `option.small: ${error instanceof Error ? error.message.replace('setSmallStreamProfile(): ', '') : String(error)}`,
+      fn,
+    );
+  }
 }
 
 /** v5 `qosPreference`: 'smooth' (keep the frame rate) or 'clear' (keep the resolution). */
