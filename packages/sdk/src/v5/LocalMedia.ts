@@ -21,6 +21,7 @@ import { Disposer } from '../util/Disposer.js';
 import { createLogger } from '../util/Logger.js';
 import { invalidParameter } from './engineErrors.js';
 import { V5_VIDEO_PROFILES, DEFAULT_V5_VIDEO_PROFILE } from './profiles.js';
+import { PublishMirror } from './PublishMirror.js';
 import { VideoView, type FillMode } from './VideoView.js';
 
 const log = createLogger('v5-local');
@@ -88,6 +89,9 @@ export class LocalMedia {
     video: new Disposer(),
   };
   private videoFilter: VideoFilter | null = null;
+  /** v5 mirror 'publish' / 'both': the sent camera is flipped (before any filter). */
+  private publishMirror = false;
+  private readonly mirrorFilter = new PublishMirror();
 
   constructor(
     private readonly engine: RoomEngine,
@@ -123,6 +127,14 @@ export class LocalMedia {
   async setVideoFilter(filter: VideoFilter | null): Promise<void> {
     this.videoFilter = filter;
     await this.sync();
+  }
+
+  /** Flips the sent camera picture (v5 mirror 'publish' or 'both') or stops flipping it. */
+  async setPublishMirror(on: boolean): Promise<void> {
+    if (on === this.publishMirror) return;
+    this.publishMirror = on;
+    await this.sync();
+    if (!on) this.mirrorFilter.release();
   }
 
   /** The track sent for `kind` while `c` is captured (the camera's through the filter). */
@@ -191,11 +203,14 @@ export class LocalMedia {
     views: HTMLElement[];
     fillMode: FillMode;
     mirror: boolean;
+    /** v5 mirror 'publish' / 'both': the sent picture is flipped. */
+    publishMirror?: boolean;
     /** v5's 'smooth' (camera default) keeps the frame rate, 'clear' the resolution. */
     qosPreference?: 'smooth' | 'clear';
   }): Promise<void> {
     if (options.profile !== undefined) this.videoProfile = this.resolveVideo(options.profile);
     this.qosPreference = options.qosPreference ?? 'smooth';
+    this.publishMirror = options.publishMirror === true;
     const track =
       options.videoTrack ??
       (
@@ -314,6 +329,7 @@ export class LocalMedia {
     }
     await this.sync();
     if (kind === 'audio') this.audioProcessor?.release();
+    else this.mirrorFilter.release();
     if (c.own) c.track.stop();
   }
 
@@ -434,7 +450,8 @@ export class LocalMedia {
     if (!c) return null;
     if (kind === 'audio')
       return this.audioProcessor ? this.audioProcessor.process(c.track) : c.track;
-    return this.videoFilter ? this.videoFilter.apply(c.track) : c.track;
+    const camera = this.publishMirror ? this.mirrorFilter.apply(c.track) : c.track;
+    return this.videoFilter ? this.videoFilter.apply(camera) : camera;
   }
 
   /** The published stream sends the audio at `captureVolume`. */

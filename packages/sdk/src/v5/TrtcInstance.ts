@@ -471,6 +471,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           option.mirror === 'view' ||
           option.mirror === 'both',
         qosPreference: checkQosPreference(option.qosPreference, fn),
+        publishMirror: option.mirror === 'publish' || option.mirror === 'both',
       });
     } catch (error) {
       throw toV5Error(error, fn);
@@ -499,6 +500,9 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
               }
             : {}),
         });
+      }
+      if (option.mirror !== undefined) {
+        await this.local.setPublishMirror(option.mirror === 'publish' || option.mirror === 'both');
       }
       await this.local.update('video', {
         ...(config.publish !== undefined ? { publish: config.publish } : {}),
