@@ -38,6 +38,13 @@ export interface RemoteMediaReports {
   audioState(userId: string, state: PlayState, reason: 'playing' | 'pause' | 'ended'): void;
   firstVideoFrame(userId: string, streamType: V5StreamType, width: number, height: number): void;
   videoSizeChanged(userId: string, streamType: V5StreamType, width: number, height: number): void;
+  pictureInPicture(
+    userId: string,
+    streamType: V5StreamType,
+    on: boolean,
+    pipWindow?: PictureInPictureWindow,
+  ): void;
+  fullScreen(userId: string, streamType: V5StreamType, on: boolean): void;
 }
 
 interface Received {
@@ -108,6 +115,9 @@ export class RemoteMedia {
         this.reports.firstVideoFrame(userId, streamType, width, height),
       sizeChanged: (width, height) =>
         this.reports.videoSizeChanged(userId, streamType, width, height),
+      pictureInPicture: (on, pipWindow) =>
+        this.reports.pictureInPicture(userId, streamType, on, pipWindow),
+      fullScreen: (on) => this.reports.fullScreen(userId, streamType, on),
     });
     this.views.set(k, view);
     view.setTrack(stream.getVideoTrack());
@@ -174,6 +184,17 @@ export class RemoteMedia {
       if (track && (userId === '*' || k.startsWith(`${userId}|`)))
         this.route(k, audio, track, volume);
     }
+  }
+
+  /**
+   * The view of the first remote video that is playing (v5's requestPictureInPicture and
+   * requestFullScreen act on it), if any.
+   */
+  firstPlayingView(): VideoView | null {
+    for (const view of this.views.values()) {
+      if (view.elements[0] && view.elements[0].videoWidth > 0) return view;
+    }
+    return null;
   }
 
   /** The track a user's audio is played from after its volume (the gain's output above 100). */

@@ -233,6 +233,15 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         this.emit('first-video-frame', { userId, streamType, width, height }),
       videoSizeChanged: (userId, streamType, newWidth, newHeight) =>
         this.emit('video-size-changed', { userId, streamType, newWidth, newHeight }),
+      pictureInPicture: (userId, streamType, isPictureInPicture, pictureInPictureWindow) =>
+        this.emit('picture-in-picture-state-changed', {
+          userId,
+          streamType,
+          isPictureInPicture,
+          ...(pictureInPictureWindow ? { pictureInPictureWindow } : {}),
+        }),
+      fullScreen: (userId, streamType, isFullScreen) =>
+        this.emit('full-screen-state-changed', { userId, streamType, isFullScreen }),
     });
     this.plugins = new PluginRegistry({
       engine: this.engine,
@@ -838,6 +847,28 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     if (name === 'enableAudioFrameEvent') {
       const { userId, config } = checkAudioFrameOptions(options, 'callExperimentalAPI');
       this.frames.configure(userId, config);
+      return undefined;
+    }
+    if (name === 'requestPictureInPicture' || name === 'requestFullScreen') {
+      const fn = 'callExperimentalAPI';
+      const enable = (options as { enable?: unknown } | undefined)?.enable;
+      if (typeof enable !== 'boolean')
+        throw invalidParameter(`${name}: enable must be true or false`, fn);
+      // v5: the first remote video that is playing.
+      const view = this.remote.firstPlayingView();
+      if (!view) throw invalidOperation(`${name}: no remote video is playing`, fn);
+      try {
+        if (name === 'requestPictureInPicture') await view.pictureInPicture(enable);
+        else await view.fullScreen(enable);
+      } catch (error) {
+        throw v5Error(
+          V5_ERROR_CODE.OPERATION_FAILED,
+          `${name}: ${error instanceof Error ? error.message : String(error)}`,
+          fn,
+          undefined,
+          error instanceof Error ? error : undefined,
+        );
+      }
       return undefined;
     }
     throw v5Error(

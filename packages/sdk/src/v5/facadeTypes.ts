@@ -148,4 +148,11 @@ export interface V5Events {
   'custom-message': { userId: string; cmdId: number; seq: number; data: ArrayBuffer };
   'permission-state-change': PermissionStates;
   'audio-frame': AudioFrame;
+  'picture-in-picture-state-changed': {
+    userId: string;
+    streamType: V5StreamType;
+    isPictureInPicture: boolean;
+    pictureInPictureWindow?: PictureInPictureWindow;
+  };
+  'full-screen-state-changed': { userId: string; streamType: V5StreamType; isFullScreen: boolean };
 }
