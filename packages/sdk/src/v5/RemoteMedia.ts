@@ -38,13 +38,13 @@ export interface RemoteMediaReports {
   audioState(userId: string, state: PlayState, reason: 'playing' | 'pause' | 'ended'): void;
   firstVideoFrame(userId: string, streamType: V5StreamType, width: number, height: number): void;
   videoSizeChanged(userId: string, streamType: V5StreamType, width: number, height: number): void;
-  pictureInPicture(
+  pictureInPicture?(
     userId: string,
     streamType: V5StreamType,
     on: boolean,
     pipWindow?: PictureInPictureWindow,
   ): void;
-  fullScreen(userId: string, streamType: V5StreamType, on: boolean): void;
+  fullScreen?(userId: string, streamType: V5StreamType, on: boolean): void;
 }
 
 interface Received {
@@ -116,8 +116,8 @@ export class RemoteMedia {
       sizeChanged: (width, height) =>
         this.reports.videoSizeChanged(userId, streamType, width, height),
       pictureInPicture: (on, pipWindow) =>
-        this.reports.pictureInPicture(userId, streamType, on, pipWindow),
-      fullScreen: (on) => this.reports.fullScreen(userId, streamType, on),
+        this.reports.pictureInPicture?.(userId, streamType, on, pipWindow),
+      fullScreen: (on) => this.reports.fullScreen?.(userId, streamType, on),
     });
     this.views.set(k, view);
     view.setTrack(stream.getVideoTrack());
