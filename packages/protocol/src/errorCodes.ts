@@ -88,4 +88,9 @@ export const ProtocolErrorCode = {
    * lighter node can take the join; the error's `redirect` names it (the SDK follows it once).
    */
   NODE_OVERLOADED: -200009,
+  /**
+   * `switch-room` cannot be done on this connection (cluster mode: the new room may live on
+   * other nodes): the SDK exits and enters instead. Nothing changed on the server.
+   */
+  SWITCH_ROOM_UNAVAILABLE: -200010,
 } as const;

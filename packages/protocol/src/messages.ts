@@ -56,6 +56,14 @@
  *     in turn: any node of the cluster resumes a session whose node died (the SDK then
  *     republishes on `media-reset` and answers the new subscriber offer, as after a lost
  *     media worker), so nobody in the room sees the user leave.
+ * 13. Switching rooms (v5 `switchRoom`): `switch-room` moves a joined session to another room
+ *     of the same kind on the same socket. The server checks the new UserSig, privateMapKey
+ *     and limits as at join (a refusal changes nothing: the session stays in its room), then
+ *     the user leaves the old room (the others get `peer-leave`, its transports close) and
+ *     joins the new one; the result is the new room's snapshot and resume token, and the new
+ *     room's notifications follow it. The SDK makes new publisher and subscriber connections
+ *     (mediasoup transports belong to one room's router) and publishes the same tracks again.
+ *     A cluster node refuses it with SWITCH_ROOM_UNAVAILABLE (the SDK then leaves and joins).
  * 12. Custom messages (v5 `sendCustomMessage`): `custom-message` relays up to
  *     MAX_CUSTOM_MESSAGE_BYTES (base64) with a cmdId (1..10) and the sender's own sequence
  *     number from an anchor to everyone else in the room as `custom-message`, in the order
@@ -348,6 +356,21 @@ export const clientRequests = {
   'stop-publish-cdn': {
     data: z.object({ slot: RelaySlotSchema.optional() }).strict(),
     result: empty,
+  },
+  /** 13. Moves the session to another room of the same kind (see above). */
+  'switch-room': {
+    data: z
+      .object({
+        userSig: z.string().max(8192),
+        room: RoomRefSchema,
+        privateMapKey: z.string().max(8192).optional(),
+      })
+      .strict(),
+    result: RoomSnapshotSchema.extend({
+      sessionId: z.string(),
+      resumeToken: z.string(),
+      logToken: z.string().max(256).optional(),
+    }),
   },
   leave: { data: empty, result: empty },
   ping: { data: empty, result: empty },

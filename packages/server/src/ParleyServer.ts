@@ -45,6 +45,7 @@ import { RoomManager } from './room/RoomManager.js';
 import { RoomManagerDirectory } from './room/RoomManagerDirectory.js';
 import { ServerError } from './ServerError.js';
 import { Session } from './signal/Session.js';
+import { HeldSink } from './signal/HeldSink.js';
 import { SignalConnection } from './signal/SignalConnection.js';
 import { iceServersFor } from './turn/turnConfig.js';
 import { MediaOutService } from './mediaOut/MediaOutService.js';
@@ -99,6 +100,8 @@ export class ParleyServer {
   readonly #connections = new Set<SignalConnection>();
   /** Sockets that carry a session (joined or resumed). */
   readonly #joined = new WeakSet<SignalConnection>();
+  /** The SDK version each joined participant named (a switched session keeps it). */
+  readonly #sdkVersionOf = new WeakMap<Participant, string>();
   /** Sockets whose join is being handled: a second join or resume on them is refused. */
   readonly #joining = new WeakSet<SignalConnection>();
   #sweeper: NodeJS.Timeout | undefined;
@@ -519,6 +522,7 @@ export class ParleyServer {
     // Notifications may flow as soon as the room has the participant.
     participant.sink = signal;
     this.#directory.noteJoin(participant, data.sdkVersion, signal.remoteAddress);
+    this.#sdkVersionOf.set(participant, data.sdkVersion);
     const logToken = this.#logTokens.issue({
       sdkAppId: data.sdkAppId,
       room: data.room,
@@ -583,7 +587,7 @@ export class ParleyServer {
 
   /** A session of `participant` in `room`; a new privateMapKey is checked as at join. */
   #session(room: Room, participant: Participant): Session {
-    return new Session(
+    const session: Session = new Session(
       room,
       participant,
       this.log,
@@ -596,7 +600,111 @@ export class ParleyServer {
           privateMapKey,
           ErrorCode.INVALID_PARAMETER,
         ).privilege,
+      (current, data) => this.#switchRoom(current, data),
     );
+    return session;
+  }
+
+  /**
+   * `switch-room` (v5 switchRoom): the session's user leaves its room and enters another on the
+   * same socket. Everything is checked as at join before anything changes; the new room is
+   * entered before the old one is left, so a refusal (room full, too) leaves the user where it
+   * was. The new room's notifications wait until the answer has gone out (HeldSink).
+   */
+  async #switchRoom(
+    session: Session,
+    data: ClientRequestData<'switch-room'>,
+  ): Promise<ClientRequestResult<'switch-room'>> {
+    const { room: oldRoom, participant: old, signal } = session;
+    if (this.#cluster) {
+      // The new room may have members on other nodes; admitting there is the join's work.
+      throw new ServerError(
+        ErrorCode.JOIN_ROOM_FAILED,
+        'switch-room is not available on a cluster node: exit the room and enter the new one',
+        ProtocolErrorCode.SWITCH_ROOM_UNAVAILABLE,
+      );
+    }
+    if (!signal || old.sink !== signal) throw ServerError.wrongState('this session has no socket');
+    if (data.room.kind !== oldRoom.ref.kind) {
+      throw ServerError.invalid(
+        `switch-room: the new room must be a ${oldRoom.ref.kind === 'number' ? 'numeric roomId' : 'strRoomId'} room like the current one`,
+      );
+    }
+    if (data.room.id === oldRoom.ref.id) {
+      throw ServerError.invalid(`switch-room: already in room ${String(data.room.id)}`);
+    }
+    const { sdkAppId } = oldRoom;
+    if (data.userSig === '') {
+      throw new ServerError(ErrorCode.JOIN_ROOM_FAILED, 'userSig is empty', 70002);
+    }
+    // A bad UserSig is refused with the account extraCode as at join; nothing changes.
+    this.#auth.verifyUser(sdkAppId, old.userId, data.userSig, ErrorCode.JOIN_ROOM_FAILED);
+    const roomProblem = roomIdProblem(data.room);
+    if (roomProblem) throw ServerError.invalid(roomProblem);
+    const grant = data.privateMapKey
+      ? this.#auth.verifyRoomPermission(
+          sdkAppId,
+          old.userId,
+          data.room,
+          data.privateMapKey,
+          ErrorCode.JOIN_ROOM_FAILED,
+        )
+      : null;
+    const refusal = this.ops.checkJoin(sdkAppId, data.room, old.userId, !!data.privateMapKey);
+    if (refusal)
+      throw new ServerError(ErrorCode.JOIN_ROOM_FAILED, refusal.message, refusal.extraCode);
+    const participant = new Participant(
+      old.userId,
+      old.role,
+      randomBytes(8).toString('hex'),
+      randomBytes(24).toString('base64url'),
+      old.autoSubscribe,
+      old.mode,
+    );
+    if (grant) participant.privilege = grant.privilege;
+    const held = new HeldSink(signal.remoteAddress);
+    participant.sink = held;
+    const { room, snapshot } = await this.rooms.join(
+      sdkAppId,
+      data.room,
+      participant,
+      `user ${old.userId} joined room ${String(data.room.id)} from another connection`,
+    );
+    // In: now out of the old room (the others see peer-leave; its transports close). Without
+    // a sink first, so the socket stays open.
+    old.sink = null;
+    await oldRoom.leave(old, 'leave');
+    const sdkVersion = this.#sdkVersionOf.get(old) ?? 'unknown';
+    this.#sdkVersionOf.set(participant, sdkVersion);
+    this.#directory.noteJoin(participant, sdkVersion, signal.remoteAddress);
+    const logToken = this.#logTokens.issue({ sdkAppId, room: data.room, userId: old.userId });
+    const moved = this.#session(room, participant);
+    this.#logTokenOf.set(moved, logToken);
+    this.#sessionsByToken.set(participant.resumeToken, moved);
+    this.log.info(
+      { from: oldRoom.key, room: room.key, user: old.userId, conn: signal.id },
+      'switched room',
+    );
+    // After the answer has gone out (it is sent when this promise settles).
+    setImmediate(() => {
+      participant.sink = null;
+      if (signal.closing) {
+        // The socket went while switching: the new session waits for a resume as any other.
+        participant.disconnectedAt = signal.lastSeen;
+      } else moved.attach(signal);
+      held.release(participant.sink ?? held);
+      if (participant.autoSubscribe && participant.sink) {
+        room
+          .subscribeToAll(participant)
+          .catch((error: unknown) => this.log.warn({ err: error }, 'auto-subscribe failed'));
+      }
+    });
+    return {
+      ...snapshot,
+      sessionId: participant.sessionId,
+      resumeToken: participant.resumeToken,
+      logToken,
+    };
   }
 
   async #resume(signal: SignalConnection, data: ClientRequestData<'resume'>) {

@@ -111,6 +111,7 @@ export class Publications {
       });
       await transport.waitConnected(this.options.connectTimeoutMs);
       this.assertLive(transport);
+      await applyDegradation(stream, streamType, transport);
       pub.published = true;
       stream.setConnectionState('CONNECTED');
       // A mute toggled while publish() was in flight: bring sender and server up to date.
@@ -196,6 +197,9 @@ export class Publications {
       }
       await this.negotiate(transport);
       await transport.waitConnected(this.options.connectTimeoutMs);
+      for (const { stream, streamType } of pubs) {
+        await applyDegradation(stream, streamType, transport);
+      }
       log.info('published again on a new connection');
     });
   }
@@ -398,6 +402,18 @@ function streamState(current: ConnectionState, pc: RTCPeerConnectionState): Conn
       return current === 'CONNECTING' ? null : current === 'DISCONNECTED' ? 'RECONNECTING' : null;
     default:
       return null;
+  }
+}
+
+/** A stream's degradationPreference (v5 qosPreference) on its video sender, if it has one. */
+async function applyDegradation(
+  stream: LocalStream,
+  streamType: StreamType,
+  transport: PublisherTransport,
+): Promise<void> {
+  const preference = stream.getDegradationPreference();
+  if (preference && stream.getVideoTrack()) {
+    await transport.setDegradationPreference(preference, streamType);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   ErrorCode,
   ProtocolErrorCode,
   type JoinData,
+  type RoomRef,
   type ServerRequestResult,
   type StreamInfo,
   type StreamType,
@@ -281,6 +282,49 @@ export class RoomEngine {
     }
     session.close(reason);
     if (current) this.setConnectionState('DISCONNECTED');
+  }
+
+  /**
+   * Moves the joined session to another room on the same socket (protocol 13): the server
+   * checks `userSig` as at join; the old room's users leave and the new room's enter (room
+   * events), and what is published is published again there on a new connection (same
+   * tracks, no capture). Rejects with the server's refusal, the session still in its room.
+   */
+  async switchRoom(
+    target: { room: RoomRef; userSig: string; privateMapKey?: string },
+    method = 'switchRoom',
+  ): Promise<void> {
+    const session = this.joinedSession(method);
+    const started = Date.now();
+    const result = await session.signal.request('switch-room', {
+      room: target.room,
+      userSig: target.userSig,
+      ...(target.privateMapKey ? { privateMapKey: target.privateMapKey } : {}),
+    });
+    this.assertLive(session);
+    const { joinData } = session;
+    joinData.room = target.room;
+    joinData.userSig = target.userSig;
+    if (target.privateMapKey) joinData.privateMapKey = target.privateMapKey;
+    else delete joinData.privateMapKey;
+    session.signal.replaceResumeToken(result.resumeToken);
+    // The server closed both transports of the old room: both connections are replaced.
+    session.recovery?.peerState('subscriber', 'closed');
+    void session.subscriber.replaceConnection();
+    this.applyRoomChanges(session, session.room.applySnapshot({ participants: [] }));
+    this.applyRoomChanges(session, session.room.applySnapshot(result));
+    if (result.logToken !== undefined) {
+      logUpload.setDestination({
+        url: logUploadUrl(session.signal.currentUrl),
+        token: result.logToken,
+      });
+    }
+    const switched = Date.now();
+    await session.publications.restart();
+    log.info(
+      `${joinData.userId} switched to room ${String(target.room.id)} (session ${result.sessionId}): ` +
+        `server ${switched - started} ms, published again ${Date.now() - switched} ms`,
+    );
   }
 
   // ---- publishing -----------------------------------------------------------------------------

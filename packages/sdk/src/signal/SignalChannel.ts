@@ -291,6 +291,11 @@ export class SignalChannel extends TypedEmitter<SignalChannelEvents> {
     this.resumeInfo = { token, sessionTimeoutMs };
   }
 
+  /** The session moved to another room (switch-room): a resume names its new token. */
+  replaceResumeToken(token: string): void {
+    if (this.resumeInfo) this.resumeInfo = { ...this.resumeInfo, token };
+  }
+
   /** Sends `ping` every `intervalMs`; an unanswered ping counts as a dropped socket. */
   startHeartbeat(intervalMs: number): void {
     this.stopHeartbeat();

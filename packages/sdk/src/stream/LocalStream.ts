@@ -61,6 +61,8 @@ export class LocalStream extends Stream {
   private audioProfile: AudioProfile = { ...AUDIO_PROFILES[DEFAULT_AUDIO_PROFILE] };
   /** A screen is mostly text and lines: keep it sharp rather than fluid (as v4 does). */
   private contentHint: VideoContentHint | null;
+  /** What the encoder gives up first when the uplink is short (v5 qosPreference); null: the browser's. */
+  private degradationPreference: RTCDegradationPreference | null;
   private initialized = false;
   private initializing: Promise<void> | null = null;
   private publisher: LocalStreamPublisher | null = null;
@@ -84,6 +86,7 @@ export class LocalStream extends Stream {
     super(typeof config?.userId === 'string' ? config.userId : '');
     this.config = typeof config === 'object' && config !== null ? { ...config } : {};
     this.contentHint = this.config.screen ? 'detail' : null;
+    this.degradationPreference = null;
   }
 
   /**
@@ -193,6 +196,15 @@ export class LocalStream extends Stream {
    * Tells the encoder what the video is: 'motion' (camera, film, game: keep it fluid),
    * 'detail' or 'text' (slides, documents: keep it sharp). Kept for later video tracks too.
    */
+  /** The video sender's degradationPreference, set once it is published. */
+  setDegradationPreference(preference: RTCDegradationPreference | null): void {
+    this.degradationPreference = preference;
+  }
+
+  getDegradationPreference(): RTCDegradationPreference | null {
+    return this.degradationPreference;
+  }
+
   setVideoContentHint(hint: VideoContentHint): void {
     if (!CONTENT_HINTS.includes(hint)) {
       throw RtcError.invalidParameter(

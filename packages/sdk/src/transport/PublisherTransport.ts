@@ -195,6 +195,27 @@ export class PublisherTransport extends PeerTransport {
     }
   }
 
+  /**
+   * Which the encoder keeps when the uplink is short: the frame rate ('maintain-framerate', v5
+   * 'smooth') or the resolution ('maintain-resolution', v5 'clear').
+   */
+  async setDegradationPreference(
+    preference: RTCDegradationPreference,
+    streamType: StreamType = 'main',
+  ): Promise<void> {
+    const sender = this.getSender('video', streamType);
+    if (!sender || this.closed) return;
+    try {
+      const parameters: RTCRtpSendParameters & {
+        degradationPreference?: RTCDegradationPreference;
+      } = sender.getParameters();
+      parameters.degradationPreference = preference;
+      await sender.setParameters(parameters);
+    } catch (error) {
+      if (!this.closed) this.log.warn(`could not set degradationPreference ${preference}`, error);
+    }
+  }
+
   /** Whether the main (or `streamType`) video is sent with a small stream. */
   hasSmallStream(streamType: StreamType = 'main'): boolean {
     const sender = this.getSender('video', streamType);

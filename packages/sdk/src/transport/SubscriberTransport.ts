@@ -57,6 +57,16 @@ export class SubscriberTransport extends PeerTransport {
   }
 
   /**
+   * Drops the connection now (its server side is gone: the session switched rooms); the next
+   * offer is answered on a new one. Queued behind offers being answered.
+   */
+  replaceConnection(): Promise<void> {
+    const result = this.queue.then(() => this.restart());
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
    * Sets every receiver's jitterBufferTarget (ms; null: the browser's own), where the browser
    * has it (Chromium 114+); for receivers added later too.
    */
@@ -72,7 +82,8 @@ export class SubscriberTransport extends PeerTransport {
 
   /** The server replaced the connection: every track of the old one is gone. */
   private restart(): void {
-    this.log.info('the server replaced the subscriber connection');
+    if (this.closed) return;
+    this.log.info('the subscriber connection is replaced');
     for (const [mid, bound] of [...this.bound]) {
       this.bound.delete(mid);
       this.trackHandler.onRemoteTrackRemoved(bound.info, bound.track);

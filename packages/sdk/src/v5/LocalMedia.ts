@@ -21,6 +21,7 @@ import { Disposer } from '../util/Disposer.js';
 import { createLogger } from '../util/Logger.js';
 import { invalidParameter } from './engineErrors.js';
 import { V5_VIDEO_PROFILES, DEFAULT_V5_VIDEO_PROFILE } from './profiles.js';
+import { PublishMirror } from './PublishMirror.js';
 import { VideoView, type FillMode } from './VideoView.js';
 
 const log = createLogger('v5-local');
@@ -79,6 +80,7 @@ export class LocalMedia {
   private audioProcessor: AudioProcessor | null = null;
   /** v5's `captureVolume` (100: as captured), applied to the sent audio. */
   private captureVolume = 100;
+  private qosPreference: 'smooth' | 'clear' = 'smooth';
   /** The device each kind was last captured from (DEVICE_CHANGED `active` when it changes). */
   private readonly deviceInUse: Partial<Record<TrackKind, string>> = {};
   /** 'ended' listeners of the SDK's own camera and microphone tracks (recapture). */
@@ -87,6 +89,9 @@ export class LocalMedia {
     video: new Disposer(),
   };
   private videoFilter: VideoFilter | null = null;
+  /** v5 mirror 'publish' / 'both': the sent camera is flipped (before any filter). */
+  private publishMirror = false;
+  private readonly mirrorFilter = new PublishMirror();
 
   constructor(
     private readonly engine: RoomEngine,
@@ -122,6 +127,14 @@ export class LocalMedia {
   async setVideoFilter(filter: VideoFilter | null): Promise<void> {
     this.videoFilter = filter;
     await this.sync();
+  }
+
+  /** Flips the sent camera picture (v5 mirror 'publish' or 'both') or stops flipping it. */
+  async setPublishMirror(on: boolean): Promise<void> {
+    if (on === this.publishMirror) return;
+    this.publishMirror = on;
+    await this.sync();
+    if (!on) this.mirrorFilter.release();
   }
 
   /** The track sent for `kind` while `c` is captured (the camera's through the filter). */
@@ -190,8 +203,14 @@ export class LocalMedia {
     views: HTMLElement[];
     fillMode: FillMode;
     mirror: boolean;
+    /** v5 mirror 'publish' / 'both': the sent picture is flipped. */
+    publishMirror?: boolean;
+    /** v5's 'smooth' (camera default) keeps the frame rate, 'clear' the resolution. */
+    qosPreference?: 'smooth' | 'clear';
   }): Promise<void> {
     if (options.profile !== undefined) this.videoProfile = this.resolveVideo(options.profile);
+    this.qosPreference = options.qosPreference ?? 'smooth';
+    this.publishMirror = options.publishMirror === true;
     const track =
       options.videoTrack ??
       (
@@ -310,6 +329,7 @@ export class LocalMedia {
     }
     await this.sync();
     if (kind === 'audio') this.audioProcessor?.release();
+    else this.mirrorFilter.release();
     if (c.own) c.track.stop();
   }
 
@@ -386,6 +406,10 @@ export class LocalMedia {
       });
       stream.setAudioProfile(this.audioProfile);
       await stream.setVideoProfile(this.videoProfile);
+      // v5 qosPreference: the encoder's hint and what its sender gives up first.
+      const clear = this.qosPreference === 'clear';
+      stream.setVideoContentHint(clear ? 'detail' : 'motion');
+      stream.setDegradationPreference(clear ? 'maintain-resolution' : 'maintain-framerate');
       await stream.initialize();
       if (audio && this.captureVolume !== 100) stream.setAudioCaptureVolume(this.captureVolume);
       if (this.captured.audio?.mute && audio) stream.muteAudio();
@@ -426,7 +450,8 @@ export class LocalMedia {
     if (!c) return null;
     if (kind === 'audio')
       return this.audioProcessor ? this.audioProcessor.process(c.track) : c.track;
-    return this.videoFilter ? this.videoFilter.apply(c.track) : c.track;
+    const camera = this.publishMirror ? this.mirrorFilter.apply(c.track) : c.track;
+    return this.videoFilter ? this.videoFilter.apply(camera) : camera;
   }
 
   /** The published stream sends the audio at `captureVolume`. */

@@ -9,6 +9,7 @@
 import type { StreamType } from '@parley/protocol';
 import type { RoomEngine } from '../engine/RoomEngine.js';
 import type { RemoteStream } from '../stream/RemoteStream.js';
+import { CaptureGain } from '../stream/CaptureGain.js';
 import { createLogger } from '../util/Logger.js';
 import { getCurrentSpeakerId } from './system.js';
 import { VideoView, type FillMode, type PlayState } from './VideoView.js';
@@ -37,6 +38,13 @@ export interface RemoteMediaReports {
   audioState(userId: string, state: PlayState, reason: 'playing' | 'pause' | 'ended'): void;
   firstVideoFrame(userId: string, streamType: V5StreamType, width: number, height: number): void;
   videoSizeChanged(userId: string, streamType: V5StreamType, width: number, height: number): void;
+  pictureInPicture?(
+    userId: string,
+    streamType: V5StreamType,
+    on: boolean,
+    pipWindow?: PictureInPictureWindow,
+  ): void;
+  fullScreen?(userId: string, streamType: V5StreamType, on: boolean): void;
 }
 
 interface Received {
@@ -54,6 +62,13 @@ export class RemoteMedia {
   private readonly mutedAudio = new Set<string>();
   private allAudioMuted = false;
   private readonly volumes = new Map<string, number>();
+  /** The received audio track each element plays, by stream key. */
+  private readonly audioTracks = new Map<string, MediaStreamTrack>();
+  /** Volumes above 100 (v5 amplifies): the track through a Web Audio gain, by stream key. */
+  private readonly amplifiers = new Map<
+    string,
+    { gain: CaptureGain; keepAlive: HTMLAudioElement; track: MediaStreamTrack }
+  >();
   private defaultVolume = 100;
   autoReceiveAudio = true;
 
@@ -100,6 +115,9 @@ export class RemoteMedia {
         this.reports.firstVideoFrame(userId, streamType, width, height),
       sizeChanged: (width, height) =>
         this.reports.videoSizeChanged(userId, streamType, width, height),
+      pictureInPicture: (on, pipWindow) =>
+        this.reports.pictureInPicture?.(userId, streamType, on, pipWindow),
+      fullScreen: (on) => this.reports.fullScreen?.(userId, streamType, on),
     });
     this.views.set(k, view);
     view.setTrack(stream.getVideoTrack());
@@ -162,8 +180,67 @@ export class RemoteMedia {
       this.volumes.clear();
     } else this.volumes.set(userId, volume);
     for (const [k, audio] of this.audios) {
-      if (userId === '*' || k.startsWith(`${userId}|`)) audio.volume = elementVolume(volume);
+      const track = this.audioTracks.get(k);
+      if (track && (userId === '*' || k.startsWith(`${userId}|`)))
+        this.route(k, audio, track, volume);
     }
+  }
+
+  /**
+   * The view of the first remote video that is playing (v5's requestPictureInPicture and
+   * requestFullScreen act on it), if any.
+   */
+  firstPlayingView(): VideoView | null {
+    for (const view of this.views.values()) {
+      if (view.elements[0] && view.elements[0].videoWidth > 0) return view;
+    }
+    return null;
+  }
+
+  /** The track a user's audio is played from after its volume (the gain's output above 100). */
+  processedAudio(stream: RemoteStream): MediaStreamTrack | null {
+    const k = key(stream);
+    return this.amplifiers.get(k)?.gain.output ?? this.audioTracks.get(k) ?? null;
+  }
+
+  /**
+   * Plays `track` on `audio` at `volume`: up to 100 the element's own volume; above, through a
+   * GainNode (an element cannot play louder than its source).
+   */
+  private route(k: string, audio: HTMLAudioElement, track: MediaStreamTrack, volume: number): void {
+    let amplifier = this.amplifiers.get(k);
+    if (amplifier && (volume <= 100 || amplifier.track !== track)) {
+      this.dropAmplifier(k);
+      amplifier = undefined;
+    }
+    if (volume > 100 && !amplifier) {
+      const gain = CaptureGain.create();
+      if (gain) {
+        gain.setSource(track);
+        // Chromium feeds a received track to Web Audio only while a media element plays it.
+        const keepAlive = document.createElement('audio');
+        keepAlive.muted = true;
+        keepAlive.srcObject = new MediaStream([track]);
+        keepAlive.play().catch(() => undefined);
+        amplifier = { gain, keepAlive, track };
+        this.amplifiers.set(k, amplifier);
+      } else log.warn('no Web Audio here: a volume above 100 plays at 100');
+    }
+    const source = amplifier ? amplifier.gain.output : track;
+    const playing =
+      audio.srcObject instanceof MediaStream ? audio.srcObject.getAudioTracks()[0] : null;
+    if (playing !== source) audio.srcObject = new MediaStream([source]);
+    amplifier?.gain.setVolume(volume);
+    audio.volume = amplifier ? 1 : elementVolume(volume);
+  }
+
+  private dropAmplifier(k: string): void {
+    const amplifier = this.amplifiers.get(k);
+    if (!amplifier) return;
+    this.amplifiers.delete(k);
+    amplifier.keepAlive.pause();
+    amplifier.keepAlive.srcObject = null;
+    amplifier.gain.close();
   }
 
   /** A received track was added to or taken from a stream. */
@@ -189,7 +266,7 @@ export class RemoteMedia {
       this.audios.set(k, element);
       audio = element;
     }
-    audio.volume = elementVolume(this.volumes.get(stream.getUserId()) ?? this.defaultVolume);
+    this.audioTracks.set(k, track);
     // TRTC.setCurrentSpeaker(): the output chosen for every element the SDK plays on.
     const speaker = getCurrentSpeakerId();
     if (speaker !== undefined && audio.sinkId !== speaker) {
@@ -197,7 +274,7 @@ export class RemoteMedia {
         .setSinkId(speaker)
         .catch((error: unknown) => log.warn(`could not play on speaker ${speaker}`, error));
     }
-    audio.srcObject = new MediaStream([track]);
+    this.route(k, audio, track, this.volumes.get(stream.getUserId()) ?? this.defaultVolume);
     const element = audio;
     element.play().catch((error: unknown) => {
       if (error instanceof Error && error.name === 'NotAllowedError') {
@@ -257,6 +334,8 @@ export class RemoteMedia {
     const audio = this.audios.get(k);
     if (!audio) return;
     this.audios.delete(k);
+    this.audioTracks.delete(k);
+    this.dropAmplifier(k);
     audio.pause();
     audio.srcObject = null;
     this.reports.audioState(k.slice(0, k.indexOf('|')), 'STOPPED', 'ended');

@@ -28,8 +28,16 @@ import {
 import { EXTRA_CODE } from './errors.js';
 import { LocalMedia } from './LocalMedia.js';
 import { DeviceWatcher } from './DeviceWatcher.js';
+import { permissionWatcher } from './PermissionWatcher.js';
+import { AUDIO_FRAME_SAMPLE_RATES, AudioFrames } from './AudioFrames.js';
 import { LocalVolume } from './LocalVolume.js';
 import { PluginRegistry } from './plugins/registry.js';
+import { V5_VIDEO_PROFILES } from './profiles.js';
+import {
+  DEFAULT_SMALL_STREAM_PROFILE,
+  checkSmallStreamProfile,
+  type SmallStreamProfile,
+} from '../engine/smallStream.js';
 import { Statistics } from './Statistics.js';
 import { RemoteMedia, toEngineType, toV5Type, type V5StreamType } from './RemoteMedia.js';
 import {
@@ -40,6 +48,7 @@ import {
   checkRemoteVideoTarget,
   checkSEIMessage,
   checkStopRemoteVideoConfig,
+  checkSwitchRoomConfig,
   resolveView,
 } from './validate.js';
 import type { FillMode, ViewTarget } from './VideoView.js';
@@ -74,6 +83,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   /** Remote availability already reported, by `userId|streamType|kind`. */
   private readonly available = new Set<string>();
   private userId = '';
+  private readonly stopPermissionWatch: () => void;
+  private readonly frames: AudioFrames;
 
   /** `TRTC.create()`. */
   static create(options: V5CreateOptions = {}, deps: ClientDependencies = {}): TrtcInstance {
@@ -98,6 +109,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         onStreamRemoved: (stream) => this.onStreamRemoved(stream),
         onRemoteTrackChanged: (stream, kind) => {
           this.remote.trackChanged(stream, kind);
+          if (kind === 'audio') this.frames.refresh();
           const track = kind === 'audio' ? stream.getAudioTrack() : stream.getVideoTrack();
           if (track) {
             this.emit('track', {
@@ -156,12 +168,15 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           ...(error === undefined ? {} : { error: toV5Error(error, 'startLocal') }),
         }),
       {
-        deviceActive: (kind, device) =>
+        deviceActive: (kind, device) => {
+          // A new microphone track: AUDIO_FRAME reads that one now.
+          if (kind === 'audio') this.frames.refresh();
           this.emit('device-changed', {
             type: kind === 'audio' ? 'microphone' : 'camera',
             action: 'active',
             device,
-          }),
+          });
+        },
         // v5: DEVICE_ERROR with CAMERA_/MICROPHONE_RECOVER_FAILED when a recapture fails.
         recoverFailed: (kind, error) =>
           this.emit(
@@ -188,6 +203,17 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     );
     this.statistics = new Statistics(this.engine, (s) => this.emit('statistics', s));
     this.devices = new DeviceWatcher((change) => this.emit('device-changed', change));
+    this.frames = new AudioFrames(
+      (userId) =>
+        userId === ''
+          ? this.local.track('audio')
+          : (this.engine.remoteStream(userId, 'main')?.getAudioTrack() ?? null),
+      () => (this.engine.joined ? this.engine.remoteUsers() : []),
+      (frame) => this.emit('audio-frame', frame),
+    );
+    this.stopPermissionWatch = permissionWatcher.watch((states) =>
+      this.emit('permission-state-change', states),
+    );
     this.localVolume = new LocalVolume(
       () => this.local.track('audio'),
       () => !this.engine.joined,
@@ -207,6 +233,15 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         this.emit('first-video-frame', { userId, streamType, width, height }),
       videoSizeChanged: (userId, streamType, newWidth, newHeight) =>
         this.emit('video-size-changed', { userId, streamType, newWidth, newHeight }),
+      pictureInPicture: (userId, streamType, isPictureInPicture, pictureInPictureWindow) =>
+        this.emit('picture-in-picture-state-changed', {
+          userId,
+          streamType,
+          isPictureInPicture,
+          ...(pictureInPictureWindow ? { pictureInPictureWindow } : {}),
+        }),
+      fullScreen: (userId, streamType, isFullScreen) =>
+        this.emit('full-screen-state-changed', { userId, streamType, isFullScreen }),
     });
     this.plugins = new PluginRegistry({
       engine: this.engine,
@@ -288,7 +323,14 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     } else await this.publishLocal(fn);
   }
 
-  /** Leaves the room (if any) and then enters another, keeping local media. */
+  /**
+   * Moves to another room of the same kind. A fast switch on the same signaling connection
+   * where the server can (protocol 13: one request; the same local tracks published again
+   * there, nothing captured again); where it refuses (a cluster node, a bad UserSig, a full
+   * room) this falls back to exitRoom() + enterRoom() as trtc-sdk-v5 does on a failed
+   * switch, so enterRoom's error (5400 with the account extraCode) is what rejects, out of
+   * the old room.
+   */
   async switchRoom(options: {
     roomId?: number;
     strRoomId?: string;
@@ -296,23 +338,46 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     privateMapKey?: string;
   }): Promise<void> {
     const fn = 'switchRoom';
+    this.assertAlive(fn);
     const joinData = this.engine.joinData;
     if (!joinData || !this.engine.joined) {
-      throw invalidOperation('switchRoom() needs a room: call enterRoom() first', fn);
+      throw invalidOperation(
+        'switchRoom() needs a room: call enterRoom() first',
+        fn,
+        V5_EXTRA.NOT_IN_ROOM,
+      );
     }
+    const target = checkSwitchRoomConfig(options, joinData.room, fn);
     const previous = { ...joinData };
+    try {
+      await this.engine.switchRoom(
+        {
+          room: target.room,
+          userSig: target.userSig,
+          ...(target.privateMapKey ? { privateMapKey: target.privateMapKey } : {}),
+        },
+        fn,
+      );
+      return;
+    } catch (error) {
+      // Out of the room meanwhile (kicked, connection lost): that is the answer.
+      if (!this.engine.joined) throw toV5Error(error, fn);
+      log.warn(
+        `switchRoom: the fast switch was refused (${error instanceof Error ? error.message : String(error)}); exiting and entering instead`,
+      );
+    }
     await this.exitRoom();
     await this.enterRoom({
       sdkAppId: previous.sdkAppId,
       userId: previous.userId,
-      userSig: options.userSig ?? previous.userSig,
-      ...(options.strRoomId !== undefined
-        ? { strRoomId: options.strRoomId }
-        : { roomId: options.roomId }),
+      userSig: target.userSig,
+      ...(target.room.kind === 'string'
+        ? { strRoomId: target.room.id }
+        : { roomId: target.room.id }),
       scene: previous.mode,
       role: previous.role,
       autoReceiveAudio: this.remote.autoReceiveAudio,
-      ...(options.privateMapKey ? { privateMapKey: options.privateMapKey } : {}),
+      ...(target.privateMapKey ? { privateMapKey: target.privateMapKey } : {}),
     });
   }
 
@@ -321,6 +386,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     this.destroyed = true;
     this.localVolume.stop();
     this.devices.stop();
+    this.stopPermissionWatch();
+    this.frames.stop();
     this.plugins.destroy();
     void this.exitRoom().finally(() => {
       void this.local.stop('audio');
@@ -349,6 +416,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       });
     } catch (error) {
       throw toV5Error(error, fn);
+    } finally {
+      this.frames.refresh();
     }
   }
 
@@ -369,6 +438,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       });
     } catch (error) {
       throw toV5Error(error, fn);
+    } finally {
+      this.frames.refresh();
     }
   }
 
@@ -377,6 +448,8 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       await this.local.stop('audio');
     } catch (error) {
       throw toV5Error(error, 'stopLocalAudio');
+    } finally {
+      this.frames.refresh();
     }
   }
 
@@ -386,6 +459,10 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     if (this.local.has('video')) throw invalidOperation('the camera is already started', fn);
     const option = config.option ?? {};
     const views = this.views(config.view, fn);
+    // v5 option.small: the camera is sent with a small stream (simulcast) from its publish on.
+    const small = checkSmallOption(option.small, fn);
+    this.engine.smallStream.enabled = small !== null;
+    if (small) this.engine.smallStream.profile = small;
     try {
       await this.local.startVideo({
         ...(option.cameraId ? { cameraId: option.cameraId } : {}),
@@ -402,9 +479,9 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
           option.mirror === true ||
           option.mirror === 'view' ||
           option.mirror === 'both',
+        qosPreference: checkQosPreference(option.qosPreference, fn),
+        publishMirror: option.mirror === 'publish' || option.mirror === 'both',
       });
-      if (option.small !== undefined && option.small !== false)
-        log.warn('option.small: enable a small stream before publishing the camera');
     } catch (error) {
       throw toV5Error(error, fn);
     }
@@ -432,6 +509,9 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
               }
             : {}),
         });
+      }
+      if (option.mirror !== undefined) {
+        await this.local.setPublishMirror(option.mirror === 'publish' || option.mirror === 'both');
       }
       await this.local.update('video', {
         ...(config.publish !== undefined ? { publish: config.publish } : {}),
@@ -468,6 +548,15 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
       ...(option.videoTrack ? { videoSource: option.videoTrack } : {}),
       ...(option.audioTrack ? { audioSource: option.audioTrack } : {}),
     });
+    // v5's screen default is 'clear': keep the resolution (text stays readable).
+    const screenQos = checkQosPreference(
+      (option as { qosPreference?: unknown }).qosPreference ?? 'clear',
+      fn,
+    );
+    stream.setVideoContentHint(screenQos === 'clear' ? 'detail' : 'motion');
+    stream.setDegradationPreference(
+      screenQos === 'clear' ? 'maintain-resolution' : 'maintain-framerate',
+    );
     try {
       if (option.profile !== undefined) stream.setScreenProfile(option.profile as string);
       await stream.initialize();
@@ -634,7 +723,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     }
   }
 
-  /** 0..100 (v5 allows more to amplify; Parley's element volume stops at 100). */
+  /** 0..100 is the element's volume; above 100 amplifies through a Web Audio gain (as v5). */
   setRemoteAudioVolume(userId: string, volume: number): void {
     checkRemoteAudioVolume(userId, volume);
     this.remote.setVolume(userId, volume);
@@ -705,7 +794,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
 
   /** '' (or nothing): the local track; a userId: that user's received track. */
   getAudioTrack(
-    config?: string | { userId?: string; streamType?: V5StreamType },
+    config?: string | { userId?: string; streamType?: V5StreamType; processed?: boolean },
   ): MediaStreamTrack | null {
     const { userId, streamType } = trackTarget(config);
     if (userId === '' || userId === this.userId) {
@@ -713,7 +802,12 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
         ? (this.screen?.getAudioTrack() ?? null)
         : this.local.track('audio');
     }
-    return this.engine.remoteStream(userId, toEngineType(streamType))?.getAudioTrack() ?? null;
+    const stream = this.engine.remoteStream(userId, toEngineType(streamType));
+    if (!stream) return null;
+    // `processed`: what is played, after setRemoteAudioVolume's gain above 100.
+    const processed =
+      typeof config === 'object' && (config as { processed?: unknown }).processed === true;
+    return processed ? this.remote.processedAudio(stream) : stream.getAudioTrack();
   }
 
   getVideoTrack(config?: { userId?: string; streamType?: V5StreamType }): MediaStreamTrack | null {
@@ -749,7 +843,34 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   use(_plugin: unknown): void {
     log.info("use(): Parley's plugins are built in; startPlugin() runs them by name");
   }
-  async callExperimentalAPI(name: string, _options?: unknown): Promise<unknown> {
+  async callExperimentalAPI(name: string, options?: unknown): Promise<unknown> {
+    if (name === 'enableAudioFrameEvent') {
+      const { userId, config } = checkAudioFrameOptions(options, 'callExperimentalAPI');
+      this.frames.configure(userId, config);
+      return undefined;
+    }
+    if (name === 'requestPictureInPicture' || name === 'requestFullScreen') {
+      const fn = 'callExperimentalAPI';
+      const enable = (options as { enable?: unknown } | undefined)?.enable;
+      if (typeof enable !== 'boolean')
+        throw invalidParameter(`${name}: enable must be true or false`, fn);
+      // v5: the first remote video that is playing.
+      const view = this.remote.firstPlayingView();
+      if (!view) throw invalidOperation(`${name}: no remote video is playing`, fn);
+      try {
+        if (name === 'requestPictureInPicture') await view.pictureInPicture(enable);
+        else await view.fullScreen(enable);
+      } catch (error) {
+        throw v5Error(
+          V5_ERROR_CODE.OPERATION_FAILED,
+          `${name}: ${error instanceof Error ? error.message : String(error)}`,
+          fn,
+          undefined,
+          error instanceof Error ? error : undefined,
+        );
+      }
+      return undefined;
+    }
     throw v5Error(
       V5_ERROR_CODE.ENV_NOT_SUPPORTED,
       `callExperimentalAPI(${JSON.stringify(name)}): experimental APIs are not in Parley yet`,
@@ -783,6 +904,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
     const streamType = toV5Type(info.streamType);
     const { userId } = info;
     this.remote.streamRemoved(stream);
+    this.frames.refresh();
     this.setAvailable(`${userId}|${streamType}|video`, false, () =>
       this.emit('remote-video-unavailable', { userId, streamType }),
     );
@@ -823,6 +945,7 @@ export class TrtcInstance extends TypedEmitter<V5Events> {
   private afterExit(): void {
     this.statistics.stop();
     this.remote.clear();
+    this.frames.refresh();
     this.available.clear();
     this.local.forgetPublication();
     this.screen?.setPublisher(null);
@@ -907,6 +1030,91 @@ function checkCaptureVolume(value: unknown, fn: string): number | undefined {
     );
   }
   return value;
+}
+
+/**
+ * v5 `option.small`: true (160×120, 15 fps, 100 kbps), a profile name ('120p', '180p', …) or
+ * `{width, height, frameRate, bitrate}`; false or nothing: no small stream.
+ */
+function checkSmallOption(value: unknown, fn: string): SmallStreamProfile | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return { ...DEFAULT_SMALL_STREAM_PROFILE };
+  if (typeof value === 'string') {
+    const profile = (V5_VIDEO_PROFILES as Record<string, SmallStreamProfile | undefined>)[value];
+    if (!profile) {
+      throw invalidParameter(
+        `option.small: unknown profile ${JSON.stringify(value)}; use true, one of ${Object.keys(V5_VIDEO_PROFILES).join(', ')} or {width, height, frameRate, bitrate}`,
+        fn,
+      );
+    }
+    const { width, height, frameRate, bitrate } = profile;
+    return { width, height, frameRate, bitrate };
+  }
+  try {
+    return checkSmallStreamProfile(value);
+  } catch (error) {
+    throw invalidParameter(
+      `option.small: ${error instanceof Error ? error.message.replace('setSmallStreamProfile(): ', '') : String(error)}`,
+      fn,
+    );
+  }
+}
+
+/** v5 `qosPreference`: 'smooth' (keep the frame rate) or 'clear' (keep the resolution). */
+function checkQosPreference(value: unknown, fn: string): 'smooth' | 'clear' {
+  if (value === undefined) return 'smooth';
+  if (value === 'smooth' || value === 'clear') return value;
+  throw invalidParameter(
+    `option.qosPreference must be 'smooth' or 'clear', got ${JSON.stringify(value)}`,
+    fn,
+  );
+}
+
+/** `enableAudioFrameEvent`'s options, as trtc-sdk-v5 checks them (5000 naming the field). */
+function checkAudioFrameOptions(
+  value: unknown,
+  fn: string,
+): { userId: string; config: import('./AudioFrames.js').AudioFrameConfig | null } {
+  const o = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof o.enable !== 'boolean') {
+    throw invalidParameter('enableAudioFrameEvent: enable must be true or false', fn);
+  }
+  if (typeof o.userId !== 'string') {
+    throw invalidParameter(
+      "enableAudioFrameEvent: userId must be a string ('' the microphone, '*' every remote user)",
+      fn,
+    );
+  }
+  const sampleRate = o.sampleRate ?? 48000;
+  if (!(AUDIO_FRAME_SAMPLE_RATES as readonly unknown[]).includes(sampleRate)) {
+    throw invalidParameter(
+      `enableAudioFrameEvent: sampleRate must be one of ${AUDIO_FRAME_SAMPLE_RATES.join(', ')}, got ${JSON.stringify(sampleRate)}`,
+      fn,
+    );
+  }
+  const channelCount = o.channelCount ?? 1;
+  if (channelCount !== 1 && channelCount !== 2) {
+    throw invalidParameter(
+      `enableAudioFrameEvent: channelCount must be 1 or 2, got ${JSON.stringify(channelCount)}`,
+      fn,
+    );
+  }
+  if (
+    o.port !== undefined &&
+    !(typeof MessagePort !== 'undefined' && o.port instanceof MessagePort)
+  ) {
+    throw invalidParameter('enableAudioFrameEvent: port must be a MessagePort', fn);
+  }
+  return {
+    userId: o.userId,
+    config: o.enable
+      ? {
+          sampleRate: sampleRate as number,
+          channelCount,
+          ...(o.port ? { port: o.port as MessagePort } : {}),
+        }
+      : null,
+  };
 }
 
 function checkFillMode(value: unknown, fn: string): FillMode {

@@ -29,6 +29,10 @@ export interface VideoViewReports {
   firstFrame?(width: number, height: number): void;
   /** The picture's size changed (its first frame too, from 0×0), as v5's player reports. */
   sizeChanged?(width: number, height: number): void;
+  /** The video entered or left picture-in-picture (its window while in it). */
+  pictureInPicture?(on: boolean, pipWindow?: PictureInPictureWindow): void;
+  /** The video (or its view) entered or left full screen. */
+  fullScreen?(on: boolean): void;
 }
 
 export class VideoView {
@@ -40,6 +44,8 @@ export class VideoView {
   private lastState: PlayState | null = null;
   /** The size last reported by sizeChanged (kept across moveTo: the picture is the same). */
   private size = { width: 0, height: 0 };
+  /** Removes the document's fullscreenchange listener. */
+  private fullScreenWatch: (() => void) | null = null;
 
   constructor(
     views: HTMLElement[],
@@ -98,7 +104,27 @@ export class VideoView {
     return canvas.toDataURL('image/png');
   }
 
+  /** Puts the first video in (or out of) picture-in-picture (v5 requestPictureInPicture). */
+  async pictureInPicture(enable: boolean): Promise<void> {
+    const video = this.videos[0];
+    if (!video) throw new Error('the view has no video');
+    if (enable) {
+      if (document.pictureInPictureElement !== video) await video.requestPictureInPicture();
+    } else if (document.pictureInPictureElement === video) await document.exitPictureInPicture();
+  }
+
+  /** Puts the first video in (or out of) full screen (v5 requestFullScreen). */
+  async fullScreen(enable: boolean): Promise<void> {
+    const video = this.videos[0];
+    if (!video) throw new Error('the view has no video');
+    if (enable) {
+      if (document.fullscreenElement !== video) await video.requestFullscreen();
+    } else if (document.fullscreenElement === video) await document.exitFullscreen();
+  }
+
   stop(): void {
+    this.fullScreenWatch?.();
+    this.fullScreenWatch = null;
     if (this.lastState !== null) this.setState('STOPPED', 'ended');
     this.removeElements();
     this.track = null;
@@ -134,6 +160,24 @@ export class VideoView {
       };
       video.addEventListener('loadeddata', firstFrame);
       video.addEventListener('resize', firstFrame);
+      video.addEventListener('enterpictureinpicture', (event) =>
+        this.reports.pictureInPicture?.(
+          true,
+          (event as PictureInPictureEvent).pictureInPictureWindow,
+        ),
+      );
+      video.addEventListener('leavepictureinpicture', () => this.reports.pictureInPicture?.(false));
+      // Full screen is the document's: the video (or an ancestor, its view) entering or leaving.
+      let inFullScreen = false;
+      const onFullScreen = (): void => {
+        const element = document.fullscreenElement;
+        const now = element !== null && (element === video || element.contains(video));
+        if (now === inFullScreen) return;
+        inFullScreen = now;
+        this.reports.fullScreen?.(now);
+      };
+      document.addEventListener('fullscreenchange', onFullScreen);
+      this.fullScreenWatch = () => document.removeEventListener('fullscreenchange', onFullScreen);
       video.addEventListener('resize', () => {
         const { videoWidth: width, videoHeight: height } = video;
         if (width === 0 || (width === this.size.width && height === this.size.height)) return;

@@ -6,6 +6,8 @@ import type { NetworkQualityEvent } from '../engine/networkQuality.js';
 import type { RtcError as V5RtcError } from './errors.js';
 import type { TRTCStatistics } from './types.js';
 import type { DeviceChange } from './DeviceWatcher.js';
+import type { PermissionStates } from './PermissionWatcher.js';
+import type { AudioFrame } from './AudioFrames.js';
 import type { V5StreamType } from './RemoteMedia.js';
 import type { ViewTarget } from './VideoView.js';
 
@@ -144,4 +146,13 @@ export interface V5Events {
     newHeight: number;
   };
   'custom-message': { userId: string; cmdId: number; seq: number; data: ArrayBuffer };
+  'permission-state-change': PermissionStates;
+  'audio-frame': AudioFrame;
+  'picture-in-picture-state-changed': {
+    userId: string;
+    streamType: V5StreamType;
+    isPictureInPicture: boolean;
+    pictureInPictureWindow?: PictureInPictureWindow;
+  };
+  'full-screen-state-changed': { userId: string; streamType: V5StreamType; isFullScreen: boolean };
 }

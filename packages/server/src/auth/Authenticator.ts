@@ -43,23 +43,27 @@ export class Authenticator {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  /** Throws SIGNAL_CHANNEL_SETUP_FAILED with the account extraCode when the userSig is not good. */
-  verifyUser(sdkAppId: number, userId: string, userSig: string): void {
+  /**
+   * Throws `code` (SIGNAL_CHANNEL_SETUP_FAILED at join, JOIN_ROOM_FAILED for a switch-room) with
+   * the account extraCode when the userSig is not good.
+   */
+  verifyUser(
+    sdkAppId: number,
+    userId: string,
+    userSig: string,
+    code: ErrorCodeValue = ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED,
+  ): void {
     const key = this.#apps.get(sdkAppId);
     if (key === undefined) {
       throw new ServerError(
-        ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED,
+        code,
         `unknown sdkAppId ${sdkAppId}: this Parley server is configured for ${[...this.#apps.keys()].join(', ') || 'no application'}`,
         AccountErrorCode.UNKNOWN_SDK_APP_ID,
       );
     }
     const result = verifyUserSig({ sdkAppId, key, userId, userSig, now: this.now() });
     if (!result.ok) {
-      throw new ServerError(
-        ErrorCode.SIGNAL_CHANNEL_SETUP_FAILED,
-        result.message,
-        result.extraCode,
-      );
+      throw new ServerError(code, result.message, result.extraCode);
     }
   }
 

@@ -24,6 +24,7 @@ export class Session {
   readonly #sei = new SeiRelay();
   readonly #custom = new CustomMessageRelay();
   readonly #handlers: Handlers;
+  #signal: SignalConnection | null = null;
 
   constructor(
     readonly room: Room,
@@ -33,6 +34,11 @@ export class Session {
     mediaOut: () => RoomMediaOut,
     /** Verifies a new privateMapKey for this user and room: its privilege bits, or throws. */
     verifyPrivateMapKey: (privateMapKey: string) => number,
+    /** `switch-room`: moves this session's user to another room (ParleyServer does it). */
+    switchRoom: (
+      session: Session,
+      data: ClientRequestData<'switch-room'>,
+    ) => Promise<ClientRequestResult<'switch-room'>>,
   ) {
     this.#log = log.child({ room: room.key, user: participant.userId });
     const p = participant;
@@ -60,6 +66,7 @@ export class Session {
         await mediaOut().stopRelay(p, d.slot);
         return {};
       },
+      'switch-room': (d) => switchRoom(this, d),
       ping: async () => ({}),
       leave: async () => {
         await room.leave(p, 'leave');
@@ -75,6 +82,7 @@ export class Session {
   /** Binds a socket to this session (at join, and again at each resume). */
   attach(signal: SignalConnection): void {
     const { participant } = this;
+    this.#signal = signal;
     const previous = participant.sink;
     participant.sink = signal;
     participant.disconnectedAt = null;
@@ -92,6 +100,11 @@ export class Session {
       // socket: only an explicit `leave` removes at once; otherwise wait for a resume.
       this.#log.info({ code }, 'socket dropped; waiting for resume');
     });
+  }
+
+  /** The socket last attached (it may have closed since). */
+  get signal(): SignalConnection | null {
+    return this.#signal;
   }
 
   handleRequest<K extends ClientRequestMethod>(
