@@ -26,6 +26,7 @@ import type {
   MediaRouter,
   MediaTransport,
 } from '../media/MediaEngine.js';
+import type { TransportState } from '../media/types.js';
 import { Participant } from '../room/Participant.js';
 import { has, receiveBit } from '../room/privileges.js';
 import type { Room } from '../room/Room.js';
@@ -685,7 +686,19 @@ export class WhipService {
     this.#sessions.set(session.id, session);
     this.#owners.set(session.id, owner);
     this.#lastConnected.set(session.id, { at: Date.now(), ever: false, bytesIn: 0 });
+    // A peer that connects and dies between two sweeps was connected all the same: its
+    // silence is timed from then, not from the POST against the (longer) connect timeout.
+    const transport = session.transport();
+    const onState = (state: TransportState): void => {
+      const seen = this.#lastConnected.get(session.id);
+      if (state === 'connected' && seen) {
+        seen.ever = true;
+        seen.at = Date.now();
+      }
+    };
+    transport?.on('statechange', onState);
     session.on('ended', (reason) => {
+      transport?.off('statechange', onState);
       this.#sessions.delete(session.id);
       this.#owners.delete(session.id);
       this.#lastConnected.delete(session.id);
