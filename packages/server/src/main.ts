@@ -5,13 +5,10 @@
  * error that does not say why.
  */
 import { unsupportedNode } from './runtime.js';
-import { keepYoungGenerationSmall } from './youngGeneration.js';
 
 const problem = unsupportedNode(process.version, process.execPath);
 if (problem) {
   process.stderr.write(`parley: ${problem}\n`);
   process.exit(1);
 }
-// Before anything allocates: see youngGeneration.ts.
-keepYoungGenerationSmall();
 await import('./start.js');
